@@ -1,0 +1,147 @@
+"""Columns: which column holds the comment, the id and each score; turning rows into Comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InputError
+from .language import clean_text
+from .records import Comment, ErrorRecord, Problem, SourceRow
+from .scores import COLUMN_NAMES, ScoreKind, kind_of, normalise_name, parse_score
+
+# Normalised column names that hold the comment, most specific first.
+TEXT_COLUMN_NAMES = (
+    "comment", "comments", "text", "feedback", "review_text", "review", "verbatim", "response",
+    "response_text", "answer", "body", "message", "description", "content", "remarks", "notes",
+    "free_text", "open_text", "open_ended", "customer_comment", "customer_feedback", "feedback_text",
+    "comment_text", "survey_comment", "why", "reason", "details",
+)
+# A comment longer than this is analysed on its first part only (the record says so); spaCy's
+# own limit is 1M characters and nobody writes a useful survey answer that long.
+MAX_ANALYSED_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Where the comment, the id and the scores are in a table."""
+
+    text: str
+    id: str | None
+    scores: dict[str, tuple[str, ScoreKind]] = field(default_factory=dict)  # column -> (name, kind)
+
+
+def find_text_column(columns: list[str]) -> str | None:
+    """The column holding the comment text, by common names; None if there is none."""
+    by_name = {normalise_name(c): c for c in reversed(columns)}
+    for name in TEXT_COLUMN_NAMES:
+        if name in by_name:
+            return by_name[name]
+    for column in columns:
+        norm = normalise_name(column)
+        if any(word in norm for word in ("comment", "feedback", "verbatim", "review_text")):
+            return column
+    return None
+
+
+def find_id_column(columns: list[str]) -> str | None:
+    """A column named id or *_id; None means records are numbered by row."""
+    for column in columns:
+        if normalise_name(column) == "id":
+            return column
+    for column in columns:
+        if normalise_name(column).endswith("_id"):
+            return column
+    return None
+
+
+def resolve_columns(
+    columns: list[str],
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    scores: dict[str, str] | None = None,
+    detect_scores: bool = True,
+) -> ColumnSpec:
+    """Decide which columns are the text, the id and the scores.
+
+    columns (list[str]): The table's columns.
+    text_column, id_column (str | None): Explicit choices (--text-column, --id-column).
+    scores (dict[str, str] | None): Explicit KIND -> COLUMN (--score); these replace detection
+        for their kind.
+    detect_scores (bool): Also recognise score columns by name.
+    RETURNS (ColumnSpec): The mapping.
+    RAISES (InputError): A named column does not exist, or no text column can be found.
+    """
+    available = ", ".join(repr(c) for c in columns) or "(none)"
+    for option, column in (("--text-column", text_column), ("--id-column", id_column)):
+        if column is not None and column not in columns:
+            raise InputError(f"{option} {column!r} is not a column. Columns: {available}")
+    text = text_column or find_text_column(columns)
+    if text is None:
+        raise InputError(
+            f"No comment column found. Columns: {available}. Name it with --text-column."
+        )
+    ident = id_column if id_column is not None else find_id_column(columns)
+    explicit = dict(scores or {})
+    mapping: dict[str, tuple[str, ScoreKind]] = {}
+    for kind, column in explicit.items():
+        if column not in columns:
+            raise InputError(f"--score {kind}={column}: {column!r} is not a column. Columns: {available}")
+        mapping[column] = (kind, kind_of(kind))
+    if detect_scores:
+        for column in columns:
+            if column in (text, ident) or column in mapping:
+                continue
+            norm = normalise_name(column)
+            for kind, names in COLUMN_NAMES.items():
+                if norm in names and kind not in explicit and kind not in {k for k, _ in mapping.values()}:
+                    mapping[column] = (kind, kind_of(kind))
+                    break
+    return ColumnSpec(text, ident, mapping)
+
+
+def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
+    """Map a source row onto a Comment, or an ErrorRecord when there is nothing to analyse.
+
+    row (SourceRow): A row as read.
+    spec (ColumnSpec): The column mapping.
+    RETURNS (Comment | ErrorRecord): Score problems are named in the Comment; an empty or
+        non-text comment gives an ErrorRecord that keeps all the row's values.
+    """
+    values = row.values
+    raw_id = values.get(spec.id) if spec.id is not None else None
+    ident = str(row.row) if raw_id is None or raw_id == "" else _id_string(raw_id)
+    raw_text = values.get(spec.text)
+    problems = list(row.problems)
+    if spec.text not in values:
+        return ErrorRecord(row.row, row.line, ident, "missing_text",
+                           f"no {spec.text!r} field in this row", values)
+    if isinstance(raw_text, (dict, list)):
+        return ErrorRecord(row.row, row.line, ident, "text_not_string",
+                           f"{spec.text!r} holds a {type(raw_text).__name__}, not text", values)
+    text = clean_text("" if raw_text is None else str(raw_text))
+    if not text:
+        return ErrorRecord(row.row, row.line, ident, "empty_text", "the comment is empty", values)
+    if len(text) > MAX_ANALYSED_CHARS:
+        problems.append(Problem(
+            "text_truncated",
+            f"the comment has {len(text):,} characters; the first {MAX_ANALYSED_CHARS:,} were analysed",
+            spec.text,
+        ))
+    scores: dict[str, float] = {}
+    for column, (name, kind) in spec.scores.items():
+        number, problem = parse_score(values.get(column), kind, column)
+        if problem is not None:
+            problems.append(problem)
+        elif number is not None:
+            scores[name] = number
+    used = {spec.text, spec.id, *spec.scores}
+    fields = {k: v for k, v in values.items() if k not in used}
+    return Comment(ident, row.row, row.line, text, scores, fields, tuple(problems))
+
+
+def _id_string(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,152 @@
+"""The records passed between stages. Imports nothing from feedback.
+
+Stages build new records and never edit old ones, hence frozen dataclasses.
+`to_dict()` gives the JSON shape published in feedback/schemas/record.schema.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a row that did not stop it from being analysed (or did, for errors)."""
+
+    code: str
+    message: str
+    column: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.column is not None:
+            d["column"] = self.column
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One row as read from the input, before any analysis."""
+
+    row: int  # 1-based data row (the header is not a row)
+    line: int  # 1-based physical line where the row starts in the file
+    values: dict[str, Any]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A row mapped onto the columns that matter: id, text, scores, and the rest."""
+
+    id: str
+    row: int
+    line: int
+    text: str
+    scores: dict[str, float]
+    fields: dict[str, Any]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a comment with its character span in the comment's text."""
+
+    text: str
+    start: int
+    end: int
+    compound: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end, "compound": self.compound}
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeMention:
+    """One place where a comment talks about a theme, with the sentiment of its clause."""
+
+    theme: str  # "<id>" or "<id>/<subtheme>"
+    sentiment: float
+    label: str
+    evidence: str
+    start: int
+    end: int
+    sentence: int
+    negated: bool = False
+    source: str = "rules"
+    confidence: float | None = None
+
+    @property
+    def parent(self) -> str:
+        return self.theme.split("/", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "theme": self.theme,
+            "parent": self.parent,
+            "sentiment": self.sentiment,
+            "label": self.label,
+            "evidence": self.evidence,
+            "start": self.start,
+            "end": self.end,
+            "sentence": self.sentence,
+            "negated": self.negated,
+            "source": self.source,
+        }
+        if self.confidence is not None:
+            d["confidence"] = self.confidence
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedRecord:
+    """The result for one comment: what `feedback analyze` writes as one JSONL line."""
+
+    id: str
+    row: int
+    text: str
+    compound: float
+    label: str
+    sentences: list[Sentence]
+    themes: list[ThemeMention]
+    scores: dict[str, float]
+    fields: dict[str, Any]
+    problems: tuple[Problem, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "row": self.row,
+            "text": self.text,
+            "sentiment": {"compound": self.compound, "label": self.label},
+            "sentences": [s.to_dict() for s in self.sentences],
+            "themes": [t.to_dict() for t in self.themes],
+            "scores": self.scores,
+            "fields": self.fields,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """A row that could not be analysed, with the reason. Written to --errors, never dropped."""
+
+    row: int
+    line: int
+    id: str | None
+    code: str
+    message: str
+    values: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "error": {"code": self.code, "message": self.message},
+            "id": self.id,
+            "row": self.row,
+            "line": self.line,
+            "values": self.values,
+        }

@@ -1,0 +1,121 @@
+"""Scores: recognising score columns, and parsing and validating their values.
+
+Kinds with a fixed scale are checked against it (NPS 0-10, CSAT 1-5, CES 1-7); a value outside
+it, or not a number, is dropped from the record's scores and named in its problems.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .records import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreKind:
+    """A kind of score and its valid range (inclusive); None means unbounded."""
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    description: str = ""
+
+
+KINDS: dict[str, ScoreKind] = {
+    "nps": ScoreKind("nps", 0, 10, True, "likelihood to recommend, 0-10"),
+    "csat": ScoreKind("csat", 1, 5, True, "customer satisfaction, 1-5"),
+    "ces": ScoreKind("ces", 1, 7, True, "customer effort, 1-7"),
+    "ttr": ScoreKind("ttr", 0, None, False, "time to resolution, hours"),
+    "rating": ScoreKind("rating", 0, None, False, "star rating"),
+}
+
+# Column names (normalised: lowercase, non-alphanumerics to "_") recognised as each kind.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "nps": ("nps", "nps_score", "likelihood_to_recommend", "ltr", "recommend_score", "nps_rating"),
+    "csat": ("csat", "csat_score", "satisfaction", "satisfaction_score", "customer_satisfaction"),
+    "ces": ("ces", "ces_score", "effort", "effort_score", "customer_effort", "customer_effort_score"),
+    "ttr": ("ttr", "ttr_hours", "time_to_resolution", "time_to_resolution_hours", "resolution_time",
+            "resolution_hours", "hours_to_resolution"),
+    "rating": ("rating", "stars", "star_rating", "review_rating", "overall_rating"),
+    "score": ("score",),
+}
+
+_MISSING = frozenset({"", "n/a", "na", "nan", "null", "none", "-", "--", "?", "#n/a", "not applicable"})
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def normalise_name(name: str) -> str:
+    """'Review Text' -> 'review_text': the form column names are compared in."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def kind_of(name: str) -> ScoreKind:
+    """The ScoreKind for a kind name; unknown names are plain numbers with no range."""
+    return KINDS.get(name, ScoreKind(name))
+
+
+def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None, Problem | None]:
+    """Parse one score cell.
+
+    value (Any): The raw cell: a string from CSV, or any JSON value.
+    kind (ScoreKind): What the number must be.
+    column (str): The column name, for the problem message.
+    RETURNS (tuple): (number or None, problem or None). Missing values ("", "N/A") give
+        (None, None): a respondent who skipped a question is not a data error.
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.lower() in _MISSING:
+            return None, None
+        if _THOUSANDS_RE.match(text):
+            text = text.replace(",", "")
+        elif _DECIMAL_COMMA_RE.match(text):
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return None, Problem(
+                "score_not_a_number",
+                f"{column}: {_show(value)} is not a number; the {kind.name} score was left out",
+                column,
+            )
+    else:
+        return None, Problem(
+            "score_not_a_number",
+            f"{column}: a {type(value).__name__} is not a number; the {kind.name} score was left out",
+            column,
+        )
+    if not math.isfinite(number):
+        return None, Problem(
+            "score_not_a_number", f"{column}: {_show(value)} is not a finite number", column
+        )
+    if (kind.low is not None and number < kind.low) or (kind.high is not None and number > kind.high):
+        high = "" if kind.high is None else f"{kind.high:g}"
+        return None, Problem(
+            "score_out_of_range",
+            f"{column}: {number:g} is outside the {kind.name} range {kind.low:g}-{high}; left out",
+            column,
+        )
+    if kind.integer and not number.is_integer():
+        return None, Problem(
+            "score_not_integer",
+            f"{column}: {number:g} is not a whole number on the {kind.name} scale; left out",
+            column,
+        )
+    return (int(number) if number.is_integer() else number), None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "...'"

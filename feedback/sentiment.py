@@ -1,0 +1,144 @@
+"""Sentiment: VADER on case-preserving sentence text, with a customer-experience lexicon on top.
+
+VADER's rules are tuned on sentence-level text (its README), so we score sentences and clauses,
+never whole comments, and derive a comment's compound from its sentences (see `combine`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+from vaderSentiment.vaderSentiment import NEGATE, N_SCALAR, SentimentIntensityAnalyzer
+
+# VADER's README: "positive sentiment: compound score >= 0.05 ... negative sentiment: compound
+# score <= -0.05". Its normalisation constant alpha is 15 (vaderSentiment.normalize).
+POSITIVE_THRESHOLD = 0.05
+NEGATIVE_THRESHOLD = -0.05
+VADER_ALPHA = 15.0
+# A compound of exactly +-1 has no finite raw sum; clamp so the inverse stays finite.
+_MAX_COMPOUND = 0.9999
+
+_NEGATORS = frozenset(NEGATE) | {"no", "n't"}
+_WORD_RE = re.compile(r"[\w']+")
+
+
+def label(compound: float) -> str:
+    """Map a compound score to VADER's three labels.
+
+    compound (float): A score in [-1, 1].
+    RETURNS (str): "positive", "negative" or "neutral".
+    """
+    if compound >= POSITIVE_THRESHOLD:
+        return "positive"
+    if compound <= NEGATIVE_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+def _to_raw(compound: float) -> float:
+    """Invert VADER's normalize(): the raw valence sum that yields this compound."""
+    c = max(-_MAX_COMPOUND, min(_MAX_COMPOUND, compound))
+    return c * math.sqrt(VADER_ALPHA / (1.0 - c * c))
+
+
+def _to_compound(raw: float) -> float:
+    return raw / math.sqrt(raw * raw + VADER_ALPHA)
+
+
+def combine(compounds: Iterable[float]) -> float:
+    """Derive one compound from several sentence compounds.
+
+    Each sentence's compound is turned back into the raw valence sum VADER normalised, the sums
+    are added, and the total is normalised again. That is what VADER itself does with the words
+    of one sentence, so two mildly negative sentences make a more negative comment, and a strong
+    sentence outweighs a faint one, while each sentence keeps its own "!" and CAPS emphasis.
+
+    compounds (Iterable[float]): Sentence compounds in [-1, 1].
+    RETURNS (float): The comment's compound, rounded to 4 places; 0.0 for no sentences.
+    """
+    raw = sum(_to_raw(c) for c in compounds)
+    return round(_to_compound(raw), 4)
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """One line of the domain lexicon."""
+
+    term: str
+    valence: float
+
+
+def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
+    """Read a domain lexicon TSV (term, valence, optional note; '#' starts a comment).
+
+    path (str | None): A file path; None reads the lexicon shipped with the package.
+    RETURNS (list[LexiconEntry]): The entries in file order.
+    """
+    if path is None:
+        text = resources.files("feedback").joinpath("data/domain_lexicon.tsv").read_text("utf-8")
+    else:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    entries = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        try:
+            entries.append(LexiconEntry(parts[0].strip().lower(), float(parts[1])))
+        except (IndexError, ValueError):
+            raise ValueError(
+                f"Lexicon line {lineno} must be 'term<TAB>valence[<TAB>note]', got: {line!r}"
+            ) from None
+    return entries
+
+
+class SentimentScorer:
+    """VADER plus the domain lexicon. Build once and reuse: VADER's __init__ reads two files."""
+
+    def __init__(self, lexicon: list[LexiconEntry] | None = None) -> None:
+        entries = load_lexicon() if lexicon is None else lexicon
+        self.analyzer = SentimentIntensityAnalyzer()
+        phrases = {}
+        for entry in entries:
+            if " " in entry.term:
+                phrases[entry.term] = entry.valence
+            else:
+                self.analyzer.lexicon[entry.term] = entry.valence
+        self._phrase_valence = phrases
+        # Longest first, so "never had any issues" wins over "no issues"-like overlaps.
+        alternatives = sorted(phrases, key=len, reverse=True)
+        self._phrase_re = (
+            re.compile(r"\b(" + "|".join(map(re.escape, alternatives)) + r")\b", re.IGNORECASE)
+            if alternatives
+            else None
+        )
+
+    def score(self, text: str) -> float:
+        """Score one sentence or clause.
+
+        text (str): Case-preserving text; VADER reads CAPS and "!".
+        RETURNS (float): The compound in [-1, 1], rounded to 4 places.
+        """
+        compound = self.analyzer.polarity_scores(text)["compound"]
+        if self._phrase_re is None:
+            return compound
+        extra = 0.0
+        for m in self._phrase_re.finditer(text):
+            valence = self._phrase_valence[m.group(1).lower()]
+            if not m.group(1).split()[0].lower() in _NEGATORS and _negated_before(text, m.start()):
+                valence *= N_SCALAR
+            extra += valence
+        if extra == 0.0:
+            return compound
+        return round(_to_compound(_to_raw(compound) + extra), 4)
+
+
+def _negated_before(text: str, start: int, window: int = 3) -> bool:
+    """Whether one of the `window` words before `start` is a negation (VADER's window)."""
+    words = _WORD_RE.findall(text[:start][-60:].lower())
+    return any(w in _NEGATORS or w.endswith("n't") for w in words[-window:])

@@ -1,0 +1,93 @@
+import math
+
+import pytest
+
+from feedback.sentiment import (
+    LexiconEntry,
+    SentimentScorer,
+    _to_compound,
+    _to_raw,
+    combine,
+    label,
+    load_lexicon,
+)
+
+
+@pytest.mark.parametrize(
+    "compound,expected",
+    [(0.05, "positive"), (0.0499, "neutral"), (-0.0499, "neutral"), (-0.05, "negative"), (0.9, "positive")],
+)
+def test_sentiment_label_uses_vader_thresholds(compound, expected):
+    assert label(compound) == expected
+
+
+def test_sentiment_raw_roundtrip():
+    for c in (-0.95, -0.3, 0.0, 0.42, 0.99):
+        assert math.isclose(_to_compound(_to_raw(c)), c, abs_tol=1e-9)
+
+
+def test_sentiment_combine_adds_raw_sums():
+    # Two equally negative sentences make a more negative comment than either alone.
+    assert combine([-0.4, -0.4]) < -0.4
+    # Opposite sentences of equal strength cancel out.
+    assert combine([0.6, -0.6]) == 0.0
+    assert combine([]) == 0.0
+    # By hand: raw(0.5) = 0.5 * sqrt(15 / 0.75) = sqrt(5); two of them: 2 sqrt(5) -> 2sqrt5/sqrt(20+15)
+    assert combine([0.5, 0.5]) == round(2 * math.sqrt(5) / math.sqrt(35), 4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Delivery was slow.", "It's overpriced.", "It took forever to get a refund.", "The app is so buggy",
+     "I was on hold for ages and then they hung up."],
+)
+def test_sentiment_domain_words_vader_misses_are_negative(scorer, text):
+    assert scorer.score(text) <= -0.05
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No complaints.", "No problems at all.", "No issues whatsoever.", "Never had an issue with them.",
+     "Nothing to complain about.", "Can't fault them."],
+)
+def test_sentiment_negated_complaints_are_positive(scorer, text):
+    assert scorer.score(text) >= 0.05
+
+
+@pytest.mark.parametrize("text", ["I never liked the old app.", "Delivery was not fast at all.",
+                                  "The staff were not helpful."])
+def test_sentiment_negation_flips_praise(scorer, text):
+    assert scorer.score(text) <= -0.05
+
+
+def test_sentiment_negation_flips_domain_phrase(scorer):
+    assert scorer.score("It took forever.") < 0
+    # "not ... took forever" is rare, but the flip must follow VADER's rule when it happens.
+    assert scorer.score("It never took forever.") > scorer.score("It took forever.")
+
+
+def test_sentiment_reads_caps_and_exclamation(scorer):
+    plain = scorer.score("The agent was rude.")
+    assert scorer.score("The agent was RUDE!!!") < plain < 0
+
+
+def test_sentiment_custom_lexicon_changes_scores():
+    base = SentimentScorer([])
+    custom = SentimentScorer([LexiconEntry("blergh", -1.5), LexiconEntry("second rate", -2.0)])
+    assert base.score("It was blergh.") == 0.0
+    assert custom.score("It was blergh.") < 0
+    assert custom.score("A second rate experience.") < 0
+
+
+def test_sentiment_default_lexicon_is_documented_data():
+    entries = load_lexicon()
+    terms = {e.term for e in entries}
+    assert {"slow", "overpriced", "took forever", "no issues"} <= terms
+    assert all(-4 <= e.valence <= 4 for e in entries)
+
+
+def test_sentiment_bad_lexicon_line_names_the_line(tmp_path):
+    path = tmp_path / "lex.tsv"
+    path.write_text("# comment\nslow\t-1.5\nfast\tquick\n")
+    with pytest.raises(ValueError, match="line 3"):
+        load_lexicon(str(path))

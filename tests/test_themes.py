@@ -1,0 +1,137 @@
+import pytest
+
+from feedback.errors import TaxonomyError
+from feedback.themes import ThemeMatcher, load_taxonomy
+
+from .conftest import mention, themes_of
+
+CX_IDS = ["speed", "price", "personalization", "convenience", "customer_service", "automation",
+          "proactive_service", "channels", "quality"]
+
+
+def test_themes_default_taxonomy_has_the_cx_ids():
+    taxonomy = load_taxonomy()
+    assert taxonomy.theme_ids == CX_IDS
+    assert taxonomy.version
+    for theme in taxonomy.all_themes():
+        assert theme.label
+        if "/" in theme.id:
+            assert theme.id.split("/")[0] in CX_IDS
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("I waited three weeks for my parcel.", "speed"),
+        ("Way too expensive for what you get.", "price"),
+        ("They remembered my name and my last order, nice personal touch.", "personalization"),
+        ("Super easy to set up in the app.", "convenience"),
+        ("The agent I spoke to was really knowledgeable.", "customer_service"),
+        ("The chatbot kept sending me in circles.", "automation"),
+        ("They texted me about the outage before I even noticed.", "proactive_service"),
+        ("I could never get through on the phone line.", "channels"),
+        ("The screen cracked after a week, poor build quality.", "quality"),
+    ],
+)
+def test_themes_each_theme_is_found(analyze_one, text, expected):
+    assert expected in themes_of(analyze_one(text))
+
+
+def test_themes_negation_marks_mention_and_sentiment(analyze_one):
+    record = analyze_one("The delivery was not fast at all.")
+    speed = mention(record, "speed")
+    assert speed["negated"] is True
+    assert speed["evidence"] == "not fast"
+    assert speed["label"] == "negative"
+    assert speed["theme"] == "speed/delivery"
+
+
+def test_themes_clause_sentiment_splits_contrast(analyze_one):
+    record = analyze_one("It's expensive but the staff make it worth it.")
+    assert mention(record, "price")["label"] == "negative"
+    assert mention(record, "customer_service")["label"] == "positive"
+
+
+@pytest.mark.parametrize(
+    "text,absent",
+    [
+        ("We grabbed a burger at a fast food place nearby.", "speed"),
+        ("I can't wait to try the new menu!", "speed"),
+        ("This dress feels cheap.", "price"),
+        ("Good arch support in these shoes.", "customer_service"),
+        ("I watch it on my streaming service most nights.", "customer_service"),
+        ("Please update my personal details.", "personalization"),
+    ],
+)
+def test_themes_word_sense_traps_are_not_tagged(analyze_one, text, absent):
+    assert absent not in themes_of(analyze_one(text))
+
+
+def test_themes_feels_cheap_is_quality(analyze_one):
+    record = analyze_one("This dress feels cheap.")
+    assert mention(record, "quality")["label"] == "negative"
+
+
+def test_themes_one_phrase_two_themes(analyze_one):
+    record = analyze_one("I was on hold for 40 minutes.")
+    assert {"speed/waiting", "channels/phone"} <= themes_of(record, parent_only=False)
+
+
+def test_themes_evidence_spans_point_into_text(analyze_one):
+    record = analyze_one("Great price. The  chatbot\nwas useless, I wanted a real person!")
+    for t in record["themes"]:
+        assert record["text"][t["start"] : t["end"]] == t["evidence"]
+        sent = record["sentences"][t["sentence"]]
+        assert sent["start"] <= t["start"] < sent["end"]
+    assert mention(record, "price")["label"] == "positive"
+    assert mention(record, "automation")["label"] == "negative"
+
+
+def test_themes_capitalised_words_match(analyze_one):
+    assert "speed" in themes_of(analyze_one("DELIVERY WAS SLOW"))
+    assert "customer_service" in themes_of(analyze_one("Agents Were Rude"))
+
+
+def test_themes_nothing_found_in_unrelated_text(analyze_one):
+    assert analyze_one("Switched over last year, all good.")["themes"] == []
+
+
+def test_themes_custom_taxonomy(tmp_path, nlp):
+    path = tmp_path / "tax.toml"
+    path.write_text(
+        'name = "loyalty"\nversion = "0.1"\n'
+        '[themes.loyalty]\nlabel = "Loyalty programme"\nterms = ["loyalty point", "reward"]\n'
+        '[themes.loyalty.subthemes.points]\nlabel = "Points"\ncues = ["point"]\n'
+    )
+    taxonomy = load_taxonomy(str(path))
+    matcher = ThemeMatcher(nlp, taxonomy)
+    doc = nlp("My Loyalty Points vanished and the rewards are pointless.")
+    found = [(m.theme, doc[m.start : m.end].text) for m in matcher.find(doc)]
+    assert found == [("loyalty", "Loyalty Points"), ("loyalty", "rewards")]
+
+
+def test_themes_check_reports_every_problem(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'name = "x"\ncolour = "red"\n'
+        '[themes.Speed]\nlabel = "Speed"\nterms = ["fast", 3]\n'
+        '[themes.empty]\nlabel = ""\n'
+        '[themes.pat]\nlabel = "P"\npatterns = [[{NOPE = "x"}]]\n'
+    )
+    with pytest.raises(TaxonomyError) as info:
+        load_taxonomy(str(path))
+    text = "\n".join(info.value.problems)
+    assert "'version' must be a non-empty string" in text
+    assert "unknown top-level key 'colour'" in text
+    assert "[themes.Speed]: ids use lowercase" in text
+    assert "[themes.Speed].terms must hold non-empty strings" in text
+    assert "[themes.empty]: 'label' must be a non-empty string" in text
+    assert "[themes.empty]: no terms" in text
+    assert "[themes.pat].patterns[0]" in text
+
+
+def test_themes_invalid_toml_is_one_clear_problem(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("name = [unclosed\n")
+    with pytest.raises(TaxonomyError, match="not valid TOML"):
+        load_taxonomy(str(path))
