@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 import spacy
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Span
@@ -37,9 +38,6 @@ _LEMMA_OVERRIDES = {
     "me": "i",
     "us": "we",
 }
-# The per-process lemma cache stops growing here, so memory stays flat on endless input.
-_MAX_CACHED_LEMMAS = 200_000
-
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u2028\u2029\ufeff]")
 _NEWLINES_RE = re.compile(r"\r\n?")
 
@@ -58,38 +56,26 @@ def clean_text(text: str) -> str:
     return text.strip()
 
 
-class _Lemmatizer:
-    """Lowercase lookup lemmatizer backed by spacy-lookups-data's English table."""
+class LookupLemmas:
+    """Lowercase lookup lemmas from spacy-lookups-data's English table, with overrides."""
 
     def __init__(self) -> None:
         self.table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-        self.cache: dict[str, str] = dict(_LEMMA_OVERRIDES)
 
-    def lemma(self, lower: str) -> str:
-        cached = self.cache.get(lower)
-        if cached is not None:
-            return cached
-        lemma = self.table.get(lower, lower)
-        if len(self.cache) < _MAX_CACHED_LEMMAS:
-            self.cache[lower] = lemma
-        return lemma
-
-    def __call__(self, doc: Doc) -> Doc:
-        lemma = self.lemma
-        for token in doc:
-            token.lemma_ = lemma(token.lower_)
-        return doc
-
-
-@Language.factory("feedback_lemmatizer")
-def make_lemmatizer(nlp: Language, name: str) -> _Lemmatizer:
-    return _Lemmatizer()
+    def __call__(self, text: str) -> str:
+        lower = text.lower()
+        override = _LEMMA_OVERRIDES.get(lower)
+        if override is not None:
+            return override
+        return self.table.get(lower, lower)
 
 
 @Language.component("feedback_newline_sentences")
 def split_on_newlines(doc: Doc) -> Doc:
     """Start a sentence after a line break, as exports are full of unpunctuated lines, unless
     the next line goes on in lowercase: then the break is only a wrapped line."""
+    if "\n" not in doc.text:
+        return doc
     for token in doc[:-1]:
         if token.is_space and "\n" in token.text:
             following = doc[token.i + 1]
@@ -101,12 +87,20 @@ def split_on_newlines(doc: Doc) -> Doc:
 def make_nlp() -> Language:
     """Build the pipeline: blank English, sentencizer, newline splits, lowercase lemmas.
 
+    The lookup lemma of a word depends on the word alone, so it is stored once per vocabulary
+    entry as the lexeme's NORM (spaCy computes lexeme attributes when a word is first seen)
+    instead of being set on every token. Match on NORM: it holds the lowercase lemma; tokenizer
+    exceptions keep their own norms ("n't" -> "not", "ca" -> "can").
+
     RETURNS (Language): The pipeline; build once per process.
     """
     nlp = spacy.blank("en")
+    lemmas = LookupLemmas()
+    nlp.vocab.lex_attr_getters[NORM] = lemmas
+    for lexeme in nlp.vocab:
+        lexeme.norm_ = lemmas(lexeme.orth_)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("feedback_newline_sentences")
-    nlp.add_pipe("feedback_lemmatizer")
     return nlp
 
 

@@ -137,7 +137,7 @@ class Analyzer:
     def _clauses(self, doc: Doc, sent: Any, sentence: Sentence) -> list[tuple[int, int, float, set[str]]]:
         bounds = clause_bounds(sent)
         if len(bounds) == 1:
-            lemmas = {t.lemma_ for t in sent}
+            lemmas = {t.norm_ for t in sent}
             return [(sent.start, sent.end, sentence.compound, lemmas)]
         out = []
         for start, end in bounds:
@@ -146,7 +146,7 @@ class Analyzer:
             # A clause with no sentiment words of its own ("I called them") takes its sentence's.
             if compound == 0.0:
                 compound = sentence.compound
-            out.append((start, end, compound, {t.lemma_ for t in span}))
+            out.append((start, end, compound, {t.norm_ for t in span}))
         return out
 
 

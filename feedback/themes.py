@@ -7,12 +7,14 @@ are resolved longest-first, so a longer phrase decides a word's sense ("feel che
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Iterator
 
+from spacy.attrs import LOWER, NORM
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -25,6 +27,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 IGNORE = "__ignore__"
+_NORM_LOWER = [NORM, LOWER]
 _THEME_KEYS = {"label", "description", "terms", "exact", "patterns", "subthemes"}
 _SUBTHEME_KEYS = {"label", "description", "terms", "exact", "patterns", "cues"}
 _TOP_KEYS = {"name", "version", "description", "language", "matching", "themes"}
@@ -199,10 +202,15 @@ def _check_theme(theme: dict[str, Any], where: str, allowed: set[str]) -> list[s
     return problems
 
 
-def _check_pattern(pattern: list[dict[str, Any]]) -> str | None:
+@functools.lru_cache(maxsize=1)
+def _blank_vocab() -> Any:
     import spacy
 
-    matcher = Matcher(spacy.blank("en").vocab, validate=True)
+    return spacy.blank("en").vocab
+
+
+def _check_pattern(pattern: list[dict[str, Any]]) -> str | None:
+    matcher = Matcher(_blank_vocab(), validate=True)
     try:
         matcher.add("check", [pattern])
     except Exception as e:  # spaCy raises MatchPatternError/ValueError with its own explanation
@@ -268,12 +276,13 @@ class ThemeMatcher:
 
     def __post_init__(self) -> None:
         vocab = self.nlp.vocab
-        self._phrases = PhraseMatcher(vocab, attr="LEMMA")
+        self._phrases = PhraseMatcher(vocab, attr="NORM")
         self._exact = PhraseMatcher(vocab, attr="LOWER")
         self._patterns = Matcher(vocab)
         # Terms are lemmatised by the same pipeline as the comments, so "waited" in a
         # taxonomy file matches "waits", and "Charged me" matches "charged me".
         lemma_docs = self._lemma_docs
+        anchors: list[set[str] | None] = []
         self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore))
         for theme in self.taxonomy.all_themes():
             if theme.terms:
@@ -281,7 +290,16 @@ class ThemeMatcher:
             if theme.exact:
                 self._exact.add(theme.id, list(self.nlp.tokenizer.pipe(t.lower() for t in theme.exact)))
             if theme.patterns:
-                self._patterns.add(theme.id, [_lower_lemmas(p) for p in theme.patterns])
+                patterns = [_lower_lemmas(p) for p in theme.patterns]
+                self._patterns.add(theme.id, patterns)
+                anchors.extend(_anchor_words(p) for p in patterns)
+        # The Matcher costs ~10us per Doc even when nothing matches; a Doc can only match a
+        # pattern if it holds one of the pattern's anchor words, which is cheap to check.
+        self._anchors = (
+            None
+            if any(a is None for a in anchors)
+            else {vocab.strings.add(w) for a in anchors for w in a}  # type: ignore[union-attr]
+        )
         self._cues = {
             theme.id: [
                 (sub.id, frozenset(self._lemma(c) for c in sub.cues))
@@ -292,11 +310,10 @@ class ThemeMatcher:
         }
 
     def _lemma_docs(self, phrases: tuple[str, ...]) -> list[Doc]:
-        return list(self.nlp.pipe(p.lower() for p in phrases))
+        return list(self.nlp.tokenizer.pipe(p.lower() for p in phrases))
 
     def _lemma(self, word: str) -> str:
-        doc = self.nlp(word.lower())
-        return " ".join(t.lemma_ for t in doc)
+        return " ".join(t.norm_ for t in self.nlp.tokenizer(word.lower()))
 
     def find(self, doc: Doc) -> list[Match]:
         """Find theme mentions in a Doc.
@@ -306,9 +323,14 @@ class ThemeMatcher:
             themes yields one match for each.
         """
         strings = doc.vocab.strings
+        matchers = [self._phrases, self._exact]
+        if len(self._patterns) and (
+            self._anchors is None or not self._anchors.isdisjoint(doc.to_array(_NORM_LOWER).ravel().tolist())
+        ):
+            matchers.append(self._patterns)
         candidates = [
             (strings[key], start, end)
-            for matcher in (self._phrases, self._exact, self._patterns)
+            for matcher in matchers
             if len(matcher)
             for key, start, end in matcher(doc)
         ]
@@ -352,31 +374,54 @@ class ThemeMatcher:
 
     def _negation(self, doc: Doc, start: int) -> int | None:
         """Index of a negation word within the window before `start`, in the same sentence."""
-        window = self.taxonomy.negation_window
         negations = self.taxonomy.negations
-        sent_start = doc[start].sent.start if window else start
-        for i in range(start - 1, max(sent_start, start - window) - 1, -1):
+        if start == 0 or doc[start].is_sent_start:
+            return None
+        for i in range(start - 1, max(0, start - self.taxonomy.negation_window) - 1, -1):
             token = doc[i]
-            if token.lemma_ in negations or token.lower_ in negations:
+            if token.norm_ in negations or token.lower_ in negations:
                 return i
             # A clause boundary or contrast ends the scope of a negation ("no bot, but fast").
-            if token.is_punct or token.lower_ in ("but", "however", "although"):
+            if token.is_punct or token.is_sent_start or token.lower_ in ("but", "however", "although"):
                 return None
         return None
 
 
 def _lower_lemmas(pattern: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
-    """Lowercase the LEMMA values of a Matcher pattern: our lemmas are lowercase."""
+    """Point a pattern's LEMMA at NORM, where the pipeline keeps lowercase lemmas."""
     out = []
     for token in pattern:
         token = dict(token)
-        value = token.get("LEMMA")
+        value = token.pop("LEMMA", None)
         if isinstance(value, str):
-            token["LEMMA"] = value.lower()
+            token["NORM"] = value.lower()
         elif isinstance(value, dict) and "IN" in value:
-            token["LEMMA"] = {**value, "IN": [v.lower() for v in value["IN"]]}
+            token["NORM"] = {**value, "IN": [v.lower() for v in value["IN"]]}
+        elif value is not None:
+            token["NORM"] = value
         out.append(token)
     return out
+
+
+def _anchor_words(pattern: list[dict[str, Any]]) -> set[str] | None:
+    """The smallest set of words one of which any match of `pattern` must contain.
+
+    Looks at the pattern's required tokens (no OP) that name their NORM, LOWER or ORTH; returns
+    None when there is none, and the pattern must then run on every Doc.
+    """
+    best: set[str] | None = None
+    for token in pattern:
+        if token.get("OP") not in (None, "!", "1"):
+            continue
+        for attr in ("NORM", "LOWER", "ORTH"):
+            value = token.get(attr)
+            words = {value} if isinstance(value, str) else set(value["IN"]) if isinstance(value, dict) and "IN" in value else None
+            if words is not None:
+                if attr == "ORTH":
+                    words |= {w.lower() for w in words}
+                if best is None or len(words) < len(best):
+                    best = words
+    return best
 
 
 def _drop_parents(themes: list[str]) -> list[str]:
