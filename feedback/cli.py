@@ -14,7 +14,7 @@ from . import __version__
 from .columns import resolve_columns
 from .errors import FeedbackError, TaxonomyError
 from .io import FORMATS, atomic_output, open_table
-from .pipeline import AnalyzerConfig, run
+from .pipeline import DEFAULT_MODEL, AnalyzerConfig, run
 from .themes import load_taxonomy
 
 
@@ -58,7 +58,11 @@ def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
               help="A score column: nps (0-10), csat (1-5), ces (1-7), ttr (hours), rating, or any name. Repeatable.")
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="A taxonomy TOML file instead of the default.")
 @click.option("--lexicon", type=click.Path(exists=True, dir_okay=False), help="A sentiment lexicon TSV instead of the default.")
-@click.option("--model", type=click.Path(exists=True, file_okay=False), help="A trained theme model directory (see `feedback train`).")
+@click.option("--model", type=click.Path(exists=True, file_okay=False),
+              help="A trained theme model directory (default: the shipped cx-default model; see `feedback train`).")
+@click.option("--no-model", is_flag=True, help="Taxonomy rules only, no trained model (the default with --taxonomy).")
+@click.option("--model-mode", type=click.Choice(["combine", "model"]), default="combine", show_default=True,
+              help="combine: the model decides, reading rule hits as evidence; model: the model's themes only.")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="JSONL file for rows that could not be analysed (default: OUTPUT.errors.jsonl, or stderr when OUTPUT is stdout).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
@@ -76,6 +80,8 @@ def analyze(
     taxonomy: str | None,
     lexicon: str | None,
     model: str | None,
+    no_model: bool,
+    model_mode: str,
     errors_path: str | None,
     workers: int,
     strict: bool,
@@ -93,10 +99,18 @@ def analyze(
       cat export.csv | feedback analyze - --workers 2 > analyzed.jsonl
     """
     scores = _parse_scores(score_options)
-    config = AnalyzerConfig(taxonomy=taxonomy, lexicon=lexicon, model=model)
+    if no_model:
+        model = None
+    elif model is None and taxonomy is None:
+        model = DEFAULT_MODEL
+    config = AnalyzerConfig(taxonomy=taxonomy, lexicon=lexicon, model=model, model_mode=model_mode)
     try:
         if taxonomy:
             load_taxonomy(taxonomy)  # fail before reading any input
+        if model and model != DEFAULT_MODEL:
+            from .model import load_model
+
+            load_model(model)
         table = open_table(input_path, fmt=input_format, encoding=encoding)
         spec = resolve_columns(table.columns, text_column=text_column, id_column=id_column, scores=scores)
     except (FeedbackError, LookupError) as e:
@@ -104,7 +118,9 @@ def analyze(
     if errors_path is None:
         errors_path = "-" if output == "-" else output + ".errors.jsonl"
     score_note = ", ".join(f"{kind}={column}" for column, (kind, _) in spec.scores.items()) or "none"
-    click.echo(f"Reading {table.name}: text={spec.text!r}, id={spec.id or 'row number'!r}, scores: {score_note}", err=True)
+    themes_by = "rules only" if not model else f"rules + model {'cx-default' if model == DEFAULT_MODEL else model}"
+    click.echo(f"Reading {table.name}: text={spec.text!r}, id={spec.id or 'row number'!r}, scores: {score_note}; "
+               f"themes: {themes_by}", err=True)
 
     counts = {"rows": 0, "analysed": 0, "with_problems": 0, "errors": 0}
     with ExitStack() as stack:
@@ -198,5 +214,126 @@ def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
             click.echo(f"  {s.id:<28} {s.label}")
 
 
-def main() -> None:  # pragma: no cover - console entry point helper
-    cli(prog_name="feedback")
+
+
+def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
+    if not values:
+        return None
+    mapping = {}
+    for value in values:
+        gold, sep, theme = value.partition("=")
+        if not sep or not gold or not theme:
+            raise click.BadParameter(f"{value!r} is not GOLD=THEME, e.g. service=customer_service", param_hint="--map")
+        mapping[gold] = theme
+    return mapping
+
+
+@cli.command()
+@click.argument("labelled", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Taxonomy whose rule hits the model reads.")
+@click.option("--map", "map_options", multiple=True, metavar="GOLD=THEME", help="Rename gold categories (keeps only mapped ones).")
+@click.option("--also", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="More labelled files to train on. Repeatable.")
+@click.option("--test", "test_path", type=click.Path(exists=True, dir_okay=False), help="Held-out labelled file, scored once.")
+@click.option("--C", "c", type=float, default=30.0, show_default=True, help="Inverse regularisation of theme detection.")
+@click.option("--beta", type=float, default=0.85, show_default=True,
+              help="Per-theme thresholds maximise F-beta in cross-validation; below 1 favours precision.")
+@click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
+@click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
+def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[str, ...], extra: tuple[str, ...],
+          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int) -> None:
+    """Train a theme model (themes, their polarity, sentiment) on labelled comments.
+
+    LABELLED is JSONL ({"text", "themes": {theme: polarity}, "sentiment"}), CSV (text, themes
+    "speed:negative;price", sentiment) or SemEval-2014 XML. The model directory gets model.json,
+    weights.npz (no pickle) and a README.md model card.
+
+    \b
+    Example:
+      feedback train training/cx_train_a.jsonl --also training/cx_train_b.jsonl -o models/my-model
+    """
+    from .labelled import read_labelled
+    from .training import train as train_model
+
+    mapping = _parse_map(map_options)
+    try:
+        items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping)]
+        test = read_labelled(test_path, mapping=mapping) if test_path else None
+        model, card = train_model(
+            items,
+            config=AnalyzerConfig(taxonomy=taxonomy),
+            params={"C": c, "threshold_beta": beta, "rule_weight": rule_weight, "random_state": seed},
+            test=test,
+            sources=(labelled, *extra),
+        )
+    except FeedbackError as e:
+        raise _fail(e) from None
+    card["command"] = " ".join(
+        ["feedback train", labelled, *(f"--also {e}" for e in extra), "-o", output]
+        + ([f"--taxonomy {taxonomy}"] if taxonomy else [])
+        + [f"--map {m}" for m in map_options]
+        + ([f"--test {test_path}"] if test_path else [])
+        + [f"--C {c:g} --beta {beta:g} --rule-weight {rule_weight:g} --seed {seed}"]
+    )
+    model.save(output, card=card)
+    from .model_card import write_card
+
+    write_card(output)
+    micro = model.cv_scores_.get("micro", {})
+    click.echo(f"Trained on {len(items)} comments, {len(model.themes_)} themes -> {output}", err=True)
+    click.echo(f"Cross-validated: micro P={micro.get('precision')} R={micro.get('recall')} F1={micro.get('f1')}, "
+               f"sentiment accuracy={model.cv_scores_.get('sentiment_accuracy')}", err=True)
+    if test:
+        held = card["held_out"]
+        click.echo(f"Held-out ({len(test)}): micro F1={held['micro_f1']}, polarity accuracy={held['polarity_accuracy']}, "
+                   f"sentiment accuracy={held.get('sentiment_accuracy')}", err=True)
+
+
+@cli.command()
+@click.argument("labelled", type=click.Path(exists=True, dir_okay=False))
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Taxonomy to evaluate (default: the built-in one).")
+@click.option("--model", type=click.Path(exists=True, file_okay=False),
+              help="Evaluate this trained model with the rules (default: the rules alone).")
+@click.option("--mode", type=click.Choice(["combine", "model"]), default="combine", show_default=True, help="How the model combines with rules.")
+@click.option("--map", "map_options", multiple=True, metavar="GOLD=THEME", help="Map gold categories to theme ids (zero-shot).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Write the full report as JSON.")
+def evaluate(labelled: str, taxonomy: str | None, model: str | None, mode: str, map_options: tuple[str, ...],
+             output: str | None) -> None:
+    """Measure themes, theme polarity and sentiment against labelled comments.
+
+    \b
+    Examples:
+      feedback evaluate tests/data/labelled_cx.jsonl
+      feedback evaluate test.xml --map price=price --map service=customer_service
+      feedback evaluate test.xml --model models/semeval-restaurants -o report.json
+    """
+    from .labelled import read_labelled
+    from .pipeline import Analyzer
+    from .training import evaluate as evaluate_analyzer
+
+    try:
+        items = read_labelled(labelled, mapping=_parse_map(map_options))
+        analyzer = Analyzer(AnalyzerConfig(taxonomy=taxonomy, model=model, model_mode=mode))  # model None: rules
+        report = evaluate_analyzer(analyzer, items)
+    except FeedbackError as e:
+        raise _fail(e) from None
+    report["labelled"] = labelled
+    report["analyzer"] = {"taxonomy": taxonomy or "<default>", "model": model, "mode": mode if model else "rules"}
+    click.echo(_format_evaluation(report))
+    if output:
+        with atomic_output(output) as f:
+            f.write(json.dumps(report, indent=2) + "\n")
+
+
+def _format_evaluation(report: dict[str, Any]) -> str:
+    lines = [f"{'theme':<22}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"]
+    for theme, s in report["per_theme"].items():
+        lines.append(f"{theme:<22}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['support']:>9}")
+    lines.append(f"{'micro':<22}{report['micro_precision']:>10.3f}{report['micro_recall']:>8.3f}{report['micro_f1']:>8.3f}")
+    lines.append(f"{'macro':<22}{'':>10}{'':>8}{report['macro_f1']:>8.3f}")
+    lines.append(f"theme polarity accuracy: {report['polarity_accuracy']} on {report['polarity_n']} detected gold themes; "
+                 f"{report['polarity_accuracy_gold']} on all {report['polarity_gold_n']} gold themes")
+    if "sentiment_accuracy" in report:
+        lines.append(f"overall sentiment: accuracy {report['sentiment_accuracy']}, macro-F1 {report['sentiment_macro_f1']}")
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
@@ -17,19 +17,35 @@ from spacy.tokens import Doc
 from .columns import MAX_ANALYSED_CHARS, ColumnSpec, resolve_columns, to_comment
 from .io import dumps
 from .language import clause_bounds, make_nlp
+from .model import ModelInput, Prediction
 from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
 from .sentiment import SentimentScorer, combine, label, load_lexicon
 from .themes import ThemeMatcher, load_taxonomy
 
 
+DEFAULT_MODEL = "default"
+
+
 @dataclass(frozen=True)
 class AnalyzerConfig:
-    """What an Analyzer is built from: paths only, so worker processes can rebuild it."""
+    """What an Analyzer is built from: paths only, so worker processes can rebuild it.
+
+    model: a model directory, DEFAULT_MODEL for the shipped cx-default model, or None for the
+    taxonomy rules alone. model_mode: "combine" (the model decides, reading rule hits as
+    evidence) or "model" (the model's themes only).
+    """
 
     taxonomy: str | None = None
     lexicon: str | None = None
-    model: str | None = None
+    model: str | None = DEFAULT_MODEL
     model_mode: str = "combine"
+
+
+def default_model_path() -> str:
+    """The shipped cx-default model's directory (installed as feedback.models)."""
+    from importlib import resources
+
+    return str(resources.files("feedback.models").joinpath("cx-default"))
 
 
 class Analyzer:
@@ -46,7 +62,8 @@ class Analyzer:
         if self.config.model:
             from .model import load_model
 
-            self.theme_model = load_model(self.config.model)
+            path = default_model_path() if self.config.model == DEFAULT_MODEL else self.config.model
+            self.theme_model = load_model(path)
 
     def analyze_comments(
         self, items: Iterable[Comment | ErrorRecord], *, batch_size: int = 256
@@ -64,9 +81,14 @@ class Analyzer:
                 return
             comments = [c for c in batch if isinstance(c, Comment)]
             docs = self.nlp.pipe(c.text[:MAX_ANALYSED_CHARS] for c in comments)
-            analysed = {id(c): self._analyze_doc(c, doc) for c, doc in zip(comments, docs)}
+            records = [self._analyze_doc(c, doc) for c, doc in zip(comments, docs)]
+            if self.theme_model is not None:
+                predictions = self.theme_model.predict([model_input(r) for r in records])
+                records = [merge_prediction(r, p, self.theme_model.themes_, self.config.model_mode)
+                           for r, p in zip(records, predictions)]
+            analysed = iter(records)
             for item in batch:
-                yield analysed[id(item)] if isinstance(item, Comment) else item
+                yield next(analysed) if isinstance(item, Comment) else item
 
     def _analyze_doc(self, comment: Comment, doc: Doc) -> AnalyzedRecord:
         score = self.scorer.score
@@ -86,8 +108,6 @@ class Analyzer:
             spans.append(sent)
         compound = combine(s.compound for s in sentences)
         mentions = self._mentions(doc, spans, sentences, sent_of_token) if sentences else []
-        if self.theme_model is not None:
-            mentions = self.theme_model.merge(comment.text, mentions, self.config.model_mode, sentences)
         return AnalyzedRecord(
             id=comment.id,
             row=comment.row,
@@ -150,6 +170,70 @@ class Analyzer:
         return out
 
 
+def model_input(record: AnalyzedRecord) -> ModelInput:
+    """What a theme model reads about a record analysed by the rules."""
+    by_theme: dict[str, list[float]] = {}
+    for mention in record.themes:
+        by_theme.setdefault(mention.parent, []).append(mention.sentiment)
+    return ModelInput(
+        text=record.text,
+        compound=record.compound,
+        sentences=tuple((s.start, s.end, s.compound) for s in record.sentences),
+        rule_themes=frozenset(by_theme),
+        rule_sentiment={t: sum(v) / len(v) for t, v in by_theme.items()},
+    )
+
+
+def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_themes: list[str],
+                     mode: str = "combine") -> AnalyzedRecord:
+    """Combine a rules record with a model's prediction.
+
+    In "combine" mode the model decides which of the themes it knows a comment is about (it
+    reads the rule hits as features): rule mentions of a theme it rejects are dropped, those it
+    accepts keep their evidence and subtheme and take the model's polarity; a theme it finds
+    without a rule mention gets one mention, on the sentence that speaks most for it. Themes
+    the model was not trained on keep their rule mentions as they are. In "model" mode only
+    the model's themes are reported. The model's sentiment head, when it has one, gives the
+    comment's sentiment; sentence compounds stay VADER's.
+    """
+    found = {p.theme: p for p in prediction.themes}
+    known = set(model_themes)
+    mentions: list[ThemeMention] = []
+    covered: set[str] = set()
+    if mode != "model":
+        # A negation the rules saw ("not fast at all") is read better by VADER on the clause than
+        # by the model's words, so for such themes the clause sentiment stays.
+        negated = {m.parent for m in record.themes if m.negated}
+        for m in record.themes:
+            if m.parent not in known:
+                mentions.append(m)
+                continue
+            p = found.get(m.parent)
+            if p is None:
+                continue
+            covered.add(m.parent)
+            if m.parent in negated:
+                mentions.append(replace(m, source="rules+model", confidence=p.probability))
+            else:
+                mentions.append(replace(m, sentiment=p.sentiment, label=p.polarity, source="rules+model",
+                                        confidence=p.probability))
+    for p in prediction.themes:
+        if p.theme in covered:
+            continue
+        if p.sentence >= 0:
+            sent = record.sentences[p.sentence]
+            start, end, evidence = sent.start, sent.end, sent.text
+        else:
+            start, end, evidence = 0, 0, ""
+        mentions.append(ThemeMention(p.theme, p.sentiment, p.polarity, evidence, start, end,
+                                     max(p.sentence, 0), False, "model", p.probability))
+    mentions.sort(key=lambda m: (m.start, m.end))
+    compound, label_ = record.compound, record.label
+    if prediction.sentiment is not None:
+        label_, compound = prediction.sentiment
+    return replace(record, themes=mentions, compound=compound, label=label_)
+
+
 def analyze(
     comments: Iterable[dict[str, Any] | str],
     *,
@@ -158,7 +242,7 @@ def analyze(
     scores: dict[str, str] | None = None,
     taxonomy: str | None = None,
     lexicon: str | None = None,
-    model: str | None = None,
+    model: str | None = DEFAULT_MODEL,
     analyzer: Analyzer | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Analyse comments: the Python API behind `feedback analyze`.
@@ -167,7 +251,9 @@ def analyze(
         (scores are recognised by name, as in the CLI).
     text_column, id_column (str | None): Field names, when the defaults do not find them.
     scores (dict[str, str] | None): KIND -> field name, e.g. {"nps": "likelihood"}.
-    taxonomy, lexicon, model (str | None): Paths replacing the defaults.
+    taxonomy, lexicon (str | None): Paths replacing the defaults.
+    model (str | None): A model directory; "default" (the shipped model) unless a taxonomy is
+        given; None for the taxonomy rules alone.
     analyzer (Analyzer | None): A prebuilt Analyzer to reuse across calls.
     YIELDS (dict): One record per comment, as in the JSONL output; rows that cannot be analysed
         yield an error record (it has an "error" key) in their place.
@@ -177,6 +263,8 @@ def analyze(
         >>> next(analyze(["Delivery was slow but the staff were lovely."]))["themes"][0]["theme"]
         'speed/delivery'
     """
+    if taxonomy is not None and model == DEFAULT_MODEL:
+        model = None  # the shipped model knows the default themes, not yours
     analyzer = analyzer or Analyzer(AnalyzerConfig(taxonomy, lexicon, model))
     rows = _as_rows(comments)
     first = next(rows, None)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback import Analyzer
+from feedback import Analyzer, AnalyzerConfig
 from feedback.language import make_nlp
 from feedback.sentiment import SentimentScorer
 
@@ -13,7 +13,14 @@ SCHEMAS = Path(__file__).parent.parent / "feedback" / "schemas"
 
 @pytest.fixture(scope="session")
 def analyzer():
+    """The default analyzer: taxonomy rules plus the shipped cx-default model."""
     return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def rules_analyzer():
+    """Taxonomy rules and VADER only: what the rule tests exercise."""
+    return Analyzer(AnalyzerConfig(model=None))
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +52,19 @@ def error_validator():
 
 
 @pytest.fixture
-def analyze_one(analyzer):
-    """Analyse one comment and return its record (dict)."""
+def analyze_one(rules_analyzer):
+    """Analyse one comment with the rules alone and return its record (dict)."""
+    from feedback import analyze
+
+    def run(text):
+        return next(analyze([text], analyzer=rules_analyzer))
+
+    return run
+
+
+@pytest.fixture
+def model_analyze_one(analyzer):
+    """Analyse one comment with rules + the shipped model."""
     from feedback import analyze
 
     def run(text):

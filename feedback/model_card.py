@@ -1,0 +1,74 @@
+"""Model cards: a README.md beside each saved model, rendered from its model.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_card(directory: str) -> Path:
+    """Render README.md for the model in `directory` from its model.json.
+
+    RETURNS (Path): The README written.
+    """
+    meta = json.loads((Path(directory) / "model.json").read_text(encoding="utf-8"))
+    card = meta.get("card", {})
+    cv = meta.get("cv_scores", {})
+    lines = [
+        f"# Model card: {Path(directory).name}",
+        "",
+        "A `feedback` theme model: one logistic regression per theme on TF-IDF word 1-2-grams plus the",
+        "taxonomy rules' hits; a per-theme polarity classifier; an overall sentiment classifier that",
+        "also reads VADER's compound. Files: `model.json` (parameters, vocabulary, this card's data) and",
+        "`weights.npz` (NumPy arrays, loaded with `allow_pickle=False`; its SHA-256 is in model.json).",
+        "",
+        f"- Created: {card.get('created', '?')}",
+        f"- Themes: {', '.join(meta['themes'])}",
+        f"- Training comments: {meta.get('n_train')}",
+        f"- Taxonomy read as features: {card.get('taxonomy', {}).get('name', '?')} {card.get('taxonomy', {}).get('version', '')}",
+        f"- Reproduce: `{card.get('command') or 'see the README'}`",
+        "",
+        "## Training data",
+        "",
+    ]
+    for source in card.get("training_data", []):
+        lines.append(f"- `{source['path']}` (sha256 `{source['sha256'][:16]}...`)")
+    counts = card.get("theme_counts", {})
+    if counts:
+        lines += ["", "| theme | training comments |", "|---|---|"]
+        lines += [f"| {t} | {n} |" for t, n in counts.items()]
+    lines += ["", "## Parameters", "", "```json", json.dumps(meta.get("params", {}), indent=1), "```", ""]
+    lines += ["## Cross-validated scores (on the training data)", ""]
+    lines += _scores_table(cv.get("themes", {}))
+    micro = cv.get("micro", {})
+    lines += [
+        "",
+        f"- micro precision {micro.get('precision')}, recall {micro.get('recall')}, F1 {micro.get('f1')}",
+        f"- theme polarity accuracy (gold themes): {cv.get('polarity_accuracy_on_gold_themes')}",
+        f"- overall sentiment accuracy: {cv.get('sentiment_accuracy')}",
+        "",
+    ]
+    held = card.get("held_out")
+    if held:
+        lines += ["## Held-out scores", ""]
+        lines += _scores_table(held.get("per_theme", {}))
+        lines += [
+            "",
+            f"- micro precision {held['micro_precision']}, recall {held['micro_recall']}, F1 {held['micro_f1']}; macro F1 {held['macro_f1']}",
+            f"- theme polarity accuracy: {held['polarity_accuracy']} (detected), {held['polarity_accuracy_gold']} (gold themes)",
+            f"- overall sentiment accuracy: {held.get('sentiment_accuracy')}, macro-F1 {held.get('sentiment_macro_f1')}",
+            "",
+        ]
+    lines += ["## Library versions", ""]
+    lines += [f"- {k} {v}" for k, v in card.get("library_versions", {}).items()]
+    path = Path(directory) / "README.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _scores_table(per_theme: dict[str, Any]) -> list[str]:
+    rows = ["| theme | precision | recall | F1 |", "|---|---|---|---|"]
+    for theme, s in per_theme.items():
+        rows.append(f"| {theme} | {s.get('precision')} | {s.get('recall')} | {s.get('f1')} |")
+    return rows

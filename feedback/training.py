@@ -1,0 +1,186 @@
+"""Training and evaluating theme models against labelled comments.
+
+`train()` fits a ThemeModel on labelled comments as the rules pipeline sees them (rule hits and
+VADER scores are model features); `evaluate()` scores any Analyzer, rules-only or with a model,
+on labelled comments: per-theme precision/recall/F1, theme polarity, overall sentiment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+from .labelled import LabelledComment
+from .model import ModelInput, ThemeModel, library_versions, today
+from .pipeline import Analyzer, AnalyzerConfig, model_input
+from .records import AnalyzedRecord, Comment
+
+SENTIMENT_LABELS = ("positive", "neutral", "negative")
+
+
+def analyse_labelled(analyzer: Analyzer, items: Sequence[LabelledComment]) -> list[AnalyzedRecord]:
+    """Run an Analyzer over labelled comments (their text only), in order."""
+    comments = [Comment(item.id or str(n), n, n, item.text or " ", {}, {}) for n, item in enumerate(items, 1)]
+    return [r for r in analyzer.analyze_comments(comments) if isinstance(r, AnalyzedRecord)]
+
+
+def train(
+    items: Sequence[LabelledComment],
+    *,
+    config: AnalyzerConfig | None = None,
+    params: dict[str, Any] | None = None,
+    test: Sequence[LabelledComment] | None = None,
+    sources: Sequence[str] = (),
+) -> tuple[ThemeModel, dict[str, Any]]:
+    """Fit a ThemeModel on labelled comments.
+
+    items (Sequence[LabelledComment]): Training comments.
+    config (AnalyzerConfig | None): The rules pipeline (taxonomy, lexicon) whose output the model
+        reads; its model setting is ignored.
+    params (dict | None): ThemeModel parameters.
+    test (Sequence[LabelledComment] | None): Held-out comments to score once after fitting.
+    sources (Sequence[str]): Training file paths, hashed into the model card.
+    RETURNS (tuple): The fitted model and its card (a dict saved with it).
+    """
+    config = AnalyzerConfig(taxonomy=(config.taxonomy if config else None),
+                            lexicon=(config.lexicon if config else None), model=None)
+    rules = Analyzer(config)
+    inputs = [model_input(r) for r in analyse_labelled(rules, items)]
+    themes = [dict(item.themes) for item in items]
+    sentiments = [item.sentiment for item in items]
+    model = ThemeModel(**(params or {})).fit(
+        inputs,
+        themes,
+        sentiments if any(sentiments) else None,
+        rule_themes=rules.taxonomy.theme_ids,
+        theme_order=rules.taxonomy.theme_ids,
+    )
+    card: dict[str, Any] = {
+        "created": today(),
+        "training_data": [
+            {"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()} for p in sources
+        ],
+        "n_train": len(items),
+        "theme_counts": dict(Counter(t for labels in themes for t in labels)),
+        "taxonomy": {"name": rules.taxonomy.name, "version": rules.taxonomy.version, "sha256": rules.taxonomy.sha256},
+        "library_versions": library_versions(),
+        "cv_scores": model.cv_scores_,
+    }
+    if test:
+        analyzer = Analyzer(config)
+        analyzer.theme_model = model
+        card["held_out"] = evaluate(analyzer, test)
+    return model, card
+
+
+def evaluate(analyzer: Analyzer, items: Sequence[LabelledComment]) -> dict[str, Any]:
+    """Score an Analyzer's themes, theme polarity and sentiment against gold labels.
+
+    analyzer (Analyzer): Rules only, or with a theme model.
+    items (Sequence[LabelledComment]): Gold comments.
+    RETURNS (dict): Plainly named figures: micro_precision, micro_recall, micro_f1, macro_f1,
+        per_theme, polarity_accuracy (on detected gold themes), polarity_accuracy_gold (on the
+        gold themes, as SemEval-2014 scored it), sentiment_accuracy, sentiment_macro_f1,
+        theme_confusion and sentiment_confusion.
+    """
+    records = analyse_labelled(analyzer, items)
+    gold_sets = [set(item.themes) for item in items]
+    evaluated = sorted({t for s in gold_sets for t in s})
+    predicted: list[dict[str, list[str]]] = []
+    for record in records:
+        by_theme: dict[str, list[str]] = {}
+        for m in record.themes:
+            by_theme.setdefault(m.parent, []).append(m.label)
+        predicted.append(by_theme)
+    per_theme: dict[str, dict[str, float]] = {}
+    tp_all = fp_all = fn_all = 0
+    for theme in evaluated:
+        tp = sum(1 for g, p in zip(gold_sets, predicted) if theme in g and theme in p)
+        fp = sum(1 for g, p in zip(gold_sets, predicted) if theme not in g and theme in p)
+        fn = sum(1 for g, p in zip(gold_sets, predicted) if theme in g and theme not in p)
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+        per_theme[theme] = _scores(tp, fp, fn) | {"support": tp + fn}
+    report: dict[str, Any] = {"n_comments": len(items), "themes_evaluated": evaluated}
+    report.update({f"micro_{k}": v for k, v in _scores(tp_all, fp_all, fn_all).items()})
+    report["macro_f1"] = round(sum(s["f1"] for s in per_theme.values()) / len(per_theme), 4) if per_theme else 0.0
+    report["per_theme"] = per_theme
+
+    # Polarity of detected themes that are also gold: what a user of the output gets.
+    pairs = [(item.themes[t], _mention_polarity(p[t])) for item, p in zip(items, predicted)
+             for t in item.themes if t in p and item.themes[t]]
+    report["polarity_accuracy"] = _accuracy(pairs)
+    report["polarity_n"] = len(pairs)
+    # Polarity on every gold theme, whether detected or not (SemEval-2014 subtask 4 scoring).
+    gold_pairs = _gold_polarity_pairs(analyzer, items, records, predicted)
+    report["polarity_accuracy_gold"] = _accuracy(gold_pairs)
+    report["polarity_gold_n"] = len(gold_pairs)
+
+    sentiment_pairs = [(item.sentiment, r.label) for item, r in zip(items, records) if item.sentiment]
+    if sentiment_pairs:
+        report["sentiment_accuracy"] = _accuracy(sentiment_pairs)
+        report["sentiment_macro_f1"] = _macro_f1(sentiment_pairs, SENTIMENT_LABELS)
+        report["sentiment_confusion"] = {
+            g: {p: sum(1 for a, b in sentiment_pairs if a == g and b == p) for p in SENTIMENT_LABELS}
+            for g in SENTIMENT_LABELS
+        }
+    confusion: dict[str, Counter] = {}
+    for g, p in zip(gold_sets, predicted):
+        for theme in g or {"(none)"}:
+            row = confusion.setdefault(theme, Counter())
+            for q in set(p) or {"(none)"}:
+                row[q] += 1
+    report["theme_confusion"] = {g: dict(c.most_common()) for g, c in sorted(confusion.items())}
+    return report
+
+
+def _mention_polarity(labels: list[str]) -> str:
+    """One polarity for a theme mentioned several times: mixed signs make a conflict."""
+    kinds = set(labels) - {"neutral"}
+    if not kinds:
+        return "neutral"
+    if len(kinds) == 1:
+        return kinds.pop()
+    return "conflict"
+
+
+def _gold_polarity_pairs(analyzer: Analyzer, items: Sequence[LabelledComment], records: list[AnalyzedRecord],
+                         predicted: list[dict[str, list[str]]]) -> list[tuple[str, str]]:
+    wanted = [[t for t, pol in item.themes.items() if pol] for item in items]
+    model = analyzer.theme_model
+    by_model: list[dict[str, str]] = [{} for _ in items]
+    if model is not None:
+        by_model = model.predict_polarity([model_input(r) for r in records], wanted)
+    pairs = []
+    for item, want, record, pred, from_model in zip(items, wanted, records, predicted, by_model):
+        for theme in want:
+            if theme in from_model:
+                guess = from_model[theme]
+            elif theme in pred:
+                guess = _mention_polarity(pred[theme])
+            else:
+                guess = record.label
+            pairs.append((item.themes[theme], guess))
+    return pairs
+
+
+def _scores(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def _accuracy(pairs: list[tuple[Any, Any]]) -> float | None:
+    return round(sum(1 for a, b in pairs if a == b) / len(pairs), 4) if pairs else None
+
+
+def _macro_f1(pairs: list[tuple[str, str]], labels: Sequence[str]) -> float:
+    f1s = []
+    for label in labels:
+        tp = sum(1 for a, b in pairs if a == label and b == label)
+        fp = sum(1 for a, b in pairs if a != label and b == label)
+        fn = sum(1 for a, b in pairs if a == label and b != label)
+        f1s.append(_scores(tp, fp, fn)["f1"])
+    return round(sum(f1s) / len(f1s), 4)

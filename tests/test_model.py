@@ -1,0 +1,189 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from feedback import Analyzer, AnalyzerConfig, analyze
+from feedback.cli import cli
+from feedback.errors import ModelError
+from feedback.labelled import read_labelled
+from feedback.model import ThemeModel, banded, load_model, negation_ngrams
+from feedback.pipeline import default_model_path
+from feedback.training import evaluate, train
+
+from .conftest import mention, themes_of
+
+ROOT = Path(__file__).parent.parent
+TRAIN = ROOT / "training" / "cx_train_a.jsonl"
+DEV = Path(__file__).parent / "data" / "labelled_cx.jsonl"
+# Small and fast: words only, 3 folds.
+FAST = {"char_ngram_range": None, "cv": 3}
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    items = read_labelled(str(TRAIN))[:400]
+    model, card = train(items, params=FAST, sources=[str(TRAIN)])
+    return model, card
+
+
+def test_model_banded_label_agrees_with_vader_thresholds():
+    assert banded({"positive": 0.5, "neutral": 0.3, "negative": 0.2}) == ("positive", 0.3)
+    assert banded({"positive": 0.4, "neutral": 0.2, "negative": 0.38})[1] == 0.05
+    label, value = banded({"positive": 0.3, "neutral": 0.5, "negative": 0.2})
+    assert label == "neutral" and -0.05 < value < 0.05
+    assert banded({"positive": 0.1, "neutral": 0.2, "negative": 0.7}) == ("negative", -0.6)
+
+
+def test_model_negation_ngrams_mark_scope():
+    grams = negation_ngrams("Not fast at all. Quick reply!", ngram_range=(1, 1))
+    assert grams == ["not", "NOT_fast", "NOT_at", "NOT_all", "quick", "reply"]
+    assert "NOT_helpful" in negation_ngrams("They weren't helpful")
+
+
+def test_model_fit_is_reproducible(small_model):
+    model, _ = small_model
+    items = read_labelled(str(TRAIN))[:400]
+    again, _ = train(items, params=FAST)
+    assert np.array_equal(model.coef_, again.coef_)
+    assert np.array_equal(model.thresholds_, again.thresholds_)
+    assert model.themes_ == again.themes_
+
+
+def test_model_save_load_roundtrip(tmp_path, small_model):
+    model, card = small_model
+    model.save(str(tmp_path / "m"), card=card)
+    loaded = load_model(str(tmp_path / "m"))
+    texts = ["The chatbot was useless and I waited an hour on hold.", "Lovely staff, fair prices."]
+    rules = Analyzer(AnalyzerConfig(model=None))
+    from feedback.pipeline import model_input
+    from feedback.training import analyse_labelled
+    from feedback.labelled import LabelledComment
+
+    inputs = [model_input(r) for r in analyse_labelled(rules, [LabelledComment(str(i), t) for i, t in enumerate(texts)])]
+    before, after = model.predict(inputs), loaded.predict(inputs)
+    assert [[t.theme for t in p.themes] for p in before] == [[t.theme for t in p.themes] for p in after]
+    for p, q in zip(before, after):
+        for a, b in zip(p.themes, q.themes):
+            assert a.polarity == b.polarity
+            assert abs(a.probability - b.probability) < 1e-3  # weights are stored as float32
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["card"]["training_data"][0]["sha256"]
+
+
+def test_model_tampered_weights_are_refused(tmp_path, small_model):
+    model, card = small_model
+    model.save(str(tmp_path / "m"), card=card)
+    weights = tmp_path / "m" / "weights.npz"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="modified"):
+        load_model(str(tmp_path / "m"))
+
+
+def test_model_pickled_arrays_are_refused(tmp_path, small_model):
+    import hashlib
+
+    model, card = small_model
+    model.save(str(tmp_path / "m"), card=card)
+    weights = tmp_path / "m" / "weights.npz"
+    # An object array needs pickle to load: a booby-trapped model must not get that far,
+    # even with a checksum that matches.
+    np.savez(weights, idf=np.array([object()], dtype=object))
+    meta_path = tmp_path / "m" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["weights_sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="inconsistent"):
+        load_model(str(tmp_path / "m"))
+
+
+def test_model_not_a_model_directory(tmp_path):
+    with pytest.raises(ModelError, match="not a feedback model"):
+        load_model(str(tmp_path))
+    (tmp_path / "model.json").write_text('{"format": "other"}')
+    (tmp_path / "weights.npz").write_bytes(b"")
+    with pytest.raises(ModelError, match="unknown model format"):
+        load_model(str(tmp_path))
+
+
+def test_model_shipped_default_loads_with_card():
+    model = load_model(default_model_path())
+    assert model.themes_ == ["speed", "price", "personalization", "convenience", "customer_service",
+                             "automation", "proactive_service", "channels", "quality"]
+    card = model.card_
+    assert card["held_out"]["micro_f1"] > 0.8
+    assert card["command"].startswith("feedback train")
+
+
+@pytest.mark.parametrize(
+    "text,parent,label",
+    [
+        ("It's expensive but the staff make it worth it.", "price", "negative"),
+        ("It's expensive but the staff make it worth it.", "customer_service", "positive"),
+        ("The delivery was not fast at all.", "speed", "negative"),
+        ("I was on hold for an hour, then the bot hung up on me.", "automation", "negative"),
+    ],
+)
+def test_model_default_analysis(model_analyze_one, text, parent, label):
+    assert mention(model_analyze_one(text), parent)["label"] == label
+
+
+def test_model_vetoes_a_rule_hit_without_judgement(model_analyze_one, analyze_one):
+    text = "I emailed them my meter reading."
+    assert "channels" in themes_of(analyze_one(text))  # the keyword is there
+    assert "channels" not in themes_of(model_analyze_one(text))  # but nobody judged the channel
+
+
+def test_model_beats_rules_on_held_out_labels(analyzer, rules_analyzer):
+    items = read_labelled(str(DEV))
+    with_model, rules_only = evaluate(analyzer, items), evaluate(rules_analyzer, items)
+    assert with_model["micro_f1"] > rules_only["micro_f1"] + 0.1
+    assert with_model["sentiment_accuracy"] > rules_only["sentiment_accuracy"] + 0.2
+    for key in ("micro_precision", "micro_recall", "macro_f1", "polarity_accuracy", "sentiment_macro_f1"):
+        assert 0 <= with_model[key] <= 1
+
+
+def test_model_cli_train_then_analyze(tmp_path):
+    runner = CliRunner()
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(TRAIN.read_text(encoding="utf-8").splitlines(keepends=True)[:300]), encoding="utf-8")
+    out = tmp_path / "m"
+    result = runner.invoke(cli, ["train", str(small), "-o", str(out), "--test", str(DEV)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"model.json", "weights.npz", "README.md"}
+    card = (out / "README.md").read_text()
+    assert "Held-out scores" in card and "feedback train" in card
+    records = list(analyze(["Waited 40 minutes on hold."], model=str(out)))
+    assert records[0]["themes"] and all(t["source"] in ("rules+model", "model") for t in records[0]["themes"])
+
+
+def test_model_cli_evaluate_writes_plain_keys(tmp_path):
+    report_path = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["evaluate", str(DEV), "-o", str(report_path)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "micro" in result.output and "overall sentiment" in result.output
+    report = json.loads(report_path.read_text())
+    for key in ("micro_f1", "macro_f1", "per_theme", "polarity_accuracy", "sentiment_accuracy", "theme_confusion"):
+        assert key in report
+    assert report["analyzer"]["mode"] == "rules"
+
+
+def test_model_labelled_readers(tmp_path):
+    xml = tmp_path / "s.xml"
+    xml.write_text(
+        '<sentences><sentence id="1"><text>Great food, slow service.</text><aspectCategories>'
+        '<aspectCategory category="food" polarity="positive"/><aspectCategory category="service" polarity="negative"/>'
+        "</aspectCategories></sentence></sentences>"
+    )
+    (item,) = read_labelled(str(xml))
+    assert item.themes == {"food": "positive", "service": "negative"}
+    (mapped,) = read_labelled(str(xml), mapping={"service": "customer_service"})
+    assert mapped.themes == {"customer_service": "negative"}
+    csv_path = tmp_path / "l.csv"
+    csv_path.write_text("comment,themes,sentiment\n\"Slow, rude\",speed:negative;customer_service:negative,negative\n")
+    (row,) = read_labelled(str(csv_path))
+    assert row.themes == {"speed": "negative", "customer_service": "negative"} and row.sentiment == "negative"
