@@ -11,7 +11,6 @@ no code. model.json records the SHA-256 of the weights file; a mismatch is refus
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import hashlib
 import json
 import math
@@ -33,6 +32,8 @@ MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 # The band a compound must leave to count as positive or negative (VADER's README).
 _BAND = 0.05
+# Per-process cache of words' character n-gram indices; bounded so memory stays flat.
+_MAX_CACHED_WORDS = 200_000
 
 
 @dataclass(frozen=True)
@@ -141,40 +142,76 @@ class ThemeModel:
 
     # --- features -------------------------------------------------------------------------
 
-    def _vectorizer(self, vocabulary: dict[str, int] | None = None, *, char: bool = False) -> Any:
+    def _word_ngrams(self, text: str) -> list[str]:
+        return negation_ngrams(text, ngram_range=tuple(self.ngram_range), mark=self.mark_negation)
+
+    def _char_ngrams(self, word: str) -> list[str]:
+        return char_ngrams(word, ngram_range=tuple(self.char_ngram_range or (2, 5)))
+
+    def _fit_vocabulary(self, texts: Sequence[str], analyzer: Any, min_df: int) -> tuple[dict[str, int], np.ndarray]:
+        """Vocabulary and smoothed IDF, as scikit-learn's TfidfVectorizer computes them."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        word_analyzer = "word"
-        if not char and self.mark_negation:
-            word_analyzer = functools.partial(negation_ngrams, ngram_range=tuple(self.ngram_range))
-        callable_analyzer = not isinstance(word_analyzer, str) and not char
-        return TfidfVectorizer(
-            analyzer="char_wb" if char else word_analyzer,
-            # With a callable analyzer, n-grams and case are its business; sklearn warns otherwise.
-            ngram_range=(1, 1) if callable_analyzer else tuple(self.char_ngram_range if char else self.ngram_range),
-            token_pattern=None if callable_analyzer else r"(?u)\b\w\w+\b",
-            # Character n-grams are many; a higher floor keeps the model small.
-            min_df=1 if vocabulary is not None else self.min_df + (1 if char else 0),
-            sublinear_tf=True,
-            strip_accents=None if callable_analyzer else "unicode",
-            lowercase=not callable_analyzer,
-            vocabulary=vocabulary,
-            dtype=np.float64,
-        )
+        vectorizer = TfidfVectorizer(analyzer=analyzer, min_df=min_df, sublinear_tf=True, dtype=np.float64)
+        vectorizer.fit(texts)
+        return dict(vectorizer.vocabulary_), vectorizer.idf_.copy()
 
     def _tfidf(self, texts: Sequence[str], *, fit: bool = False) -> sp.csr_matrix:
-        """Word n-gram TF-IDF, plus character n-grams (robust to typos) when configured."""
+        """Word n-gram TF-IDF (negations marked), plus character n-grams (robust to typos).
+
+        Fitting uses scikit-learn; transforming is done here, so a loaded model needs neither
+        scikit-learn's import time nor its per-n-gram Python loop (see `_counts`).
+        """
         if fit:
-            self.vectorizer_ = self._vectorizer()
-            self.char_vectorizer_ = self._vectorizer(char=True) if self.char_ngram_range else None
-            parts = [self.vectorizer_.fit_transform(texts)]
-            if self.char_vectorizer_ is not None:
-                parts.append(self.char_vectorizer_.fit_transform(texts))
-        else:
-            parts = [self.vectorizer_.transform(texts)]
-            if self.char_vectorizer_ is not None:
-                parts.append(self.char_vectorizer_.transform(texts))
-        return parts[0] if len(parts) == 1 else sp.hstack(parts, format="csr")
+            self.vocabulary_, self.idf_ = self._fit_vocabulary(texts, self._word_ngrams, self.min_df)
+            self.char_vocabulary_: dict[str, int] = {}
+            self.char_idf_ = np.zeros(0)
+            if self.char_ngram_range:
+                # Character n-grams are many; a higher floor keeps the model small.
+                self.char_vocabulary_, self.char_idf_ = self._fit_vocabulary(
+                    texts, lambda t: [g for w in t.split() for g in self._char_ngrams(w)], self.min_df + 1)
+        words = self._counts([self._word_indices(t) for t in texts], len(self.vocabulary_), self.idf_)
+        if not self.char_vocabulary_:
+            return words
+        return sp.hstack([words, self._char_tfidf(texts)], format="csr")
+
+    def _word_indices(self, text: str) -> list[int]:
+        vocabulary = self.vocabulary_
+        return [vocabulary[g] for g in self._word_ngrams(text) if g in vocabulary]
+
+    def _char_tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Character n-gram TF-IDF. Character n-grams never cross a space, so a text's n-grams are
+        its words' n-grams: each word's feature indices are computed once and cached."""
+        cache = self.__dict__.setdefault("_char_cache", {})
+        vocabulary = self.char_vocabulary_
+        docs = []
+        for text in texts:
+            indices: list[int] = []
+            for word in text.split():
+                cached = cache.get(word)
+                if cached is None:
+                    cached = [vocabulary[g] for g in self._char_ngrams(word) if g in vocabulary]
+                    if len(cache) < _MAX_CACHED_WORDS:
+                        cache[word] = cached
+                indices.extend(cached)
+            docs.append(indices)
+        return self._counts(docs, len(vocabulary), self.char_idf_)
+
+    @staticmethod
+    def _counts(docs: list[list[int]], n_features: int, idf: np.ndarray) -> sp.csr_matrix:
+        """Rows of feature indices -> sublinear TF x IDF, L2-normalised (TfidfVectorizer's maths)."""
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        cols = np.fromiter((i for d in docs for i in d), dtype=np.int64, count=int(indptr[-1]))
+        matrix = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(docs), n_features))
+        matrix.sum_duplicates()
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1.0
+        matrix.data *= idf[matrix.indices]
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
+        return matrix
 
     def _rule_matrix(self, inputs: Sequence[ModelInput]) -> sp.csr_matrix:
         index = {t: i for i, t in enumerate(self.rule_themes_)}
@@ -193,7 +230,7 @@ class ThemeModel:
     def _words(self, tfidf: sp.csr_matrix) -> sp.csr_matrix:
         """The word n-gram block: polarity reads negation-marked words, not character n-grams,
         which would see "fast" inside "not fast"."""
-        return tfidf[:, : len(self.vectorizer_.vocabulary_)] if self.polarity_words_only else tfidf
+        return tfidf[:, : len(self.vocabulary_)] if self.polarity_words_only else tfidf
 
     def _sentiment_features(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput]) -> sp.csr_matrix:
         vader = np.array([[item.compound * self.vader_weight] for item in inputs])
@@ -348,21 +385,13 @@ class ThemeModel:
             return -1
         if len(item.sentences) == 1:
             return 0
-        analyzer = self._analyzer()
-        vocabulary = self.vectorizer_.vocabulary_
         coef = self.coef_[theme_index]
         best, best_score = 0, -math.inf
         for i, (start, end, _) in enumerate(item.sentences):
-            score = sum(coef[vocabulary[t]] for t in analyzer(item.text[start:end]) if t in vocabulary)
+            score = sum(coef[j] for j in self._word_indices(item.text[start:end]))
             if score > best_score:
                 best, best_score = i, score
         return best
-
-    def _analyzer(self) -> Any:
-        analyzer = getattr(self, "_analyzer_cache", None)
-        if analyzer is None:
-            analyzer = self._analyzer_cache = self.vectorizer_.build_analyzer()
-        return analyzer
 
     def predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         """Predict themes, their polarity, and sentiment for a batch of comments.
@@ -404,7 +433,8 @@ class ThemeModel:
         for j, rows in theme_rows.items():
             theme = self.themes_[j]
             subset = [inputs[i] for i in rows]
-            best = [self._best_sentence(item, j) for item in subset]
+            # Where rules found the theme, their mentions carry the evidence and local sentiment.
+            best = [-1 if theme in item.rule_sentiment else self._best_sentence(item, j) for item in subset]
             classes = self.polarity_classes_.get(theme)
             if not classes:
                 for i, b in zip(rows, best):
@@ -447,8 +477,8 @@ class ThemeModel:
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {
-            "idf": self.vectorizer_.idf_,
-            **({"char_idf": self.char_vectorizer_.idf_} if self.char_vectorizer_ is not None else {}),
+            "idf": self.idf_,
+            "char_idf": self.char_idf_,
             "coef": self.coef_,
             "intercept": self.intercept_,
             "thresholds": self.thresholds_,
@@ -462,9 +492,8 @@ class ThemeModel:
         weights = path / WEIGHTS_FILE
         # float32 halves the file; the predictions it changes are rounded away in the output.
         np.savez_compressed(weights, **{k: v.astype(np.float32) for k, v in arrays.items()})
-        vocabulary = sorted(self.vectorizer_.vocabulary_, key=self.vectorizer_.vocabulary_.get)
-        char_vocabulary = (sorted(self.char_vectorizer_.vocabulary_, key=self.char_vectorizer_.vocabulary_.get)
-                           if self.char_vectorizer_ is not None else [])
+        vocabulary = sorted(self.vocabulary_, key=self.vocabulary_.get)
+        char_vocabulary = sorted(self.char_vocabulary_, key=self.char_vocabulary_.get)
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -515,13 +544,11 @@ def load_model(directory: str) -> ThemeModel:
             params["char_ngram_range"] = tuple(params["char_ngram_range"])
         model = ThemeModel(**params)
         vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
-        model.vectorizer_ = model._vectorizer(vocabulary)
-        model.vectorizer_.idf_ = arrays["idf"]
-        char_vocabulary = {term: i for i, term in enumerate(meta.get("char_vocabulary", []))}
-        model.char_vectorizer_ = None
-        if model.char_ngram_range:
-            model.char_vectorizer_ = model._vectorizer(char_vocabulary, char=True)
-            model.char_vectorizer_.idf_ = arrays["char_idf"]
+        char_vocabulary = {term: i for i, term in enumerate(meta["char_vocabulary"])}
+        model.vocabulary_, model.idf_ = vocabulary, arrays["idf"].astype(np.float64)
+        model.char_vocabulary_, model.char_idf_ = char_vocabulary, arrays["char_idf"].astype(np.float64)
+        if len(model.idf_) != len(vocabulary) or len(model.char_idf_) != len(char_vocabulary):
+            raise ValueError("vocabulary and IDF lengths differ")
         model.themes_ = list(meta["themes"])
         model.rule_themes_ = list(meta["rule_themes"])
         model.coef_ = arrays["coef"]
@@ -551,7 +578,7 @@ _NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "nor",
 _CLAUSE_END = frozenset(".!?;:,")
 
 
-def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool = True) -> list[str]:
     """Word n-grams with negated words marked: "not fast at all." -> not, NOT_fast, NOT_at, ...
 
     A word after a negation, up to the next punctuation, gets a NOT_ prefix (Pang, Lee and
@@ -563,7 +590,7 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[st
         if token in _CLAUSE_END:
             negated = False
             continue
-        if token in _NEGATORS or token.endswith("n't"):
+        if mark and (token in _NEGATORS or token.endswith("n't")):
             tokens.append(token)
             negated = True
             continue
@@ -572,6 +599,19 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[st
     grams = []
     for n in range(low, high + 1):
         grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_ngrams(word: str, ngram_range: tuple[int, int] = (2, 5)) -> list[str]:
+    """Character n-grams of one word padded with spaces (scikit-learn's "char_wb" scheme)."""
+    padded = " " + strip_accents_lower(word) + " "
+    low, high = ngram_range
+    grams = []
+    for n in range(low, high + 1):
+        if n >= len(padded):
+            grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
     return grams
 
 

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 FEEDBACK=${FEEDBACK:-.venv/bin/feedback}
 "$FEEDBACK" train training/cx_train_a.jsonl \
   --also training/cx_train_b.jsonl --also training/cx_train_c.jsonl \
-  --also training/cx_train_d.jsonl --also training/cx_train_e.jsonl \
+  --also training/cx_train_d.jsonl --also training/cx_train_e.jsonl --also training/cx_train_f.jsonl \
   --test tests/data/labelled_cx.jsonl -o models/cx-default --seed 0
