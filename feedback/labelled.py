@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .columns import find_text_column
+from .scores import normalise_name
 from .errors import InputError
 
 POLARITIES = ("positive", "negative", "neutral", "conflict")
@@ -57,7 +58,10 @@ def read_labelled(path: str, *, mapping: dict[str, str] | None = None) -> list[L
             LabelledComment(c.id, c.text, {mapping[t]: p for t, p in c.themes.items() if t in mapping}, c.sentiment)
             for c in items
         ]
-    return items
+    # Theme ids are lowercase words joined by "_": "anecdotes/miscellaneous" would otherwise
+    # read as a subtheme of "anecdotes". --map keys above are the names as written in the file.
+    return [LabelledComment(c.id, c.text, {normalise_name(t) or t: p for t, p in c.themes.items()}, c.sentiment)
+            for c in items]
 
 
 def _check(value: str | None, allowed: tuple[str, ...], where: str) -> str | None:
