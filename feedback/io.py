@@ -11,8 +11,10 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import tempfile
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,7 @@ class Table:
     rows: Iterator[SourceRow | ErrorRecord]
     format: str
     name: str
+    encoding: str = "utf-8"
 
 
 def detect_format(path: str, fmt: str | None = None) -> str:
@@ -72,7 +75,8 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
 
     path (str): A file path, or "-" for standard input.
     fmt (str | None): "csv", "tsv" or "jsonl"; None detects it from the extension or content.
-    encoding (str | None): The text encoding; None reads UTF-8 (a BOM, UTF-8 or UTF-16, wins).
+    encoding (str | None): The text encoding; None detects it: a BOM (UTF-8, UTF-16) wins, then
+        UTF-16 without BOM, UTF-8, and Windows-1252 for files that are not UTF-8 (Excel's CSV).
     RETURNS (Table): Columns and a row stream. Close the input by exhausting the stream.
     RAISES (InputError): The file cannot be opened, is empty, or has no header.
     """
@@ -90,16 +94,49 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
         except OSError as e:
             raise InputError(f"Cannot read {path}: {e.strerror}") from None
         name = path
-    buffered = io.BufferedReader(binary) if not hasattr(binary, "peek") else binary
-    head = buffered.peek(4)[:4]
+    head = binary.read(_SNIFF_BYTES)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"Unknown encoding {encoding!r}; try utf-8, utf-16 or cp1252") from None
     encoding, bom = _sniff_encoding(head, encoding)
-    if bom:
-        buffered.read(bom)
+    stream = io.BufferedReader(_Prefixed(head[bom:], binary), buffer_size=_SNIFF_BYTES)
     if not fmt:
-        fmt = "jsonl" if buffered.peek(64).lstrip()[:1] in (b"{", b"[") else "csv"
+        start = _decode_head(head[bom:], encoding).lstrip()[:1]
+        fmt = "jsonl" if start in ("{", "[") else "csv"
+    lines = _decoded_lines(stream, encoding)
     if fmt == "jsonl":
-        return _open_jsonl(buffered, encoding, name)
-    return _open_csv(buffered, encoding, name, delimiter="\t" if fmt == "tsv" else None)
+        table = _open_jsonl(lines, name)
+    else:
+        table = _open_csv(lines, name, delimiter="\t" if fmt == "tsv" else None)
+    table.encoding = encoding
+    return table
+
+
+# How much of the file decides its encoding and format.
+_SNIFF_BYTES = 1 << 16
+
+
+class _Prefixed(io.RawIOBase):
+    """A byte stream that first returns `head` (already read for sniffing), then the rest."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _sniff_encoding(head: bytes, encoding: str | None) -> tuple[str, int]:
@@ -108,28 +145,90 @@ def _sniff_encoding(head: bytes, encoding: str | None) -> tuple[str, int]:
         return "utf-8", 3
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", 0  # the utf-16 codec reads and drops its own BOM
-    return encoding or "utf-8", 0
+    if encoding:
+        return encoding, 0
+    sample = head[:4096]
+    # UTF-16 without a BOM: ASCII text leaves a NUL in every other byte.
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and sample[0::2].count(0) == 0:
+        return "utf-16-le", 0
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 and sample[1::2].count(0) == 0:
+        return "utf-16-be", 0
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    # Not clean UTF-8. A file that still holds more valid multi-byte UTF-8 characters than bad
+    # bytes is UTF-8 with a few stray lines (read per line); otherwise it is an ANSI export.
+    decoded = head.decode("utf-8", errors="replace")
+    n_bad = decoded.count("\ufffd")
+    n_multibyte = sum(1 for c in decoded if ord(c) > 127) - n_bad
+    if n_multibyte >= n_bad:
+        return "utf-8", 0
+    try:
+        head.decode("cp1252")
+        return "cp1252", 0
+    except UnicodeDecodeError:
+        return "utf-8", 0
 
 
-def _decoded_lines(binary: IO[bytes], encoding: str, bad_lines: set[int]) -> Iterator[str]:
+def _decode_head(head: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head[:4096], final=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A physical line of input, decoded, with what went wrong decoding it (if anything)."""
+
+    text: str
+    lineno: int
+    problem: Problem | None = None
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[_Line]:
     """Decode line by line so one bad byte spoils one row, not the file.
 
-    Lines that do not decode are decoded with U+FFFD replacements and their numbers added to
-    `bad_lines`, so the row built from them can say so.
+    A UTF-8 line that does not decode is read as Windows-1252 (the usual culprit: a row pasted
+    from Excel), else with U+FFFD replacements; either way its row says so. NUL bytes are dropped
+    and old Mac line ends (a lone CR) count as line ends.
     """
     if codecs.lookup(encoding).name.startswith("utf-16"):
-        text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
-        for line in text:
-            yield line.replace("\x00", "") if "\x00" in line else line
-        return
-    for lineno, raw in enumerate(binary, 1):
+        raw_lines: Iterable[tuple[str, Problem | None]] = (
+            (line, None) for line in io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
+        )
+    else:
+        raw_lines = (_decode_line(raw, encoding) for raw in binary)
+    lineno = 0
+    for text, problem in raw_lines:
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        if "\r" in text and _LONE_CR.search(text.rstrip("\r\n")):
+            parts = _LONE_CR.split(text)
+            for part in parts[:-1]:
+                lineno += 1
+                yield _Line(part + "\n", lineno, problem)
+            text = parts[-1]
+            if not text:
+                continue
+        lineno += 1
+        yield _Line(text, lineno, problem)
+
+
+def _decode_line(raw: bytes, encoding: str) -> tuple[str, Problem | None]:
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError:
+        pass
+    if encoding in ("utf-8", "utf8"):
         try:
-            line = raw.decode(encoding)
+            return raw.decode("cp1252"), Problem("invalid_encoding", "not valid UTF-8; read as Windows-1252")
         except UnicodeDecodeError:
-            line = raw.decode(encoding, errors="replace")
-            bad_lines.add(lineno)
-        # NUL bytes in CSV are never data; the csv module would choke on them in older Pythons.
-        yield line.replace("\x00", "") if "\x00" in line else line
+            pass
+    return (raw.decode(encoding, errors="replace"),
+            Problem("invalid_encoding", "undecodable bytes were replaced with U+FFFD"))
 
 
 def _unique_columns(header: list[str]) -> list[str]:
@@ -161,64 +260,90 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return n
 
 
-def _open_csv(binary: IO[bytes], encoding: str, name: str, delimiter: str | None) -> Table:
-    bad_lines: set[int] = set()
-    lines = _decoded_lines(binary, encoding, bad_lines)
+class _LineFeeder:
+    """Feeds lines to csv.reader and keeps those taken for the current row, so that a row
+    whose quote never closes can be given back and re-read line by line."""
+
+    def __init__(self, lines: Iterator[_Line]) -> None:
+        self._lines = lines
+        self._pending: deque[_Line] = deque()
+        self.taken: list[_Line] = []
+
+    def __iter__(self) -> "_LineFeeder":
+        return self
+
+    def __next__(self) -> str:
+        line = self._pending.popleft() if self._pending else next(self._lines)
+        self.taken.append(line)
+        return line.text
+
+    def take(self) -> list[_Line]:
+        taken, self.taken = self.taken, []
+        return taken
+
+    def give_back(self, lines: list[_Line]) -> None:
+        self._pending.extendleft(reversed(lines))
+
+
+def _open_csv(lines: Iterator[_Line], name: str, delimiter: str | None) -> Table:
     first = next(lines, None)
-    skipped = 0
     # Excel writes "sep=;" as a first line to name the delimiter.
-    if first is not None and first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
-        delimiter = first.strip()[4]
+    if first is not None and first.text.strip().lower().startswith("sep=") and len(first.text.strip()) == 5:
+        delimiter = first.text.strip()[4]
         first = next(lines, None)
-        skipped = 1
-    while first is not None and not first.strip():
+    while first is not None and not first.text.strip():
         first = next(lines, None)
-        skipped += 1
     if first is None:
         raise InputError(f"{name} is empty: expected a header row and at least one comment")
     if delimiter is None:
-        delimiter = _pick_delimiter(first)
-
-    def chained() -> Iterator[str]:
-        yield first
-        yield from lines
-
-    reader = csv.reader(chained(), delimiter=delimiter)
+        delimiter = _pick_delimiter(first.text)
+    feeder = _LineFeeder(lines)
+    feeder.give_back([first])
     try:
-        header = next(reader)
-    except csv.Error as e:
+        header = next(csv.reader(feeder, delimiter=delimiter))
+    except (csv.Error, StopIteration) as e:
         raise InputError(f"Cannot read the header of {name}: {e}") from None
+    feeder.take()
     columns = _unique_columns(header)
-    return Table(columns, _csv_rows(reader, columns, bad_lines, skipped), "csv", name)
+    return Table(columns, _csv_rows(feeder, columns, delimiter), "csv", name)
 
 
-def _csv_rows(
-    reader: Any, columns: list[str], bad_lines: set[int], offset: int
-) -> Iterator[SourceRow | ErrorRecord]:
+def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterator[SourceRow | ErrorRecord]:
     n_columns = len(columns)
     row_number = 0
-    last_line = reader.line_num
+    reader = csv.reader(feeder, delimiter=delimiter)
     while True:
-        start_line = last_line + 1 + offset
         try:
             cells = next(reader)
+            error = None
         except StopIteration:
             return
         except csv.Error as e:
+            cells, error = [], str(e)
+        taken = feeder.take()
+        if not taken:
+            return
+        start_line = taken[0].lineno
+        if error is not None:
             row_number += 1
-            last_line = reader.line_num
-            yield ErrorRecord(row_number, start_line, None, "unparseable_row", f"CSV error: {e}")
+            yield ErrorRecord(row_number, start_line, None, "unparseable_row", f"CSV error: {error}",
+                              {"raw": "".join(line.text for line in taken)[:1000]})
+            reader = csv.reader(feeder, delimiter=delimiter)
             continue
-        last_line = reader.line_num
+        if len(taken) > 1 and len(cells) != n_columns and _looks_like_rows(taken[1:], n_columns, delimiter):
+            # A quote opened on the first line never closed where it should have, and the field
+            # swallowed the rows after it. The first line is the broken row; re-read the rest.
+            row_number += 1
+            yield ErrorRecord(row_number, start_line, None, "unbalanced_quote",
+                              "a quoted field does not close on this line; the row was skipped and "
+                              "reading went on at the next line", {"raw": taken[0].text[:1000]})
+            feeder.give_back(taken[1:])
+            reader = csv.reader(feeder, delimiter=delimiter)
+            continue
         if not cells or (len(cells) == 1 and not cells[0].strip() and n_columns > 1):
             continue  # blank line: not a row
         row_number += 1
-        problems: list[Problem] = []
-        end_line = last_line + offset
-        if bad_lines and any(n in bad_lines for n in range(start_line, end_line + 1)):
-            problems.append(Problem("invalid_encoding", "undecodable bytes were replaced with U+FFFD"))
-            for n in range(start_line, end_line + 1):
-                bad_lines.discard(n)
+        problems = [line.problem for line in taken if line.problem is not None][:1]
         values: dict[str, Any] = dict(zip(columns, cells))
         if len(cells) > n_columns:
             values["_extra"] = cells[n_columns:]
@@ -232,53 +357,87 @@ def _csv_rows(
         yield SourceRow(row_number, start_line, values, tuple(problems))
 
 
-def _open_jsonl(binary: IO[bytes], encoding: str, name: str) -> Table:
-    bad_lines: set[int] = set()
-    lines = enumerate(_decoded_lines(binary, encoding, bad_lines), 1)
-    buffered: list[tuple[int, str]] = []
-    columns: list[str] = []
-    for lineno, line in lines:
-        buffered.append((lineno, line))
-        if not line.strip():
-            continue
+def _looks_like_rows(lines: list[_Line], n_columns: int, delimiter: str) -> bool:
+    """Whether any of these lines, read on its own, is a whole row of the table."""
+    if n_columns < 2:
+        return False
+    for line in lines:
         try:
-            first = json.loads(line)
+            cells = next(csv.reader([line.text], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(cells) == n_columns:
+            return True
+    return False
+
+
+def _open_jsonl(lines: Iterator[_Line], name: str) -> Table:
+    buffered: list[_Line] = []
+    columns: list[str] = []
+    for line in lines:
+        buffered.append(line)
+        if not line.text.strip():
+            continue
+        if not buffered[0].text.strip() or len(buffered) == 1:
+            if line.text.lstrip().startswith("["):
+                return _open_json_array(buffered, lines, name)
+        try:
+            first = json.loads(line.text)
         except ValueError:
             continue
         if isinstance(first, dict):
             columns = [str(k) for k in first]
             break
-    if not buffered or all(not line.strip() for _, line in buffered):
+    if all(not line.text.strip() for line in buffered):
         raise InputError(f"{name} is empty: expected one JSON object per line")
 
-    def all_lines() -> Iterator[tuple[int, str]]:
+    def all_lines() -> Iterator[_Line]:
         yield from buffered
         yield from lines
 
-    return Table(columns, _jsonl_rows(all_lines(), bad_lines), "jsonl", name)
+    return Table(columns, _jsonl_rows(all_lines()), "jsonl", name)
 
 
-def _jsonl_rows(lines: Iterable[tuple[int, str]], bad_lines: set[int]) -> Iterator[SourceRow | ErrorRecord]:
+def _open_json_array(buffered: list[_Line], lines: Iterator[_Line], name: str) -> Table:
+    """A .json file holding one array of objects. It is read whole: use JSONL for big files."""
+    text = "".join(line.text for line in buffered) + "".join(line.text for line in lines)
+    try:
+        items = json.loads(text)
+    except ValueError as e:
+        raise InputError(f"{name} is not valid JSON ({e}); write one object per line (JSONL) instead") from None
+    if not isinstance(items, list):
+        raise InputError(f"{name}: expected a JSON array of objects or one object per line")
+    columns = next((list(map(str, item)) for item in items if isinstance(item, dict)), [])
+
+    def rows() -> Iterator[SourceRow | ErrorRecord]:
+        for n, item in enumerate(items, 1):
+            if isinstance(item, dict):
+                yield SourceRow(n, 1, item)
+            else:
+                yield ErrorRecord(n, 1, None, "not_an_object", f"expected a JSON object, got a {type(item).__name__}",
+                                  {"raw": item})
+
+    return Table(columns, rows(), "json", name)
+
+
+def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
     row_number = 0
-    for lineno, line in lines:
-        if not line.strip():
+    for line in lines:
+        if not line.text.strip():
             continue
         row_number += 1
         try:
-            value = json.loads(line)
+            value = json.loads(line.text)
         except ValueError as e:
-            yield ErrorRecord(row_number, lineno, None, "invalid_json", f"not valid JSON: {e}",
-                              {"raw": line[:1000]})
+            yield ErrorRecord(row_number, line.lineno, None, "invalid_json", f"not valid JSON: {e}",
+                              {"raw": line.text[:1000]})
             continue
         if not isinstance(value, dict):
-            yield ErrorRecord(row_number, lineno, None, "not_an_object",
+            yield ErrorRecord(row_number, line.lineno, None, "not_an_object",
                               f"expected a JSON object, got a {type(value).__name__}", {"raw": value})
             continue
-        problems: tuple[Problem, ...] = ()
-        if lineno in bad_lines:
-            bad_lines.discard(lineno)
-            problems = (Problem("invalid_encoding", "undecodable bytes were replaced with U+FFFD"),)
-        yield SourceRow(row_number, lineno, value, problems)
+        problems = (line.problem,) if line.problem is not None else ()
+        yield SourceRow(row_number, line.lineno, value, problems)
 
 
 @contextmanager
@@ -309,6 +468,56 @@ def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
         raise
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(record: dict[str, Any]) -> str:
-    """One JSONL line: UTF-8 text, no ASCII escaping, no NaN."""
-    return json.dumps(record, ensure_ascii=False, allow_nan=False)
+    """One JSONL line: valid UTF-8 text, no ASCII escaping, no NaN.
+
+    A lone surrogate (JSON input may hold "\\ud800") cannot be written as UTF-8; it becomes
+    U+FFFD rather than failing the whole run.
+    """
+    line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    if not line.isascii() and _SURROGATE.search(line):
+        line = _SURROGATE.sub("\ufffd", line)
+    return line
+
+
+def read_records(path: str) -> Iterator[dict[str, Any]]:
+    """Stream the JSON objects of a JSONL file, such as `feedback analyze` output.
+
+    path (str): A file path, or "-" for standard input.
+    YIELDS (dict): One object per non-blank line.
+    RAISES (InputError): The file cannot be opened, or a line is not a JSON object (the message
+        gives its line number).
+    """
+    if path == "-":
+        binary: IO[bytes] = sys.stdin.buffer
+        name = "<stdin>"
+    else:
+        try:
+            binary = open(path, "rb")
+        except FileNotFoundError:
+            raise InputError(f"No such file: {path}") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory, not a JSONL file of records") from None
+        except OSError as e:
+            raise InputError(f"Cannot read {path}: {e.strerror}") from None
+        name = path
+    try:
+        for lineno, raw in enumerate(binary, 1):
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8", errors="replace")
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as e:
+                raise InputError(f"{name} line {lineno} is not valid JSON ({e}); expected one record "
+                                 "per line as `feedback analyze` writes") from None
+            if not isinstance(value, dict):
+                raise InputError(f"{name} line {lineno} is a JSON {type(value).__name__}, not an object; "
+                                 "expected one record per line as `feedback analyze` writes")
+            yield value
+    finally:
+        if binary is not sys.stdin.buffer:
+            binary.close()

@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import IS_SPACE, NORM
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Span
@@ -38,8 +38,12 @@ _LEMMA_OVERRIDES = {
     "me": "i",
     "us": "we",
 }
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u2028\u2029\ufeff]")
-_NEWLINES_RE = re.compile(r"\r\n?")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200e\u200f\u2060\ufeff]")
+# Zero-width (non-)joiners hide inside Latin words ("del\u200divery") but are needed in emoji
+# sequences and in Persian or Indic script, so only those between Latin letters or digits go.
+_LATIN_JOINER_RE = re.compile(r"(?<=[A-Za-z0-9])[\u200c\u200d]+(?=[A-Za-z0-9])")
+_NEWLINES_RE = re.compile(r"\r\n?|[\u2028\u2029]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
@@ -52,6 +56,9 @@ def clean_text(text: str) -> str:
     text = _NEWLINES_RE.sub("\n", text)
     text = _CONTROL_RE.sub("", text)
     if not text.isascii():
+        # A lone surrogate (from a JSON "\\ud800" escape) is not text: nothing can encode it.
+        text = _SURROGATE_RE.sub("\ufffd", text)
+        text = _LATIN_JOINER_RE.sub("", text)
         text = unicodedata.normalize("NFC", text)
     return text.strip()
 
@@ -74,10 +81,13 @@ class LookupLemmas:
 def split_on_newlines(doc: Doc) -> Doc:
     """Start a sentence after a line break, as exports are full of unpunctuated lines, unless
     the next line goes on in lowercase: then the break is only a wrapped line."""
-    if "\n" not in doc.text:
+    # Doc.text joins every token, so ask the array of IS_SPACE flags first (usually all zero).
+    spaces = doc.to_array(IS_SPACE)
+    if not spaces.any():
         return doc
-    for token in doc[:-1]:
-        if token.is_space and "\n" in token.text:
+    for i in spaces.nonzero()[0]:
+        token = doc[int(i)]
+        if token.i < len(doc) - 1 and "\n" in token.text:
             following = doc[token.i + 1]
             if token.text.count("\n") > 1 or not following.text[:1].islower():
                 following.is_sent_start = True

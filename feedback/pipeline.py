@@ -95,8 +95,9 @@ class Analyzer:
         sentences: list[Sentence] = []
         sent_of_token = [0] * len(doc)
         spans = []
+        analysed_text = comment.text[:MAX_ANALYSED_CHARS]
         for sent in doc.sents:
-            text = sent.text
+            text = analysed_text[sent.start_char : sent.end_char]
             stripped = text.strip()
             if not stripped:
                 continue
@@ -107,7 +108,7 @@ class Analyzer:
             sentences.append(Sentence(stripped, start, start + len(stripped), score(stripped)))
             spans.append(sent)
         compound = combine(s.compound for s in sentences)
-        mentions = self._mentions(doc, spans, sentences, sent_of_token) if sentences else []
+        mentions = self._mentions(doc, comment.text, spans, sentences, sent_of_token) if sentences else []
         return AnalyzedRecord(
             id=comment.id,
             row=comment.row,
@@ -121,7 +122,8 @@ class Analyzer:
             problems=comment.problems,
         )
 
-    def _mentions(self, doc: Doc, spans: list, sentences: list[Sentence], sent_of_token: list[int]) -> list[ThemeMention]:
+    def _mentions(self, doc: Doc, text: str, spans: list, sentences: list[Sentence],
+                  sent_of_token: list[int]) -> list[ThemeMention]:
         matches = self.matcher.find(doc)
         if not matches:
             return []
@@ -145,7 +147,7 @@ class Analyzer:
                     theme=theme,
                     sentiment=c_compound,
                     label=label(c_compound),
-                    evidence=doc.text[start_char:end_char],
+                    evidence=text[start_char:end_char],  # not doc.text: that rebuilds the text
                     start=start_char,
                     end=end_char,
                     sentence=index,

@@ -78,6 +78,8 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
         text = value.strip()
         if text.lower() in _MISSING:
             return None, None
+        if text.endswith("%"):
+            text = text[:-1].rstrip()  # "85%" scores 85: the kind's range decides if that fits
         if _THOUSANDS_RE.match(text):
             text = text.replace(",", "")
         elif _DECIMAL_COMMA_RE.match(text):

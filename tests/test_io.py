@@ -49,13 +49,26 @@ def test_io_tsv_and_utf16(tmp_path):
     assert rows[0].values == {"comment": "Très bien 👍", "csat": "5"}
 
 
-def test_io_invalid_utf8_row_is_kept_and_flagged(tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_bytes(b"comment,nps\nfine,9\ncaf\xe9 was slow,2\n")
-    _, rows = rows_of(path)
+def test_io_ansi_export_is_read_as_cp1252(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("comment,nps\nCaf\u00e9 staff \u2019lovely\u2019,9\n".encode("cp1252"))
+    table, rows = rows_of(path)
+    assert table.encoding == "cp1252"
+    assert rows[0].values["comment"] == "Caf\u00e9 staff \u2019lovely\u2019"
     assert rows[0].problems == ()
-    assert rows[1].values["comment"] == "caf\ufffd was slow"
+
+
+def test_io_stray_bytes_in_utf8_spoil_one_row_only(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("comment,nps\nna\u00efve \u00fcber fine,9\n".encode() + b"caf\xe9 was slow,2\nbad \x81 byte,3\n")
+    table, rows = rows_of(path)
+    assert table.encoding == "utf-8"
+    assert rows[0].values["comment"] == "na\u00efve \u00fcber fine" and rows[0].problems == ()
+    assert rows[1].values["comment"] == "caf\u00e9 was slow"
     assert [p.code for p in rows[1].problems] == ["invalid_encoding"]
+    assert "Windows-1252" in rows[1].problems[0].message
+    assert rows[2].values["comment"] == "bad \ufffd byte"
+    assert "U+FFFD" in rows[2].problems[0].message
 
 
 def test_io_ragged_rows_and_duplicate_headers(tmp_path):
