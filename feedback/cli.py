@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import signal
 import sys
+import threading
 from contextlib import ExitStack
 from typing import Any
 
 import click
 
 from . import __version__
+from .checkpoint import CheckpointedOutput, input_fingerprint
 from .columns import resolve_columns
 from .errors import FeedbackError, TaxonomyError
 from .io import FORMATS, atomic_output, open_table
@@ -68,6 +72,10 @@ def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
               help="Worker processes. Output is identical for any number.")
 @click.option("--strict", is_flag=True, help="Exit with 1 when any row had a problem or could not be analysed.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run from its last checkpoint (same INPUT, OUTPUT and options).")
+@click.option("--checkpoint-every", default=5000, show_default=True, type=click.IntRange(1),
+              help="Rows between checkpoints of a file output (also every 10 s).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: only on a terminal).")
 def analyze(
     input_path: str,
@@ -85,6 +93,8 @@ def analyze(
     errors_path: str | None,
     workers: int,
     strict: bool,
+    resume: bool,
+    checkpoint_every: int,
     progress: bool | None,
 ) -> None:
     """Analyse comments: one JSONL record per row with sentiment, themes and scores.
@@ -99,6 +109,8 @@ def analyze(
       cat export.csv | feedback analyze - --workers 2 > analyzed.jsonl
     """
     scores = _parse_scores(score_options)
+    if resume and (input_path == "-" or output == "-"):
+        raise click.UsageError("--resume needs an input file and -o OUTPUT file (not stdin/stdout)")
     if no_model:
         model = None
     elif model is None and taxonomy is None:
@@ -122,28 +134,23 @@ def analyze(
     click.echo(f"Reading {table.name}: text={spec.text!r}, id={spec.id or 'row number'!r}, scores: {score_note}; "
                f"themes: {themes_by}", err=True)
 
-    counts = {"rows": 0, "analysed": 0, "with_problems": 0, "errors": 0}
-    with ExitStack() as stack:
-        out = stack.enter_context(atomic_output(output))
-        err_out = sys.stderr if errors_path == "-" else None
-        bar = _progress(progress)
-        stack.callback(bar.close)
-        try:
-            for status, line in run(table.rows, spec, config=config, workers=workers):
-                counts["rows"] += 1
-                bar.update()
-                if status == "error":
-                    counts["errors"] += 1
-                    if err_out is None:
-                        err_out = stack.enter_context(atomic_output(errors_path))
-                    err_out.write(line + "\n")
-                else:
-                    counts["analysed"] += 1
-                    if status == "problems":
-                        counts["with_problems"] += 1
-                    out.write(line + "\n")
-        except FeedbackError as e:
-            raise _fail(e) from None
+    bar = _progress(progress)
+    try:
+        if output == "-":
+            counts = _write_stdout(table, spec, config, workers, errors_path, bar)
+        else:
+            identity = {
+                "input": input_fingerprint(input_path),
+                "options": {"format": input_format, "encoding": encoding, "text": spec.text, "id": spec.id,
+                            "scores": sorted((c, k) for c, (k, _) in spec.scores.items()), "taxonomy": taxonomy,
+                            "lexicon": lexicon, "model": model, "model_mode": model_mode, "version": __version__},
+            }
+            counts = _write_resumable(table, spec, config, workers, output, errors_path, identity, resume, bar,
+                                      checkpoint_every)
+    except FeedbackError as e:
+        raise _fail(e) from None
+    finally:
+        bar.close()
     summary = (
         f"Read {counts['rows']} rows: {counts['analysed']} analysed "
         f"({counts['with_problems']} with problems noted in the record), "
@@ -154,6 +161,68 @@ def analyze(
     click.echo(summary + ".", err=True)
     if strict and (counts["errors"] or counts["with_problems"]):
         raise click.ClickException("--strict: some rows had problems (see the summary above)")
+
+
+def _counts(by_status: dict[str, int]) -> dict[str, int]:
+    ok, problems, errors = by_status.get("ok", 0), by_status.get("problems", 0), by_status.get("error", 0)
+    return {"rows": ok + problems + errors, "analysed": ok + problems, "with_problems": problems, "errors": errors}
+
+
+def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, errors_path: str, bar: Any) -> dict[str, int]:
+    by_status: dict[str, int] = {}
+    with ExitStack() as stack:
+        err_out = sys.stderr if errors_path == "-" else None
+        for status, line in run(table.rows, spec, config=config, workers=workers):
+            by_status[status] = by_status.get(status, 0) + 1
+            bar.update()
+            if status == "error":
+                if err_out is None:
+                    err_out = stack.enter_context(atomic_output(errors_path))
+                err_out.write(line + "\n")
+            else:
+                sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    return _counts(by_status)
+
+
+def _write_resumable(table: Any, spec: Any, config: AnalyzerConfig, workers: int, output: str, errors_path: str,
+                     identity: dict[str, Any], resume: bool, bar: Any, every: int) -> dict[str, int]:
+    writer = CheckpointedOutput(output, errors_path if errors_path != "-" else output + ".errors.jsonl", identity,
+                                every_rows=every)
+    done = writer.start(resume=resume)
+    if done:
+        click.echo(f"Resuming after row {done} (checkpoint {writer.checkpoint_path}).", err=True)
+        bar.update(done)
+    rows = itertools.islice(table.rows, done, None)
+    # SIGTERM (a scheduler stopping the job) should checkpoint like Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() else None
+    try:
+        for status, line in run(rows, spec, config=config, workers=workers):
+            if status == "error" and errors_path == "-":
+                sys.stderr.write(line + "\n")
+                writer.rows_done += 1
+                writer.counts["error"] = writer.counts.get("error", 0) + 1
+            else:
+                writer.write(status, line)
+            bar.update()
+    except KeyboardInterrupt:
+        writer.abandon()
+        raise click.ClickException(
+            f"Interrupted after {writer.rows_done} rows; the finished part is in {writer.partial}. "
+            "Run the same command with --resume to continue."
+        ) from None
+    except BaseException:
+        writer.abandon()
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    writer.finish()
+    return _counts(writer.counts)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _progress(enabled: bool | None) -> Any:
