@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from contextlib import ExitStack
 from typing import Any
 
@@ -71,6 +72,8 @@ def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
               help="JSONL file for rows that could not be analysed (default: OUTPUT.errors.jsonl, or stderr when OUTPUT is stdout).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
               help="Worker processes. Output is identical for any number.")
+@click.option("--redact", is_flag=True,
+              help="Mask emails, URLs, IBANs, card and phone numbers as [EMAIL] ... before anything is analysed or written.")
 @click.option("--strict", is_flag=True, help="Exit with 1 when any row had a problem or could not be analysed.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its last checkpoint (same INPUT, OUTPUT and options).")
@@ -92,6 +95,7 @@ def analyze(
     model_mode: str,
     errors_path: str | None,
     workers: int,
+    redact: bool,
     strict: bool,
     resume: bool,
     checkpoint_every: int,
@@ -135,18 +139,20 @@ def analyze(
                f"themes: {themes_by}", err=True)
 
     bar = _progress(progress)
+    redaction: Counter | None = Counter() if redact else None
     try:
         if output == "-":
-            counts = _write_stdout(table, spec, config, workers, errors_path, bar)
+            counts = _write_stdout(table, spec, config, workers, errors_path, bar, redaction)
         else:
             identity = {
                 "input": input_fingerprint(input_path),
                 "options": {"format": input_format, "encoding": encoding, "text": spec.text, "id": spec.id,
                             "scores": sorted((c, k) for c, (k, _) in spec.scores.items()), "taxonomy": taxonomy,
-                            "lexicon": lexicon, "model": model, "model_mode": model_mode, "version": __version__},
+                            "lexicon": lexicon, "model": model, "model_mode": model_mode, "redact": redact,
+                            "version": __version__},
             }
             counts = _write_resumable(table, spec, config, workers, output, errors_path, identity, resume, bar,
-                                      checkpoint_every)
+                                      checkpoint_every, redaction)
     except FeedbackError as e:
         raise _fail(e) from None
     finally:
@@ -159,6 +165,10 @@ def analyze(
     if counts["errors"] and errors_path != "-":
         summary += f" (see {errors_path})"
     click.echo(summary + ".", err=True)
+    if redaction is not None:
+        masked = ", ".join(f"{n} {kind}" for kind, n in sorted(redaction.items())) or "nothing"
+        note = " (this run only; rows before the checkpoint were counted when first written)" if resume else ""
+        click.echo(f"Redacted: {masked}{note}.", err=True)
     if strict and (counts["errors"] or counts["with_problems"]):
         raise click.ClickException("--strict: some rows had problems (see the summary above)")
 
@@ -168,11 +178,12 @@ def _counts(by_status: dict[str, int]) -> dict[str, int]:
     return {"rows": ok + problems + errors, "analysed": ok + problems, "with_problems": problems, "errors": errors}
 
 
-def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, errors_path: str, bar: Any) -> dict[str, int]:
+def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, errors_path: str, bar: Any,
+                  redaction: Counter | None) -> dict[str, int]:
     by_status: dict[str, int] = {}
     with ExitStack() as stack:
         err_out = sys.stderr if errors_path == "-" else None
-        for status, line in run(table.rows, spec, config=config, workers=workers):
+        for status, line in run(table.rows, spec, config=config, workers=workers, redaction=redaction):
             by_status[status] = by_status.get(status, 0) + 1
             bar.update()
             if status == "error":
@@ -186,7 +197,8 @@ def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, e
 
 
 def _write_resumable(table: Any, spec: Any, config: AnalyzerConfig, workers: int, output: str, errors_path: str,
-                     identity: dict[str, Any], resume: bool, bar: Any, every: int) -> dict[str, int]:
+                     identity: dict[str, Any], resume: bool, bar: Any, every: int,
+                     redaction: Counter | None) -> dict[str, int]:
     writer = CheckpointedOutput(output, errors_path if errors_path != "-" else output + ".errors.jsonl", identity,
                                 every_rows=every)
     done = writer.start(resume=resume)
@@ -197,7 +209,7 @@ def _write_resumable(table: Any, spec: Any, config: AnalyzerConfig, workers: int
     # SIGTERM (a scheduler stopping the job) should checkpoint like Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
-        for status, line in run(rows, spec, config=config, workers=workers):
+        for status, line in run(rows, spec, config=config, workers=workers, redaction=redaction):
             if status == "error" and errors_path == "-":
                 sys.stderr.write(line + "\n")
                 writer.rows_done += 1

@@ -116,13 +116,13 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
     problems = list(row.problems)
     if spec.text not in values:
         return ErrorRecord(row.row, row.line, ident, "missing_text",
-                           f"no {spec.text!r} field in this row", values)
+                           f"no {spec.text!r} field in this row", values, row.redacted)
     if isinstance(raw_text, (dict, list)):
         return ErrorRecord(row.row, row.line, ident, "text_not_string",
-                           f"{spec.text!r} holds a {type(raw_text).__name__}, not text", values)
+                           f"{spec.text!r} holds a {type(raw_text).__name__}, not text", values, row.redacted)
     text = clean_text("" if raw_text is None else str(raw_text))
     if not text:
-        return ErrorRecord(row.row, row.line, ident, "empty_text", "the comment is empty", values)
+        return ErrorRecord(row.row, row.line, ident, "empty_text", "the comment is empty", values, row.redacted)
     if len(text) > MAX_ANALYSED_CHARS:
         problems.append(Problem(
             "text_truncated",
@@ -138,7 +138,7 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
             scores[name] = number
     used = {spec.text, spec.id, *spec.scores}
     fields = {k: v for k, v in values.items() if k not in used}
-    return Comment(ident, row.row, row.line, text, scores, fields, tuple(problems))
+    return Comment(ident, row.row, row.line, text, scores, fields, tuple(problems), row.redacted)
 
 
 def _id_string(value: Any) -> str:

@@ -7,7 +7,7 @@ ready-to-write JSON lines. Both produce the same records in input order.
 from __future__ import annotations
 
 import multiprocessing
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any, Iterable, Iterator
@@ -18,6 +18,7 @@ from .columns import MAX_ANALYSED_CHARS, ColumnSpec, resolve_columns, to_comment
 from .io import dumps
 from .language import clause_bounds, make_nlp
 from .model import ModelInput, Prediction
+from .redact import redact_value
 from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
 from .sentiment import SentimentScorer, combine, label, load_lexicon
 from .themes import ThemeMatcher, load_taxonomy
@@ -120,6 +121,7 @@ class Analyzer:
             scores=comment.scores,
             fields=comment.fields,
             problems=comment.problems,
+            redacted=comment.redacted,
         )
 
     def _mentions(self, doc: Doc, text: str, spans: list, sentences: list[Sentence],
@@ -245,6 +247,7 @@ def analyze(
     taxonomy: str | None = None,
     lexicon: str | None = None,
     model: str | None = DEFAULT_MODEL,
+    redact: bool = False,
     analyzer: Analyzer | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Analyse comments: the Python API behind `feedback analyze`.
@@ -256,6 +259,7 @@ def analyze(
     taxonomy, lexicon (str | None): Paths replacing the defaults.
     model (str | None): A model directory; "default" (the shipped model) unless a taxonomy is
         given; None for the taxonomy rules alone.
+    redact (bool): Mask emails, URLs, IBANs, card and phone numbers first (see feedback.redact).
     analyzer (Analyzer | None): A prebuilt Analyzer to reuse across calls.
     YIELDS (dict): One record per comment, as in the JSONL output; rows that cannot be analysed
         yield an error record (it has an "error" key) in their place.
@@ -279,7 +283,11 @@ def analyze(
         yield first
         yield from rows
 
-    items = (to_comment(row, spec) for row in all_rows())
+    source: Iterator[SourceRow | ErrorRecord] = all_rows()
+    if redact:
+        totals: Counter = Counter()
+        source = (redact_row(row, totals) for row in source)
+    items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in source)
     for record in analyzer.analyze_comments(items):
         yield record.to_dict()
 
@@ -322,6 +330,7 @@ def run(
     config: AnalyzerConfig,
     workers: int = 1,
     chunk_size: int = 512,
+    redaction: Counter | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Analyse rows and yield (status, json_line) in input order.
 
@@ -330,9 +339,13 @@ def run(
     config (AnalyzerConfig): How to build each process's Analyzer.
     workers (int): Processes; 1 analyses in this process. Output is identical for any number.
     chunk_size (int): Rows per task sent to a worker.
+    redaction (Counter | None): When given, PII in every row is masked first and the kinds
+        masked are counted into it.
     YIELDS (tuple[str, str]): "ok", "problems" (analysed, with problems noted) or "error"
         (an error record), and the JSON line.
     """
+    if redaction is not None:
+        rows = (redact_row(row, redaction) for row in rows)
     items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in rows)
     chunks = _chunks(items, chunk_size)
     if workers <= 1:
@@ -353,6 +366,14 @@ def run(
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
+
+
+def redact_row(row: SourceRow | ErrorRecord, totals: Counter) -> SourceRow | ErrorRecord:
+    """Mask PII in every string a row holds, noting in the row which kinds were masked."""
+    counts: Counter = Counter()
+    values = redact_value(row.values, counts) if row.values is not None else None
+    totals.update(counts)
+    return replace(row, values=values, redacted=dict(sorted(counts.items())))
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

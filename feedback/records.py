@@ -35,6 +35,7 @@ class SourceRow:
     line: int  # 1-based physical line where the row starts in the file
     values: dict[str, Any]
     problems: tuple[Problem, ...] = ()
+    redacted: dict[str, int] | None = None  # PII kinds masked, when --redact is on
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Comment:
     scores: dict[str, float]
     fields: dict[str, Any]
     problems: tuple[Problem, ...] = ()
+    redacted: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +116,10 @@ class AnalyzedRecord:
     scores: dict[str, float]
     fields: dict[str, Any]
     problems: tuple[Problem, ...] = field(default=())
+    redacted: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "schema_version": SCHEMA_VERSION,
             "id": self.id,
             "row": self.row,
@@ -128,6 +131,9 @@ class AnalyzedRecord:
             "fields": self.fields,
             "problems": [p.to_dict() for p in self.problems],
         }
+        if self.redacted is not None:
+            d["redacted"] = self.redacted
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +146,10 @@ class ErrorRecord:
     code: str
     message: str
     values: dict[str, Any] | None = None
+    redacted: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "schema_version": SCHEMA_VERSION,
             "error": {"code": self.code, "message": self.message},
             "id": self.id,
@@ -150,3 +157,6 @@ class ErrorRecord:
             "line": self.line,
             "values": self.values,
         }
+        if self.redacted is not None:
+            d["redacted"] = self.redacted
+        return d

@@ -27,6 +27,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 IGNORE = "__ignore__"
+# What feedback.redact puts in place of PII: "[EMAIL]" must not read as the email channel.
+REDACTION_TOKENS = ("[email]", "[url]", "[iban]", "[card]", "[phone]")
 _NORM_LOWER = [NORM, LOWER]
 _THEME_KEYS = {"label", "description", "terms", "exact", "patterns", "subthemes"}
 _SUBTHEME_KEYS = {"label", "description", "terms", "exact", "patterns", "cues"}
@@ -283,7 +285,7 @@ class ThemeMatcher:
         # taxonomy file matches "waits", and "Charged me" matches "charged me".
         lemma_docs = self._lemma_docs
         anchors: list[set[str] | None] = []
-        self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore))
+        self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore + REDACTION_TOKENS))
         for theme in self.taxonomy.all_themes():
             if theme.terms:
                 self._phrases.add(theme.id, lemma_docs(theme.terms))
