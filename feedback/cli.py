@@ -55,7 +55,8 @@ def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="JSONL file for the records; '-' is stdout.")
-@click.option("--format", "input_format", type=click.Choice(FORMATS), help="Input format (default: from the extension).")
+@click.option("--format", "input_format", type=click.Choice([*FORMATS, "parquet"]),
+              help="Input format (default: from the extension).")
 @click.option("--encoding", help="Input text encoding (default UTF-8; a BOM wins).")
 @click.option("--text-column", help="Column with the comment (default: found by name).")
 @click.option("--id-column", help="Column with the id (default: 'id' or '*_id', else the row number).")
@@ -80,6 +81,13 @@ def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--checkpoint-every", default=5000, show_default=True, type=click.IntRange(1),
               help="Rows between checkpoints of a file output (also every 10 s).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: only on a terminal).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: analyse partitions on a Dask cluster; OUTPUT is then a directory (pip install 'feedback[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler (default: a local cluster).")
+@click.option("--partition-rows", default=20_000, show_default=True, type=click.IntRange(1),
+              help="With --engine dask: rows per partition.")
+@click.option("--output-format", type=click.Choice(["jsonl", "parquet"]),
+              help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]').")
 def analyze(
     input_path: str,
     output: str,
@@ -100,6 +108,10 @@ def analyze(
     resume: bool,
     checkpoint_every: int,
     progress: bool | None,
+    engine: str,
+    scheduler: str | None,
+    partition_rows: int,
+    output_format: str | None,
 ) -> None:
     """Analyse comments: one JSONL record per row with sentiment, themes and scores.
 
@@ -120,6 +132,24 @@ def analyze(
     elif model is None and taxonomy is None:
         model = DEFAULT_MODEL
     config = AnalyzerConfig(taxonomy=taxonomy, lexicon=lexicon, model=model, model_mode=model_mode)
+    if engine == "dask":
+        unused = [flag for flag, value in (("--errors", errors_path), ("--resume", resume), ("--workers", workers > 1)) if value]
+        if unused:
+            raise click.UsageError(f"{', '.join(unused)} do not apply with --engine dask (partitions are the unit of work)")
+        from .distributed import run_dask_cli
+
+        try:
+            run_dask_cli(input_path, output, input_format=input_format, encoding=encoding, text_column=text_column,
+                         id_column=id_column, scores=scores, config=config, scheduler=scheduler,
+                         output_format=output_format or "jsonl", partition_rows=partition_rows, redact=redact,
+                         strict=strict, progress=progress)
+        except FeedbackError as e:
+            raise _fail(e) from None
+        return
+    if output_format is None:
+        output_format = "parquet" if output.lower().endswith(".parquet") else "jsonl"
+    if output_format == "parquet" and (output == "-" or resume):
+        raise click.UsageError("Parquet output needs -o FILE and cannot be resumed; use JSONL for --resume")
     try:
         if taxonomy:
             load_taxonomy(taxonomy)  # fail before reading any input
@@ -127,7 +157,12 @@ def analyze(
             from .model import load_model
 
             load_model(model)
-        table = open_table(input_path, fmt=input_format, encoding=encoding)
+        if input_format == "parquet" or (input_format is None and input_path.lower().endswith(".parquet")):
+            from .parquet_io import open_input
+
+            table = open_input(input_path, fmt=input_format, encoding=encoding)
+        else:
+            table = open_table(input_path, fmt=input_format, encoding=encoding)
         spec = resolve_columns(table.columns, text_column=text_column, id_column=id_column, scores=scores)
     except (FeedbackError, LookupError) as e:
         raise _fail(e) from None
@@ -143,6 +178,8 @@ def analyze(
     try:
         if output == "-":
             counts = _write_stdout(table, spec, config, workers, errors_path, bar, redaction)
+        elif output_format == "parquet":
+            counts = _write_parquet(table, spec, config, workers, output, errors_path, bar, redaction)
         else:
             identity = {
                 "input": input_fingerprint(input_path),
@@ -193,6 +230,26 @@ def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, e
             else:
                 sys.stdout.write(line + "\n")
         sys.stdout.flush()
+    return _counts(by_status)
+
+
+def _write_parquet(table: Any, spec: Any, config: AnalyzerConfig, workers: int, output: str, errors_path: str,
+                   bar: Any, redaction: Counter | None) -> dict[str, int]:
+    from .parquet_io import ParquetRecordWriter
+
+    by_status: dict[str, int] = {}
+    with ExitStack() as stack:
+        writer = stack.enter_context(ParquetRecordWriter(output))
+        err_out = sys.stderr if errors_path == "-" else None
+        for status, line in run(table.rows, spec, config=config, workers=workers, redaction=redaction):
+            by_status[status] = by_status.get(status, 0) + 1
+            bar.update()
+            if status == "error":
+                if err_out is None:
+                    err_out = stack.enter_context(atomic_output(errors_path))
+                err_out.write(line + "\n")
+            else:
+                writer.write(json.loads(line))
     return _counts(by_status)
 
 
@@ -418,3 +475,15 @@ def _format_evaluation(report: dict[str, Any]) -> str:
     if "sentiment_accuracy" in report:
         lines.append(f"overall sentiment: accuracy {report['sentiment_accuracy']}, macro-F1 {report['sentiment_macro_f1']}")
     return "\n".join(lines)
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules, so this file stays a thin layer."""
+    from .discover_cli import discover
+    from .report_cli import report
+
+    cli.add_command(report)
+    cli.add_command(discover)
+
+
+_register_commands()

@@ -340,8 +340,8 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
             feeder.give_back(taken[1:])
             reader = csv.reader(feeder, delimiter=delimiter)
             continue
-        if not cells or (len(cells) == 1 and not cells[0].strip() and n_columns > 1):
-            continue  # blank line: not a row
+        if not cells or all(not line.text.rstrip("\r\n").replace(delimiter, "x").strip() for line in taken):
+            continue  # a blank line is not a row (but '""', or a TSV line of tabs, is)
         row_number += 1
         problems = [line.problem for line in taken if line.problem is not None][:1]
         values: dict[str, Any] = dict(zip(columns, cells))
@@ -469,6 +469,7 @@ def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -478,8 +479,13 @@ def dumps(record: dict[str, Any]) -> str:
     U+FFFD rather than failing the whole run.
     """
     line = json.dumps(record, ensure_ascii=False, allow_nan=False)
-    if not line.isascii() and _SURROGATE.search(line):
-        line = _SURROGATE.sub("\ufffd", line)
+    if not line.isascii():
+        if _SURROGATE.search(line):
+            line = _SURROGATE.sub("\ufffd", line)
+        # U+0085, U+2028 and U+2029 end lines for many readers (Python's str.splitlines, some
+        # JSONL tools): escaped, every record stays on one line for all of them.
+        if _LINE_BREAKS.search(line):
+            line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
     return line
 
 

@@ -42,7 +42,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200e\u20
 # Zero-width (non-)joiners hide inside Latin words ("del\u200divery") but are needed in emoji
 # sequences and in Persian or Indic script, so only those between Latin letters or digits go.
 _LATIN_JOINER_RE = re.compile(r"(?<=[A-Za-z0-9])[\u200c\u200d]+(?=[A-Za-z0-9])")
-_NEWLINES_RE = re.compile(r"\r\n?|[\u2028\u2029]")
+_NEWLINES_RE = re.compile(r"\r\n?|[\x85\u2028\u2029]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 

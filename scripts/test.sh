@@ -5,4 +5,13 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
+# The HTML report tests drive Debian's headless Chromium (they skip without /usr/bin/chromium).
+# On a fresh Debian machine as root, install it; elsewhere say why those tests will skip.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "No /usr/bin/chromium (apt-get install chromium as root): the HTML report browser tests will skip." >&2
+  fi
+fi
 .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,195 @@
+"""`feedback discover`: a thin command over feedback.discover. Register it with
+`cli.add_command(discover)`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from .discover import (
+    DEFAULT_SAMPLE,
+    DEFAULT_SEED,
+    Discovery,
+    candidates_toml,
+    discover as discover_topics,
+    merge_toml,
+    open_corpus,
+    taxonomy_text,
+)
+from .errors import FeedbackError
+from .io import FORMATS, atomic_output
+from .themes import load_taxonomy
+
+_EXAMPLE_CHARS = 150
+
+
+def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
+    scores = {}
+    for value in values:
+        kind, sep, column = value.partition("=")
+        if not sep or not kind.strip() or not column:
+            raise click.BadParameter(
+                f"{value!r} is not KIND=COLUMN, e.g. nps=likelihood_to_recommend", param_hint="--score"
+            )
+        scores[kind.strip().lower()] = column
+    return scores
+
+
+@click.command("discover")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-k", "--topics", "n_topics", type=click.IntRange(2, 200),
+              help="Number of topics to fit (default: the most coherent of 5-30).")
+@click.option("--only-unthemed", is_flag=True,
+              help="Model only the comments with no theme, leaving out the words the taxonomy already matches.")
+@click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="TOML file for the candidates; '-' is stdout.")
+@click.option("--merge-with", "merge_with", metavar="default|FILE",
+              help="Write this taxonomy (or the default one) plus the candidates: a complete file for --taxonomy.")
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False),
+              help="The taxonomy the comments were (or are to be) analysed with (default: the built-in one).")
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int,
+              help="Seeds the sample and NMF: the same input and seed give the same candidates.")
+@click.option("--sample", default=DEFAULT_SAMPLE, show_default=True, type=click.IntRange(100, None),
+              help="Fit on at most this many comments (a seeded sample); every comment is then assigned.")
+@click.option("--examples", "n_examples", default=3, show_default=True, type=click.IntRange(0, 20),
+              help="Example comments per candidate.")
+@click.option("--min-size", type=click.IntRange(1, None),
+              help="Fewest comments in a candidate (default: 5 or 0.2% of the comments, whichever is more).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Also write everything found (candidates, dropped topics and why) as JSON.")
+@click.option("--format", "input_format", type=click.Choice(FORMATS),
+              help="Input format (default: from the extension).")
+@click.option("--encoding", help="Input text encoding (default UTF-8; a BOM wins).")
+@click.option("--text-column", help="Raw input: the column with the comment (default: found by name).")
+@click.option("--id-column", help="Raw input: the column with the id.")
+@click.option("--score", "score_options", multiple=True, metavar="KIND=COLUMN",
+              help="Raw input: a score column, as for `feedback analyze`. Repeatable.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
+              help="Raw input: analysis processes.")
+def discover(
+    input_path: str,
+    n_topics: int | None,
+    only_unthemed: bool,
+    output: str,
+    merge_with: str | None,
+    taxonomy: str | None,
+    seed: int,
+    sample: int,
+    n_examples: int,
+    min_size: int | None,
+    json_path: str | None,
+    input_format: str | None,
+    encoding: str | None,
+    text_column: str | None,
+    id_column: str | None,
+    score_options: tuple[str, ...],
+    workers: int,
+) -> None:
+    """Find recurring topics the taxonomy misses and write them as candidate themes.
+
+    INPUT is the JSONL that `feedback analyze` wrote, or a raw export (.csv, .tsv, .jsonl, or
+    '-' for stdin), which is analysed first. Topics come from TF-IDF over lemmas and short
+    phrases, factorised by NMF; those that are coherent, about something, new and distinct
+    become candidates, each a [themes.<id>] table in taxonomy format, with its size, the share
+    of comments with no theme it covers, mean sentiment and scores, and example comments.
+
+    \b
+    Examples:
+      feedback discover analyzed.jsonl -o candidates.toml
+      feedback discover analyzed.jsonl --only-unthemed -k 10
+      feedback discover analyzed.jsonl --merge-with default -o merged.toml
+      feedback analyze export.csv --taxonomy merged.toml -o reanalyzed.jsonl
+    """
+    scores = _parse_scores(score_options)
+    base_path = None if merge_with in (None, "default") else merge_with
+    if base_path is not None and not os.path.isfile(base_path):
+        raise click.BadParameter(f"{base_path!r} is not a file; use 'default' or a taxonomy TOML file",
+                                 param_hint="--merge-with")
+    try:
+        # Candidates are compared with the taxonomy the comments were analysed with: --taxonomy,
+        # else the one they are to be merged into, else the default.
+        analysed_with = taxonomy or base_path
+        tax = load_taxonomy(analysed_with)
+        base_text = taxonomy_text(base_path) if merge_with else None
+        corpus, analysing = open_corpus(input_path, fmt=input_format, encoding=encoding, text_column=text_column,
+                                        id_column=id_column, scores=scores, taxonomy=analysed_with, workers=workers)
+        if analysing:
+            themes_by = f"the rules of {analysed_with}" if analysed_with else "the default rules and model"
+            click.echo(f"{_name(input_path)} is not `feedback analyze` output: analysing it first, "
+                       f"with {themes_by}.", err=True)
+        found = discover_topics(corpus, taxonomy=tax, n_topics=n_topics, only_unthemed=only_unthemed,
+                                sample=sample, seed=seed, n_examples=n_examples, min_size=min_size)
+        source = _name(input_path)
+        if base_text is not None:
+            text: str | None = merge_toml(found, base_text, source=source)
+        else:
+            text = candidates_toml(found, source=source) if found.candidates else None
+    except FeedbackError as e:
+        raise click.ClickException(str(e)) from None
+    # The report is for people: on stdout, unless the TOML goes there.
+    report_to_stderr = output == "-"
+    click.echo(format_report(found), err=report_to_stderr)
+    if text is None:
+        click.echo("No candidate themes found, so no taxonomy file was written.", err=True)
+    else:
+        with atomic_output(output) as f:
+            f.write(text)
+        if output != "-":
+            what = "taxonomy with the candidates" if merge_with else "candidates"
+            click.echo(f"Wrote the {what} to {output}; check it with `feedback themes --check {output}`.", err=True)
+    if json_path:
+        with atomic_output(json_path) as f:
+            f.write(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _name(path: str) -> str:
+    return "<stdin>" if path == "-" else Path(path).name
+
+
+def format_report(found: Discovery) -> str:
+    """The candidates and the dropped topics, as text for a terminal.
+
+    found (Discovery): What `discover` returned.
+    RETURNS (str): Several lines, no trailing newline.
+    """
+    cov = found.coverage
+    which = "comments with no theme" if found.only_unthemed else "comments"
+    tried = ", ".join(f"{k}: {score:.3f}" for k, score in found.k_scores.items())
+    lines = [
+        f"{cov.describe()}.",
+        f"Fitted {found.n_topics} topics on {found.n_fitted:,} of {found.n_considered:,} {which} "
+        f"(seed {found.seed}; mean coherence by k: {tried}).",
+        f"{_count(len(found.candidates), 'candidate theme')} {'covers' if len(found.candidates) == 1 else 'cover'} "
+        f"{found.n_explained:,} of the {cov.n_unthemed:,} comments with no theme ({found.share_explained:.1%}); "
+        f"{_count(len(found.dropped), 'topic')} dropped.",
+    ]
+    for i, c in enumerate(found.candidates, 1):
+        scores = "".join(f", {kind} {mean:g}" for kind, (mean, _) in c.mean_scores.items())
+        lines += [
+            "",
+            f"{i}. {c.id}: {c.label}",
+            f"   {c.n_comments:,} comments ({c.share_comments:.1%}); covers {c.n_unthemed:,} ({c.share_unthemed:.1%}) "
+            f"of those with no theme; sentiment {c.mean_sentiment:+.2f}{scores}",
+            f"   top terms: {', '.join(term for term, _ in c.top_terms)}",
+            f"   terms written: {', '.join(c.terms)} (match {c.n_matched:,} comments)",
+        ]
+        if c.shared:
+            lines.append("   also matched by: " + ", ".join(f"{t} ({'/'.join(th)})" for t, th in c.shared.items()))
+        lines += [f"   - {_clip(e.text)}" for e in c.examples]
+    if found.dropped:
+        lines += ["", "Dropped:"]
+        lines += [f"  - {d.label} ({d.n_comments:,} comments): {d.reason}" for d in found.dropped]
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 3].rstrip() + "..."
+

@@ -1,0 +1,116 @@
+"""Key driver analysis: which themes, split by mention sentiment, explain a score.
+
+Every (theme, sentiment) pair is a 0/1 feature per comment ("mentions speed negatively"). A
+ridge regression fitted with scikit-learn explains the per-comment score (NPS as +100/0/-100,
+CSAT as 100/0, other scores as they are) with those features. A driver's effect is its
+coefficient: the expected change in the score, in the score's units, for a comment that has
+the feature, other features held fixed. Its share is its part of the mean absolute linear SHAP
+value (|coef| x mean |x - mean(x)|), which is the exact Shapley attribution of a linear
+model's prediction when features are independent: a way to rank drivers that weighs both how
+strong and how common each one is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+from .stats import Z95
+
+METHOD = (
+    "ridge regression (scikit-learn RidgeCV, alpha chosen by efficient leave-one-out) of the "
+    "per-comment score on 0/1 indicators of theme x mention sentiment; effect = coefficient in "
+    "the score's units with a 95% interval from the ridge sandwich covariance; share = mean "
+    "|linear SHAP value| (|coef| x mean|x - mean x|) as a fraction of the sum over drivers"
+)
+ALPHAS = np.logspace(-2, 3, 11)
+POLARITIES = ("negative", "neutral", "positive")
+
+
+def driver_features(theme_ids: list[str], sentiment: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Split each theme's indicator by the comment's mean mention sentiment for it.
+
+    theme_ids (list[str]): Theme ids, one per column of `sentiment`.
+    sentiment (np.ndarray): (comments x themes) mean mention sentiment, NaN when not mentioned.
+    RETURNS (tuple): [(theme, polarity), ...] and a bool (comments x features) matrix.
+    """
+    with np.errstate(invalid="ignore"):  # NaN compares False: not mentioned, no feature
+        blocks = {
+            "negative": sentiment <= NEGATIVE_THRESHOLD,
+            "neutral": (sentiment > NEGATIVE_THRESHOLD) & (sentiment < POSITIVE_THRESHOLD),
+            "positive": sentiment >= POSITIVE_THRESHOLD,
+        }
+    names = [(theme_id, polarity) for theme_id in theme_ids for polarity in POLARITIES]
+    matrix = np.stack([blocks[polarity][:, j] for j in range(len(theme_ids)) for polarity in POLARITIES],
+                      axis=1) if theme_ids else np.zeros((sentiment.shape[0], 0), dtype=bool)
+    return names, matrix
+
+
+def fit_drivers(
+    features: np.ndarray, y: np.ndarray, names: list[tuple[str, str]], *, min_count: int = 10
+) -> dict[str, Any]:
+    """Fit the driver model for one score.
+
+    features (np.ndarray): Bool (comments x features), rows of comments that have the score.
+    y (np.ndarray): The per-comment score in its units (see stats.to_units).
+    names (list[tuple[str, str]]): (theme, polarity) per feature column.
+    min_count (int): Features present in fewer comments are left out of the fit.
+    RETURNS (dict): n, r2, alpha, intercept and drivers [{theme, sentiment, count, effect, ci95,
+        share, uncertain}], largest share first; a "note" instead when there is too little data.
+    """
+    counts = features.sum(axis=0)
+    keep = np.flatnonzero(counts >= max(min_count, 1))
+    n, p = len(y), len(keep)
+    result: dict[str, Any] = {"n": n}
+    if p == 0 or n < p + 3 or float(np.var(y)) == 0.0:
+        result.update(drivers=[], note=f"not fitted: {n} comments, {p} features with at least {min_count} comments "
+                                       "and a score that varies are needed")
+        return result
+    # Imported here: scikit-learn takes seconds to import, and every `feedback` command imports
+    # this module through the CLI, while only a report fits drivers.
+    from sklearn.linear_model import RidgeCV
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+    x = features[:, keep].astype(np.float64)
+    # A few dozen columns gain nothing from BLAS threads, and on a busy machine OpenBLAS threads
+    # spinning against each other made this fit ten times slower (seconds instead of 0.2 s).
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = RidgeCV(alphas=ALPHAS).fit(x, y)
+        se = _ridge_standard_errors(x, y - model.predict(x), float(model.alpha_))
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    spread = np.abs(x - x.mean(axis=0)).mean(axis=0)
+    weight = np.abs(coef) * spread
+    total = float(weight.sum()) or 1.0
+    drivers = []
+    for j, column in enumerate(keep):
+        theme_id, polarity = names[column]
+        ci = None if not math.isfinite(se[j]) else (coef[j] - Z95 * se[j], coef[j] + Z95 * se[j])
+        drivers.append({
+            "theme": theme_id, "sentiment": polarity, "count": int(counts[column]),
+            "effect": float(coef[j]), "ci95": ci, "share": float(weight[j] / total),
+            "uncertain": True if ci is None else bool(ci[0] <= 0 <= ci[1]),
+        })
+    drivers.sort(key=lambda d: (-d["share"], d["theme"], d["sentiment"]))
+    result.update(r2=float(model.score(x, y)), alpha=float(model.alpha_), intercept=float(model.intercept_),
+                  drivers=drivers)
+    return result
+
+
+def _ridge_standard_errors(x: np.ndarray, residuals: np.ndarray, alpha: float) -> np.ndarray:
+    """Standard errors of ridge coefficients: sqrt(diag(s2 (G + aI)^-1 G (G + aI)^-1)).
+
+    G is the centred Gram matrix (the intercept is fitted on centred data, as scikit-learn does)
+    and s2 the residual variance on n - 1 - tr(hat matrix) degrees of freedom.
+    """
+    centred = x - x.mean(axis=0)
+    gram = centred.T @ centred
+    inverse = np.linalg.pinv(gram + alpha * np.eye(gram.shape[0]))
+    dof = len(residuals) - 1 - float(np.trace(gram @ inverse))
+    if dof <= 0:
+        return np.full(x.shape[1], np.nan)
+    s2 = float(residuals @ residuals) / dof
+    covariance = s2 * inverse @ gram @ inverse
+    return np.sqrt(np.clip(np.diag(covariance), 0, None))

@@ -1,0 +1,377 @@
+"""HTML and inline-SVG building blocks for the self-contained report page.
+
+Charts are SVG written here in Python rather than drawn by a plotting library: the page needs
+no script and no network (its Content-Security-Policy forbids both), the output is small and
+byte-for-byte reproducible, and it prints sharply. Every string that reaches the page goes
+through `esc`, so comment text, theme ids and segment names can never become markup.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+# No scripts, no fetches: inline styles and data: images only. Defence in depth behind `esc`.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+GOOD, BAD, NEUTRAL, INK, MUTED, GRID = "#0f766e", "#c2410c", "#64748b", "#1e293b", "#64748b", "#e2e8f0"
+# Okabe-Ito colours (distinguishable with colour-vision deficiencies), yellow left out: unreadable on white.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
+_FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
+
+STYLE = """
+*{box-sizing:border-box}
+body{margin:0;background:#f8fafc;color:#1e293b;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}
+main{max-width:1000px;margin:0 auto;padding:24px 28px 48px;background:#fff}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid #e2e8f0;padding-bottom:4px}
+h3{font-size:15px;margin:18px 0 6px}p.sub,p.note,.muted{color:#64748b}p.note{font-size:12.5px;margin:4px 0 10px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{flex:1 1 180px;border:1px solid #e2e8f0;border-radius:8px;padding:10px 14px}
+.card .name{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#64748b}
+.card .value{font-size:28px;font-weight:650}.card .ci{font-size:12.5px;color:#64748b}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}
+th,td{padding:4px 8px;border-bottom:1px solid #e2e8f0;text-align:left;vertical-align:top}
+th{background:#f1f5f9;font-weight:600}td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}td.r{white-space:nowrap}
+tr.sub td:first-child{padding-left:22px;color:#475569}
+.bar{display:inline-block;height:9px;background:#0072B2;border-radius:2px;vertical-align:middle}
+.tag{display:inline-block;font-size:11px;padding:0 6px;border-radius:9px;background:#fee2e2;color:#991b1b}
+.tag.pos{background:#ccfbf1;color:#115e59}.tag.dim{background:#f1f5f9;color:#475569}
+figure{margin:10px 0 18px}figcaption{font-size:12.5px;color:#64748b}svg{max-width:100%;height:auto}
+blockquote{margin:6px 0;padding:6px 12px;border-left:4px solid #cbd5e1;background:#f8fafc;
+white-space:pre-wrap;overflow-wrap:anywhere}
+blockquote.neg{border-color:#c2410c}blockquote.pos{border-color:#0f766e}
+blockquote .meta{display:block;font-size:12px;color:#64748b;white-space:normal}
+mark{background:#fde68a;padding:0 1px;border-radius:2px}
+.grid2{display:grid;grid-template-columns:1fr 1fr;gap:0 20px}
+@media (max-width:760px){.grid2{grid-template-columns:1fr}}
+@media print{body{background:#fff;font-size:11px}main{max-width:none;padding:0}
+figure,table,blockquote,.card{break-inside:avoid}h2{break-after:avoid}}
+"""
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute (quotes included).
+
+    value (object): Anything; None becomes "".
+    RETURNS (str): Safe text.
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def page(title: str, body: str) -> str:
+    """A complete, self-contained HTML document.
+
+    title (str): The document title (escaped here).
+    body (str): Inner HTML of <main>, already safe.
+    RETURNS (str): The page.
+    """
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    align: str = "",
+    raw_columns: frozenset[int] = frozenset(),
+    row_classes: Sequence[str] | None = None,
+) -> str:
+    """An HTML table; cells are escaped except those in `raw_columns` (already-safe markup).
+
+    headers (Sequence[str]): Column titles.
+    rows (Iterable[Sequence[str]]): Cell text.
+    align (str): One letter per column, "l" or "r".
+    raw_columns (frozenset[int]): Columns whose cells are trusted HTML built by this module.
+    row_classes (Sequence[str] | None): A CSS class per row.
+    RETURNS (str): The table.
+    """
+    def cls(i: int) -> str:
+        return ' class="r"' if i < len(align) and align[i] == "r" else ""
+
+    head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(headers))
+    body = []
+    for n, row in enumerate(rows):
+        cells = "".join(f"<td{cls(i)}>{c if i in raw_columns else esc(c)}</td>" for i, c in enumerate(row))
+        row_class = f' class="{esc(row_classes[n])}"' if row_classes and row_classes[n] else ""
+        body.append(f"<tr{row_class}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def highlighted(text: str, spans: Sequence[Sequence[int]]) -> str:
+    """Comment text, escaped, with the evidence spans wrapped in <mark>.
+
+    text (str): The quote.
+    spans (Sequence): [start, end] character offsets into `text`.
+    RETURNS (str): Safe HTML.
+    """
+    out, position = [], 0
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
+        if start < position or end > len(text):
+            continue  # overlapping or out-of-range spans: show the text, not broken markup
+        out.append(esc(text[position:start]))
+        out.append(f"<mark>{esc(text[start:end])}</mark>")
+        position = end
+    out.append(esc(text[position:]))
+    return "".join(out)
+
+
+def share_bar(fraction: float, width: int = 90) -> str:
+    """A small inline bar for a fraction in [0, 1]."""
+    pixels = max(0, min(width, round(fraction * width)))
+    return f'<span class="bar" style="width:{pixels}px"></span>'
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of an impact chart."""
+
+    label: str
+    value: float
+    low: float | None
+    high: float | None
+    uncertain: bool
+    indent: bool = False
+
+
+def impact_chart(bars: Sequence[Bar], *, title: str, better: str, digits: int = 1, width: int = 460) -> str:
+    """Horizontal bars around zero with 95% interval whiskers.
+
+    bars (Sequence[Bar]): One per theme, drawn in order.
+    title (str): Accessible title (read by screen readers, shown as a tooltip).
+    better (str): "higher" or "lower": which sign is coloured as good.
+    digits (int): Decimals of the value labels.
+    width (int): Width in pixels.
+    RETURNS (str): An <svg> element.
+    """
+    label_w, value_w, row_h, top = 150, 52, 22, 8
+    plot_w = width - label_w - value_w
+    extent = [0.0] + [b.value for b in bars] + [x for b in bars for x in (b.low, b.high) if x is not None]
+    lo, hi = _padded(min(extent), max(extent))
+    ticks = nice_ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+
+    def x(v: float) -> float:
+        return label_w + (v - lo) / (hi - lo) * plot_w
+
+    height = top + row_h * len(bars) + 26
+    parts = [_svg_open(width, height, title)]
+    for t in ticks:
+        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top}" y2="{height - 20}" stroke="{GRID}"/>')
+        parts.append(_text(x(t), height - 6, _fmt(t, tick_digits(ticks)), anchor="middle", size=11, fill=MUTED))
+    parts.append(f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top}" y2="{height - 20}" stroke="{INK}"/>')
+    for i, bar in enumerate(bars):
+        y = top + i * row_h
+        good = (bar.value >= 0) == (better == "higher")
+        colour = GOOD if good else BAD
+        opacity = 0.35 if bar.uncertain else 0.9
+        x0, x1 = sorted((x(0), x(bar.value)))
+        parts.append(_text(label_w - 8, y + 15, ("  " if bar.indent else "") + bar.label, anchor="end", size=12,
+                           fill=MUTED if bar.indent else INK))
+        parts.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 8}" '
+                     f'fill="{colour}" fill-opacity="{opacity}" rx="2"/>')
+        if bar.low is not None and bar.high is not None:
+            a, b, mid = x(bar.low), x(bar.high), y + row_h / 2
+            parts.append(f'<path d="M{a:.1f} {mid:.1f}H{b:.1f}M{a:.1f} {mid - 4:.1f}V{mid + 4:.1f}'
+                         f'M{b:.1f} {mid - 4:.1f}V{mid + 4:.1f}" stroke="{INK}" stroke-width="1.2" fill="none"/>')
+        parts.append(_text(width - 4, y + 15, _fmt(bar.value, digits, sign=True), anchor="end", size=12,
+                           fill=MUTED if bar.uncertain else INK))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One theme on the volume x sentiment chart."""
+
+    label: str
+    x: float  # share of comments, 0-1
+    y: float  # mean mention sentiment, -1..1
+
+
+def scatter_chart(points: Sequence[Point], *, title: str, width: int = 760, height: int = 340) -> str:
+    """Share of comments (x) against mean mention sentiment (y), one labelled dot per theme.
+
+    points (Sequence[Point]): The themes.
+    title (str): Accessible title.
+    RETURNS (str): An <svg> element.
+    """
+    left, right, top, bottom = 52, 130, 12, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_hi = max([p.x for p in points] + [0.05]) * 1.08
+    y_ext = max([abs(p.y) for p in points] + [0.2]) * 1.15
+    x_ticks = nice_ticks(0, x_hi)
+    y_ticks = nice_ticks(-y_ext, y_ext, count=7)
+    x_hi, y_lo, y_hi = x_ticks[-1], y_ticks[0], y_ticks[-1]
+
+    def px(v: float) -> float:
+        return left + v / x_hi * plot_w
+
+    def py(v: float) -> float:
+        return top + (y_hi - v) / (y_hi - y_lo) * plot_h
+
+    parts = [_svg_open(width, height, title)]
+    for t in x_ticks:
+        parts.append(f'<line x1="{px(t):.1f}" x2="{px(t):.1f}" y1="{top}" y2="{top + plot_h}" stroke="{GRID}"/>')
+        parts.append(_text(px(t), top + plot_h + 16, f"{t * 100:.0f}%", anchor="middle", size=11, fill=MUTED))
+    for t in y_ticks:
+        stroke = INK if t == 0 else GRID
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="{stroke}"/>')
+        parts.append(_text(left - 6, py(t) + 4, _fmt(t, tick_digits(y_ticks), sign=t != 0), anchor="end", size=11,
+                           fill=MUTED))
+    parts.append(_text(left + plot_w / 2, height - 4, "share of comments mentioning the theme", anchor="middle",
+                       size=12, fill=MUTED))
+    parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" transform="rotate(-90 12 {top + plot_h / 2:.1f})" '
+                 f'text-anchor="middle" font-size="12" fill="{MUTED}" style="{_FONT}">mean sentiment</text>')
+    dots = [(px(p.x), py(p.y)) for p in points]
+    boxes: list[tuple[float, float, float, float]] = [(x - 6, y - 6, x + 6, y + 6) for x, y in dots]
+    for p, (cx, cy) in zip(points, dots):
+        colour = GOOD if p.y >= 0.05 else BAD if p.y <= -0.05 else NEUTRAL
+        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" fill-opacity="0.85"/>')
+    for p, (cx, cy) in sorted(zip(points, dots), key=lambda pd: -pd[0].x):
+        label_w = 7.0 * len(p.label)  # about 7 px per character at 12 px
+        # Right, left, above, below the dot: the first spot that overlaps no dot and no label.
+        spots = [(cx + 9, cy + 4, "start"), (cx - 9, cy + 4, "end"), (cx, cy - 10, "middle"), (cx, cy + 18, "middle")]
+        chosen = spots[0]
+        for x, y, anchor in spots:
+            x0 = x if anchor == "start" else x - label_w if anchor == "end" else x - label_w / 2
+            box = (x0, y - 11, x0 + label_w, y + 3)
+            if x0 >= 0 and box[2] <= width and not any(_overlap(box, b) for b in boxes):
+                chosen = (x, y, anchor)
+                boxes.append(box)
+                break
+        parts.append(_text(chosen[0], chosen[1], p.label, anchor=chosen[2], size=12, fill=INK))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a trend chart; None values are gaps."""
+
+    label: str
+    values: Sequence[float | None]
+    emphasis: bool = False
+
+
+def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: str, percent: bool = True,
+               width: int = 900, height: int = 280) -> str:
+    """Lines over periods, with a legend below; emphasised series are thicker.
+
+    categories (Sequence[str]): Period labels, in order.
+    series (Sequence[Series]): The lines.
+    title (str): Accessible title.
+    percent (bool): Values are fractions to show as percentages.
+    RETURNS (str): An <svg> element.
+    """
+    left, right, top = 52, 40, 12
+    legend_rows = math.ceil(len(series) / 3)
+    plot_w, plot_h = width - left - right, height - top - 36
+    total_h = height + legend_rows * 18
+    values = [v for s in series for v in s.values if v is not None]
+    y_lo = 0.0 if percent else _padded(min(values + [0.0]), 0)[0]
+    y_ticks = nice_ticks(y_lo, max(values + [0.01]) * 1.05)
+    y_lo, y_hi = y_ticks[0], y_ticks[-1]
+    step = plot_w / max(len(categories) - 1, 1)
+
+    def px(i: int) -> float:
+        return left + (i * step if len(categories) > 1 else plot_w / 2)
+
+    def py(v: float) -> float:
+        return top + (y_hi - v) / (y_hi - y_lo) * plot_h
+
+    parts = [_svg_open(width, total_h, title)]
+    for t in y_ticks:
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="{GRID}"/>')
+        tick = f"{t * 100:.0f}%" if percent else _fmt(t, tick_digits(y_ticks))
+        parts.append(_text(left - 6, py(t) + 4, tick, anchor="end", size=11, fill=MUTED))
+    every = max(1, math.ceil(len(categories) / 12))
+    for i, category in enumerate(categories):
+        if i % every == 0 or i == len(categories) - 1:
+            parts.append(_text(px(i), top + plot_h + 16, category, size=11, fill=MUTED,
+                               anchor="end" if i == len(categories) - 1 and i else "middle"))
+    for n, s in enumerate(series):
+        colour = PALETTE[n % len(PALETTE)]
+        # Periods without comments (None) break the line rather than pretend a value.
+        segments: list[list[str]] = [[]]
+        for i, v in enumerate(s.values):
+            if v is None:
+                segments.append([])
+            else:
+                segments[-1].append(f"{px(i):.1f} {py(v):.1f}")
+        segments = [points for points in segments if points]
+        for points in segments:
+            if len(points) == 1:
+                cx, cy = points[0].split()
+                parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{colour}"/>')
+            else:
+                parts.append(f'<path d="M{" L".join(points)}" fill="none" stroke="{colour}" '
+                             f'stroke-width="{3.2 if s.emphasis else 1.6}" stroke-linejoin="round"/>')
+        lx = left + (n % 3) * (plot_w / 3)
+        ly = height + (n // 3) * 18
+        parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="14" height="{5 if s.emphasis else 3}" fill="{colour}"/>')
+        parts.append(_text(lx + 20, ly - 2, s.label, size=12, fill=INK, bold=s.emphasis))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten.
+
+    low (float): Smallest value to cover.
+    high (float): Largest value to cover.
+    count (int): About how many ticks.
+    RETURNS (list[float]): Ticks from at or below `low` to at or above `high`.
+    """
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value < high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high - step * 1e-9:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def tick_digits(ticks: Sequence[float]) -> int:
+    """Decimals needed to tell ticks apart: 0 for steps of 1 or more, 1 for 0.5, 2 for 0.05."""
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+    return max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
+
+
+def _padded(low: float, high: float) -> tuple[float, float]:
+    span = (high - low) or 1.0
+    return low - span * 0.05, high + span * 0.05
+
+
+def _svg_open(width: int, height: float, title: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
+            f'viewBox="0 0 {width} {height:.0f}" role="img" style="{_FONT}"><title>{esc(title)}</title>')
+
+
+def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int = 12, fill: str = INK,
+          bold: bool = False) -> str:
+    weight = ' font-weight="600"' if bold else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{weight}>'
+            f"{esc(content)}</text>")
+
+
+def _fmt(value: float, digits: int, sign: bool = False) -> str:
+    value = 0.0 if round(value, digits) == 0 else value  # no "-0.0"
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace("-", "\u2212")  # a real minus sign reads better than a hyphen in charts

@@ -1,0 +1,55 @@
+"""The `feedback report` command: a thin layer over feedback.io, feedback.report and feedback.render."""
+
+from __future__ import annotations
+
+import click
+
+from .aggregate import PERIODS
+from .errors import FeedbackError
+from .io import atomic_output, read_records
+from .render import FORMATS, format_for, render
+from .report import DEFAULT_MIN_COUNT, make_report
+
+
+@click.command("report")
+@click.argument("input_path", metavar="ANALYZED.jsonl", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Report file; the format follows its extension (.json .md .csv .html). '-' is stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from OUTPUT, else text).")
+@click.option("--by", help="A carried field to segment by, e.g. channel.")
+@click.option("--period", type=click.Choice(PERIODS), help="Trends per period; needs --date-column.")
+@click.option("--date-column", help="The carried field with each comment's date, e.g. submitted_at.")
+@click.option("--min-count", default=DEFAULT_MIN_COUNT, show_default=True, type=click.IntRange(1),
+              help="Themes and drivers with fewer comments are flagged, hidden from tables and left out of the "
+                   "driver fit.")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 2),
+              help="1: top-level themes; 2: subthemes too.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed (reports are reproducible).")
+def report(input_path: str, output: str, fmt: str | None, by: str | None, period: str | None,
+           date_column: str | None, min_count: int, depth: int, seed: int) -> None:
+    """Which themes move the scores: impact on NPS/CSAT/CES/TTR, drivers, segments, trends.
+
+    ANALYZED.jsonl is what `feedback analyze` wrote, or '-' for stdin.
+
+    \b
+    Examples:
+      feedback report analyzed.jsonl
+      feedback report analyzed.jsonl -o report.html --by channel --period month --date-column submitted_at
+      feedback analyze export.csv | feedback report - -o report.json
+    """
+    if period and not date_column:
+        raise click.UsageError("--period needs --date-column, e.g. --date-column submitted_at")
+    if date_column and not period:
+        raise click.UsageError("--date-column is only used with --period (day, week, month or quarter)")
+    fmt = format_for(output, fmt)
+    try:
+        result = make_report(read_records(input_path), by=by, period=period, date_column=date_column,
+                             min_count=min_count, depth=depth, seed=seed)
+    except FeedbackError as e:
+        raise click.ClickException(str(e)) from None
+    document = render(result, fmt)
+    with atomic_output(output) as out:
+        out.write(document)
+    if output != "-":
+        click.echo(f"Wrote {output} ({fmt}): {result['n_comments']} comments, {len(result['themes'])} themes.",
+                   err=True)
