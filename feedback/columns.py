@@ -31,6 +31,19 @@ class ColumnSpec:
     scores: dict[str, tuple[str, ScoreKind]] = field(default_factory=dict)  # column -> (name, kind)
 
 
+def _describe_columns(columns: list[str], limit: int = 12) -> str:
+    """Column names for a one-line message: printable, shortened, at most `limit` of them."""
+    if not columns:
+        return "(none)"
+
+    def show(name: str) -> str:
+        clean = "".join(c if c.isprintable() else "?" for c in name)
+        return repr(clean if len(clean) <= 30 else clean[:27] + "...")
+
+    shown = ", ".join(show(c) for c in columns[:limit])
+    return shown + (f" and {len(columns) - limit} more" if len(columns) > limit else "")
+
+
 def find_text_column(columns: list[str]) -> str | None:
     """The column holding the comment text, by common names; None if there is none."""
     by_name = {normalise_name(c): c for c in reversed(columns)}
@@ -73,7 +86,7 @@ def resolve_columns(
     RETURNS (ColumnSpec): The mapping.
     RAISES (InputError): A named column does not exist, or no text column can be found.
     """
-    available = ", ".join(repr(c) for c in columns) or "(none)"
+    available = _describe_columns(columns)
     for option, column in (("--text-column", text_column), ("--id-column", id_column)):
         if column is not None and column not in columns:
             raise InputError(f"{option} {column!r} is not a column. Columns: {available}")

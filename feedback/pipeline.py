@@ -353,10 +353,17 @@ def run(
         for chunk in chunks:
             yield from _serialise(analyzer.analyze_comments(chunk))
         return
-    # fork shares the loaded modules; spawn would re-import spaCy in every worker.
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
+    # With fork, the Analyzer is built once here and the workers inherit it (copy-on-write)
+    # instead of each loading spaCy, VADER and the model again; spawn must rebuild it.
+    global _worker_analyzer
+    if "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        _worker_analyzer = Analyzer(config)
+        pool_args: dict[str, Any] = {}
+    else:  # pragma: no cover - platforms without fork
+        ctx = multiprocessing.get_context("spawn")
+        pool_args = {"initializer": _init_worker, "initargs": (config,)}
+    with ctx.Pool(workers, **pool_args) as pool:
         # Pool.imap would read the whole input ahead of the workers; a bounded queue of pending
         # chunks keeps memory flat and still yields in input order.
         pending: deque = deque()
