@@ -291,6 +291,9 @@ class ThemeModel:
             self.coef_[j] = clf.coef_[0]
             self.intercept_[j] = clf.intercept_[0]
             self.cv_scores_["themes"][theme] = _prf(cv_predictions[:, j], y) | {"n": int(y.sum())}
+        # Some label sets give every comment a theme (SemEval's categories include a catch-all);
+        # then a comment with no theme above its threshold still gets its most likely one.
+        self.always_one_ = all(len(labels) > 0 for labels in themes)
         gold = np.array([[t in labels for t in self.themes_] for labels in themes])
         self.cv_scores_["micro"] = _prf(cv_predictions.ravel(), gold.ravel())
         self._fit_polarity(tfidf, inputs, themes)
@@ -405,6 +408,9 @@ class ThemeModel:
         X = self._detection_features(tfidf, inputs)
         proba = _sigmoid(X @ self.coef_.T + self.intercept_)
         found = proba >= self.thresholds_
+        if getattr(self, "always_one_", False) and len(self.themes_):
+            empty = ~found.any(axis=1)
+            found[empty, np.argmax(proba[empty], axis=1)] = True
         theme_rows: dict[int, list[int]] = {}
         for j in range(len(self.themes_)):
             rows = np.flatnonzero(found[:, j])
@@ -503,6 +509,7 @@ class ThemeModel:
             "polarity_themes": list(self.polarity_classes_),
             "polarity_classes": self.polarity_classes_,
             "sentiment_classes": self.sentiment_classes_,
+            "always_one": bool(getattr(self, "always_one_", False)),
             "vocabulary": vocabulary,
             "char_vocabulary": char_vocabulary,
             "n_train": self.n_train_,
@@ -562,6 +569,7 @@ def load_model(directory: str) -> ThemeModel:
             model.sentiment_coef_ = arrays["sentiment_coef"]
             model.sentiment_intercept_ = arrays["sentiment_intercept"]
         model.n_train_ = meta["n_train"]
+        model.always_one_ = bool(meta.get("always_one", False))
         model.cv_scores_ = meta["cv_scores"]
         n_features = len(vocabulary) + len(char_vocabulary) + len(model.rule_themes_)
         if model.coef_.shape != (len(model.themes_), n_features):
