@@ -10,12 +10,13 @@ import sys
 import threading
 from collections import Counter
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, Callable
 
 import click
 
 from . import __version__
 from .checkpoint import CheckpointedOutput, input_fingerprint
+from .cli_options import parse_map, parse_scores
 from .columns import resolve_columns
 from .errors import FeedbackError, TaxonomyError
 from .io import FORMATS, atomic_output, open_table
@@ -37,18 +38,6 @@ def cli() -> None:
       feedback analyze examples/comments.csv -o analyzed.jsonl
       feedback themes
     """
-
-
-def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
-    scores = {}
-    for value in values:
-        kind, sep, column = value.partition("=")
-        if not sep or not kind.strip() or not column:
-            raise click.BadParameter(
-                f"{value!r} is not KIND=COLUMN, e.g. nps=likelihood_to_recommend", param_hint="--score"
-            )
-        scores[kind.strip().lower()] = column
-    return scores
 
 
 @cli.command()
@@ -124,7 +113,7 @@ def analyze(
       feedback analyze tickets.jsonl --text-column body --score csat=satisfaction
       cat export.csv | feedback analyze - --workers 2 > analyzed.jsonl
     """
-    scores = _parse_scores(score_options)
+    scores = parse_scores(score_options)
     if resume and (input_path == "-" or output == "-"):
         raise click.UsageError("--resume needs an input file and -o OUTPUT file (not stdin/stdout)")
     if no_model:
@@ -177,9 +166,15 @@ def analyze(
     redaction: Counter | None = Counter() if redact else None
     try:
         if output == "-":
-            counts = _write_stdout(table, spec, config, workers, errors_path, bar, redaction)
+            counts = _write_stream(table, spec, config, workers, errors_path, bar, redaction,
+                                   lambda line: sys.stdout.write(line + "\n"))
+            sys.stdout.flush()
         elif output_format == "parquet":
-            counts = _write_parquet(table, spec, config, workers, output, errors_path, bar, redaction)
+            from .parquet_io import ParquetRecordWriter
+
+            with ParquetRecordWriter(output) as parquet:
+                counts = _write_stream(table, spec, config, workers, errors_path, bar, redaction,
+                                       lambda line: parquet.write(json.loads(line)))
         else:
             identity = {
                 "input": input_fingerprint(input_path),
@@ -215,8 +210,9 @@ def _counts(by_status: dict[str, int]) -> dict[str, int]:
     return {"rows": ok + problems + errors, "analysed": ok + problems, "with_problems": problems, "errors": errors}
 
 
-def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, errors_path: str, bar: Any,
-                  redaction: Counter | None) -> dict[str, int]:
+def _write_stream(table: Any, spec: Any, config: AnalyzerConfig, workers: int, errors_path: str, bar: Any,
+                  redaction: Counter | None, write_record: Callable[[str], None]) -> dict[str, int]:
+    """Analyse and hand each record line to `write_record`; error records go to errors_path."""
     by_status: dict[str, int] = {}
     with ExitStack() as stack:
         err_out = sys.stderr if errors_path == "-" else None
@@ -228,28 +224,7 @@ def _write_stdout(table: Any, spec: Any, config: AnalyzerConfig, workers: int, e
                     err_out = stack.enter_context(atomic_output(errors_path))
                 err_out.write(line + "\n")
             else:
-                sys.stdout.write(line + "\n")
-        sys.stdout.flush()
-    return _counts(by_status)
-
-
-def _write_parquet(table: Any, spec: Any, config: AnalyzerConfig, workers: int, output: str, errors_path: str,
-                   bar: Any, redaction: Counter | None) -> dict[str, int]:
-    from .parquet_io import ParquetRecordWriter
-
-    by_status: dict[str, int] = {}
-    with ExitStack() as stack:
-        writer = stack.enter_context(ParquetRecordWriter(output))
-        err_out = sys.stderr if errors_path == "-" else None
-        for status, line in run(table.rows, spec, config=config, workers=workers, redaction=redaction):
-            by_status[status] = by_status.get(status, 0) + 1
-            bar.update()
-            if status == "error":
-                if err_out is None:
-                    err_out = stack.enter_context(atomic_output(errors_path))
-                err_out.write(line + "\n")
-            else:
-                writer.write(json.loads(line))
+                write_record(line)
     return _counts(by_status)
 
 
@@ -354,18 +329,6 @@ def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
 
 
 
-def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
-    if not values:
-        return None
-    mapping = {}
-    for value in values:
-        gold, sep, theme = value.partition("=")
-        if not sep or not gold or not theme:
-            raise click.BadParameter(f"{value!r} is not GOLD=THEME, e.g. service=customer_service", param_hint="--map")
-        mapping[gold] = theme
-    return mapping
-
-
 @cli.command()
 @click.argument("labelled", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
@@ -394,7 +357,7 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
     from .labelled import read_labelled
     from .training import train as train_model
 
-    mapping = _parse_map(map_options)
+    mapping = parse_map(map_options)
     try:
         items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping)]
         test = read_labelled(test_path, mapping=mapping) if test_path else None
@@ -451,7 +414,7 @@ def evaluate(labelled: str, taxonomy: str | None, model: str | None, mode: str, 
     from .training import evaluate as evaluate_analyzer
 
     try:
-        items = read_labelled(labelled, mapping=_parse_map(map_options))
+        items = read_labelled(labelled, mapping=parse_map(map_options))
         analyzer = Analyzer(AnalyzerConfig(taxonomy=taxonomy, model=model, model_mode=mode))  # model None: rules
         report = evaluate_analyzer(analyzer, items)
     except FeedbackError as e:

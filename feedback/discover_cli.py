@@ -19,23 +19,12 @@ from .discover import (
     open_corpus,
     taxonomy_text,
 )
+from .cli_options import parse_scores
 from .errors import FeedbackError
 from .io import FORMATS, atomic_output
 from .themes import load_taxonomy
 
 _EXAMPLE_CHARS = 150
-
-
-def _parse_scores(values: tuple[str, ...]) -> dict[str, str]:
-    scores = {}
-    for value in values:
-        kind, sep, column = value.partition("=")
-        if not sep or not kind.strip() or not column:
-            raise click.BadParameter(
-                f"{value!r} is not KIND=COLUMN, e.g. nps=likelihood_to_recommend", param_hint="--score"
-            )
-        scores[kind.strip().lower()] = column
-    return scores
 
 
 @click.command("discover")
@@ -103,7 +92,7 @@ def discover(
       feedback discover analyzed.jsonl --merge-with default -o merged.toml
       feedback analyze export.csv --taxonomy merged.toml -o reanalyzed.jsonl
     """
-    scores = _parse_scores(score_options)
+    scores = parse_scores(score_options)
     base_path = None if merge_with in (None, "default") else merge_with
     if base_path is not None and not os.path.isfile(base_path):
         raise click.BadParameter(f"{base_path!r} is not a file; use 'default' or a taxonomy TOML file",

@@ -70,6 +70,25 @@ def detect_format(path: str, fmt: str | None = None) -> str:
     )
 
 
+def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
+    """Open a path, or "-" for stdin, for reading bytes.
+
+    what (str): What the file should be, for the message when it is a directory.
+    RETURNS (tuple): The stream and a name for messages.
+    RAISES (InputError): The file is missing, a directory, or unreadable.
+    """
+    if path == "-":
+        return sys.stdin.buffer, "<stdin>"
+    try:
+        return open(path, "rb"), path
+    except FileNotFoundError:
+        raise InputError(f"No such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not {what}") from None
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror}") from None
+
+
 def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None) -> Table:
     """Open an export for reading.
 
@@ -81,19 +100,7 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
     RAISES (InputError): The file cannot be opened, is empty, or has no header.
     """
     fmt = detect_format(path, fmt)
-    if path == "-":
-        binary: IO[bytes] = sys.stdin.buffer
-        name = "<stdin>"
-    else:
-        try:
-            binary = open(path, "rb")
-        except FileNotFoundError:
-            raise InputError(f"No such file: {path}") from None
-        except IsADirectoryError:
-            raise InputError(f"{path} is a directory, not a file of comments") from None
-        except OSError as e:
-            raise InputError(f"Cannot read {path}: {e.strerror}") from None
-        name = path
+    binary, name = open_binary(path, "a file of comments")
     head = binary.read(_SNIFF_BYTES)
     if encoding is not None:
         try:
@@ -497,19 +504,7 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
     RAISES (InputError): The file cannot be opened, or a line is not a JSON object (the message
         gives its line number).
     """
-    if path == "-":
-        binary: IO[bytes] = sys.stdin.buffer
-        name = "<stdin>"
-    else:
-        try:
-            binary = open(path, "rb")
-        except FileNotFoundError:
-            raise InputError(f"No such file: {path}") from None
-        except IsADirectoryError:
-            raise InputError(f"{path} is a directory, not a JSONL file of records") from None
-        except OSError as e:
-            raise InputError(f"Cannot read {path}: {e.strerror}") from None
-        name = path
+    binary, name = open_binary(path, "a JSONL file of records")
     try:
         for lineno, raw in enumerate(binary, 1):
             line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8", errors="replace")
