@@ -196,6 +196,9 @@ def analyze(
     )
     if counts["errors"] and errors_path != "-":
         summary += f" (see {errors_path})"
+    if counts["analysed"]:
+        summary += (f"; {counts['unthemed']} ({100 * counts['unthemed'] / counts['analysed']:.1f}%) "
+                    "have no theme (`feedback discover` finds what they talk about)")
     click.echo(summary + ".", err=True)
     if redaction is not None:
         masked = ", ".join(f"{n} {kind}" for kind, n in sorted(redaction.items())) or "nothing"
@@ -205,9 +208,15 @@ def analyze(
         raise click.ClickException("--strict: some rows had problems (see the summary above)")
 
 
+# Our JSON lines always write the themes list as '"themes": [...], "scores"'; inside a string a
+# quote would be escaped, so this text can only be the empty themes list of a record.
+_NO_THEMES = '"themes": [], "scores"'
+
+
 def _counts(by_status: dict[str, int]) -> dict[str, int]:
     ok, problems, errors = by_status.get("ok", 0), by_status.get("problems", 0), by_status.get("error", 0)
-    return {"rows": ok + problems + errors, "analysed": ok + problems, "with_problems": problems, "errors": errors}
+    return {"rows": ok + problems + errors, "analysed": ok + problems, "with_problems": problems, "errors": errors,
+            "unthemed": by_status.get("unthemed", 0)}
 
 
 def _write_stream(table: Any, spec: Any, config: AnalyzerConfig, workers: int, errors_path: str, bar: Any,
@@ -224,6 +233,8 @@ def _write_stream(table: Any, spec: Any, config: AnalyzerConfig, workers: int, e
                     err_out = stack.enter_context(atomic_output(errors_path))
                 err_out.write(line + "\n")
             else:
+                if _NO_THEMES in line:
+                    by_status["unthemed"] = by_status.get("unthemed", 0) + 1
                 write_record(line)
     return _counts(by_status)
 
@@ -247,6 +258,8 @@ def _write_resumable(table: Any, spec: Any, config: AnalyzerConfig, workers: int
                 writer.rows_done += 1
                 writer.counts["error"] = writer.counts.get("error", 0) + 1
             else:
+                if _NO_THEMES in line:
+                    writer.counts["unthemed"] = writer.counts.get("unthemed", 0) + 1
                 writer.write(status, line)
             bar.update()
     except KeyboardInterrupt:

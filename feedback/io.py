@@ -190,6 +190,7 @@ class _Line:
     text: str
     lineno: int
     problem: Problem | None = None
+    had_nul: bool = False  # NULs were removed: a line of NULs was still a row, not a blank line
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
@@ -210,18 +211,19 @@ def _decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[_Line]:
         raw_lines = (_decode_line(raw, encoding) for raw in binary)
     lineno = 0
     for text, problem in raw_lines:
-        if "\x00" in text:
+        had_nul = "\x00" in text
+        if had_nul:
             text = text.replace("\x00", "")
         if "\r" in text and _LONE_CR.search(text.rstrip("\r\n")):
             parts = _LONE_CR.split(text)
             for part in parts[:-1]:
                 lineno += 1
-                yield _Line(part + "\n", lineno, problem)
+                yield _Line(part + "\n", lineno, problem, had_nul)
             text = parts[-1]
             if not text:
                 continue
         lineno += 1
-        yield _Line(text, lineno, problem)
+        yield _Line(text, lineno, problem, had_nul)
 
 
 def _decode_line(raw: bytes, encoding: str) -> tuple[str, Problem | None]:
@@ -347,7 +349,10 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
             feeder.give_back(taken[1:])
             reader = csv.reader(feeder, delimiter=delimiter)
             continue
-        if not cells or all(not line.text.rstrip("\r\n").replace(delimiter, "x").strip() for line in taken):
+        if not cells and any(line.had_nul for line in taken):
+            cells = [""]
+        if not cells or all(not line.had_nul and not line.text.rstrip("\r\n").replace(delimiter, "x").strip()
+                            for line in taken):
             continue  # a blank line is not a row (but '""', or a TSV line of tabs, is)
         row_number += 1
         problems = [line.problem for line in taken if line.problem is not None][:1]
@@ -365,17 +370,20 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
 
 
 def _looks_like_rows(lines: list[_Line], n_columns: int, delimiter: str) -> bool:
-    """Whether any of these lines, read on its own, is a whole row of the table."""
-    if n_columns < 2:
+    """Whether every one of these lines, read on its own, is a whole row of the table: the rows
+    a runaway quote swallowed look like that; the rest of a multi-line comment does not."""
+    # One line can match by chance (a comment line with the right number of commas); two
+    # or more whole rows in a row cannot, in practice.
+    if n_columns < 2 or len(lines) < 2:
         return False
     for line in lines:
         try:
             cells = next(csv.reader([line.text], delimiter=delimiter), [])
         except csv.Error:
-            continue
-        if len(cells) == n_columns:
-            return True
-    return False
+            return False
+        if len(cells) != n_columns:
+            return False
+    return True
 
 
 def _open_jsonl(lines: Iterator[_Line], name: str) -> Table:

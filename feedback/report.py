@@ -108,6 +108,8 @@ def build_report(
                     "min_count": min_count, "depth": depth, "seed": seed},
         "n_comments": agg.n_comments,
         "n_skipped": agg.n_skipped,
+        # Comments no theme covers: what the taxonomy misses (see `feedback discover`).
+        "n_unthemed": int((~agg.themes.mentioned.any(axis=1)).sum()) if agg.themes.sentiment.size else agg.n_comments,
         "metrics": {kind: _describe(builder.metrics[kind]) for kind in builder.kinds},
         "overall": summary["overall"],
         "themes": summary["themes"],
