@@ -455,6 +455,15 @@ def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
         yield SourceRow(row_number, line.lineno, value, problems)
 
 
+def publish(tmp: str, path: str) -> None:
+    """Move a finished temporary file to its name, with the permissions a new file would have
+    (mkstemp makes temporary files private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
 @contextmanager
 def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """Open an output for writing; a file appears under its name only when writing succeeded.
@@ -474,7 +483,7 @@ def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)

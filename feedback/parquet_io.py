@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import FeedbackError, InputError
-from .io import Table, dumps, open_table
+from .io import Table, dumps, open_table, publish
 from .records import SCHEMA_VERSION, SourceRow
 
 if TYPE_CHECKING:
@@ -321,7 +321,7 @@ class ParquetRecordWriter:
         self._writer = None
         with open(self._tmp, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(self._tmp, self.path)
+        publish(self._tmp, self.path)
 
     def abort(self) -> None:
         """Give up: close and delete the temporary file; nothing appears under `path`."""

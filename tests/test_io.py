@@ -129,3 +129,14 @@ def test_io_atomic_output_leaves_nothing_on_failure(tmp_path):
         f.write(json.dumps({"a": 1}) + "\n")
     assert target.read_text() == '{"a": 1}\n'
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_io_atomic_output_has_normal_permissions(tmp_path):
+    import os
+
+    target = tmp_path / "report.html"
+    with atomic_output(str(target)) as f:
+        f.write("<p>hi</p>")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
