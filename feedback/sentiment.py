@@ -14,6 +14,8 @@ from typing import Iterable
 
 from vaderSentiment.vaderSentiment import NEGATE, N_SCALAR, SentimentIntensityAnalyzer
 
+from .vader import VaderCompound
+
 # VADER's README: "positive sentiment: compound score >= 0.05 ... negative sentiment: compound
 # score <= -0.05". Its normalisation constant alpha is 15 (vaderSentiment.normalize).
 POSITIVE_THRESHOLD = 0.05
@@ -24,6 +26,7 @@ _MAX_COMPOUND = 0.9999
 
 _NEGATORS = frozenset(NEGATE) | {"no", "n't"}
 _WORD_RE = re.compile(r"[\w']+")
+_KEY_RE = re.compile(r"\w+")
 
 
 def label(compound: float) -> str:
@@ -109,9 +112,14 @@ class SentimentScorer:
                 phrases[entry.term] = entry.valence
             else:
                 self.analyzer.lexicon[entry.term] = entry.valence
+        # Constructed after the domain words are in the lexicon; returns VADER's exact compound.
+        self.compound = VaderCompound(self.analyzer)
         self._phrase_valence = phrases
         # Longest first, so "never had any issues" wins over "no issues"-like overlaps.
         alternatives = sorted(phrases, key=len, reverse=True)
+        # The phrase regex is slow to run on every sentence; a sentence can only match when it
+        # holds each phrase's longest apostrophe-free word, which is quick to rule out.
+        self._phrase_keys = frozenset(_key_word(p) for p in phrases)
         self._phrase_re = (
             re.compile(r"\b(" + "|".join(map(re.escape, alternatives)) + r")\b", re.IGNORECASE)
             if alternatives
@@ -124,8 +132,8 @@ class SentimentScorer:
         text (str): Case-preserving text; VADER reads CAPS and "!".
         RETURNS (float): The compound in [-1, 1], rounded to 4 places.
         """
-        compound = self.analyzer.polarity_scores(text)["compound"]
-        if self._phrase_re is None:
+        compound = self.compound(text)
+        if self._phrase_re is None or self._phrase_keys.isdisjoint(_KEY_RE.findall(text.casefold())):
             return compound
         extra = 0.0
         for m in self._phrase_re.finditer(text):
@@ -136,6 +144,10 @@ class SentimentScorer:
         if extra == 0.0:
             return compound
         return round(_to_compound(_to_raw(compound) + extra), 4)
+
+
+def _key_word(phrase: str) -> str:
+    return max(_KEY_RE.findall(phrase.casefold()), key=len)
 
 
 def _negated_before(text: str, start: int, window: int = 3) -> bool:
