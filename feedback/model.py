@@ -18,6 +18,7 @@ import platform
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -180,31 +181,53 @@ class ThemeModel:
         return [vocabulary[g] for g in self._word_ngrams(text) if g in vocabulary]
 
     def _char_tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Character n-gram TF-IDF. Character n-grams never cross a space, so a text's n-grams are
-        its words' n-grams: each word's feature indices are computed once and cached."""
-        cache = self.__dict__.setdefault("_char_cache", {})
+        """Character n-gram TF-IDF. Character n-grams never cross a space, so a text's n-gram
+        counts are the sum of its words' counts: each word's counts are computed once and cached,
+        and a batch's counts are one sparse product, (texts x words) @ (words x n-grams)."""
+        cache: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_char_cache", {})
         vocabulary = self.char_vocabulary_
-        docs = []
-        for text in texts:
-            indices: list[int] = []
-            for word in text.split():
-                cached = cache.get(word)
-                if cached is None:
-                    cached = [vocabulary[g] for g in self._char_ngrams(word) if g in vocabulary]
-                    if len(cache) < _MAX_CACHED_WORDS:
-                        cache[word] = cached
-                indices.extend(cached)
-            docs.append(indices)
-        return self._counts(docs, len(vocabulary), self.char_idf_)
+        split = [text.split() for text in texts]
+        # The batch's distinct words, in first-seen order; the mapping runs in C (dict.fromkeys,
+        # map), since a batch has ~50 times more words than distinct ones.
+        local = {word: k for k, word in enumerate(dict.fromkeys(chain.from_iterable(split)))}
+        rows_of_words: list[tuple[np.ndarray, np.ndarray]] = []
+        for word in local:
+            entry = cache.get(word)
+            if entry is None:
+                indices = [vocabulary[g] for g in self._char_ngrams(word) if g in vocabulary]
+                columns, counts = np.unique(np.array(indices, dtype=np.int64), return_counts=True)
+                entry = (columns, counts.astype(np.float64))
+                if len(cache) < _MAX_CACHED_WORDS:
+                    cache[word] = entry
+            rows_of_words.append(entry)
+        word_cols = list(map(local.__getitem__, chain.from_iterable(split)))
+        indptr = np.concatenate([[0], np.cumsum([len(words) for words in split])])
+        n_words = len(rows_of_words)
+        texts_by_words = sp.csr_matrix(
+            (np.ones(len(word_cols)), np.array(word_cols, dtype=np.int64), indptr.astype(np.int64)),
+            shape=(len(texts), n_words))
+        lengths = np.fromiter((len(c) for c, _ in rows_of_words), dtype=np.int64, count=n_words)
+        words_by_grams = sp.csr_matrix(
+            (np.concatenate([d for _, d in rows_of_words]) if n_words else np.zeros(0),
+             np.concatenate([c for c, _ in rows_of_words]) if n_words else np.zeros(0, dtype=np.int64),
+             np.concatenate([[0], np.cumsum(lengths)])),
+            shape=(n_words, len(vocabulary)))
+        counts = (texts_by_words @ words_by_grams).tocsr()
+        counts.sum_duplicates()  # also sorts the columns, as _counts does: the same sums follow
+        return self._tfidf_from_counts(counts, self.char_idf_)
 
-    @staticmethod
-    def _counts(docs: list[list[int]], n_features: int, idf: np.ndarray) -> sp.csr_matrix:
+    @classmethod
+    def _counts(cls, docs: list[list[int]], n_features: int, idf: np.ndarray) -> sp.csr_matrix:
         """Rows of feature indices -> sublinear TF x IDF, L2-normalised (TfidfVectorizer's maths)."""
         lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
-        cols = np.fromiter((i for d in docs for i in d), dtype=np.int64, count=int(indptr[-1]))
+        cols = np.fromiter(chain.from_iterable(docs), dtype=np.int64, count=int(indptr[-1]))
         matrix = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(docs), n_features))
         matrix.sum_duplicates()
+        return cls._tfidf_from_counts(matrix, idf)
+
+    @staticmethod
+    def _tfidf_from_counts(matrix: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1.0
         matrix.data *= idf[matrix.indices]
@@ -390,11 +413,22 @@ class ThemeModel:
             return 0
         coef = self.coef_[theme_index]
         best, best_score = 0, -math.inf
-        for i, (start, end, _) in enumerate(item.sentences):
-            score = sum(coef[j] for j in self._word_indices(item.text[start:end]))
+        for i, indices in enumerate(self._sentence_indices(item)):
+            score = sum(coef[j] for j in indices)
             if score > best_score:
                 best, best_score = i, score
         return best
+
+    def _sentence_indices(self, item: ModelInput) -> list[list[int]]:
+        """Each sentence's word n-gram indices, computed once per comment however many of its
+        themes ask (the cache lives for one predict call)."""
+        cache = self.__dict__.setdefault("_sentence_cache", {})
+        key = id(item)
+        found = cache.get(key)
+        if found is None or found[0] is not item:
+            found = cache[key] = (item, [self._word_indices(item.text[start:end])
+                                         for start, end, _ in item.sentences])
+        return found[1]
 
     def predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         """Predict themes, their polarity, and sentiment for a batch of comments.
@@ -404,6 +438,13 @@ class ThemeModel:
         """
         if not inputs:
             return []
+        self.__dict__["_sentence_cache"] = {}
+        try:
+            return self._predict(inputs)
+        finally:
+            self.__dict__["_sentence_cache"] = {}
+
+    def _predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         tfidf = self._tfidf([item.text for item in inputs])
         X = self._detection_features(tfidf, inputs)
         proba = _sigmoid(X @ self.coef_.T + self.intercept_)
@@ -592,21 +633,29 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool
     A word after a negation, up to the next punctuation, gets a NOT_ prefix (Pang, Lee and
     Vaithyanathan 2002), so "fast" and "not ... fast" become different features.
     """
-    tokens: list[str] = []
-    negated = False
-    for token in _TOKEN_RE.findall(strip_accents_lower(text)):
-        if token in _CLAUSE_END:
-            negated = False
-            continue
-        if mark and (token in _NEGATORS or token.endswith("n't")):
-            tokens.append(token)
-            negated = True
-            continue
-        tokens.append("NOT_" + token if negated else token)
+    lowered = strip_accents_lower(text)
+    found = _TOKEN_RE.findall(lowered)
+    if not mark or (_NEGATORS.isdisjoint(found) and "n't" not in lowered):
+        tokens = [t for t in found if t not in _CLAUSE_END]
+    else:
+        tokens = []
+        negated = False
+        for token in found:
+            if token in _CLAUSE_END:
+                negated = False
+                continue
+            if token in _NEGATORS or token.endswith("n't"):
+                tokens.append(token)
+                negated = True
+                continue
+            tokens.append("NOT_" + token if negated else token)
     low, high = ngram_range
-    grams = []
+    grams: list[str] = []
     for n in range(low, high + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        if n == 1:
+            grams.extend(tokens)
+        else:
+            grams.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
     return grams
 
 

@@ -284,7 +284,7 @@ class ThemeMatcher:
         # Terms are lemmatised by the same pipeline as the comments, so "waited" in a
         # taxonomy file matches "waits", and "Charged me" matches "charged me".
         lemma_docs = self._lemma_docs
-        anchors: list[set[str] | None] = []
+        requirements: list[list[set[str]]] = []
         self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore + REDACTION_TOKENS))
         for theme in self.taxonomy.all_themes():
             if theme.terms:
@@ -294,14 +294,13 @@ class ThemeMatcher:
             if theme.patterns:
                 patterns = [_lower_lemmas(p) for p in theme.patterns]
                 self._patterns.add(theme.id, patterns)
-                anchors.extend(_anchor_words(p) for p in patterns)
-        # The Matcher costs ~10us per Doc even when nothing matches; a Doc can only match a
-        # pattern if it holds one of the pattern's anchor words, which is cheap to check.
-        self._anchors = (
-            None
-            if any(a is None for a in anchors)
-            else {vocab.strings.add(w) for a in anchors for w in a}  # type: ignore[union-attr]
-        )
+                requirements.extend(_required_words(p) for p in patterns)
+        # The Matcher costs ~10us per Doc even when nothing matches. A Doc can only match a
+        # pattern if, for each of the pattern's required tokens that names its words, it holds
+        # one of those words; that is quick to check on the Doc's word ids.
+        strings = vocab.strings
+        self._requirements = [[frozenset(strings.add(w) for w in words) for words in pattern]
+                              for pattern in requirements]
         self._cues = {
             theme.id: [
                 (sub.id, frozenset(self._lemma(c) for c in sub.cues))
@@ -326,10 +325,10 @@ class ThemeMatcher:
         """
         strings = doc.vocab.strings
         matchers = [self._phrases, self._exact]
-        if len(self._patterns) and (
-            self._anchors is None or not self._anchors.isdisjoint(doc.to_array(_NORM_LOWER).ravel().tolist())
-        ):
-            matchers.append(self._patterns)
+        if len(self._patterns):
+            words = set(doc.to_array(_NORM_LOWER).ravel().tolist())
+            if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in self._requirements):
+                matchers.append(self._patterns)
         candidates = [
             (strings[key], start, end)
             for matcher in matchers
@@ -405,15 +404,14 @@ def _lower_lemmas(pattern: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
     return out
 
 
-def _anchor_words(pattern: list[dict[str, Any]]) -> set[str] | None:
-    """The smallest set of words one of which any match of `pattern` must contain.
-
-    Looks at the pattern's required tokens (no OP) that name their NORM, LOWER or ORTH; returns
-    None when there is none, and the pattern must then run on every Doc.
+def _required_words(pattern: list[dict[str, Any]]) -> list[set[str]]:
+    """For each token a match of `pattern` must contain that names its NORM, LOWER or ORTH
+    values, those values (lowercase too, for ORTH). A pattern with none of them gives [],
+    which every Doc satisfies. Optional ("?", "*") and negated ("!") tokens require nothing.
     """
-    best: set[str] | None = None
+    required = []
     for token in pattern:
-        if token.get("OP") not in (None, "!", "1"):
+        if token.get("OP") not in (None, "1", "+"):
             continue
         for attr in ("NORM", "LOWER", "ORTH"):
             value = token.get(attr)
@@ -421,9 +419,9 @@ def _anchor_words(pattern: list[dict[str, Any]]) -> set[str] | None:
             if words is not None:
                 if attr == "ORTH":
                     words |= {w.lower() for w in words}
-                if best is None or len(words) < len(best):
-                    best = words
-    return best
+                required.append(words)
+                break
+    return required
 
 
 def _drop_parents(themes: list[str]) -> list[str]:
