@@ -10,10 +10,11 @@ import re
 import unicodedata
 
 import spacy
-from spacy.attrs import IS_SPACE, NORM
+from spacy.attrs import IS_SPACE, LOWER, NORM
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 # The lookup table maps surface forms to lemmas but knows nothing of case ("Delivery" stays as
 # written) and misreads some clitics ("'s" -> "have", "ai" of "ain't" -> "have"). Matching works
@@ -128,32 +129,49 @@ def clause_bounds(sent: Span) -> list[tuple[int, int]]:
     RETURNS (list[tuple[int, int]]): Token index ranges [start, end) in the Doc, covering the
         sentence. A single range when the sentence has no contrast.
     """
-    start, end = sent.start, sent.end
     doc = sent.doc
-    cuts = []
-    first = doc[start]
-    if first.lower_ in _LEADING_SUBORDINATORS:
-        for token in doc[start + 1 : end - 1]:
-            if token.text == ",":
-                cuts.append(token.i + 1)
-                break
-    for token in doc[start + 1 : end]:
-        lower = token.lower_
-        if lower in CONTRAST_WORDS or token.text == ";":
-            # "not yet" and "even though" are not new clauses of their own.
-            if lower == "yet" and doc[token.i - 1].lower_ in ("not", "n't", "as"):
-                continue
-            if lower == "though" and doc[token.i - 1].lower_ == "even":
-                cuts.append(token.i - 1)
-                continue
-            cuts.append(token.i)
-    if not cuts:
-        return [(start, end)]
-    bounds = []
-    prev = start
-    for cut in sorted(set(cuts)):
-        if prev < cut < end:
-            bounds.append((prev, cut))
-            prev = cut
-    bounds.append((prev, end))
-    return bounds
+    return ClauseSplitter(doc.vocab)(doc.to_array(LOWER).tolist(), sent.start, sent.end)
+
+
+class ClauseSplitter:
+    """clause_bounds on a Doc's lowercase word ids: no Token objects, as it runs per mention."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        add = vocab.strings.add
+        self.contrast = frozenset(add(w) for w in CONTRAST_WORDS)
+        self.leading = frozenset(add(w) for w in _LEADING_SUBORDINATORS)
+        self.cut_words = self.contrast | {add(";")}
+        self.comma = add(",")
+        self.yet, self.though, self.even = add("yet"), add("though"), add("even")
+        self.not_yet = frozenset(add(w) for w in ("not", "n't", "as"))
+
+    def __call__(self, lowers: list[int], start: int, end: int) -> list[tuple[int, int]]:
+        """lowers: the Doc's LOWER ids; [start, end): the sentence's tokens."""
+        cuts = []
+        if lowers[start] in self.leading:
+            for i in range(start + 1, end - 1):
+                if lowers[i] == self.comma:
+                    cuts.append(i + 1)
+                    break
+        if not cuts and self.cut_words.isdisjoint(lowers[start + 1 : end]):
+            return [(start, end)]
+        for i in range(start + 1, end):
+            lower = lowers[i]
+            if lower in self.cut_words:
+                # "not yet" and "even though" are not new clauses of their own.
+                if lower == self.yet and lowers[i - 1] in self.not_yet:
+                    continue
+                if lower == self.though and lowers[i - 1] == self.even:
+                    cuts.append(i - 1)
+                    continue
+                cuts.append(i)
+        if not cuts:
+            return [(start, end)]
+        bounds = []
+        prev = start
+        for cut in sorted(set(cuts)):
+            if prev < cut < end:
+                bounds.append((prev, cut))
+                prev = cut
+        bounds.append((prev, end))
+        return bounds

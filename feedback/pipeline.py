@@ -7,16 +7,18 @@ ready-to-write JSON lines. Both produce the same records in input order.
 from __future__ import annotations
 
 import multiprocessing
+from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
+from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, ColumnSpec, resolve_columns, to_comment
 from .io import dumps
-from .language import clause_bounds, make_nlp
+from .language import ClauseSplitter, make_nlp
 from .model import ModelInput, Prediction
 from .redact import redact_value
 from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
@@ -59,6 +61,7 @@ class Analyzer:
         lexicon = load_lexicon(self.config.lexicon) if self.config.lexicon else None
         self.scorer = SentimentScorer(lexicon)
         self.matcher = ThemeMatcher(self.nlp, self.taxonomy)
+        self.clauses = ClauseSplitter(self.nlp.vocab)
         self.theme_model = None
         if self.config.model:
             from .model import load_model
@@ -94,91 +97,82 @@ class Analyzer:
     def _analyze_doc(self, comment: Comment, doc: Doc) -> AnalyzedRecord:
         score = self.scorer.score
         sentences: list[Sentence] = []
-        sent_of_token = [0] * len(doc)
-        spans = []
+        bounds: list[tuple[int, int]] = []  # token range of each sentence kept
         analysed_text = comment.text[:MAX_ANALYSED_CHARS]
         for sent in doc.sents:
             text = analysed_text[sent.start_char : sent.end_char]
             stripped = text.strip()
             if not stripped:
                 continue
-            index = len(sentences)
-            for i in range(sent.start, sent.end):
-                sent_of_token[i] = index
             start = sent.start_char + (len(text) - len(text.lstrip()))
             sentences.append(Sentence(stripped, start, start + len(stripped), score(stripped)))
-            spans.append(sent)
+            bounds.append((sent.start, sent.end))
         compound = combine(s.compound for s in sentences)
-        mentions = self._mentions(doc, comment.text, spans, sentences, sent_of_token) if sentences else []
-        return AnalyzedRecord(
-            id=comment.id,
-            row=comment.row,
-            text=comment.text,
-            compound=compound,
-            label=label(compound),
-            sentences=sentences,
-            themes=mentions,
-            scores=comment.scores,
-            fields=comment.fields,
-            problems=comment.problems,
-            redacted=comment.redacted,
-        )
+        mentions = self._mentions(doc, comment.text, bounds, sentences) if sentences else []
+        return AnalyzedRecord(comment.id, comment.row, comment.text, compound, label(compound), sentences,
+                              mentions, comment.scores, comment.fields, comment.problems, comment.redacted)
 
-    def _mentions(self, doc: Doc, text: str, spans: list, sentences: list[Sentence],
-                  sent_of_token: list[int]) -> list[ThemeMention]:
+    def _mentions(self, doc: Doc, text: str, bounds: list[tuple[int, int]],
+                  sentences: list[Sentence]) -> list[ThemeMention]:
         matches = self.matcher.find(doc)
         if not matches:
             return []
-        clause_cache: dict[int, list[tuple[int, int, float, set[str]]]] = {}
+        starts = [start for start, _ in bounds]
+        lowers = doc.to_array(LOWER).tolist()
+        clause_cache: dict[int, list[tuple[int, int, float]]] = {}
+        lemma_cache: dict[tuple[int, int], set[str]] = {}
         mentions = []
         for m in matches:
-            index = sent_of_token[m.start]
+            index = bisect_right(starts, m.start) - 1
             clauses = clause_cache.get(index)
             if clauses is None:
-                clauses = clause_cache[index] = self._clauses(doc, spans[index], sentences[index])
-            for c_start, c_end, c_compound, c_lemmas in clauses:
+                clauses = clause_cache[index] = self._clauses(doc, lowers, bounds[index], sentences[index])
+            for c_start, c_end, c_compound in clauses:
                 if c_start <= m.start < c_end:
                     break
             negated = m.negation_start is not None and m.negation_start >= c_start
             first = m.negation_start if negated else m.start
             start_char = doc[first].idx
-            end_char = doc[m.end - 1].idx + len(doc[m.end - 1])
-            theme = self.matcher.refine(m.theme, c_lemmas) if "/" not in m.theme else m.theme
+            last = doc[m.end - 1]
+            end_char = last.idx + len(last)
+            theme = m.theme
+            if "/" not in theme and self.matcher.has_cues(theme):
+                lemmas = lemma_cache.get((c_start, c_end))
+                if lemmas is None:
+                    lemmas = lemma_cache[(c_start, c_end)] = self._lemmas(doc, c_start, c_end)
+                theme = self.matcher.refine(theme, lemmas)
             mentions.append(
-                ThemeMention(
-                    theme=theme,
-                    sentiment=c_compound,
-                    label=label(c_compound),
-                    evidence=text[start_char:end_char],  # not doc.text: that rebuilds the text
-                    start=start_char,
-                    end=end_char,
-                    sentence=index,
-                    negated=negated,
-                )
+                ThemeMention(theme, c_compound, label(c_compound),
+                             text[start_char:end_char],  # not doc.text: that rebuilds the text
+                             start_char, end_char, index, negated)
             )
         return mentions
 
-    def _clauses(self, doc: Doc, sent: Any, sentence: Sentence) -> list[tuple[int, int, float, set[str]]]:
-        bounds = clause_bounds(sent)
-        if len(bounds) == 1:
-            lemmas = {t.norm_ for t in sent}
-            return [(sent.start, sent.end, sentence.compound, lemmas)]
+    def _clauses(self, doc: Doc, lowers: list[int], bounds: tuple[int, int],
+                 sentence: Sentence) -> list[tuple[int, int, float]]:
+        clauses = self.clauses(lowers, *bounds)
+        if len(clauses) == 1:
+            return [(bounds[0], bounds[1], sentence.compound)]
         out = []
-        for start, end in bounds:
-            span = doc[start:end]
-            compound = self.scorer.score(span.text)
+        for start, end in clauses:
+            compound = self.scorer.score(doc[start:end].text)
             # A clause with no sentiment words of its own ("I called them") takes its sentence's.
             if compound == 0.0:
                 compound = sentence.compound
-            out.append((start, end, compound, {t.norm_ for t in span}))
+            out.append((start, end, compound))
         return out
+
+    @staticmethod
+    def _lemmas(doc: Doc, start: int, end: int) -> set[str]:
+        strings = doc.vocab.strings
+        return {strings[h] for h in doc.to_array(NORM)[start:end].tolist()}
 
 
 def model_input(record: AnalyzedRecord) -> ModelInput:
     """What a theme model reads about a record analysed by the rules."""
     by_theme: dict[str, list[float]] = {}
     for mention in record.themes:
-        by_theme.setdefault(mention.parent, []).append(mention.sentiment)
+        by_theme.setdefault(mention.theme.split("/", 1)[0], []).append(mention.sentiment)
     return ModelInput(
         text=record.text,
         compound=record.compound,
@@ -204,23 +198,26 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
     known = set(model_themes)
     mentions: list[ThemeMention] = []
     covered: set[str] = set()
-    if mode != "model":
+    if mode != "model" and record.themes:
         # A negation the rules saw ("not fast at all") is read better by VADER on the clause than
         # by the model's words, so for such themes the clause sentiment stays.
-        negated = {m.parent for m in record.themes if m.negated}
-        for m in record.themes:
-            if m.parent not in known:
+        parents = [m.theme.split("/", 1)[0] for m in record.themes]
+        negated = {parent for m, parent in zip(record.themes, parents) if m.negated}
+        for m, parent in zip(record.themes, parents):
+            if parent not in known:
                 mentions.append(m)
                 continue
-            p = found.get(m.parent)
+            p = found.get(parent)
             if p is None:
                 continue
-            covered.add(m.parent)
-            if m.parent in negated:
-                mentions.append(replace(m, source="rules+model", confidence=p.probability))
+            covered.add(parent)
+            # ThemeMention's fields in order; dataclasses.replace costs several times more.
+            if parent in negated:
+                mentions.append(ThemeMention(m.theme, m.sentiment, m.label, m.evidence, m.start, m.end,
+                                             m.sentence, m.negated, "rules+model", p.probability))
             else:
-                mentions.append(replace(m, sentiment=p.sentiment, label=p.polarity, source="rules+model",
-                                        confidence=p.probability))
+                mentions.append(ThemeMention(m.theme, p.sentiment, p.polarity, m.evidence, m.start, m.end,
+                                             m.sentence, m.negated, "rules+model", p.probability))
     for p in prediction.themes:
         if p.theme in covered:
             continue
@@ -231,11 +228,17 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
             start, end, evidence = 0, 0, ""
         mentions.append(ThemeMention(p.theme, p.sentiment, p.polarity, evidence, start, end,
                                      max(p.sentence, 0), False, "model", p.probability))
-    mentions.sort(key=lambda m: (m.start, m.end))
+    mentions.sort(key=_span_key)
     compound, label_ = record.compound, record.label
     if prediction.sentiment is not None:
         label_, compound = prediction.sentiment
-    return replace(record, themes=mentions, compound=compound, label=label_)
+    r = record
+    return AnalyzedRecord(r.id, r.row, r.text, compound, label_, r.sentences, mentions, r.scores, r.fields,
+                          r.problems, r.redacted)
+
+
+def _span_key(mention: ThemeMention) -> tuple[int, int]:
+    return mention.start, mention.end
 
 
 def analyze(

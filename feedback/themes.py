@@ -301,6 +301,9 @@ class ThemeMatcher:
         strings = vocab.strings
         self._requirements = [[frozenset(strings.add(w) for w in words) for words in pattern]
                               for pattern in requirements]
+        # A first, cheaper pass: a Doc with none of the first required words of any pattern.
+        self._any_required = (None if any(not pattern for pattern in self._requirements)
+                              else frozenset().union(*(pattern[0] for pattern in self._requirements)))
         self._cues = {
             theme.id: [
                 (sub.id, frozenset(self._lemma(c) for c in sub.cues))
@@ -326,9 +329,11 @@ class ThemeMatcher:
         strings = doc.vocab.strings
         matchers = [self._phrases, self._exact]
         if len(self._patterns):
-            words = set(doc.to_array(_NORM_LOWER).ravel().tolist())
-            if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in self._requirements):
-                matchers.append(self._patterns)
+            words = doc.to_array(_NORM_LOWER).ravel().tolist()
+            if self._any_required is None or not self._any_required.isdisjoint(words):
+                words = set(words)
+                if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in self._requirements):
+                    matchers.append(self._patterns)
         candidates = [
             (strings[key], start, end)
             for matcher in matchers
@@ -360,6 +365,10 @@ class ThemeMatcher:
             for theme in _drop_parents(themes):
                 matches.append(Match(theme, start, end, negation_start))
         return matches
+
+    def has_cues(self, theme: str) -> bool:
+        """Whether `refine` can turn this top-level theme into one of its subthemes."""
+        return bool(self._cues.get(theme))
 
     def refine(self, theme: str, lemmas: set[str]) -> str:
         """Turn a bare top-level mention into a subtheme when its clause holds one of its cues.
@@ -426,4 +435,6 @@ def _required_words(pattern: list[dict[str, Any]]) -> list[set[str]]:
 
 def _drop_parents(themes: list[str]) -> list[str]:
     """When a span is both "speed" and "speed/waiting", keep only the more specific one."""
+    if len(themes) == 1:
+        return themes
     return [t for t in themes if not any(o.startswith(t + "/") for o in themes)]
