@@ -174,11 +174,11 @@ def model_input(record: AnalyzedRecord) -> ModelInput:
     for mention in record.themes:
         by_theme.setdefault(mention.theme.split("/", 1)[0], []).append(mention.sentiment)
     return ModelInput(
-        text=record.text,
-        compound=record.compound,
-        sentences=tuple((s.start, s.end, s.compound) for s in record.sentences),
-        rule_themes=frozenset(by_theme),
-        rule_sentiment={t: sum(v) / len(v) for t, v in by_theme.items()},
+        record.text,
+        record.compound,
+        tuple([(s.start, s.end, s.compound) for s in record.sentences]),
+        frozenset(by_theme),
+        {t: sum(v) / len(v) for t, v in by_theme.items()},
     )
 
 
