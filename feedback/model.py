@@ -174,10 +174,15 @@ class ThemeModel:
                 # Character n-grams are many; a higher floor keeps the model small.
                 self.char_vocabulary_, self.char_idf_ = self._fit_vocabulary(
                     texts, lambda t: [g for w in t.split() for g in self._char_ngrams(w)], self.min_df + 1)
+        return self._tfidf_blocks(texts)[1]
+
+    def _tfidf_blocks(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(word block, all features): the heads that read words only get their block as it is,
+        rather than slicing it back out of the wide matrix."""
         words = self._counts([self._word_indices(t) for t in texts], len(self.vocabulary_), self.idf_)
         if not self.char_vocabulary_:
-            return words
-        return sp.hstack([words, self._char_tfidf(texts)], format="csr")
+            return words, words
+        return words, sp.hstack([words, self._char_tfidf(texts)], format="csr")
 
     def _word_indices(self, text: str) -> list[int]:
         vocabulary = self.vocabulary_
@@ -240,7 +245,8 @@ class ThemeModel:
     def _words(self, tfidf: sp.csr_matrix) -> sp.csr_matrix:
         """The word n-gram block: polarity reads negation-marked words, not character n-grams,
         which would see "fast" inside "not fast"."""
-        return tfidf[:, : len(self.vocabulary_)] if self.polarity_words_only else tfidf
+        n = len(self.vocabulary_)
+        return tfidf[:, :n] if self.polarity_words_only and tfidf.shape[1] > n else tfidf
 
     def _sentiment_features(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput]) -> sp.csr_matrix:
         vader = np.array([[item.compound * self.vader_weight] for item in inputs])
@@ -432,7 +438,7 @@ class ThemeModel:
             self.__dict__["_sentence_cache"] = {}
 
     def _predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
-        tfidf = self._tfidf([item.text for item in inputs])
+        words, tfidf = self._tfidf_blocks([item.text for item in inputs])
         X = self._detection_features(tfidf, inputs)
         proba = _sigmoid(X @ self.coef_.T + self.intercept_)
         found = proba >= self.thresholds_
@@ -444,11 +450,12 @@ class ThemeModel:
             rows = np.flatnonzero(found[:, j])
             if len(rows):
                 theme_rows[j] = list(rows)
-        polarity = self._polarity(tfidf, inputs, theme_rows)
+        heads = words if self.polarity_words_only else tfidf
+        polarity = self._polarity(heads, inputs, theme_rows)
         sentiments: list[tuple[str, float] | None] = [None] * len(inputs)
         if self.sentiment_classes_:
-            Xs = self._sentiment_features(tfidf, inputs)
-            probs = _softmax(Xs @ self.sentiment_coef_.T + self.sentiment_intercept_)
+            vader = np.array([[item.compound * self.vader_weight] for item in inputs])
+            probs = _softmax(_linear(self._words(heads), vader, self.sentiment_coef_, self.sentiment_intercept_))
             sentiments = [banded(dict(zip(self.sentiment_classes_, p))) for p in probs]
         out = []
         for i in range(len(inputs)):
@@ -479,8 +486,10 @@ class ThemeModel:
             if len(classes) == 1:
                 probs = np.ones((len(rows), 1))
             else:
-                Xp = self._polarity_features(tfidf[rows], subset, theme, local)
-                probs = _softmax(Xp @ self.polarity_coef_[theme].T + self.polarity_intercept_[theme])
+                extra = np.array([[item.compound * self.vader_weight, loc * self.vader_weight]
+                                  for item, loc in zip(subset, local)])
+                probs = _softmax(_linear(self._words(tfidf[rows]), extra, self.polarity_coef_[theme],
+                                         self.polarity_intercept_[theme]))
             for i, b, p in zip(rows, best, probs):
                 label, value = banded(dict(zip(classes, p)))
                 polarity[(i, j)] = (label, value, b)
@@ -498,9 +507,10 @@ class ThemeModel:
             for theme in wanted:
                 if theme in index:
                     theme_rows.setdefault(index[theme], []).append(i)
-        tfidf = self._tfidf([item.text for item in inputs])
+        words, tfidf = self._tfidf_blocks([item.text for item in inputs])
         out: list[dict[str, str]] = [{} for _ in inputs]
-        for (i, j), (label, _, _) in self._polarity(tfidf, inputs, theme_rows).items():
+        heads = words if self.polarity_words_only else tfidf
+        for (i, j), (label, _, _) in self._polarity(heads, inputs, theme_rows).items():
             out[i][self.themes_[j]] = label
         return out
 
@@ -734,6 +744,17 @@ def today() -> str:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _linear(X: sp.csr_matrix, extra: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """hstack([X, extra]) @ coef.T + intercept, without building the stacked matrix (a scipy
+    call per theme and batch). The extra columns are added after X's, in the order the sparse
+    product would add them, so the result is the same to the last bit."""
+    n = X.shape[1]
+    z = np.asarray(X @ coef[:, :n].T, dtype=np.float64)
+    for k in range(extra.shape[1]):
+        z += extra[:, k : k + 1] * coef[:, n + k].astype(np.float64)
+    return z + intercept
 
 
 def _sigmoid(z: Any) -> np.ndarray:
