@@ -1,0 +1,103 @@
+"""Where `feedback analyze` spends its time, stage by stage, against VADER alone (one process).
+
+    python benchmarks/stages.py [--n 20000] [--no-model]
+
+Generates N comments (benchmarks/generate.py), then times each stage of the pipeline on all of
+them in turn, after imports and model loading: reading the CSV, rows to comments, spaCy
+(tokeniser, sentences), sentence sentiment (feedback.vader), theme matching, mentions and clause
+sentiment, the model, and writing JSON. VADER's polarity_scores on the same comments is the
+yardstick: each stage is printed as seconds and as a multiple of it. Indented rows are parts of
+the row above them, timed again on their own. The garbage collector is off while it runs (all
+stages' outputs are held at once; the CLI streams, and freezes its build-once state instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from generate import generate  # noqa: E402
+
+from feedback.columns import resolve_columns, to_comment  # noqa: E402
+from feedback.io import dumps, open_table  # noqa: E402
+from feedback.pipeline import Analyzer, AnalyzerConfig, merge_prediction, model_input  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--no-model", action="store_true")
+    args = parser.parse_args()
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = Analyzer(AnalyzerConfig(model=None if args.no_model else "default"))
+    # Every stage's output for all N comments is held at once here, unlike the streaming CLI;
+    # the garbage collector would then bill later stages for scanning earlier ones' objects.
+    gc.freeze()
+    gc.disable()
+    stages: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "comments.csv")
+        generate(args.n, path)
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            stages.append((name, now - clock))
+            clock = now
+
+        rows = list(open_table(path).rows)
+        lap("read CSV")
+        spec = resolve_columns(list(rows[0].values))
+        comments = [to_comment(r, spec) for r in rows]
+        lap("rows -> comments")
+        vader = SentimentIntensityAnalyzer()
+        clock = time.perf_counter()
+        for c in comments:
+            vader.polarity_scores(c.text)
+        baseline = time.perf_counter() - clock
+        clock = time.perf_counter()
+        docs = list(analyzer.nlp.pipe(c.text for c in comments))
+        lap("spaCy: tokens, sentences")
+        records = [analyzer._analyze_doc(c, d) for c, d in zip(comments, docs)]
+        lap("records: sentence sentiment, theme matching, clauses")
+        # The two largest parts of that stage, timed again on their own.
+        sentences = [s.text for d in docs for s in d.sents]
+        clock = time.perf_counter()
+        for s in sentences:
+            analyzer.scorer.score(s)
+        lap(f"  of which sentence sentiment ({len(sentences):,} sentences)")
+        for d in docs:
+            analyzer.matcher.find(d)
+        lap("  of which theme matching")
+        if analyzer.theme_model is not None:
+            clock = time.perf_counter()
+            inputs = [model_input(r) for r in records]
+            predictions = []
+            for i in range(0, len(inputs), 256):
+                predictions.extend(analyzer.theme_model.predict(inputs[i : i + 256]))
+            records = [merge_prediction(r, p, analyzer.theme_model.themes_) for r, p in zip(records, predictions)]
+            lap("model: predict and merge")
+        for r in records:
+            dumps(r.to_dict())
+        lap("JSON lines")
+    print(f"{args.n:,} comments; VADER alone (polarity_scores per comment): {baseline:.2f} s")
+    print("| stage | seconds | x VADER alone |")
+    print("| --- | --- | --- |")
+    for name, seconds in stages:
+        print(f"| {name} | {seconds:.2f} | {seconds / baseline:.2f} |")
+    total = sum(seconds for name, seconds in stages if not name.startswith("  "))
+    print(f"| total (stages not indented) | {total:.2f} | {total / baseline:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
