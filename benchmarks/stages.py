@@ -1,6 +1,6 @@
 """Where `feedback analyze` spends its time, stage by stage, against VADER alone (one process).
 
-    python benchmarks/stages.py [--n 20000] [--no-model]
+    python benchmarks/stages.py [--n 20000] [--no-model] [--input EXPORT.csv]
 
 Generates N comments (benchmarks/generate.py), then times each stage of the pipeline on all of
 them in turn, after imports and model loading: reading the CSV, rows to comments, spaCy
@@ -35,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--input", help="Time this CSV export instead of N generated comments.")
     args = parser.parse_args()
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -45,8 +46,9 @@ def main() -> None:
     gc.disable()
     stages: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "comments.csv")
-        generate(args.n, path)
+        path = args.input or os.path.join(tmp, "comments.csv")
+        if not args.input:
+            generate(args.n, path)
         clock = time.perf_counter()
 
         def lap(name: str) -> None:
@@ -58,7 +60,7 @@ def main() -> None:
         rows = list(open_table(path).rows)
         lap("read CSV")
         spec = resolve_columns(list(rows[0].values))
-        comments = [to_comment(r, spec) for r in rows]
+        comments = [c for c in (to_comment(r, spec) for r in rows if hasattr(r, "values")) if hasattr(c, "text")]
         lap("rows -> comments")
         vader = SentimentIntensityAnalyzer()
         clock = time.perf_counter()
@@ -90,7 +92,7 @@ def main() -> None:
         for r in records:
             dumps(r.to_dict())
         lap("JSON lines")
-    print(f"{args.n:,} comments; VADER alone (polarity_scores per comment): {baseline:.2f} s")
+    print(f"{len(comments):,} comments; VADER alone (polarity_scores per comment): {baseline:.2f} s")
     print("| stage | seconds | x VADER alone |")
     print("| --- | --- | --- |")
     for name, seconds in stages:
