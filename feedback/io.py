@@ -293,6 +293,16 @@ class _LineFeeder:
     def give_back(self, lines: list[_Line]) -> None:
         self._pending.extendleft(reversed(lines))
 
+    def at_end(self) -> bool:
+        """Whether every line has been fed (looks one line ahead)."""
+        if self._pending:
+            return False
+        line = next(self._lines, None)
+        if line is None:
+            return True
+        self._pending.append(line)
+        return False
+
 
 def _open_csv(lines: Iterator[_Line], name: str, delimiter: str | None) -> Table:
     first = next(lines, None)
@@ -339,7 +349,8 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
                               {"raw": "".join(line.text for line in taken)[:1000]})
             reader = csv.reader(feeder, delimiter=delimiter)
             continue
-        if len(taken) > 1 and len(cells) != n_columns and _looks_like_rows(taken[1:], n_columns, delimiter):
+        if (len(taken) > 1 and len(cells) != n_columns
+                and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=_quote_left_open(taken, feeder))):
             # A quote opened on the first line never closed where it should have, and the field
             # swallowed the rows after it. The first line is the broken row; re-read the rest.
             row_number += 1
@@ -369,12 +380,22 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
         yield SourceRow(row_number, start_line, values, tuple(problems))
 
 
-def _looks_like_rows(lines: list[_Line], n_columns: int, delimiter: str) -> bool:
+def _quote_left_open(taken: list[_Line], feeder: _LineFeeder) -> bool:
+    """Whether these lines end the input with a quoted field still open (an odd number of
+    quote characters: a closed field, and each doubled quote in it, adds an even number)."""
+    return sum(line.text.count('"') for line in taken) % 2 == 1 and feeder.at_end()
+
+
+def _looks_like_rows(lines: list[_Line], n_columns: int, delimiter: str, *, ran_to_end: bool = False) -> bool:
     """Whether every one of these lines, read on its own, is a whole row of the table: the rows
-    a runaway quote swallowed look like that; the rest of a multi-line comment does not."""
+    a runaway quote swallowed look like that; the rest of a multi-line comment does not.
+
+    ran_to_end: the quoted field went on to the end of the input, so its quote never closed.
+    """
     # One line can match by chance (a comment line with the right number of commas); two
-    # or more whole rows in a row cannot, in practice.
-    if n_columns < 2 or len(lines) < 2:
+    # or more whole rows in a row cannot, in practice. A quote still open at the end of the
+    # input is itself the sign of a runaway, and then one whole row after it is enough.
+    if n_columns < 2 or len(lines) < (1 if ran_to_end else 2):
         return False
     for line in lines:
         try:

@@ -37,6 +37,8 @@ CASES = {
     "quoted_newlines": ("a.csv", rows('1,"line one\nline two\r\nline three",9', '2,"a ""quoted"" word",8', "3,x,7").encode(), 3, []),
     "unbalanced_quote_mid": ("a.csv", rows("1,fine,9", '2,"never closes,5', "3,still read,7", "4,and this,8").encode(), 4, []),
     "unbalanced_quote_last": ("a.csv", rows("1,fine,9", '2,"never closes at the end').encode(), 2, []),
+    "unbalanced_quote_second_last": ("a.csv", rows("1,fine,9", '2,"never closes,5', "3,last row,7").encode(), 3, []),
+    "quoted_newline_last_row": ("a.csv", rows("1,fine,9", '2,"a comment\n1,2,3"').encode(), 2, []),
     "stray_quote_inside": ("a.csv", rows('1,He said "slow" twice,9', "2,ok,8").encode(), 2, []),
     "ragged": ("a.csv", rows("1,too many,9,extra,more", "2,too few", "3,just right,5").encode(), 3, []),
     "duplicate_headers": ("a.csv", b"id,comment,comment,nps\n1,first,second,9\n2,a,b,3\n", 2, []),
@@ -115,6 +117,13 @@ def test_adversarial_details(tmp_path):
     assert [r["text"] for r in read(out)] == ["fine", "still read", "and this"]
     ((error),) = read(errors)
     assert (error["error"]["code"], error["line"]) == ("unbalanced_quote", 3)
+    # A quote still open at the end of the input is a runaway even with one row after it...
+    _, out, errors = run(tmp_path, *CASES["unbalanced_quote_second_last"][:2], [])
+    assert [r["text"] for r in read(out)] == ["fine", "last row"]
+    assert [(e["error"]["code"], e["row"]) for e in read(errors)] == [("unbalanced_quote", 2)]
+    # ...but a last comment whose quote closes keeps its line break, even one that looks like a row.
+    _, out, _ = run(tmp_path, *CASES["quoted_newline_last_row"][:2], [])
+    assert [r["text"] for r in read(out)] == ["fine", "a comment\n1,2,3"]
     _, out, _ = run(tmp_path, *CASES["numbers_with_commas_and_percent"][:2], [])
     assert [r["scores"] for r in read(out)] == [{"ttr": 1234.5, "score": 85}, {"ttr": 3.5, "score": 50}, {"ttr": 12}]
     _, out, _ = run(tmp_path, *CASES["ten_mb_comment"][:2], [])
