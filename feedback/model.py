@@ -573,9 +573,16 @@ class _WordGrams:
         return len(self.ids)
 
     def _add(self, word: str) -> int:
-        vocabulary = self.model.char_vocabulary_
-        indices = [vocabulary[g] for g in self.model._char_ngrams(word) if g in vocabulary]
-        columns, counts = np.unique(np.array(indices, dtype=np.int64), return_counts=True)
+        get = self.model.char_vocabulary_.get
+        # Counted in a dict: np.unique costs more than the counting for a word's ~20 n-grams.
+        # (Any column order: the batch's counts are sorted before they are used.)
+        found: dict[int, int] = {}
+        for gram in self.model._char_ngrams(word):
+            i = get(gram)
+            if i is not None:
+                found[i] = found.get(i, 0) + 1
+        columns = np.fromiter(found, dtype=np.int64, count=len(found))
+        counts = np.fromiter(found.values(), dtype=np.float64, count=len(found))
         start = self.offsets[-1]
         end = start + len(columns)
         if end > len(self.columns):
