@@ -23,3 +23,7 @@ class TaxonomyError(FeedbackError, ValueError):
 
 class ModelError(FeedbackError, ValueError):
     """A model directory is missing, tampered with, or of an unknown format."""
+
+
+class WorkerError(FeedbackError, RuntimeError):
+    """A worker process of `--workers N` died; the rows it held were not analysed."""

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.connection
+import queue
+import threading
+import traceback
 from bisect import bisect_right
 from collections import Counter, deque
 from contextlib import contextmanager
@@ -19,6 +23,7 @@ from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, ColumnSpec, resolve_columns, to_comment
+from .errors import WorkerError
 from .io import dumps
 from .language import ClauseSplitter, make_nlp
 from .model import ModelInput, Prediction
@@ -313,9 +318,13 @@ def _init_worker(config: AnalyzerConfig) -> None:
     _worker_analyzer = Analyzer(config)
 
 
-def _analyze_chunk(chunk: list[Comment | ErrorRecord]) -> list[tuple[str, str]]:
+def _analyze_chunk(chunk: list[SourceRow | ErrorRecord], spec: ColumnSpec) -> list[tuple[str, str]]:
     assert _worker_analyzer is not None, "worker not initialised"
-    return _serialise(_worker_analyzer.analyze_comments(chunk))
+    return _serialise(_worker_analyzer.analyze_comments(_to_comments(chunk, spec)))
+
+
+def _to_comments(rows: list[SourceRow | ErrorRecord], spec: ColumnSpec) -> list[Comment | ErrorRecord]:
+    return [to_comment(row, spec) if isinstance(row, SourceRow) else row for row in rows]
 
 
 def _serialise(records: Iterable[AnalyzedRecord | ErrorRecord]) -> list[tuple[str, str]]:
@@ -351,10 +360,11 @@ def run(
     """
     if redaction is not None:
         rows = (redact_row(row, redaction) for row in rows)
-    items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in rows)
-    chunks = _chunks(items, chunk_size)
+    # Rows become comments in whichever process analyses them: with workers, that is work the
+    # reading process (the one that cannot be parallelised) does not do.
+    chunks = _chunks(rows, chunk_size)
     with _long_lived_state():
-        yield from _run_chunks(chunks, config, workers)
+        yield from _run_chunks(chunks, spec, config, workers)
 
 
 @contextmanager
@@ -371,12 +381,13 @@ def _long_lived_state() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _run_chunks(chunks: Iterator[list[Any]], config: AnalyzerConfig, workers: int) -> Iterator[tuple[str, str]]:
+def _run_chunks(chunks: Iterator[list[SourceRow | ErrorRecord]], spec: ColumnSpec, config: AnalyzerConfig,
+                workers: int) -> Iterator[tuple[str, str]]:
     if workers <= 1:
         analyzer = Analyzer(config)
         gc.freeze()
         for chunk in chunks:
-            yield from _serialise(analyzer.analyze_comments(chunk))
+            yield from _serialise(analyzer.analyze_comments(_to_comments(chunk, spec)))
         return
     # With fork, the Analyzer is built once here and the workers inherit it (copy-on-write)
     # instead of each loading spaCy, VADER and the model again; spawn must rebuild it.
@@ -385,20 +396,121 @@ def _run_chunks(chunks: Iterator[list[Any]], config: AnalyzerConfig, workers: in
         ctx = multiprocessing.get_context("fork")
         _worker_analyzer = Analyzer(config)
         gc.freeze()  # also keeps the forked workers' copy-on-write pages shared
-        pool_args: dict[str, Any] = {}
+        rebuild = None
     else:  # pragma: no cover - platforms without fork
         ctx = multiprocessing.get_context("spawn")
-        pool_args = {"initializer": _init_worker, "initargs": (config,)}
-    with ctx.Pool(workers, **pool_args) as pool:
-        # Pool.imap would read the whole input ahead of the workers; a bounded queue of pending
-        # chunks keeps memory flat and still yields in input order.
-        pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(_analyze_chunk, (chunk,)))
+        rebuild = config
+    pool = _WorkerPool(ctx, workers, spec, rebuild)
+    try:
+        # Chunks go to the workers in turn and come back in the same turn, so the output keeps
+        # the input's order; at most two chunks wait per worker, so memory stays flat.
+        pending: deque[int] = deque()
+        for i, chunk in enumerate(chunks):
+            pool.submit(i % workers, chunk)
+            pending.append(i % workers)
             if len(pending) >= 2 * workers:
-                yield from pending.popleft().get()
+                yield from pool.result(pending.popleft())
         while pending:
-            yield from pending.popleft().get()
+            yield from pool.result(pending.popleft())
+    except BaseException:
+        pool.kill()
+        raise
+    pool.close()
+
+
+class _WorkerPool:
+    """Worker processes, each with its own pipes and a feeding thread.
+
+    Not multiprocessing.Pool or ProcessPoolExecutor: they share one task queue, and a worker
+    killed while taking a task from it (the kernel's out-of-memory killer, say) leaves the
+    others and the parent waiting forever. Here each worker's death is seen at once (its
+    process sentinel), and the run stops with a reason.
+    """
+
+    def __init__(self, ctx: Any, workers: int, spec: ColumnSpec, rebuild: AnalyzerConfig | None) -> None:
+        self.processes = []
+        self.results = []
+        writers = []
+        for _ in range(workers):
+            task_reader, task_writer = ctx.Pipe(duplex=False)
+            result_reader, result_writer = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_worker_main, args=(task_reader, result_writer, spec, rebuild),
+                                  daemon=True)
+            process.start()
+            task_reader.close()
+            result_writer.close()
+            self.processes.append(process)
+            self.results.append(result_reader)
+            writers.append(task_writer)
+        # One thread per worker sends its chunks, so the parent never blocks on a full pipe while
+        # that worker is blocked sending results back. Started after the last fork: a process
+        # forked while other threads run can inherit their locks held.
+        self.queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in writers]
+        for tasks, writer in zip(self.queues, writers):
+            threading.Thread(target=_feed, args=(tasks, writer), daemon=True).start()
+
+    def submit(self, worker: int, chunk: list[SourceRow | ErrorRecord]) -> None:
+        self.queues[worker].put(chunk)
+
+    def result(self, worker: int) -> list[tuple[str, str]]:
+        reader, process = self.results[worker], self.processes[worker]
+        ready = multiprocessing.connection.wait([reader, process.sentinel])
+        if reader in ready or reader.poll():
+            try:
+                ok, value = reader.recv()
+            except EOFError:
+                ok, value = False, None
+            if ok:
+                return value
+            if value is not None:
+                raise RuntimeError(f"a worker process failed:\n{value}")
+        raise WorkerError(
+            f"a worker process died before finishing its rows (exit code {process.exitcode}; killed "
+            "by the system, perhaps for lack of memory); run the same command with --resume to go "
+            "on from the last checkpoint, or with fewer --workers"
+        )
+
+    def close(self) -> None:
+        for tasks in self.queues:
+            tasks.put(None)
+        for process in self.processes:
+            process.join(timeout=10)
+        self.kill()
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=5)
+
+
+def _feed(tasks: queue.SimpleQueue, writer: Any) -> None:
+    while True:
+        chunk = tasks.get()
+        try:
+            writer.send(chunk)
+        except OSError:  # the worker is gone; the parent learns it from the worker's sentinel
+            return
+        if chunk is None:
+            writer.close()
+            return
+
+
+def _worker_main(tasks: Any, results: Any, spec: ColumnSpec, rebuild: AnalyzerConfig | None) -> None:
+    if rebuild is not None:
+        _init_worker(rebuild)
+    while True:
+        try:
+            chunk = tasks.recv()
+        except EOFError:
+            return
+        if chunk is None:
+            return
+        try:
+            results.send((True, _analyze_chunk(chunk, spec)))
+        except Exception:  # a bug, not bad input: bad rows become error records upstream
+            results.send((False, traceback.format_exc()))
+            return
 
 
 def redact_row(row: SourceRow | ErrorRecord, totals: Counter) -> SourceRow | ErrorRecord:

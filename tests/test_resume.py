@@ -86,3 +86,29 @@ def test_resume_refuses_changed_input_or_missing_checkpoint(tmp_path, big_input)
     result = subprocess.run(analyze_cmd(other, out, "--resume"), capture_output=True, text=True)
     assert result.returncode == 1
     assert "differ from the interrupted run" in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the workers")
+def test_a_killed_worker_stops_the_run_with_a_reason_and_resume_finishes_it(tmp_path, big_input, reference):
+    out = tmp_path / "out.jsonl"
+    checkpoint = Path(str(out) + ".checkpoint.json")
+    proc = subprocess.Popen(analyze_cmd(big_input, out, "--workers", "2"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (checkpoint.exists() and _children(proc.pid)):
+        assert proc.poll() is None, "the run finished before a worker could be killed"
+        time.sleep(0.05)
+    os.kill(_children(proc.pid)[0], signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    _, stderr = proc.communicate(timeout=60)  # it must stop, not wait for the dead worker
+    assert proc.returncode == 1
+    assert b"worker process died" in stderr and b"--resume" in stderr
+    assert not out.exists()
+    subprocess.run(analyze_cmd(big_input, out, "--resume", "--workers", "2"), check=True, capture_output=True)
+    assert (out.read_bytes(), Path(str(out) + ".errors.jsonl").read_bytes()) == reference
