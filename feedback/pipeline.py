@@ -403,12 +403,12 @@ def _run_chunks(chunks: Iterator[list[SourceRow | ErrorRecord]], spec: ColumnSpe
     pool = _WorkerPool(ctx, workers, spec, rebuild)
     try:
         # Chunks go to the workers in turn and come back in the same turn, so the output keeps
-        # the input's order; at most two chunks wait per worker, so memory stays flat.
+        # the input's order; at most four chunks wait per worker, so memory stays flat.
         pending: deque[int] = deque()
         for i, chunk in enumerate(chunks):
             pool.submit(i % workers, chunk)
             pending.append(i % workers)
-            if len(pending) >= 2 * workers:
+            if len(pending) >= 4 * workers:
                 yield from pool.result(pending.popleft())
         while pending:
             yield from pool.result(pending.popleft())
@@ -448,26 +448,25 @@ class _WorkerPool:
         self.queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in writers]
         for tasks, writer in zip(self.queues, writers):
             threading.Thread(target=_feed, args=(tasks, writer), daemon=True).start()
+        # And one receives, as soon as they come: a worker blocked sending a result is idle.
+        self.received: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in writers]
+        for received, reader, process in zip(self.received, self.results, self.processes):
+            threading.Thread(target=_receive, args=(reader, process, received), daemon=True).start()
 
     def submit(self, worker: int, chunk: list[SourceRow | ErrorRecord]) -> None:
         self.queues[worker].put(chunk)
 
     def result(self, worker: int) -> list[tuple[str, str]]:
-        reader, process = self.results[worker], self.processes[worker]
-        ready = multiprocessing.connection.wait([reader, process.sentinel])
-        if reader in ready or reader.poll():
-            try:
-                ok, value = reader.recv()
-            except EOFError:
-                ok, value = False, None
+        message = self.received[worker].get()
+        if message is not None:
+            ok, value = message
             if ok:
                 return value
-            if value is not None:
-                raise RuntimeError(f"a worker process failed:\n{value}")
+            raise RuntimeError(f"a worker process failed:\n{value}")
         raise WorkerError(
-            f"a worker process died before finishing its rows (exit code {process.exitcode}; killed "
-            "by the system, perhaps for lack of memory); run the same command with --resume to go "
-            "on from the last checkpoint, or with fewer --workers"
+            f"a worker process died before finishing its rows (exit code {self.processes[worker].exitcode}; "
+            "killed by the system, perhaps for lack of memory); run the same command with --resume to "
+            "go on from the last checkpoint, or with fewer --workers"
         )
 
     def close(self) -> None:
@@ -494,6 +493,20 @@ def _feed(tasks: queue.SimpleQueue, writer: Any) -> None:
         if chunk is None:
             writer.close()
             return
+
+
+def _receive(reader: Any, process: Any, received: queue.SimpleQueue) -> None:
+    """Pass a worker's results on as they arrive; None once it is gone."""
+    while True:
+        ready = multiprocessing.connection.wait([reader, process.sentinel])
+        if reader in ready or reader.poll():
+            try:
+                received.put(reader.recv())
+                continue
+            except (EOFError, OSError):
+                pass
+        received.put(None)
+        return
 
 
 def _worker_main(tasks: Any, results: Any, spec: ColumnSpec, rebuild: AnalyzerConfig | None) -> None:
