@@ -167,6 +167,7 @@ class ThemeModel:
         scikit-learn's import time nor its per-n-gram Python loop (see `_counts`).
         """
         if fit:
+            self.__dict__.pop("_char_store", None)  # it holds columns of the previous vocabulary
             self.vocabulary_, self.idf_ = self._fit_vocabulary(texts, self._word_ngrams, self.min_df)
             self.char_vocabulary_: dict[str, int] = {}
             self.char_idf_ = np.zeros(0)

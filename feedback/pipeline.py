@@ -419,7 +419,8 @@ def _run_chunks(chunks: Iterator[list[SourceRow | ErrorRecord]], spec: ColumnSpe
 
 
 class _WorkerPool:
-    """Worker processes, each with its own pipes and a feeding thread.
+    """Worker processes, each with its own pair of pipes and, in this process, a thread that
+    sends it chunks and one that receives its results.
 
     Not multiprocessing.Pool or ProcessPoolExecutor: they share one task queue, and a worker
     killed while taking a task from it (the kernel's out-of-memory killer, say) leaves the
@@ -429,7 +430,7 @@ class _WorkerPool:
 
     def __init__(self, ctx: Any, workers: int, spec: ColumnSpec, rebuild: AnalyzerConfig | None) -> None:
         self.processes = []
-        self.results = []
+        readers = []
         writers = []
         for _ in range(workers):
             task_reader, task_writer = ctx.Pipe(duplex=False)
@@ -440,7 +441,7 @@ class _WorkerPool:
             task_reader.close()
             result_writer.close()
             self.processes.append(process)
-            self.results.append(result_reader)
+            readers.append(result_reader)
             writers.append(task_writer)
         # One thread per worker sends its chunks, so the parent never blocks on a full pipe while
         # that worker is blocked sending results back. Started after the last fork: a process
@@ -450,7 +451,7 @@ class _WorkerPool:
             threading.Thread(target=_feed, args=(tasks, writer), daemon=True).start()
         # And one receives, as soon as they come: a worker blocked sending a result is idle.
         self.received: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in writers]
-        for received, reader, process in zip(self.received, self.results, self.processes):
+        for received, reader, process in zip(self.received, readers, self.processes):
             threading.Thread(target=_receive, args=(reader, process, received), daemon=True).start()
 
     def submit(self, worker: int, chunk: list[SourceRow | ErrorRecord]) -> None:
