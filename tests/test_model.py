@@ -10,7 +10,7 @@ from feedback import Analyzer, AnalyzerConfig, analyze
 from feedback.cli import cli
 from feedback.errors import ModelError
 from feedback.labelled import read_labelled
-from feedback.model import ThemeModel, banded, load_model, negation_ngrams
+from feedback.model import ModelInput, ThemeModel, banded, load_model, negation_ngrams
 from feedback.pipeline import default_model_path
 from feedback.training import evaluate, train
 
@@ -187,3 +187,20 @@ def test_model_labelled_readers(tmp_path):
     csv_path.write_text("comment,themes,sentiment\n\"Slow, rude\",speed:negative;customer_service:negative,negative\n")
     (row,) = read_labelled(str(csv_path))
     assert row.themes == {"speed": "negative", "customer_service": "negative"} and row.sentiment == "negative"
+
+
+def test_model_refit_forgets_the_previous_vocabulary():
+    # Per-word character n-gram counts are cached on the model; a refit on other comments has
+    # other n-gram columns, so it must not read counts cached for the first fit.
+    items = read_labelled(str(TRAIN))
+    probe = [ModelInput(item.text, 0.0) for item in read_labelled(str(DEV))[:60]]
+
+    def fit(model, part):
+        return model.fit([ModelInput(item.text, 0.0) for item in part], [item.themes for item in part])
+
+    reused = fit(ThemeModel(cv=2), items[:150])
+    reused.predict(probe)
+    fit(reused, items[150:300])
+    fresh = fit(ThemeModel(cv=2), items[150:300])
+    assert [p.themes for p in reused.predict(probe)] == [p.themes for p in fresh.predict(probe)]
+    assert any(p.themes for p in fresh.predict(probe))
