@@ -16,13 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from .errors import FeedbackError
+from .errors import ResumeError
 
 CHECKPOINT_VERSION = 1
-
-
-class ResumeError(FeedbackError):
-    """--resume cannot continue: no checkpoint, or the input or options changed."""
 
 
 def input_fingerprint(path: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .errors import FeedbackError, InputError
+from .errors import FeedbackError, InputError, MissingExtraError
 from .io import Table, dumps, open_table, publish
 from .records import SCHEMA_VERSION, SourceRow
 
@@ -34,10 +34,6 @@ PARQUET_LAYOUT_VERSION = "1"
 READ_BATCH_ROWS = 4096
 WRITE_BATCH_ROWS = 10_000
 _INSTALL_HINT = "pip install 'feedback[parquet]'"
-
-
-class MissingExtraError(FeedbackError, ImportError):
-    """An optional dependency (an extra such as `parquet` or `dask`) is not installed."""
 
 
 def require_pyarrow() -> Any:

@@ -27,7 +27,7 @@ from feedback.discover import (
     taxonomy_text,
     theme_coverage,
 )
-from feedback.discover_cli import discover as discover_command
+from feedback.cli.discover import discover as discover_command
 from feedback.errors import InputError
 from feedback.records import AnalyzedRecord, ThemeMention
 from feedback.themes import load_taxonomy
@@ -284,7 +284,7 @@ def test_discover_cli_errors(planted_jsonl, tmp_path):
     bad.write_text('name = "x"\n', encoding="utf-8")
     result = CliRunner().invoke(discover_command, [str(planted_jsonl), "--merge-with", str(bad)])
     assert result.exit_code == 1
-    assert "Error: Invalid taxonomy" in result.output and "no themes" in result.output
+    assert "Error: [E101] Invalid taxonomy" in result.output and "no themes" in result.output
 
 
 def test_discover_too_few_comments(tmp_path, nlp):

@@ -11,7 +11,7 @@ from feedback.aggregate import ReportAccumulator, TopK, excerpt, parse_date
 from feedback.errors import InputError
 from feedback.render import render
 from feedback.report import make_report
-from feedback.report_cli import report as report_command
+from feedback.cli.report import report as report_command
 
 from .report_data import example_jsonl, example_records, record
 

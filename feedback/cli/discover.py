@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .discover import (
+from ..discover import (
     DEFAULT_SAMPLE,
     DEFAULT_SEED,
     Discovery,
@@ -19,10 +19,10 @@ from .discover import (
     open_corpus,
     taxonomy_text,
 )
-from .cli_options import parse_scores
-from .errors import FeedbackError
-from .io import FORMATS, atomic_output
-from .themes import load_taxonomy
+from .options import parse_scores
+from ..errors import FeedbackError
+from ..io import FORMATS, atomic_output
+from ..themes import load_taxonomy
 
 _EXAMPLE_CHARS = 150
 

@@ -14,14 +14,14 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__
-from .checkpoint import CheckpointedOutput, input_fingerprint
-from .cli_options import parse_map, parse_scores
-from .columns import resolve_columns
-from .errors import FeedbackError, TaxonomyError
-from .io import FORMATS, atomic_output, open_table
-from .pipeline import DEFAULT_MODEL, AnalyzerConfig, run
-from .themes import load_taxonomy
+from .. import __version__
+from ..checkpoint import CheckpointedOutput, input_fingerprint
+from .options import parse_map, parse_scores
+from ..columns import resolve_columns
+from ..errors import FeedbackError, TaxonomyError
+from ..io import FORMATS, atomic_output, open_table
+from ..pipeline import DEFAULT_MODEL, AnalyzerConfig, run
+from ..themes import load_taxonomy
 
 
 def _fail(error: Exception) -> click.ClickException:
@@ -367,8 +367,8 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
     Example:
       feedback train training/cx_train_a.jsonl --also training/cx_train_b.jsonl -o models/my-model
     """
-    from .labelled import read_labelled
-    from .training import train as train_model
+    from ..labelled import read_labelled
+    from ..training import train as train_model
 
     mapping = parse_map(map_options)
     try:
@@ -391,7 +391,7 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         + [f"--C {c:g} --beta {beta:g} --rule-weight {rule_weight:g} --seed {seed}"]
     )
     model.save(output, card=card)
-    from .model_card import write_card
+    from ..model_card import write_card
 
     write_card(output)
     micro = model.cv_scores_.get("micro", {})
@@ -422,9 +422,9 @@ def evaluate(labelled: str, taxonomy: str | None, model: str | None, mode: str, 
       feedback evaluate test.xml --map price=price --map service=customer_service
       feedback evaluate test.xml --model models/semeval-restaurants -o report.json
     """
-    from .labelled import read_labelled
-    from .pipeline import Analyzer
-    from .training import evaluate as evaluate_analyzer
+    from ..labelled import read_labelled
+    from ..pipeline import Analyzer
+    from ..training import evaluate as evaluate_analyzer
 
     try:
         items = read_labelled(labelled, mapping=parse_map(map_options))
@@ -455,8 +455,8 @@ def _format_evaluation(report: dict[str, Any]) -> str:
 
 def _register_commands() -> None:
     """Commands that live in their own modules, so this file stays a thin layer."""
-    from .discover_cli import discover
-    from .report_cli import report
+    from .discover import discover
+    from .report import report
 
     cli.add_command(report)
     cli.add_command(discover)

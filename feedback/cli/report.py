@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .aggregate import PERIODS
-from .errors import FeedbackError
-from .io import atomic_output, read_records
-from .render import FORMATS, format_for, render
-from .report import DEFAULT_MIN_COUNT, make_report
+from ..aggregate import PERIODS
+from ..errors import FeedbackError
+from ..io import atomic_output, read_records
+from ..render import FORMATS, format_for, render
+from ..report import DEFAULT_MIN_COUNT, make_report
 
 
 @click.command("report")
