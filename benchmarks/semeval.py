@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from feedback.labelled import read_labelled  # noqa: E402
 from feedback.model import load_model  # noqa: E402
-from feedback.pipeline import Analyzer, AnalyzerConfig  # noqa: E402
+from feedback.config import AnalysisOptions  # noqa: E402
+from feedback.pipeline import Analyzer  # noqa: E402
 from feedback.training import evaluate, train  # noqa: E402
 
 NRC = {"detection_micro_f1": 0.8858, "polarity_accuracy": 0.8292}
@@ -45,14 +46,13 @@ def main() -> None:
     model, card = train(train_items, params={"threshold_beta": 1.0}, sources=[str(data / "train.xml")])
     with tempfile.TemporaryDirectory() as tmp:
         model.save(tmp, card=card)
-        analyzer = Analyzer(AnalyzerConfig(model=None, model_mode="model"))
-        analyzer.theme_model = load_model(tmp)
-        trained = evaluate(analyzer, test_items)
+        rules = Analyzer.from_options(AnalysisOptions(model=None))
+        trained = evaluate(rules.with_model(load_model(tmp), model_mode="model"), test_items)
     train_seconds = time.perf_counter() - start
     mapping = {"price": "price", "service": "customer_service"}
     zero_items = read_labelled(str(data / "test.xml"), mapping=mapping)
-    zero_shot = evaluate(Analyzer(), zero_items)
-    zero_rules = evaluate(Analyzer(AnalyzerConfig(model=None)), zero_items)
+    zero_shot = evaluate(Analyzer.from_options(), zero_items)
+    zero_rules = evaluate(Analyzer.from_options(AnalysisOptions(model=None)), zero_items)
     figures = {
         "detection_micro_f1": trained["micro_f1"],
         "detection_micro_precision": trained["micro_precision"],

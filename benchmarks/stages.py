@@ -28,7 +28,8 @@ from generate import generate  # noqa: E402
 
 from feedback.columns import resolve_columns, to_comment  # noqa: E402
 from feedback.io import dumps, open_table  # noqa: E402
-from feedback.pipeline import Analyzer, AnalyzerConfig, merge_prediction, model_input  # noqa: E402
+from feedback.config import AnalysisOptions  # noqa: E402
+from feedback.pipeline import Analyzer, merge_prediction, model_input  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    analyzer = Analyzer(AnalyzerConfig(model=None if args.no_model else "default"))
+    analyzer = Analyzer.from_options(AnalysisOptions(model=None if args.no_model else "default"))
     # Every stage's output for all N comments is held at once here, unlike the streaming CLI;
     # the garbage collector would then bill later stages for scanning earlier ones' objects.
     gc.freeze()

@@ -3,11 +3,64 @@
     >>> from feedback import analyze
     >>> for record in analyze(["The app is easy to use but support took forever."]):
     ...     print(record["sentiment"]["label"], [t["theme"] for t in record["themes"]])
+
+The names below are imported on first use (PEP 562), so `import feedback` and modules that need
+no NLP (`feedback.report`, `feedback.stats`, `feedback.config`) do not load spaCy.
 """
 
-from .pipeline import Analyzer, AnalyzerConfig, analyze
-from .records import SCHEMA_VERSION
-from .themes import load_taxonomy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["analyze", "Analyzer", "AnalyzerConfig", "load_taxonomy", "SCHEMA_VERSION", "__version__"]
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "analyze": "pipeline",
+    "Analyzer": "pipeline",
+    "ReadOptions": "config",
+    "AnalysisOptions": "config",
+    "OutputOptions": "config",
+    "RunOptions": "config",
+    "RunCounts": "config",
+    "run_analysis": "engine",
+    "load_taxonomy": "themes",
+    "load_model": "model",
+    "train": "training",
+    "evaluate": "training",
+    "read_labelled": "labelled",
+    "make_report": "report",
+    "discover": "discover",
+    "FeedbackError": "errors",
+    "SCHEMA_VERSION": "records",
+}
+
+if TYPE_CHECKING:
+    from .config import AnalysisOptions, OutputOptions, ReadOptions, RunCounts, RunOptions
+    from .discover import discover
+    from .engine import run_analysis
+    from .errors import FeedbackError
+    from .labelled import read_labelled
+    from .model import load_model
+    from .pipeline import Analyzer, analyze
+    from .records import SCHEMA_VERSION
+    from .report import make_report
+    from .themes import load_taxonomy
+    from .training import evaluate, train
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'feedback' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = ["__version__", *_EXPORTS]

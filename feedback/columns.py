@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError
+from .errors import Errors, InputError
 from .language import clean_text
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .scores import COLUMN_NAMES, ScoreKind, kind_of, normalise_name, parse_score
@@ -87,20 +87,18 @@ def resolve_columns(
     RAISES (InputError): A named column does not exist, or no text column can be found.
     """
     available = _describe_columns(columns)
-    for option, column in (("--text-column", text_column), ("--id-column", id_column)):
+    for option, column in (("text_column", text_column), ("id_column", id_column)):
         if column is not None and column not in columns:
-            raise InputError(f"{option} {column!r} is not a column. Columns: {available}")
+            raise InputError(Errors.E011.format(option=option, column=column, available=available))
     text = text_column or find_text_column(columns)
     if text is None:
-        raise InputError(
-            f"No comment column found. Columns: {available}. Name it with --text-column."
-        )
+        raise InputError(Errors.E012.format(available=available))
     ident = id_column if id_column is not None else find_id_column(columns)
     explicit = dict(scores or {})
     mapping: dict[str, tuple[str, ScoreKind]] = {}
     for kind, column in explicit.items():
         if column not in columns:
-            raise InputError(f"--score {kind}={column}: {column!r} is not a column. Columns: {available}")
+            raise InputError(Errors.E013.format(kind=kind, column=column, available=available))
         mapping[column] = (kind, kind_of(kind))
     if detect_scores:
         for column in columns:

@@ -173,7 +173,8 @@ def open_corpus(
     """
     from .columns import resolve_columns
     from .io import open_table
-    from .pipeline import DEFAULT_MODEL, AnalyzerConfig, run
+    from .config import AnalysisOptions
+    from .engine.local import analyze_stream
 
     table = open_table(path, fmt=fmt, encoding=encoding)
     rows = iter(table.rows)
@@ -184,9 +185,9 @@ def open_corpus(
             return AnalyzedFile(path, encoding=encoding), False
         return _analyzed_docs(chain([first], rows)), False
     spec = resolve_columns(table.columns, text_column=text_column, id_column=id_column, scores=scores)
-    config = AnalyzerConfig(taxonomy=taxonomy, model=None if taxonomy else DEFAULT_MODEL)
-    lines = run(chain([first] if first is not None else [], rows), spec, config=config, workers=workers)
-    return (doc for status, line in lines if status != "error" for doc in _analyzed_docs([json.loads(line)])), True
+    analysed = analyze_stream(chain([first] if first is not None else [], rows), spec,
+                              AnalysisOptions(taxonomy=taxonomy), workers=workers, as_json=False)
+    return (doc for row in analysed if row.status != "error" for doc in _analyzed_docs([row.payload])), True
 
 
 def _analyzed_docs(rows: Iterable[Any]) -> Iterator[CorpusDoc]:

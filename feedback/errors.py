@@ -31,7 +31,27 @@ class Errors(metaclass=ErrorsWithCodes):
     """User-facing error messages. Sections by area; add new codes at the end of their section."""
 
     # --- E0xx: reading input (files, formats, encodings, columns) ---------------------------
-    E001 = "No such input file: {path!r}"
+    E001 = "No such file: {path}"
+    E002 = "{path} is a directory, not {what}"
+    E003 = "Cannot read {path}: {reason}"
+    E004 = "Cannot tell the format of {path!r} from its extension. Use `format` with one of: {formats}."
+    E005 = "Unknown encoding {encoding!r}; try utf-8, utf-16 or cp1252"
+    E006 = "{name} is empty: expected a header row and at least one comment"
+    E007 = "Cannot read the header of {name}: {reason}"
+    E008 = "{name} is empty: expected one JSON object per line"
+    E009 = "{name} is not valid JSON ({reason}); write one object per line (JSONL) instead"
+    E010 = "{name}: expected a JSON array of objects or one object per line"
+    E011 = "`{option}` {column!r} is not a column. Columns: {available}"
+    E012 = "No comment column found. Columns: {available}. Name it with `text_column`."
+    E013 = "`scores` {kind}={column}: {column!r} is not a column. Columns: {available}"
+    E014 = "Parquet support needs pyarrow: {hint}"
+    E015 = "Cannot read {path} as Parquet: {reason}"
+    E016 = "Parquet output needs a file: give an output FILE.parquet (standard output takes JSONL)"
+    E017 = "{path} is not a Parquet file of feedback records (no feedback.schema_version in its metadata)"
+    E018 = "Row {row} is an error record; write error records to the JSONL errors file"
+    E019 = "{name} line {lineno} is not valid JSON ({reason}); expected one record per line as `feedback analyze` writes"
+    E020 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
+            "`feedback analyze` writes")
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -46,10 +66,35 @@ class Errors(metaclass=ErrorsWithCodes):
     E401 = "Too few comments to discover topics: {n} (at least {minimum})"
 
     # --- E5xx: running an analysis (options, outputs, resume, workers) -----------------------
-    E501 = "A worker process failed: {detail}"
+    E501 = "A worker process failed on an internal error (please report it): {detail}"
+    E502 = "`{name}` must be one of {allowed}, not {value!r}"
+    E503 = "`{name}` must be at least 1, not {value!r}"
+    E504 = ("A worker process died before finishing its rows (exit code {exitcode}; killed by the system, "
+            "perhaps for lack of memory); run the same command with `resume` to go on from the last "
+            "checkpoint, or with fewer `workers`")
+    E505 = "`resume` needs an input file and an output file (not standard input or output)"
+    E506 = ("Interrupted after {rows} rows; the finished part is in {partial}. "
+            "Run the same command with `resume` to continue.")
+    E507 = "{names} do not apply with the Dask engine (partitions are the unit of work)"
+    E508 = "The Dask engine writes a directory of partitions: give an output directory, not standard output"
+    E509 = "Parquet output needs an output file and cannot be resumed; use JSONL output to `resume`"
+    E510 = "Nothing to resume: no checkpoint {path}. Run without `resume`."
+    E511 = "The checkpoint {path} is damaged; run without `resume`."
+    E512 = ("Cannot resume: the input file or the options differ from the interrupted run ({path}). "
+            "Run without `resume` to start again.")
+    E513 = "Cannot resume: {path} is gone. Run without `resume`."
+    E514 = "The output {path} is a directory; give a file (only the Dask engine writes a directory)"
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
-    E601 = "Dask is not installed: {hint}"
+    E600 = "The Dask engine needs dask and distributed: {hint}"
+    E601 = "Cannot create the output directory {path}: {reason}"
+    E602 = "{path} is a file; the Dask engine writes a directory of partitions"
+    E603 = "{path} already holds {what} ({n} files, e.g. {example}). Remove them or choose another directory."
+    E604 = "No such manifest: {path} (an unfinished run has none)"
+    E605 = "{path} is not a manifest: {reason}"
+    E606 = "{path}: manifest_version {version!r} is not {supported}, the one this version of feedback reads"
+    E607 = "{path} is listed in the manifest but missing"
+    E608 = "{path} changed since the run wrote it (its sha256 differs from the manifest's)"
 
 
 class FeedbackError(Exception):
@@ -103,6 +148,10 @@ class MissingExtraError(FeedbackError, ImportError):
 
 class WorkerError(FeedbackError, RuntimeError):
     """A worker process died; the rows it held were not analysed."""
+
+
+class Interrupted(FeedbackError):
+    """A run was stopped (Ctrl-C, SIGTERM) after a checkpoint: it can be resumed."""
 
 
 class RowErrorCode(str, Enum):

@@ -1,54 +1,40 @@
-"""The analysis pipeline: rows -> comments -> sentences and sentiment -> themes -> records.
+"""The analysis pipeline: comments -> sentences and sentiment -> themes -> (model) -> records.
 
-`analyze()` is the Python API; the CLI calls `run()`, which adds worker processes and yields
-ready-to-write JSON lines. Both produce the same records in input order.
+An `Analyzer` is built from its parts (spaCy pipeline, sentiment scorer, theme matcher, and an
+optional theme model behind the small `ThemeModelLike` protocol), or from `AnalysisOptions` with
+`Analyzer.from_options`, which is how worker processes rebuild it. `Analyzer.pipe` is the one
+place the steps are composed. `analyze()` is the Python API; `feedback.engine` runs files.
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import multiprocessing.connection
-import queue
-import threading
-import traceback
 from bisect import bisect_right
-from collections import Counter, deque
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections import Counter
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
 
 from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
-from .columns import MAX_ANALYSED_CHARS, ColumnSpec, resolve_columns, to_comment
-from .errors import WorkerError
-from .io import dumps
+from .columns import MAX_ANALYSED_CHARS, resolve_columns, to_comment
+from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .language import ClauseSplitter, make_nlp
 from .model import ModelInput, Prediction
-from .redact import redact_value
 from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
+from .redact import redact_row
 from .sentiment import SentimentScorer, combine, label, load_lexicon
-from .themes import ThemeMatcher, load_taxonomy
+from .themes import Taxonomy, ThemeMatcher, load_taxonomy
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
-DEFAULT_MODEL = "default"
+class ThemeModelLike(Protocol):
+    """What the pipeline needs of a theme model: the themes it knows and a batch prediction."""
 
+    themes_: list[str]
 
-@dataclass(frozen=True)
-class AnalyzerConfig:
-    """What an Analyzer is built from: paths only, so worker processes can rebuild it.
-
-    model: a model directory, DEFAULT_MODEL for the shipped cx-default model, or None for the
-    taxonomy rules alone. model_mode: "combine" (the model decides, reading rule hits as
-    evidence) or "model" (the model's themes only).
-    """
-
-    taxonomy: str | None = None
-    lexicon: str | None = None
-    model: str | None = DEFAULT_MODEL
-    model_mode: str = "combine"
+    def predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]: ...
 
 
 def default_model_path() -> str:
@@ -58,28 +44,62 @@ def default_model_path() -> str:
     return str(resources.files("feedback.models").joinpath("cx-default"))
 
 
+def load_theme_model(model: str) -> ThemeModelLike:
+    """A model directory, or DEFAULT_MODEL for the shipped one, loaded (no pickle, checksummed)."""
+    from .model import load_model
+
+    return load_model(default_model_path() if model == DEFAULT_MODEL else model)
+
+
 class Analyzer:
-    """Holds the expensive state (spaCy pipeline, VADER, matchers) and analyses comments."""
+    """Holds the expensive state (spaCy pipeline, VADER, matchers, model) and analyses comments.
 
-    def __init__(self, config: AnalyzerConfig | None = None) -> None:
-        self.config = config or AnalyzerConfig()
-        self.nlp = make_nlp()
-        self.taxonomy = load_taxonomy(self.config.taxonomy)
-        lexicon = load_lexicon(self.config.lexicon) if self.config.lexicon else None
-        self.scorer = SentimentScorer(lexicon)
-        self.matcher = ThemeMatcher(self.nlp, self.taxonomy)
-        self.clauses = ClauseSplitter(self.nlp.vocab)
-        self.theme_model = None
-        if self.config.model:
-            from .model import load_model
+    nlp (Language): From `feedback.language.make_nlp()`.
+    scorer (SentimentScorer): Sentence and clause sentiment.
+    matcher (ThemeMatcher): The taxonomy's rules, built on `nlp`'s vocabulary.
+    theme_model (ThemeModelLike | None): Decides themes with the rule hits as evidence; None for
+        the rules alone.
+    model_mode (str): "combine" or "model" (see `merge_prediction`).
+    options (AnalysisOptions | None): What the parts were built from, when they were.
+    """
 
-            path = default_model_path() if self.config.model == DEFAULT_MODEL else self.config.model
-            self.theme_model = load_model(path)
+    def __init__(self, nlp: Language, scorer: SentimentScorer, matcher: ThemeMatcher,
+                 theme_model: ThemeModelLike | None = None, *, model_mode: str = "combine",
+                 options: AnalysisOptions | None = None) -> None:
+        self.nlp = nlp
+        self.scorer = scorer
+        self.matcher = matcher
+        self.theme_model = theme_model
+        self.model_mode = model_mode
+        self.options = options
+        self.clauses = ClauseSplitter(nlp.vocab)
 
-    def analyze_comments(
+    @classmethod
+    def from_options(cls, options: AnalysisOptions | None = None) -> Analyzer:
+        """Build every part from options: the taxonomy, lexicon and model they name."""
+        options = (options or AnalysisOptions()).resolved()
+        nlp = make_nlp()
+        scorer = SentimentScorer(load_lexicon(options.lexicon) if options.lexicon else None)
+        matcher = ThemeMatcher(nlp, load_taxonomy(options.taxonomy))
+        theme_model = load_theme_model(options.model) if options.model else None
+        return cls(nlp, scorer, matcher, theme_model, model_mode=options.model_mode, options=options)
+
+    def with_model(self, theme_model: ThemeModelLike | None, *, model_mode: str = "combine") -> Analyzer:
+        """The same rules with another theme model (or none), sharing the loaded parts."""
+        return Analyzer(self.nlp, self.scorer, self.matcher, theme_model, model_mode=model_mode)
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.matcher.taxonomy
+
+    def pipe(
         self, items: Iterable[Comment | ErrorRecord], *, batch_size: int = 256
     ) -> Iterator[AnalyzedRecord | ErrorRecord]:
         """Analyse comments, passing error records through in place.
+
+        The steps, in order: spaCy (tokens, sentences) on a batch; per comment, sentence
+        sentiment, theme rules and clause sentiment (`_analyze_doc`); then, with a theme model,
+        one prediction per batch merged into the records (`merge_prediction`).
 
         items (Iterable[Comment | ErrorRecord]): Comments in input order.
         batch_size (int): Comments per spaCy batch.
@@ -95,7 +115,7 @@ class Analyzer:
             records = [self._analyze_doc(c, doc) for c, doc in zip(comments, docs)]
             if self.theme_model is not None:
                 predictions = self.theme_model.predict([model_input(r) for r in records])
-                records = [merge_prediction(r, p, self.theme_model.themes_, self.config.model_mode)
+                records = [merge_prediction(r, p, self.theme_model.themes_, self.model_mode)
                            for r, p in zip(records, predictions)]
             analysed = iter(records)
             for item in batch:
@@ -256,7 +276,7 @@ def analyze(
     scores: dict[str, str] | None = None,
     taxonomy: str | None = None,
     lexicon: str | None = None,
-    model: str | None = DEFAULT_MODEL,
+    model: str | None = AUTO_MODEL,
     redact: bool = False,
     analyzer: Analyzer | None = None,
 ) -> Iterator[dict[str, Any]]:
@@ -267,10 +287,11 @@ def analyze(
     text_column, id_column (str | None): Field names, when the defaults do not find them.
     scores (dict[str, str] | None): KIND -> field name, e.g. {"nps": "likelihood"}.
     taxonomy, lexicon (str | None): Paths replacing the defaults.
-    model (str | None): A model directory; "default" (the shipped model) unless a taxonomy is
-        given; None for the taxonomy rules alone.
+    model (str | None): A model directory; "default" for the shipped model; None for the
+        taxonomy rules alone; "auto" (the default): the shipped model unless a taxonomy is given.
     redact (bool): Mask emails, URLs, IBANs, card and phone numbers first (see feedback.redact).
-    analyzer (Analyzer | None): A prebuilt Analyzer to reuse across calls.
+    analyzer (Analyzer | None): A prebuilt Analyzer to reuse across calls (then taxonomy,
+        lexicon and model are its own).
     YIELDS (dict): One record per comment, as in the JSONL output; rows that cannot be analysed
         yield an error record (it has an "error" key) in their place.
 
@@ -279,27 +300,39 @@ def analyze(
         >>> next(analyze(["Delivery was slow but the staff were lovely."]))["themes"][0]["theme"]
         'speed/delivery'
     """
-    if taxonomy is not None and model == DEFAULT_MODEL:
-        model = None  # the shipped model knows the default themes, not yours
-    analyzer = analyzer or Analyzer(AnalyzerConfig(taxonomy, lexicon, model))
-    rows = _as_rows(comments)
+    read = ReadOptions.make(text_column=text_column, id_column=id_column, scores=scores, redact=redact)
+    analyzer = analyzer or Analyzer.from_options(AnalysisOptions(taxonomy, lexicon, model))
+    for record in analyze_rows(_as_rows(comments), read, analyzer):
+        yield record.to_dict()
+
+
+def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
+                 analyzer: Analyzer) -> Iterator[AnalyzedRecord | ErrorRecord]:
+    """Analyse rows as read, resolving the columns from the first row's fields.
+
+    rows (Iterable[SourceRow | ErrorRecord]): Rows in order.
+    read (ReadOptions): Columns, scores and redaction (its path is not read).
+    analyzer (Analyzer): Does the analysis.
+    YIELDS (AnalyzedRecord | ErrorRecord): One per row, in order.
+    RAISES (InputError): No text field can be found in the first row.
+    """
+    rows = iter(rows)
     first = next(rows, None)
     if first is None:
         return
-    columns = list(first.values)
-    spec = resolve_columns(columns, text_column=text_column, id_column=id_column, scores=scores)
-
-    def all_rows() -> Iterator[SourceRow]:
-        yield first
-        yield from rows
-
-    source: Iterator[SourceRow | ErrorRecord] = all_rows()
-    if redact:
+    spec = resolve_columns(list(first.values or {}), text_column=read.text_column, id_column=read.id_column,
+                           scores=read.score_columns)
+    source: Iterator[SourceRow | ErrorRecord] = _chain_first(first, rows)
+    if read.redact:
         totals: Counter = Counter()
         source = (redact_row(row, totals) for row in source)
     items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in source)
-    for record in analyzer.analyze_comments(items):
-        yield record.to_dict()
+    yield from analyzer.pipe(items)
+
+
+def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
 
 def _as_rows(comments: Iterable[dict[str, Any] | str]) -> Iterator[SourceRow]:
@@ -308,234 +341,4 @@ def _as_rows(comments: Iterable[dict[str, Any] | str]) -> Iterator[SourceRow]:
         yield SourceRow(n, n, values)
 
 
-# --- the CLI's runner: worker processes and serialised output -------------------------------
 
-_worker_analyzer: Analyzer | None = None
-
-
-def _init_worker(config: AnalyzerConfig) -> None:
-    global _worker_analyzer
-    _worker_analyzer = Analyzer(config)
-
-
-def _analyze_chunk(chunk: list[SourceRow | ErrorRecord], spec: ColumnSpec) -> list[tuple[str, str]]:
-    assert _worker_analyzer is not None, "worker not initialised"
-    return _serialise(_worker_analyzer.analyze_comments(_to_comments(chunk, spec)))
-
-
-def _to_comments(rows: list[SourceRow | ErrorRecord], spec: ColumnSpec) -> list[Comment | ErrorRecord]:
-    return [to_comment(row, spec) if isinstance(row, SourceRow) else row for row in rows]
-
-
-def _serialise(records: Iterable[AnalyzedRecord | ErrorRecord]) -> list[tuple[str, str]]:
-    return [(_status(r), dumps(r.to_dict())) for r in records]
-
-
-def _status(record: AnalyzedRecord | ErrorRecord) -> str:
-    if isinstance(record, ErrorRecord):
-        return "error"
-    return "problems" if record.problems else "ok"
-
-
-def run(
-    rows: Iterable[SourceRow | ErrorRecord],
-    spec: ColumnSpec,
-    *,
-    config: AnalyzerConfig,
-    workers: int = 1,
-    chunk_size: int = 512,
-    redaction: Counter | None = None,
-) -> Iterator[tuple[str, str]]:
-    """Analyse rows and yield (status, json_line) in input order.
-
-    rows (Iterable[SourceRow | ErrorRecord]): From `io.open_table`.
-    spec (ColumnSpec): The column mapping.
-    config (AnalyzerConfig): How to build each process's Analyzer.
-    workers (int): Processes; 1 analyses in this process. Output is identical for any number.
-    chunk_size (int): Rows per task sent to a worker.
-    redaction (Counter | None): When given, PII in every row is masked first and the kinds
-        masked are counted into it.
-    YIELDS (tuple[str, str]): "ok", "problems" (analysed, with problems noted) or "error"
-        (an error record), and the JSON line.
-    """
-    if redaction is not None:
-        rows = (redact_row(row, redaction) for row in rows)
-    # Rows become comments in whichever process analyses them: with workers, that is work the
-    # reading process (the one that cannot be parallelised) does not do.
-    chunks = _chunks(rows, chunk_size)
-    with _long_lived_state():
-        yield from _run_chunks(chunks, spec, config, workers)
-
-
-@contextmanager
-def _long_lived_state() -> Iterator[None]:
-    """Build-once state (spaCy's pipeline, the model's vocabularies) is never garbage: freeze it
-    so the collector stops rescanning it, and collect the young generation less often. On 20k
-    comments the collector otherwise costs ~10% of the run; memory stays flat (measured)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, thresholds[1], thresholds[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-def _run_chunks(chunks: Iterator[list[SourceRow | ErrorRecord]], spec: ColumnSpec, config: AnalyzerConfig,
-                workers: int) -> Iterator[tuple[str, str]]:
-    if workers <= 1:
-        analyzer = Analyzer(config)
-        gc.freeze()
-        for chunk in chunks:
-            yield from _serialise(analyzer.analyze_comments(_to_comments(chunk, spec)))
-        return
-    # With fork, the Analyzer is built once here and the workers inherit it (copy-on-write)
-    # instead of each loading spaCy, VADER and the model again; spawn must rebuild it.
-    global _worker_analyzer
-    if "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        _worker_analyzer = Analyzer(config)
-        gc.freeze()  # also keeps the forked workers' copy-on-write pages shared
-        rebuild = None
-    else:  # pragma: no cover - platforms without fork
-        ctx = multiprocessing.get_context("spawn")
-        rebuild = config
-    pool = _WorkerPool(ctx, workers, spec, rebuild)
-    try:
-        # Chunks go to the workers in turn and come back in the same turn, so the output keeps
-        # the input's order; at most four chunks wait per worker, so memory stays flat.
-        pending: deque[int] = deque()
-        for i, chunk in enumerate(chunks):
-            pool.submit(i % workers, chunk)
-            pending.append(i % workers)
-            if len(pending) >= 4 * workers:
-                yield from pool.result(pending.popleft())
-        while pending:
-            yield from pool.result(pending.popleft())
-    except BaseException:
-        pool.kill()
-        raise
-    pool.close()
-
-
-class _WorkerPool:
-    """Worker processes, each with its own pair of pipes and, in this process, a thread that
-    sends it chunks and one that receives its results.
-
-    Not multiprocessing.Pool or ProcessPoolExecutor: they share one task queue, and a worker
-    killed while taking a task from it (the kernel's out-of-memory killer, say) leaves the
-    others and the parent waiting forever. Here each worker's death is seen at once (its
-    process sentinel), and the run stops with a reason.
-    """
-
-    def __init__(self, ctx: Any, workers: int, spec: ColumnSpec, rebuild: AnalyzerConfig | None) -> None:
-        self.processes = []
-        readers = []
-        writers = []
-        for _ in range(workers):
-            task_reader, task_writer = ctx.Pipe(duplex=False)
-            result_reader, result_writer = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_worker_main, args=(task_reader, result_writer, spec, rebuild),
-                                  daemon=True)
-            process.start()
-            task_reader.close()
-            result_writer.close()
-            self.processes.append(process)
-            readers.append(result_reader)
-            writers.append(task_writer)
-        # One thread per worker sends its chunks, so the parent never blocks on a full pipe while
-        # that worker is blocked sending results back. Started after the last fork: a process
-        # forked while other threads run can inherit their locks held.
-        self.queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in writers]
-        for tasks, writer in zip(self.queues, writers):
-            threading.Thread(target=_feed, args=(tasks, writer), daemon=True).start()
-        # And one receives, as soon as they come: a worker blocked sending a result is idle.
-        self.received: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in writers]
-        for received, reader, process in zip(self.received, readers, self.processes):
-            threading.Thread(target=_receive, args=(reader, process, received), daemon=True).start()
-
-    def submit(self, worker: int, chunk: list[SourceRow | ErrorRecord]) -> None:
-        self.queues[worker].put(chunk)
-
-    def result(self, worker: int) -> list[tuple[str, str]]:
-        message = self.received[worker].get()
-        if message is not None:
-            ok, value = message
-            if ok:
-                return value
-            raise RuntimeError(f"a worker process failed:\n{value}")
-        raise WorkerError(
-            f"a worker process died before finishing its rows (exit code {self.processes[worker].exitcode}; "
-            "killed by the system, perhaps for lack of memory); run the same command with --resume to "
-            "go on from the last checkpoint, or with fewer --workers"
-        )
-
-    def close(self) -> None:
-        for tasks in self.queues:
-            tasks.put(None)
-        for process in self.processes:
-            process.join(timeout=10)
-        self.kill()
-
-    def kill(self) -> None:
-        for process in self.processes:
-            if process.is_alive():
-                process.kill()
-            process.join(timeout=5)
-
-
-def _feed(tasks: queue.SimpleQueue, writer: Any) -> None:
-    while True:
-        chunk = tasks.get()
-        try:
-            writer.send(chunk)
-        except OSError:  # the worker is gone; the parent learns it from the worker's sentinel
-            return
-        if chunk is None:
-            writer.close()
-            return
-
-
-def _receive(reader: Any, process: Any, received: queue.SimpleQueue) -> None:
-    """Pass a worker's results on as they arrive; None once it is gone."""
-    while True:
-        ready = multiprocessing.connection.wait([reader, process.sentinel])
-        if reader in ready or reader.poll():
-            try:
-                received.put(reader.recv())
-                continue
-            except (EOFError, OSError):
-                pass
-        received.put(None)
-        return
-
-
-def _worker_main(tasks: Any, results: Any, spec: ColumnSpec, rebuild: AnalyzerConfig | None) -> None:
-    if rebuild is not None:
-        _init_worker(rebuild)
-    while True:
-        try:
-            chunk = tasks.recv()
-        except EOFError:
-            return
-        if chunk is None:
-            return
-        try:
-            results.send((True, _analyze_chunk(chunk, spec)))
-        except Exception:  # a bug, not bad input: bad rows become error records upstream
-            results.send((False, traceback.format_exc()))
-            return
-
-
-def redact_row(row: SourceRow | ErrorRecord, totals: Counter) -> SourceRow | ErrorRecord:
-    """Mask PII in every string a row holds, noting in the row which kinds were masked."""
-    counts: Counter = Counter()
-    values = redact_value(row.values, counts) if row.values is not None else None
-    totals.update(counts)
-    return replace(row, values=values, redacted=dict(sorted(counts.items())))
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    items = iter(items)
-    while chunk := list(islice(items, size)):
-        yield chunk

@@ -7,7 +7,7 @@ Stages build new records and never edit old ones, hence frozen dataclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SCHEMA_VERSION = "1.0"
 
@@ -160,3 +160,18 @@ class ErrorRecord:
         if self.redacted is not None:
             d["redacted"] = self.redacted
         return d
+
+
+class AnalyzedRow(NamedTuple):
+    """One input row as the engine hands it to a sink: what the sink and the counts need,
+    beside the record already serialised, so nothing re-parses its own output.
+
+    status (str): "ok", "problems" (analysed, with problems noted) or "error" (an error record).
+    themed (bool): The record has at least one theme mention.
+    payload (Any): The record as a JSON line (str), or as a dict for a sink that asked for
+        dicts; an error record is always a JSON line.
+    """
+
+    status: str
+    themed: bool
+    payload: Any

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Callable
+from dataclasses import replace
+from typing import Any, Callable, TypeVar
+
+from .records import ErrorRecord, SourceRow
+
+RowT = TypeVar("RowT", SourceRow, ErrorRecord)
 
 KINDS = ("EMAIL", "URL", "IBAN", "CARD", "PHONE")
 
@@ -86,3 +91,11 @@ def redact_value(value: Any, counts: Counter) -> Any:
     if isinstance(value, list):
         return [redact_value(v, counts) for v in value]
     return value
+
+
+def redact_row(row: RowT, totals: Counter) -> RowT:
+    """Mask PII in every string a row holds, noting in the row which kinds were masked."""
+    counts: Counter = Counter()
+    values = redact_value(row.values, counts) if row.values is not None else None
+    totals.update(counts)
+    return replace(row, values=values, redacted=dict(sorted(counts.items())))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from .labelled import LabelledComment
 from .model import ModelInput, ThemeModel, library_versions, today
-from .pipeline import Analyzer, AnalyzerConfig, model_input
+from .config import AnalysisOptions
+from .pipeline import Analyzer, model_input
 from .records import AnalyzedRecord, Comment
 
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
@@ -23,13 +25,13 @@ SENTIMENT_LABELS = ("positive", "neutral", "negative")
 def analyse_labelled(analyzer: Analyzer, items: Sequence[LabelledComment]) -> list[AnalyzedRecord]:
     """Run an Analyzer over labelled comments (their text only), in order."""
     comments = [Comment(item.id or str(n), n, n, item.text or " ", {}, {}) for n, item in enumerate(items, 1)]
-    return [r for r in analyzer.analyze_comments(comments) if isinstance(r, AnalyzedRecord)]
+    return [r for r in analyzer.pipe(comments) if isinstance(r, AnalyzedRecord)]
 
 
 def train(
     items: Sequence[LabelledComment],
     *,
-    config: AnalyzerConfig | None = None,
+    analysis: AnalysisOptions | None = None,
     params: dict[str, Any] | None = None,
     test: Sequence[LabelledComment] | None = None,
     sources: Sequence[str] = (),
@@ -37,16 +39,14 @@ def train(
     """Fit a ThemeModel on labelled comments.
 
     items (Sequence[LabelledComment]): Training comments.
-    config (AnalyzerConfig | None): The rules pipeline (taxonomy, lexicon) whose output the model
-        reads; its model setting is ignored.
+    analysis (AnalysisOptions | None): The rules pipeline (taxonomy, lexicon) whose output the
+        model reads; its model setting is ignored.
     params (dict | None): ThemeModel parameters.
     test (Sequence[LabelledComment] | None): Held-out comments to score once after fitting.
     sources (Sequence[str]): Training file paths, hashed into the model card.
     RETURNS (tuple): The fitted model and its card (a dict saved with it).
     """
-    config = AnalyzerConfig(taxonomy=(config.taxonomy if config else None),
-                            lexicon=(config.lexicon if config else None), model=None)
-    rules = Analyzer(config)
+    rules = Analyzer.from_options(replace(analysis or AnalysisOptions(), model=None))
     inputs = [model_input(r) for r in analyse_labelled(rules, items)]
     themes = [dict(item.themes) for item in items]
     sentiments = [item.sentiment for item in items]
@@ -69,9 +69,7 @@ def train(
         "cv_scores": model.cv_scores_,
     }
     if test:
-        analyzer = Analyzer(config)
-        analyzer.theme_model = model
-        card["held_out"] = evaluate(analyzer, test)
+        card["held_out"] = evaluate(rules.with_model(model), test)
     return model, card
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback import Analyzer, AnalyzerConfig
+from feedback import Analyzer, AnalysisOptions
 from feedback.language import make_nlp
 from feedback.sentiment import SentimentScorer
 
@@ -14,13 +14,13 @@ SCHEMAS = Path(__file__).parent.parent / "feedback" / "schemas"
 @pytest.fixture(scope="session")
 def analyzer():
     """The default analyzer: taxonomy rules plus the shipped cx-default model."""
-    return Analyzer()
+    return Analyzer.from_options()
 
 
 @pytest.fixture(scope="session")
 def rules_analyzer():
     """Taxonomy rules and VADER only: what the rule tests exercise."""
-    return Analyzer(AnalyzerConfig(model=None))
+    return Analyzer.from_options(AnalysisOptions(model=None))
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,7 @@ def test_cli_analyze_missing_text_column_names_columns(tmp_path):
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     result = invoke("analyze", path)
     assert result.exit_code == 1
-    assert "Error: No comment column found. Columns: 'a', 'b'. Name it with --text-column." in result.stderr
+    assert "Error: [E012] No comment column found. Columns: 'a', 'b'. Name it with --text-column." in result.stderr
 
 
 def test_cli_analyze_unreadable_inputs(tmp_path):

@@ -21,8 +21,9 @@ from feedback import analyze  # noqa: E402
 from feedback.cli import cli  # noqa: E402
 from feedback.columns import resolve_columns  # noqa: E402
 from feedback.errors import InputError  # noqa: E402
-from feedback.parquet_io import open_parquet, read_parquet_records, record_from_arrow  # noqa: E402
-from feedback.pipeline import AnalyzerConfig, run  # noqa: E402
+from feedback.io.parquet import open_parquet, read_parquet_records, record_from_arrow  # noqa: E402
+from feedback.config import AnalysisOptions, ReadOptions  # noqa: E402
+from feedback.engine.local import analyze_stream  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "sample_export.csv"
@@ -103,7 +104,7 @@ def check_manifest(output_dir, manifest, n_rows):
 
 
 def test_distributed_sample_identical_to_local(tmp_path, scheduler, sample_local):
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     out = tmp_path / "out"
     manifest = analyze_dask(str(SAMPLE), str(out), scheduler=scheduler, partition_rows=5)
@@ -117,12 +118,12 @@ def test_distributed_sample_identical_to_local(tmp_path, scheduler, sample_local
     (error,) = records_of((out / "part-00001.errors.jsonl").read_bytes())
     assert (error["id"], error["row"], error["line"], error["error"]["code"]) == ("T-006", 6, 7, "empty_text")
     assert manifest["partitions"][1]["rows"] == [6, 10] and manifest["partitions"][1]["lines"] == [7, 12]
-    assert manifest["counts"] == {"rows": 12, "records": 11, "with_problems": 2, "errors": 1}
+    assert manifest["counts"] == {"rows": 12, "records": 11, "with_problems": 2, "errors": 1, "unthemed": 1}
     assert manifest["columns"] == {"text": "comment", "id": "ticket_id", "scores": {"nps": "nps", "csat": "csat"}}
 
 
 def test_distributed_generated_jsonl_identical_to_local(tmp_path, scheduler, generated):
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     path, (records, errors) = generated
     out = tmp_path / "out"
@@ -134,7 +135,7 @@ def test_distributed_generated_jsonl_identical_to_local(tmp_path, scheduler, gen
 
 
 def test_distributed_generated_parquet_equals_local(tmp_path, scheduler, generated):
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     path, (records, _) = generated
     out = tmp_path / "out"
@@ -151,7 +152,7 @@ def test_distributed_parquet_input_read_on_workers(tmp_path, scheduler, generate
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
     from feedback.io import open_table
 
     path, (records, _) = generated
@@ -168,7 +169,7 @@ def test_distributed_parquet_input_read_on_workers(tmp_path, scheduler, generate
 
 
 def test_distributed_jsonl_input_error_records_keep_their_lines(tmp_path, scheduler):
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     lines = []
     for i in range(1, 31):
@@ -197,7 +198,7 @@ def test_distributed_jsonl_input_error_records_keep_their_lines(tmp_path, schedu
 
 
 def test_distributed_aggregate_matches_local_counts(tmp_path, scheduler, generated, sample_local):
-    from feedback.distributed import aggregate_partitions, analyze_dask
+    from feedback.engine.dask import aggregate_partitions, analyze_dask
 
     path, (records, _) = generated
     out = tmp_path / "out"
@@ -225,7 +226,7 @@ def test_distributed_aggregate_matches_local_counts(tmp_path, scheduler, generat
 
 
 def test_distributed_aggregate_counts_errors_and_checks_files(tmp_path, scheduler):
-    from feedback.distributed import aggregate_partitions, analyze_dask
+    from feedback.engine.dask import aggregate_partitions, analyze_dask
 
     out = tmp_path / "out"
     analyze_dask(str(SAMPLE), str(out), scheduler=scheduler, partition_rows=4)
@@ -238,7 +239,7 @@ def test_distributed_aggregate_counts_errors_and_checks_files(tmp_path, schedule
 
 
 def test_distributed_refuses_to_mix_runs(tmp_path, scheduler):
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     out = tmp_path / "out"
     first = analyze_dask(str(SAMPLE), str(out), scheduler=scheduler, partition_rows=3)
@@ -252,7 +253,7 @@ def test_distributed_refuses_to_mix_runs(tmp_path, scheduler):
 
 
 def test_distributed_uses_the_current_client(tmp_path, client, sample_local):
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     out = tmp_path / "out"
     seen = []
@@ -266,7 +267,7 @@ def test_distributed_bag_equals_analyze(client):
 
     from feedback.io import open_table
 
-    from feedback.distributed import analyze_bag
+    from feedback.engine.dask_collections import analyze_bag
 
     rows = [row.values for row in open_table(str(SAMPLE)).rows]
     strings = ["Waited an hour on hold", "", "Lovely staff, fair price", "The app keeps crashing"] * 3
@@ -281,7 +282,7 @@ def test_distributed_bag_equals_analyze(client):
 def test_distributed_bag_empty_and_no_text(client):
     import dask.bag as db
 
-    from feedback.distributed import analyze_bag
+    from feedback.engine.dask_collections import analyze_bag
 
     assert analyze_bag(db.from_sequence([], npartitions=1)).compute() == []
     with pytest.raises(InputError, match="No comment column found"):
@@ -293,7 +294,7 @@ def test_distributed_dataframe_equals_analyze(client):
     import pandas as pd
     import pyarrow as pa
 
-    from feedback.distributed import analyze_dataframe
+    from feedback.engine.dask_collections import analyze_dataframe
 
     frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
     frame.index = frame.index + 100
@@ -318,7 +319,7 @@ def test_distributed_dataframe_missing_values_and_types(client):
     import dask.dataframe as dd
     import pandas as pd
 
-    from feedback.distributed import analyze_dataframe
+    from feedback.engine.dask_collections import analyze_dataframe
 
     frame = pd.DataFrame({
         "comment": ["Fast delivery", "Rude staff", None],
@@ -338,14 +339,14 @@ def test_distributed_parquet_input_same_as_local_parquet_engine(tmp_path, schedu
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from feedback.distributed import analyze_dask
+    from feedback.engine.dask import analyze_dask
 
     source = tmp_path / "t.parquet"
     pq.write_table(pa.table({"id": [f"r{i}" for i in range(9)],
                              "comment": ["Slow", "", "Cheap and cheerful", None, "Great app", "x", "", "Fine", "ok"],
                              "nps": [1, 2, 3, None, 11, 6, 7, 8, 9]}), source, row_group_size=4)
     table = open_parquet(str(source))
-    lines = list(run(table.rows, resolve_columns(table.columns), config=AnalyzerConfig()))
+    lines = [(r.status, r.payload) for r in analyze_stream(table.rows, resolve_columns(table.columns), AnalysisOptions())]
     out = tmp_path / "out"
     manifest = analyze_dask(str(source), str(out), scheduler=scheduler, partition_rows=3)
     assert concatenated(out, manifest, "file").decode().splitlines() == [l for s, l in lines if s != "error"]
@@ -353,35 +354,38 @@ def test_distributed_parquet_input_same_as_local_parquet_engine(tmp_path, schedu
     assert [p["n_errors"] for p in manifest["partitions"]] == [1, 1, 1]
 
 
-def test_distributed_run_dask_cli(tmp_path, scheduler, capsys):
-    import click
-
-    from feedback.distributed import run_dask_cli
-
+def test_distributed_analyze_command(tmp_path, scheduler):
+    """`feedback analyze --engine dask`: the same messages and exit statuses as the local engine."""
     out = tmp_path / "out"
-    manifest = run_dask_cli(str(SAMPLE), str(out), config=AnalyzerConfig(), scheduler=scheduler, partition_rows=5,
-                            scores={"nps": "nps"}, output_format="parquet", progress=False)
-    assert manifest["output_format"] == "parquet"
-    stderr = capsys.readouterr().err
-    assert "Reading " in stderr and "engine: dask, 5 rows per partition" in stderr
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["analyze", str(SAMPLE), "--engine", "dask", "--scheduler", scheduler,
+                                        "--no-progress", *args])
+
+    result = run("-o", str(out), "--partition-rows", "5", "--score", "nps=nps", "--output-format", "parquet")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["output_format"] == "parquet"
+    assert "Reading " in result.stderr and "engine: dask, 5 rows per partition" in result.stderr
     assert ("Read 12 rows: 11 analysed (2 with problems noted in the record), 1 could not be analysed "
-            "(see the 1 part-*.errors.jsonl files). 3 partitions in") in stderr
-    with pytest.raises(click.UsageError, match="give -o OUTPUT_DIR"):
-        run_dask_cli(str(SAMPLE), "-", config=AnalyzerConfig(), scheduler=scheduler)
-    with pytest.raises(click.ClickException, match="--strict: some rows had problems"):
-        run_dask_cli(str(SAMPLE), str(tmp_path / "strict"), config=AnalyzerConfig(), scheduler=scheduler,
-                     strict=True, progress=False)
-    with pytest.raises(click.ClickException, match="already holds the output of a run"):
-        run_dask_cli(str(SAMPLE), str(out), config=AnalyzerConfig(), scheduler=scheduler, progress=False)
-    with pytest.raises(click.ClickException, match="--text-column 'body' is not a column"):
-        run_dask_cli(str(SAMPLE), str(tmp_path / "x"), text_column="body", config=AnalyzerConfig(),
-                     scheduler=scheduler, progress=False)
+            "(see the 1 part-*.errors.jsonl files);") in result.stderr
+    assert "3 partitions in" in result.stderr
+    result = run("-o", "-")
+    assert result.exit_code == 2 and "[E508]" in result.stderr
+    result = run("-o", str(tmp_path / "w"), "--workers", "2")
+    assert result.exit_code == 2 and "--workers do not apply with the Dask engine" in result.stderr
+    result = run("-o", str(tmp_path / "strict"), "--strict")
+    assert result.exit_code == 1 and "--strict: some rows had problems" in result.stderr
+    result = run("-o", str(out))
+    assert result.exit_code == 1 and "already holds the output of a run" in result.stderr
+    result = run("-o", str(tmp_path / "x"), "--text-column", "body")
+    assert result.exit_code == 1 and "--text-column 'body' is not a column" in result.stderr
 
 
 def test_distributed_redact_same_as_local(tmp_path, scheduler, client):
     import dask.bag as db
 
-    from feedback.distributed import analyze_bag, analyze_dask
+    from feedback.engine.dask import analyze_dask
+    from feedback.engine.dask_collections import analyze_bag
 
     source = tmp_path / "pii.csv"
     source.write_text(
@@ -396,11 +400,12 @@ def test_distributed_redact_same_as_local(tmp_path, scheduler, client):
     result = CliRunner().invoke(cli, ["analyze", str(source), "-o", str(out), "--redact"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     errors = Path(str(out) + ".errors.jsonl").read_bytes()
-    manifest = analyze_dask(str(source), str(tmp_path / "out"), scheduler=scheduler, partition_rows=2, redact=True)
+    manifest = analyze_dask(ReadOptions(str(source), redact=True), str(tmp_path / "out"), scheduler=scheduler,
+                            partition_rows=2)
     assert concatenated(tmp_path / "out", manifest, "file") == out.read_bytes()
     assert concatenated(tmp_path / "out", manifest, "errors_file") == errors
     assert manifest["redact"] is True
     assert manifest["counts"]["redacted"] == {"EMAIL": 3, "PHONE": 1}
     assert [p["redacted"] for p in manifest["partitions"]] == [{"EMAIL": 1, "PHONE": 1}, {"EMAIL": 2}]
     rows = [{"id": "1", "comment": "Reach me at jane@example.com"}, {"id": "2", "comment": "Fine"}]
-    assert analyze_bag(db.from_sequence(rows, npartitions=2), redact=True).compute() == list(analyze(rows, redact=True))
+    assert analyze_bag(db.from_sequence(rows, npartitions=2), ReadOptions(redact=True)).compute() == list(analyze(rows, redact=True))

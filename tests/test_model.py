@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from feedback import Analyzer, AnalyzerConfig, analyze
+from feedback import Analyzer, AnalysisOptions, analyze
 from feedback.cli import cli
 from feedback.errors import ModelError
 from feedback.labelled import read_labelled
@@ -58,7 +58,7 @@ def test_model_save_load_roundtrip(tmp_path, small_model):
     model.save(str(tmp_path / "m"), card=card)
     loaded = load_model(str(tmp_path / "m"))
     texts = ["The chatbot was useless and I waited an hour on hold.", "Lovely staff, fair prices."]
-    rules = Analyzer(AnalyzerConfig(model=None))
+    rules = Analyzer.from_options(AnalysisOptions(model=None))
     from feedback.pipeline import model_input
     from feedback.training import analyse_labelled
     from feedback.labelled import LabelledComment

@@ -13,8 +13,9 @@ from feedback.cli import cli
 from feedback.columns import resolve_columns
 from feedback.errors import InputError
 from feedback.io import open_table
-from feedback.parquet_io import MissingExtraError, require_pyarrow
-from feedback.pipeline import AnalyzerConfig, run
+from feedback.io.parquet import MissingExtraError, require_pyarrow
+from feedback.config import AnalysisOptions
+from feedback.engine.local import analyze_stream
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "sample_export.csv"
@@ -52,7 +53,7 @@ def write_sample_as_parquet(path, row_group_size=5):
 def test_parquet_round_trip_equals_jsonl_records(tmp_path, sample_records, record_validator):
     import pyarrow.parquet as pq
 
-    from feedback.parquet_io import ParquetRecordWriter, read_parquet_records
+    from feedback.io.parquet import ParquetRecordWriter, read_parquet_records
 
     records, _ = sample_records
     path = tmp_path / "records.parquet"
@@ -74,7 +75,7 @@ def test_parquet_round_trip_equals_jsonl_records(tmp_path, sample_records, recor
 
 @needs_pyarrow
 def test_parquet_schema_is_stable():
-    from feedback.parquet_io import record_schema
+    from feedback.io.parquet import record_schema
 
     schema = record_schema()
     assert schema.names == ["schema_version", "id", "row", "text", "sentiment", "sentences", "themes", "scores",
@@ -88,7 +89,7 @@ def test_parquet_schema_is_stable():
 
 @needs_pyarrow
 def test_parquet_read_columns_subset(tmp_path, sample_records):
-    from feedback.parquet_io import ParquetRecordWriter, read_parquet_records
+    from feedback.io.parquet import ParquetRecordWriter, read_parquet_records
 
     records, _ = sample_records
     path = tmp_path / "records.parquet"
@@ -100,16 +101,17 @@ def test_parquet_read_columns_subset(tmp_path, sample_records):
 
 @needs_pyarrow
 def test_parquet_input_gives_the_csv_records(tmp_path):
-    from feedback.parquet_io import open_input
+    from feedback.config import ReadOptions
+    from feedback.io import open_input
 
     path = write_sample_as_parquet(tmp_path / "sample.parquet")
-    config = AnalyzerConfig()
+    config = AnalysisOptions()
     lines = {}
     for name, source in (("csv", str(SAMPLE)), ("parquet", str(path))):
-        table = open_input(source)
+        table = open_input(ReadOptions(source))
         spec = resolve_columns(table.columns)
-        lines[name] = list(run(table.rows, spec, config=config))
-    assert open_input(str(path)).format == "parquet"
+        lines[name] = [(r.status, r.payload) for r in analyze_stream(table.rows, spec, config)]
+    assert open_input(ReadOptions(str(path))).format == "parquet"
     csv_records = [line for status, line in lines["csv"] if status != "error"]
     parquet_records = [line for status, line in lines["parquet"] if status != "error"]
     assert len(csv_records) == 11
@@ -126,7 +128,7 @@ def test_parquet_values_become_json_values(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from feedback.parquet_io import open_parquet
+    from feedback.io.parquet import open_parquet
 
     table = pa.table({
         "id": [1, 2],
@@ -158,7 +160,7 @@ def test_parquet_values_become_json_values(tmp_path):
 
 @needs_pyarrow
 def test_parquet_row_range_reads_only_that_range(tmp_path):
-    from feedback.parquet_io import count_parquet_rows, iter_parquet_rows
+    from feedback.io.parquet import count_parquet_rows, iter_parquet_rows
 
     path = write_sample_as_parquet(tmp_path / "sample.parquet", row_group_size=2)
     assert count_parquet_rows(str(path)) == 12
@@ -170,7 +172,7 @@ def test_parquet_row_range_reads_only_that_range(tmp_path):
 
 @needs_pyarrow
 def test_parquet_unreadable_inputs(tmp_path):
-    from feedback.parquet_io import open_parquet
+    from feedback.io.parquet import open_parquet
 
     with pytest.raises(InputError, match="No such file"):
         open_parquet(str(tmp_path / "missing.parquet"))
@@ -182,7 +184,7 @@ def test_parquet_unreadable_inputs(tmp_path):
 
 @needs_pyarrow
 def test_parquet_writer_is_atomic(tmp_path, sample_records):
-    from feedback.parquet_io import ParquetRecordWriter
+    from feedback.io.parquet import ParquetRecordWriter
 
     records, errors = sample_records
     path = tmp_path / "records.parquet"
@@ -203,7 +205,7 @@ def test_parquet_writer_is_atomic(tmp_path, sample_records):
 def test_parquet_writer_empty_file_has_schema(tmp_path):
     import pyarrow.parquet as pq
 
-    from feedback.parquet_io import ParquetRecordWriter, read_parquet_records, record_schema
+    from feedback.io.parquet import ParquetRecordWriter, read_parquet_records, record_schema
 
     path = tmp_path / "empty.parquet"
     with ParquetRecordWriter(str(path)):
@@ -216,7 +218,7 @@ def test_parquet_writer_empty_file_has_schema(tmp_path):
 
 def test_parquet_missing_pyarrow_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow` fail
-    with pytest.raises(MissingExtraError, match=r"^Parquet support needs pyarrow: pip install 'feedback\[parquet\]'$"):
+    with pytest.raises(MissingExtraError, match=r"^\[E014\] Parquet support needs pyarrow: pip install 'feedback\[parquet\]'$"):
         require_pyarrow()
 
 
@@ -225,9 +227,9 @@ def test_parquet_core_imports_without_the_extras():
         "import sys\n"
         "for name in ('pyarrow', 'dask', 'distributed', 'pandas'):\n"
         "    sys.modules[name] = None\n"
-        "import feedback, feedback.cli, feedback.parquet_io, feedback.distributed\n"
+        "import feedback, feedback.cli, feedback.io.parquet, feedback.engine.dask\n"
         "from feedback.errors import FeedbackError\n"
-        "for call in (feedback.parquet_io.require_pyarrow, feedback.distributed.require_dask):\n"
+        "for call in (feedback.io.parquet.require_pyarrow, feedback.engine.dask.require_dask):\n"
         "    try:\n"
         "        call()\n"
         "    except FeedbackError as e:\n"
@@ -235,15 +237,15 @@ def test_parquet_core_imports_without_the_extras():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == [
-        "Parquet support needs pyarrow: pip install 'feedback[parquet]'",
-        "The Dask engine needs dask and distributed: pip install 'feedback[dask]'",
+        "[E014] Parquet support needs pyarrow: pip install 'feedback[parquet]'",
+        "[E600] The Dask engine needs dask and distributed: pip install 'feedback[dask]'",
     ]
 
 
 @needs_pyarrow
 def test_parquet_round_trip_redacted_records(tmp_path, analyzer):
     from feedback import analyze
-    from feedback.parquet_io import ParquetRecordWriter, read_parquet_records
+    from feedback.io.parquet import ParquetRecordWriter, read_parquet_records
 
     records = list(analyze(["Mail me at jane@example.com, the app is slow", "Lovely staff"], analyzer=analyzer,
                            redact=True))

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback import Analyzer, AnalyzerConfig, analyze
+from feedback import Analyzer, AnalysisOptions, analyze
 from feedback.cli import cli
 from feedback.language import clean_text
 
-RULES = Analyzer(AnalyzerConfig(model=None))
+RULES = Analyzer.from_options(AnalysisOptions(model=None))
 # CI runs a fixed set of examples (derandomized) so a red build always means a real change;
 # FEEDBACK_EXPLORE=N runs N fresh random examples per test to hunt for new failures.
 EXPLORE = int(os.environ.get("FEEDBACK_EXPLORE", "0"))

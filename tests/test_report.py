@@ -285,7 +285,7 @@ def test_report_cli_errors(tmp_path):
     bad.write_text(json.dumps(small_records()[0]) + "\n\n{not json\n", encoding="utf-8")
     result = invoke(bad)
     assert result.exit_code == 1
-    assert f"Error: {bad} line 3 is not valid JSON" in result.stderr
+    assert f"Error: [E019] {bad} line 3 is not valid JSON" in result.stderr
     result = invoke(tmp_path / "missing.jsonl")
     assert result.exit_code == 1 and "No such file" in result.stderr
     result = invoke("-", "--period", "month", input=jsonl(small_records()))

@@ -1,8 +1,83 @@
-"""Option parsing shared by the CLI commands (feedback/cli.py and the command modules)."""
+"""What the commands share: option decorators that build the option objects of feedback.config,
+and `fail`, which turns a library error into the one line a person reads.
+
+A group of flags is declared once here (as sqlite-utils' `output_options` does) and every command
+that takes it gets the same flags, help and defaults.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+from typing import Any, Callable, TypeVar
+
 import click
+
+from ..config import AUTO_MODEL, MODEL_MODES, AnalysisOptions, ReadOptions
+from ..errors import FeedbackError, OptionsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet")  # feedback.io.INPUT_FORMATS, without importing io
+
+
+def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(fn: F) -> F:
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
+
+    return apply
+
+
+def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") -> Callable[[F], F]:
+    """--format, --encoding, --text-column, --id-column, --score: how to read an export."""
+    return _stack(
+        click.option("--format", "input_format", type=click.Choice(formats),
+                     help="Input format (default: from the extension)."),
+        click.option("--encoding", help="Input text encoding (default UTF-8; a BOM wins)."),
+        click.option("--text-column", help=f"{prefix}The column with the comment (default: found by name)."),
+        click.option("--id-column", help=f"{prefix}The column with the id (default: 'id' or '*_id', else the row number)."),
+        click.option("--score", "score_options", multiple=True, metavar="KIND=COLUMN",
+                     help=f"{prefix}A score column: nps (0-10), csat (1-5), ces (1-7), ttr (hours), rating, "
+                          "or any name. Repeatable."),
+    )
+
+
+def read_from(input_path: str, options: dict[str, Any], *, redact: bool = False) -> ReadOptions:
+    """ReadOptions from the flags `read_options` added."""
+    return ReadOptions.make(input_path, format=options["input_format"], encoding=options["encoding"],
+                            text_column=options["text_column"], id_column=options["id_column"],
+                            scores=parse_scores(options["score_options"]), redact=redact)
+
+
+def analysis_options(fn: F) -> F:
+    """--taxonomy, --lexicon, --model, --no-model, --model-mode: what to analyse with."""
+    return _stack(
+        click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False),
+                     help="A taxonomy TOML file instead of the default."),
+        click.option("--lexicon", type=click.Path(exists=True, dir_okay=False),
+                     help="A sentiment lexicon TSV instead of the default."),
+        click.option("--model", type=click.Path(exists=True, file_okay=False),
+                     help="A trained theme model directory (default: the shipped cx-default model; see "
+                          "`feedback train`)."),
+        click.option("--no-model", is_flag=True,
+                     help="Taxonomy rules only, no trained model (the default with --taxonomy)."),
+        click.option("--model-mode", type=click.Choice(MODEL_MODES), default="combine", show_default=True,
+                     help="combine: the model decides, reading rule hits as evidence; model: the model's themes only."),
+    )(fn)
+
+
+def analysis_from(options: dict[str, Any]) -> AnalysisOptions:
+    """AnalysisOptions from the flags `analysis_options` added."""
+    model = None if options["no_model"] else (options["model"] or AUTO_MODEL)
+    return AnalysisOptions(taxonomy=options["taxonomy"], lexicon=options["lexicon"], model=model,
+                           model_mode=options["model_mode"])
+
+
+def workers_option(help: str = "Worker processes. Output is identical for any number.") -> Callable[[F], F]:
+    return click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
+                        help=help)
 
 
 def parse_scores(values: tuple[str, ...]) -> dict[str, str]:
@@ -29,3 +104,40 @@ def parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
             raise click.BadParameter(f"{value!r} is not GOLD=THEME, e.g. service=customer_service", param_hint="--map")
         mapping[gold] = theme
     return mapping
+
+
+# Library parameters whose flag is not simply the name with dashes.
+_FLAG_FOR = {"scores": "--score", "format": "--format", "errors": "--errors", "input_format": "--format", "fmt": "--format",
+             "text_column": "--text-column", "id_column": "--id-column", "min_count": "--min-count",
+             "date_column": "--date-column", "partition_rows": "--partition-rows", "model_mode": "--model-mode"}
+_PARAMETER = re.compile(r"`([a-z][a-z_]*)`")
+
+
+def flags_for(message: str) -> str:
+    """A library message as the command line says it: `text_column` becomes --text-column.
+
+    Only names that are options of the running command are replaced (others, such as
+    `feedback train` in a hint, stay as they are).
+    """
+    context = click.get_current_context(silent=True)
+    flags: dict[str, str] = {}
+    if context is not None:
+        for param in context.command.params:
+            if isinstance(param, click.Option) and param.name:
+                long_flags = [o for o in param.opts if o.startswith("--")]
+                flags[param.name] = long_flags[0] if long_flags else param.opts[0]
+    flags.update({name: flag for name, flag in _FLAG_FOR.items() if name not in flags})
+
+    def replace(match: re.Match[str]) -> str:
+        return flags.get(match.group(1), match.group(0))
+
+    return _PARAMETER.sub(replace, message)
+
+
+def fail(error: FeedbackError) -> click.ClickException:
+    """The click exception that prints `error` as one line: a usage error (exit 2) for options
+    that do not go together, else an error (exit 1)."""
+    message = flags_for(str(error))
+    if isinstance(error, OptionsError):
+        return click.UsageError(message)
+    return click.ClickException(message)

@@ -18,9 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .errors import FeedbackError, InputError, MissingExtraError
-from .io import Table, dumps, open_table, publish
-from .records import SCHEMA_VERSION, SourceRow
+from ..errors import Errors, InputError, MissingExtraError
+from .files import dumps, publish
+from .readers import Table
+from ..records import SCHEMA_VERSION, SourceRow
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -46,27 +47,13 @@ def require_pyarrow() -> Any:
         import pyarrow
         import pyarrow.parquet  # noqa: F401  (a submodule: the import registers it)
     except ImportError:
-        raise MissingExtraError(f"Parquet support needs pyarrow: {_INSTALL_HINT}") from None
+        raise MissingExtraError(Errors.E014.format(hint=_INSTALL_HINT)) from None
     return pyarrow
 
 
 def is_parquet_path(path: str) -> bool:
     """Whether a path names a Parquet file by its extension (.parquet, .parq, .pq)."""
     return path != "-" and Path(path).suffix.lower() in PARQUET_EXTENSIONS
-
-
-def open_input(path: str, *, fmt: str | None = None, encoding: str | None = None) -> Table:
-    """Open an export of any supported format: Parquet here, CSV/TSV/JSONL by feedback.io.
-
-    path (str): A file path, or "-" for standard input (not for Parquet).
-    fmt (str | None): "parquet", "csv", "tsv", "jsonl"; None detects it from the extension.
-    encoding (str | None): The text encoding of a text export; ignored for Parquet.
-    RETURNS (Table): Columns and a row stream.
-    RAISES (InputError): The file cannot be opened or read.
-    """
-    if fmt == "parquet" or (fmt is None and is_parquet_path(path)):
-        return open_parquet(path)
-    return open_table(path, fmt=fmt, encoding=encoding)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -150,11 +137,11 @@ def _open_parquet_file(path: str) -> pq.ParquetFile:
     try:
         return pq.ParquetFile(path)
     except FileNotFoundError:
-        raise InputError(f"No such file: {path}") from None
+        raise InputError(Errors.E001.format(path=path)) from None
     except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a Parquet file of comments") from None
+        raise InputError(Errors.E002.format(path=path, what="a Parquet file of comments")) from None
     except (pa.ArrowInvalid, OSError) as e:
-        raise InputError(f"Cannot read {path} as Parquet: {e}") from None
+        raise InputError(Errors.E015.format(path=path, reason=e)) from None
 
 
 def _convert_column(values: list[Any], convert: Callable[[Any], Any] | None) -> list[Any]:
@@ -262,9 +249,7 @@ def records_to_arrow(records: list[dict[str, Any]]) -> pa.Table:
     rows = []
     for record in records:
         if "error" in record:
-            raise ValueError(
-                f"Row {record.get('row')} is an error record; write error records to the JSONL errors file"
-            )
+            raise InputError(Errors.E018.format(row=record.get("row")))
         rows.append({**record, "fields": dumps(record["fields"])})
     return pa.Table.from_pylist(rows, schema=record_schema())
 
@@ -283,7 +268,7 @@ class ParquetRecordWriter:
 
     def __init__(self, path: str, *, batch_size: int = WRITE_BATCH_ROWS, compression: str = "zstd") -> None:
         if path == "-":
-            raise InputError("Parquet output needs a file: give -o FILE.parquet (standard output takes JSONL)")
+            raise InputError(Errors.E016)
         require_pyarrow()
         import pyarrow.parquet as pq
 
@@ -365,7 +350,7 @@ def read_parquet_records(
     parquet_file = _open_parquet_file(path)
     metadata = parquet_file.schema_arrow.metadata or {}
     if metadata.get(b"feedback.schema_version") is None:
-        raise InputError(f"{path} is not a Parquet file of feedback records (no feedback.schema_version in its metadata)")
+        raise InputError(Errors.E017.format(path=path))
     for batch in parquet_file.iter_batches(batch_size=batch_size, columns=columns):
         for row in batch.to_pylist(maps_as_pydicts="lossy"):
             yield record_from_arrow(row)

@@ -16,7 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from .errors import ResumeError
+from ..config import RunCounts
+from ..errors import Errors, ResumeError
+
+# The counts a checkpoint keeps: a resumed run's summary covers the rows before it too.
+_ROW_COUNTS = ("rows", "analysed", "with_problems", "errors", "unthemed")
 
 CHECKPOINT_VERSION = 1
 
@@ -37,6 +41,8 @@ class CheckpointedOutput:
     identity (dict): The input fingerprint and the options that shape the output; a resume
         with a different identity is refused.
     every_rows, every_seconds: Checkpoint frequency (whichever comes first).
+
+    The run's counts (`RunCounts`, updated by the engine) are saved with each checkpoint.
     """
 
     path: str
@@ -45,7 +51,7 @@ class CheckpointedOutput:
     every_rows: int = 5000
     every_seconds: float = 10.0
     rows_done: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: RunCounts = field(default_factory=RunCounts)
     _out: IO[str] | None = None
     _err: IO[str] | None = None
     _last_rows: int = 0
@@ -67,19 +73,23 @@ class CheckpointedOutput:
     def checkpoint_path(self) -> str:
         return self.path + ".checkpoint.json"
 
-    def start(self, *, resume: bool) -> int:
+    def start(self, counts: RunCounts, *, resume: bool) -> int:
         """Open the partial files, fresh or resumed.
 
+        counts (RunCounts): The run's counts; a resume restores the interrupted run's into it.
         RETURNS (int): How many input rows are already done (0 for a fresh run).
         RAISES (ResumeError): Resuming without a usable checkpoint.
         """
+        self.counts = counts
         if resume:
             state = self._read_checkpoint()
             for name, size in ((self.partial, state["output_bytes"]), (self.errors_partial, state["errors_bytes"])):
                 with open(name, "ab") as f:  # create if missing (no errors yet), then cut back
                     f.truncate(size)
             self.rows_done = state["rows_done"]
-            self.counts = dict(state["counts"])
+            for name in _ROW_COUNTS:
+                setattr(counts, name, state["counts"][name])
+            counts.resumed_after = self.rows_done
             mode = "a"
         else:
             mode = "w"
@@ -93,24 +103,30 @@ class CheckpointedOutput:
             with open(self.checkpoint_path, encoding="utf-8") as f:
                 state = json.load(f)
         except FileNotFoundError:
-            raise ResumeError(f"Nothing to resume: no checkpoint {self.checkpoint_path}. Run without --resume.") from None
+            raise ResumeError(Errors.E510.format(path=self.checkpoint_path)) from None
         except ValueError:
-            raise ResumeError(f"The checkpoint {self.checkpoint_path} is damaged; run without --resume.") from None
+            raise ResumeError(Errors.E511.format(path=self.checkpoint_path)) from None
         if state.get("version") != CHECKPOINT_VERSION or state.get("identity") != self.identity:
-            raise ResumeError(
-                "Cannot resume: the input file or the options differ from the interrupted run "
-                f"({self.checkpoint_path}). Run without --resume to start again."
-            )
+            raise ResumeError(Errors.E512.format(path=self.checkpoint_path))
         if not os.path.exists(self.partial):
-            raise ResumeError(f"Cannot resume: {self.partial} is gone. Run without --resume.")
+            raise ResumeError(Errors.E513.format(path=self.partial))
         return state
 
-    def write(self, status: str, line: str) -> None:
-        """Write one record (status "ok"/"problems") or error record ("error") line."""
-        assert self._out is not None and self._err is not None, "call start() first"
-        (self._err if status == "error" else self._out).write(line + "\n")
+    def write_record(self, line: str) -> None:
+        """Write one record's JSON line; the row is done."""
+        assert self._out is not None, "call start() first"
+        self._out.write(line + "\n")
+        self.advance()
+
+    def write_error(self, line: str) -> None:
+        """Write one error record's JSON line; the row is done."""
+        assert self._err is not None, "call start() first"
+        self._err.write(line + "\n")
+        self.advance()
+
+    def advance(self) -> None:
+        """One more input row is done (written here or elsewhere); checkpoint when due."""
         self.rows_done += 1
-        self.counts[status] = self.counts.get(status, 0) + 1
         if self.rows_done - self._last_rows >= self.every_rows or (
             self.rows_done % 100 == 0 and time.monotonic() - self._last_time >= self.every_seconds
         ):
@@ -128,7 +144,7 @@ class CheckpointedOutput:
             "rows_done": self.rows_done,
             "output_bytes": self._out.tell(),
             "errors_bytes": self._err.tell(),
-            "counts": self.counts,
+            "counts": {name: getattr(self.counts, name) for name in _ROW_COUNTS},
         }
         tmp = self.checkpoint_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:

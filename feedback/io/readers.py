@@ -1,4 +1,4 @@
-"""Reading exports and writing results. The only module that touches files and standard streams.
+"""Reading CSV, TSV and JSONL exports as a stream of rows.
 
 Readers stream: one row at a time, whatever the file size. A row that cannot be decoded or parsed
 becomes an ErrorRecord carrying its physical line number; it never stops the read.
@@ -10,18 +10,16 @@ import codecs
 import csv
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
-from .errors import InputError
-from .records import ErrorRecord, Problem, SourceRow
+from ..errors import Errors, InputError
+from ..records import ErrorRecord, Problem, SourceRow
+from .files import open_binary
 
 FORMATS = ("csv", "tsv", "jsonl")
 _EXTENSIONS = {
@@ -64,29 +62,7 @@ def detect_format(path: str, fmt: str | None = None) -> str:
     for suffix in reversed(suffixes):
         if suffix in _EXTENSIONS:
             return _EXTENSIONS[suffix]
-    raise InputError(
-        f"Cannot tell the format of {path!r} from its extension. Use --format with one of: "
-        f"{', '.join(FORMATS)}."
-    )
-
-
-def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
-    """Open a path, or "-" for stdin, for reading bytes.
-
-    what (str): What the file should be, for the message when it is a directory.
-    RETURNS (tuple): The stream and a name for messages.
-    RAISES (InputError): The file is missing, a directory, or unreadable.
-    """
-    if path == "-":
-        return sys.stdin.buffer, "<stdin>"
-    try:
-        return open(path, "rb"), path
-    except FileNotFoundError:
-        raise InputError(f"No such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not {what}") from None
-    except OSError as e:
-        raise InputError(f"Cannot read {path}: {e.strerror}") from None
+    raise InputError(Errors.E004.format(path=path, formats=", ".join(FORMATS)))
 
 
 def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None) -> Table:
@@ -106,7 +82,7 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise InputError(f"Unknown encoding {encoding!r}; try utf-8, utf-16 or cp1252") from None
+            raise InputError(Errors.E005.format(encoding=encoding)) from None
     encoding, bom = _sniff_encoding(head, encoding)
     stream = io.BufferedReader(_Prefixed(head[bom:], binary), buffer_size=_SNIFF_BYTES)
     if not fmt:
@@ -313,7 +289,7 @@ def _open_csv(lines: Iterator[_Line], name: str, delimiter: str | None) -> Table
     while first is not None and not first.text.strip():
         first = next(lines, None)
     if first is None:
-        raise InputError(f"{name} is empty: expected a header row and at least one comment")
+        raise InputError(Errors.E006.format(name=name))
     if delimiter is None:
         delimiter = _pick_delimiter(first.text)
     feeder = _LineFeeder(lines)
@@ -321,7 +297,7 @@ def _open_csv(lines: Iterator[_Line], name: str, delimiter: str | None) -> Table
     try:
         header = next(csv.reader(feeder, delimiter=delimiter))
     except (csv.Error, StopIteration) as e:
-        raise InputError(f"Cannot read the header of {name}: {e}") from None
+        raise InputError(Errors.E007.format(name=name, reason=e)) from None
     feeder.take()
     columns = _unique_columns(header)
     return Table(columns, _csv_rows(feeder, columns, delimiter), "csv", name)
@@ -425,7 +401,7 @@ def _open_jsonl(lines: Iterator[_Line], name: str) -> Table:
             columns = [str(k) for k in first]
             break
     if all(not line.text.strip() for line in buffered):
-        raise InputError(f"{name} is empty: expected one JSON object per line")
+        raise InputError(Errors.E008.format(name=name))
 
     def all_lines() -> Iterator[_Line]:
         yield from buffered
@@ -440,9 +416,9 @@ def _open_json_array(buffered: list[_Line], lines: Iterator[_Line], name: str) -
     try:
         items = json.loads(text)
     except ValueError as e:
-        raise InputError(f"{name} is not valid JSON ({e}); write one object per line (JSONL) instead") from None
+        raise InputError(Errors.E009.format(name=name, reason=e)) from None
     if not isinstance(items, list):
-        raise InputError(f"{name}: expected a JSON array of objects or one object per line")
+        raise InputError(Errors.E010.format(name=name))
     columns = next((list(map(str, item)) for item in items if isinstance(item, dict)), [])
 
     def rows() -> Iterator[SourceRow | ErrorRecord]:
@@ -474,89 +450,3 @@ def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
             continue
         problems = (line.problem,) if line.problem is not None else ()
         yield SourceRow(row_number, line.lineno, value, problems)
-
-
-def publish(tmp: str, path: str) -> None:
-    """Move a finished temporary file to its name, with the permissions a new file would have
-    (mkstemp makes temporary files private, 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
-
-
-@contextmanager
-def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """Open an output for writing; a file appears under its name only when writing succeeded.
-
-    path (str): A file path, or "-" for standard output.
-    YIELDS (IO[str]): A text stream. For a file, a temporary file in the same directory that is
-        fsynced and renamed over `path` on success and deleted on failure.
-    """
-    if path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        publish(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
-
-
-def dumps(record: dict[str, Any]) -> str:
-    """One JSONL line: valid UTF-8 text, no ASCII escaping, no NaN.
-
-    A lone surrogate (JSON input may hold "\\ud800") cannot be written as UTF-8; it becomes
-    U+FFFD rather than failing the whole run.
-    """
-    line = json.dumps(record, ensure_ascii=False, allow_nan=False)
-    if not line.isascii():
-        if _SURROGATE.search(line):
-            line = _SURROGATE.sub("\ufffd", line)
-        # U+0085, U+2028 and U+2029 end lines for many readers (Python's str.splitlines, some
-        # JSONL tools): escaped, every record stays on one line for all of them.
-        if _LINE_BREAKS.search(line):
-            line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
-    return line
-
-
-def read_records(path: str) -> Iterator[dict[str, Any]]:
-    """Stream the JSON objects of a JSONL file, such as `feedback analyze` output.
-
-    path (str): A file path, or "-" for standard input.
-    YIELDS (dict): One object per non-blank line.
-    RAISES (InputError): The file cannot be opened, or a line is not a JSON object (the message
-        gives its line number).
-    """
-    binary, name = open_binary(path, "a JSONL file of records")
-    try:
-        for lineno, raw in enumerate(binary, 1):
-            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8", errors="replace")
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except ValueError as e:
-                raise InputError(f"{name} line {lineno} is not valid JSON ({e}); expected one record "
-                                 "per line as `feedback analyze` writes") from None
-            if not isinstance(value, dict):
-                raise InputError(f"{name} line {lineno} is a JSON {type(value).__name__}, not an object; "
-                                 "expected one record per line as `feedback analyze` writes")
-            yield value
-    finally:
-        if binary is not sys.stdin.buffer:
-            binary.close()

@@ -1,0 +1,61 @@
+"""`feedback themes`: list the taxonomy's themes, or check a taxonomy file."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import TaxonomyError
+from ..themes import load_taxonomy
+from .options import fail
+
+
+@click.command("themes")
+@click.option("--taxonomy", type=click.Path(dir_okay=False), help="Show this taxonomy instead of the default.")
+@click.option("--check", "check_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Validate a taxonomy file and report every problem.")
+@click.option("--json", "as_json", is_flag=True, help="Print the taxonomy as JSON.")
+def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
+    """List the themes of the taxonomy in use, or check a taxonomy file.
+
+    \b
+    Examples:
+      feedback themes
+      feedback themes --check my_taxonomy.toml
+    """
+    try:
+        tax = load_taxonomy(check_path or taxonomy)
+    except TaxonomyError as e:
+        raise fail(e) from None
+    if check_path:
+        n_sub = sum(len(t.subthemes) for t in tax.themes)
+        click.echo(f"OK: {check_path} ({tax.name} {tax.version}): {len(tax.themes)} themes, {n_sub} subthemes")
+        return
+    if as_json:
+        data = {
+            "name": tax.name,
+            "version": tax.version,
+            "source": tax.source,
+            "sha256": tax.sha256,
+            "themes": [
+                {
+                    "id": t.id,
+                    "label": t.label,
+                    "description": t.description,
+                    "n_rules": len(t.terms) + len(t.exact) + len(t.patterns),
+                    "subthemes": [{"id": s.id, "label": s.label} for s in t.subthemes],
+                }
+                for t in tax.themes
+            ],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{tax.name} {tax.version} ({tax.source})")
+    for t in tax.themes:
+        n_rules = len(t.terms) + len(t.exact) + len(t.patterns)
+        click.echo(f"\n{t.id:<20} {t.label}  [{n_rules} rules]")
+        if t.description:
+            click.echo(f"{'':<20} {t.description}")
+        for s in t.subthemes:
+            click.echo(f"  {s.id:<28} {s.label}")

@@ -1,0 +1,214 @@
+"""The option types: what to read, how to analyse, where to write, how to run.
+
+Every layer takes these objects whole instead of loose keyword lists, so an option is added in
+one place and everything derived from "all the options" (the `--resume` identity, the Dask
+manifest, the message that says what a run will do) sees it without being told. They are frozen
+dataclasses of plain values: hashable (a worker keeps one Analyzer per AnalysisOptions),
+picklable (they travel to worker processes and Dask workers) and JSON-able (`as_dict`).
+
+Nothing here reads a file or imports the NLP stack: building options is free, and validating
+what they point to is the engine's first step (`feedback.engine.validate`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Mapping
+
+from .errors import Errors, OptionsError
+from .records import AnalyzedRow
+
+DEFAULT_MODEL = "default"  # the shipped cx-default model (models/cx-default)
+AUTO_MODEL = "auto"  # the shipped model with the default taxonomy, the rules alone with yours
+MODEL_MODES = ("combine", "model")
+OUTPUT_FORMATS = ("jsonl", "parquet")
+ENGINES = ("local", "dask")
+DEFAULT_PARTITION_ROWS = 20_000  # ~10 s of work per Dask task (docs/distributed.md)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What to read and where each field is.
+
+    path (str): The export; "-" is standard input.
+    format (str | None): "csv", "tsv", "jsonl" or "parquet"; None detects it.
+    encoding (str | None): Text encoding; None detects it (a BOM wins).
+    text_column, id_column (str | None): Column names; None finds them by name.
+    scores (tuple[tuple[str, str], ...]): (KIND, COLUMN) pairs, e.g. (("nps", "likelihood"),);
+        score columns with known names are found without them.
+    redact (bool): Mask emails, URLs, IBANs, card and phone numbers before anything else.
+    """
+
+    path: str = "-"
+    format: str | None = None
+    encoding: str | None = None
+    text_column: str | None = None
+    id_column: str | None = None
+    scores: tuple[tuple[str, str], ...] = ()
+    redact: bool = False
+
+    @classmethod
+    def make(cls, path: str = "-", *, scores: Mapping[str, str] | None = None, **options: Any) -> ReadOptions:
+        """Build from a KIND -> COLUMN mapping of scores (the frozen form keeps their order)."""
+        return cls(path, scores=tuple((scores or {}).items()), **options)
+
+    @property
+    def score_columns(self) -> dict[str, str]:
+        """KIND -> COLUMN, as the column resolver takes them."""
+        return dict(self.scores)
+
+    @property
+    def is_stream(self) -> bool:
+        return self.path == "-"
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """How to analyse: the taxonomy, lexicon and theme model an Analyzer is built from.
+
+    Paths only, so worker processes can rebuild the same Analyzer.
+
+    taxonomy (str | None): A taxonomy TOML file; None for the shipped one.
+    lexicon (str | None): A sentiment lexicon TSV; None for VADER's with the shipped additions.
+    model (str | None): A model directory; DEFAULT_MODEL for the shipped cx-default model; None
+        for the taxonomy rules alone; AUTO_MODEL (the default) for the shipped model unless a
+        taxonomy is given (it knows the default themes, not yours). `resolved()` applies that
+        rule, the only place it is decided.
+    model_mode (str): "combine" (the model decides, reading rule hits as evidence) or "model"
+        (the model's themes only).
+    """
+
+    taxonomy: str | None = None
+    lexicon: str | None = None
+    model: str | None = AUTO_MODEL
+    model_mode: str = "combine"
+
+    def __post_init__(self) -> None:
+        if self.model_mode not in MODEL_MODES:
+            raise OptionsError(Errors.E502.format(name="model_mode", value=self.model_mode,
+                                                  allowed=", ".join(MODEL_MODES)))
+
+    def resolved(self) -> AnalysisOptions:
+        """These options with AUTO_MODEL decided: the shipped model, or none with a taxonomy."""
+        if self.model != AUTO_MODEL:
+            return self
+        return replace(self, model=None if self.taxonomy else DEFAULT_MODEL)
+
+    def absolute(self) -> AnalysisOptions:
+        """These options with absolute paths, for workers that do not share our directory."""
+        def absolute(path: str | None) -> str | None:
+            return os.path.abspath(path) if path else path
+
+        model = self.model if self.model in (None, DEFAULT_MODEL, AUTO_MODEL) else absolute(self.model)
+        return replace(self, taxonomy=absolute(self.taxonomy), lexicon=absolute(self.lexicon), model=model)
+
+    @property
+    def themes_by(self) -> str:
+        """How themes are found, for messages: "rules only" or "rules + model NAME"."""
+        model = self.resolved().model
+        if not model:
+            return "rules only"
+        return f"rules + model {'cx-default' if model == DEFAULT_MODEL else model}"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where the records and the error records go.
+
+    path (str): A file, "-" for standard output, or with the Dask engine a directory.
+    format (str | None): "jsonl" or "parquet"; None picks it from the path's extension.
+    errors (str | None): A JSONL file for error records; "-" is standard error; None is
+        PATH.errors.jsonl, or standard error when PATH is standard output.
+    """
+
+    path: str = "-"
+    format: str | None = None
+    errors: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.format is not None and self.format not in OUTPUT_FORMATS:
+            raise OptionsError(Errors.E502.format(name="output format", value=self.format,
+                                                  allowed=", ".join(OUTPUT_FORMATS)))
+
+    @property
+    def resolved_format(self) -> str:
+        if self.format is not None:
+            return self.format
+        return "parquet" if self.path.lower().endswith(".parquet") else "jsonl"
+
+    @property
+    def errors_path(self) -> str:
+        if self.errors is not None:
+            return self.errors
+        return "-" if self.path == "-" else self.path + ".errors.jsonl"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: where the work happens and how it survives interruption.
+
+    engine (str): "local" (this machine, `workers` processes) or "dask" (a Dask cluster).
+    workers (int): Local worker processes; output is identical for any number.
+    chunk_size (int): Rows per task sent to a local worker.
+    resume (bool): Continue an interrupted run from its last checkpoint.
+    checkpoint_every (int): Rows between checkpoints of a file output (also every 10 s).
+    strict (bool): A run where any row had a problem counts as failed (`RunCounts.clean`).
+    scheduler (str | None): With the Dask engine, the scheduler's address; None starts a local
+        cluster.
+    partition_rows (int): With the Dask engine, rows per partition.
+    """
+
+    engine: str = "local"
+    workers: int = 1
+    chunk_size: int = 512
+    resume: bool = False
+    checkpoint_every: int = 5000
+    strict: bool = False
+    scheduler: str | None = None
+    partition_rows: int = DEFAULT_PARTITION_ROWS
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise OptionsError(Errors.E502.format(name="engine", value=self.engine, allowed=", ".join(ENGINES)))
+        for name in ("workers", "chunk_size", "checkpoint_every", "partition_rows"):
+            if getattr(self, name) < 1:
+                raise OptionsError(Errors.E503.format(name=name, value=getattr(self, name)))
+
+
+@dataclass
+class RunCounts:
+    """What a run did: every input row is one record or one error record."""
+
+    rows: int = 0
+    analysed: int = 0
+    with_problems: int = 0
+    errors: int = 0
+    unthemed: int = 0
+    resumed_after: int = 0  # rows done by an interrupted run before this one went on
+    redacted: dict[str, int] = field(default_factory=dict)  # kind -> masked this run
+    partitions: int = 0  # with the Dask engine: partitions written
+    error_files: int = 0  # with the Dask engine: partitions with an errors file
+
+    def add(self, row: AnalyzedRow) -> None:
+        """Count one finished row."""
+        self.rows += 1
+        if row.status == "error":
+            self.errors += 1
+        else:
+            self.analysed += 1
+            self.with_problems += row.status == "problems"
+            self.unthemed += not row.themed
+
+    @property
+    def clean(self) -> bool:
+        """No row had a problem and every row was analysed."""
+        return not (self.errors or self.with_problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def as_dict(options: Any) -> dict[str, Any]:
+    """Options as JSON-able data (for manifests, checkpoints and model cards)."""
+    return asdict(options)

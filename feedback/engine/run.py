@@ -1,0 +1,221 @@
+"""`run_analysis`: validate, open, resolve, analyse, write, count."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..columns import ColumnSpec, resolve_columns
+from ..config import DEFAULT_MODEL, AnalysisOptions, OutputOptions, ReadOptions, RunCounts, RunOptions, as_dict
+from ..errors import Errors, Interrupted, OptionsError
+from ..io import Table, open_input
+from ..io.checkpoint import input_fingerprint
+from ..io.sinks import ParquetSink, RecordSink, ResumableJsonlSink, StdoutSink
+from ..redact import redact_row
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """What a run is about to do, once everything is validated (for the caller's first words).
+
+    input_name (str): The input as named in messages ("<stdin>" for standard input).
+    spec (ColumnSpec): The columns used for the text, the id and the scores.
+    analysis (AnalysisOptions): The options in force (the default model decided).
+    engine (str): "local" or "dask".
+    partition_rows (int): Rows per partition, with the Dask engine.
+    resumed_after (int): Rows an interrupted run had done; this run goes on after them.
+    checkpoint (str | None): The checkpoint it resumes from.
+    """
+
+    input_name: str
+    spec: ColumnSpec
+    analysis: AnalysisOptions
+    engine: str = "local"
+    partition_rows: int = 0
+    resumed_after: int = 0
+    checkpoint: str | None = None
+
+
+def run_analysis(
+    read: ReadOptions,
+    analysis: AnalysisOptions,
+    output: OutputOptions,
+    run: RunOptions | None = None,
+    *,
+    on_start: Callable[[RunStart], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunCounts:
+    """Analyse an export into records and error records: every row ends as exactly one of them.
+
+    read (ReadOptions): The export and its columns.
+    analysis (AnalysisOptions): Taxonomy, lexicon, model.
+    output (OutputOptions): Where records and error records go.
+    run (RunOptions | None): Engine, workers, checkpoints, resume.
+    on_start (Callable[[RunStart], None] | None): Called once, when everything is validated and
+        the outputs are ready, before the first row is analysed.
+    progress (Callable[[int], None] | None): Called with a number of rows just finished.
+    RETURNS (RunCounts): Rows read, analysed, with problems, errors, without a theme.
+    RAISES (FeedbackError): Anything the user can fix, as a coded one-line message: bad options
+        (OptionsError), an unreadable input or unknown column (InputError), a bad taxonomy,
+        lexicon or model, a resume that does not fit (ResumeError), an interruption
+        (Interrupted: the run can be resumed), a worker that died (WorkerError).
+    """
+    run = run or RunOptions()
+    analysis = analysis.resolved()
+    validate(read, analysis, output, run)
+    if run.engine == "dask":
+        from .dask import run_dask
+
+        return run_dask(read, analysis, output, run, on_start=on_start, progress=progress)
+    table = open_input(read)
+    spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
+                           scores=read.score_columns)
+    sink = _sink(read, analysis, output, run, spec)
+    counts = RunCounts()
+    done = sink.open(counts)
+    if on_start is not None:
+        on_start(RunStart(table.name, spec, analysis, resumed_after=done,
+                          checkpoint=sink.checkpoint_path if isinstance(sink, ResumableJsonlSink) else None))
+    if done and progress is not None:
+        progress(done)
+    try:
+        with _sigterm_as_interrupt(enabled=isinstance(sink, ResumableJsonlSink)):
+            _analyse_into(table, spec, read, analysis, run, sink, counts, done, progress)
+    except KeyboardInterrupt:
+        sink.abort()
+        if isinstance(sink, ResumableJsonlSink):
+            raise Interrupted(Errors.E506.format(rows=sink.output.rows_done, partial=sink.partial)) from None
+        raise
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+    return counts
+
+
+def _analyse_into(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: AnalysisOptions, run: RunOptions,
+                  sink: RecordSink, counts: RunCounts, done: int, progress: Callable[[int], None] | None) -> None:
+    from itertools import islice
+
+    from .local import analyze_stream
+
+    rows: Iterator[Any] = islice(table.rows, done, None)
+    redacted: Counter[str] = Counter()
+    if read.redact:
+        rows = (redact_row(row, redacted) for row in rows)
+    for row in analyze_stream(rows, spec, analysis, workers=run.workers, chunk_size=run.chunk_size,
+                              as_json=sink.as_json):
+        counts.add(row)  # before the sink writes: a checkpoint taken in that write includes this row
+        sink.write(row)
+        if progress is not None:
+            progress(1)
+    counts.redacted = dict(sorted(redacted.items()))
+
+
+def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, run: RunOptions) -> None:
+    """Fail before reading any row: options that do not go together, and every file an option
+    names (taxonomy, lexicon, model) loaded once. Checking the input itself is `open_input`'s.
+
+    RAISES (OptionsError): Options that cannot be used together.
+    RAISES (TaxonomyError, LexiconError, ModelError): What they name is invalid.
+    """
+    if run.engine == "dask":
+        unused = [name for name, value in (("errors", output.errors), ("resume", run.resume),
+                                           ("workers", run.workers > 1)) if value]
+        if unused:
+            raise OptionsError(Errors.E507.format(names=", ".join(f"`{n}`" for n in unused)))
+        if output.path == "-":
+            raise OptionsError(Errors.E508)
+    else:
+        if run.resume and (read.is_stream or output.path == "-"):
+            raise OptionsError(Errors.E505)
+        if output.resolved_format == "parquet" and (output.path == "-" or run.resume):
+            raise OptionsError(Errors.E509)
+        if os.path.isdir(output.path):
+            raise OptionsError(Errors.E514.format(path=output.path))
+    _load_named_files(analysis.resolved())
+
+
+def _load_named_files(analysis: AnalysisOptions) -> None:
+    from ..sentiment import load_lexicon
+    from ..themes import load_taxonomy
+
+    if analysis.taxonomy:
+        load_taxonomy(analysis.taxonomy)
+    if analysis.lexicon:
+        load_lexicon(analysis.lexicon)
+    if analysis.model and analysis.model != DEFAULT_MODEL:
+        from ..model import load_model
+
+        load_model(analysis.model)
+
+
+def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, run: RunOptions,
+          spec: ColumnSpec) -> RecordSink:
+    errors_path = output.errors_path
+    if output.path == "-":
+        return StdoutSink(errors_path)
+    if output.resolved_format == "parquet":
+        return ParquetSink(output.path, errors_path)
+    identity = resume_identity(read, analysis, output, spec)
+    return ResumableJsonlSink(output.path, errors_path, identity, resume=run.resume, every_rows=run.checkpoint_every)
+
+
+def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions,
+                    spec: ColumnSpec) -> dict[str, Any]:
+    """Everything that shapes a run's output, as `--resume` compares it.
+
+    Derived from the option objects whole, so an option added to them is part of it without
+    being named here; files the options point to count by their content, not their path.
+    """
+    from .. import __version__
+
+    return {
+        "input": input_fingerprint(read.path),
+        "read": {**as_dict(read), "path": os.path.abspath(read.path)},
+        "columns": {"text": spec.text, "id": spec.id,
+                    "scores": sorted((column, kind) for column, (kind, _) in spec.scores.items())},
+        "analysis": as_dict(analysis),
+        "content": {name: content_digest(path) for name, path in
+                    (("taxonomy", analysis.taxonomy), ("lexicon", analysis.lexicon), ("model", analysis.model))
+                    if path and path != DEFAULT_MODEL},
+        "errors": os.path.abspath(output.errors_path) if output.errors_path != "-" else "-",
+        "version": __version__,
+    }
+
+
+def content_digest(path: str) -> str:
+    """sha256 of a file, or of a directory's files (names and bytes, in name order)."""
+    digest = hashlib.sha256()
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    for file in files:
+        digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode("utf-8", "replace"))
+        with open(file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _sigterm_as_interrupt(*, enabled: bool) -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job) checkpoints and stops like Ctrl-C does."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

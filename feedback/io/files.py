@@ -1,0 +1,120 @@
+"""Files and standard streams: opening inputs, atomic outputs, JSON lines.
+
+Outputs appear under their name only when complete (written to a temporary file in the same
+directory, fsynced, renamed); standard output is written as a stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from typing import IO, Any, Iterator
+
+from ..errors import Errors, InputError
+
+
+def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
+    """Open a path, or "-" for stdin, for reading bytes.
+
+    what (str): What the file should be, for the message when it is a directory.
+    RETURNS (tuple): The stream and a name for messages.
+    RAISES (InputError): The file is missing, a directory, or unreadable.
+    """
+    if path == "-":
+        return sys.stdin.buffer, "<stdin>"
+    try:
+        return open(path, "rb"), path
+    except FileNotFoundError:
+        raise InputError(Errors.E001.format(path=path)) from None
+    except IsADirectoryError:
+        raise InputError(Errors.E002.format(path=path, what=what)) from None
+    except OSError as e:
+        raise InputError(Errors.E003.format(path=path, reason=e.strerror)) from None
+
+
+def publish(tmp: str, path: str) -> None:
+    """Move a finished temporary file to its name, with the permissions a new file would have
+    (mkstemp makes temporary files private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Open an output for writing; a file appears under its name only when writing succeeded.
+
+    path (str): A file path, or "-" for standard output.
+    YIELDS (IO[str]): A text stream. For a file, a temporary file in the same directory that is
+        fsynced and renamed over `path` on success and deleted on failure.
+    """
+    if path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        publish(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSONL line: valid UTF-8 text, no ASCII escaping, no NaN.
+
+    A lone surrogate (JSON input may hold "\\ud800") cannot be written as UTF-8; it becomes
+    U+FFFD rather than failing the whole run.
+    """
+    line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    if not line.isascii():
+        if _SURROGATE.search(line):
+            line = _SURROGATE.sub("\ufffd", line)
+        # U+0085, U+2028 and U+2029 end lines for many readers (Python's str.splitlines, some
+        # JSONL tools): escaped, every record stays on one line for all of them.
+        if _LINE_BREAKS.search(line):
+            line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
+    return line
+
+
+def read_records(path: str) -> Iterator[dict[str, Any]]:
+    """Stream the JSON objects of a JSONL file, such as `feedback analyze` output.
+
+    path (str): A file path, or "-" for standard input.
+    YIELDS (dict): One object per non-blank line.
+    RAISES (InputError): The file cannot be opened, or a line is not a JSON object (the message
+        gives its line number).
+    """
+    binary, name = open_binary(path, "a JSONL file of records")
+    try:
+        for lineno, raw in enumerate(binary, 1):
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8", errors="replace")
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as e:
+                raise InputError(Errors.E019.format(name=name, lineno=lineno, reason=e)) from None
+            if not isinstance(value, dict):
+                raise InputError(Errors.E020.format(name=name, lineno=lineno, kind=type(value).__name__))
+            yield value
+    finally:
+        if binary is not sys.stdin.buffer:
+            binary.close()

@@ -1,0 +1,192 @@
+"""Where the engine writes: one interface for standard output, Parquet and resumable JSONL.
+
+The engine hands a sink one `AnalyzedRow` per input row, in input order. Records go to the
+sink's output; error records always go to JSON lines, in a file of their own (created at the
+first one, so a clean run leaves none) or on standard error. A sink is opened, written, then
+either closed (the outputs appear under their names) or aborted (nothing half-written appears
+under a final name; a resumable sink keeps its partial files and checkpoint for `--resume`).
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from typing import IO, Any, Protocol
+
+from ..config import RunCounts
+from ..records import AnalyzedRow
+from .checkpoint import CheckpointedOutput
+from .files import atomic_output
+
+
+class RecordSink(Protocol):
+    """What the engine writes to."""
+
+    as_json: bool  # records as JSON lines (True) or as dicts (False)
+
+    def open(self, counts: RunCounts) -> int:
+        """Get ready; RETURNS (int): input rows already done by an interrupted run (0 if none)."""
+
+    def write(self, row: AnalyzedRow) -> None: ...
+
+    def close(self) -> None:
+        """Finish: the outputs appear under their names."""
+
+    def abort(self) -> None:
+        """Stop after a failure or interruption."""
+
+
+class _ErrorLines:
+    """Error records as JSON lines: to standard error ("-"), or to a file made at the first one."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._stack = ExitStack()
+        self._out: IO[str] | None = sys.stderr if path == "-" else None
+
+    def write(self, line: str) -> None:
+        if self._out is None:
+            self._out = self._stack.enter_context(atomic_output(self.path))
+        self._out.write(line + "\n")
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def abort(self) -> None:
+        self._stack.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+
+
+class StdoutSink:
+    """Records to standard output as JSON lines, as they come."""
+
+    as_json = True
+
+    def __init__(self, errors_path: str) -> None:
+        self._errors = _ErrorLines(errors_path)
+
+    def open(self, counts: RunCounts) -> int:
+        return 0
+
+    def write(self, row: AnalyzedRow) -> None:
+        if row.status == "error":
+            self._errors.write(row.payload)
+        else:
+            sys.stdout.write(row.payload + "\n")
+
+    def close(self) -> None:
+        sys.stdout.flush()
+        self._errors.close()
+
+    def abort(self) -> None:
+        sys.stdout.flush()
+        self._errors.abort()
+
+
+class JsonlFileSink:
+    """Records to a JSONL file, published when complete (not resumable: a Dask partition's)."""
+
+    as_json = True
+
+    def __init__(self, path: str, errors_path: str) -> None:
+        self.path = path
+        self._stack = ExitStack()
+        self._out: IO[str] | None = None
+        self._errors = _ErrorLines(errors_path)
+
+    def open(self, counts: RunCounts) -> int:
+        self._out = self._stack.enter_context(atomic_output(self.path))
+        return 0
+
+    def write(self, row: AnalyzedRow) -> None:
+        if row.status == "error":
+            self._errors.write(row.payload)
+        else:
+            assert self._out is not None, "call open() first"
+            self._out.write(row.payload + "\n")
+
+    def close(self) -> None:
+        self._stack.close()
+        self._errors.close()
+
+    def abort(self) -> None:
+        self._stack.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+        self._errors.abort()
+
+
+class ParquetSink:
+    """Records to a Parquet file (docs/parquet.md), published when complete."""
+
+    as_json = False
+
+    def __init__(self, path: str, errors_path: str) -> None:
+        self.path = path
+        self._errors = _ErrorLines(errors_path)
+        self._writer: Any = None
+
+    def open(self, counts: RunCounts) -> int:
+        from .parquet import ParquetRecordWriter
+
+        self._writer = ParquetRecordWriter(self.path)
+        return 0
+
+    def write(self, row: AnalyzedRow) -> None:
+        if row.status == "error":
+            self._errors.write(row.payload)
+        else:
+            self._writer.write(row.payload)
+
+    def close(self) -> None:
+        self._writer.close()
+        self._errors.close()
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+        self._errors.abort()
+
+
+class ResumableJsonlSink:
+    """Records to a JSONL file through partial files and checkpoints (feedback.io.checkpoint).
+
+    path (str): The output file.
+    errors_path (str): The errors file, or "-" for standard error (not resumable: error
+        records already printed are not printed again).
+    identity (dict): Everything that shapes the output; a resume with another is refused.
+    resume (bool): Continue from the checkpoint of an interrupted run.
+    every_rows (int): Rows between checkpoints.
+    """
+
+    as_json = True
+
+    def __init__(self, path: str, errors_path: str, identity: dict[str, Any], *, resume: bool = False,
+                 every_rows: int = 5000) -> None:
+        self._stderr_errors = errors_path == "-"
+        self.output = CheckpointedOutput(path, path + ".errors.jsonl" if self._stderr_errors else errors_path,
+                                         identity, every_rows=every_rows)
+        self.resume = resume
+
+    @property
+    def partial(self) -> str:
+        return self.output.partial
+
+    @property
+    def checkpoint_path(self) -> str:
+        return self.output.checkpoint_path
+
+    def open(self, counts: RunCounts) -> int:
+        return self.output.start(counts, resume=self.resume)
+
+    def write(self, row: AnalyzedRow) -> None:
+        if row.status == "error" and self._stderr_errors:
+            sys.stderr.write(row.payload + "\n")
+            self.output.advance()
+        elif row.status == "error":
+            self.output.write_error(row.payload)
+        else:
+            self.output.write_record(row.payload)
+
+    def close(self) -> None:
+        self.output.finish()
+
+    def abort(self) -> None:
+        self.output.abandon()
