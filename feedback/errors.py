@@ -55,6 +55,8 @@ class Errors(metaclass=ErrorsWithCodes):
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
+    E110 = "Lexicon {path} line {lineno} must be 'term<TAB>valence[<TAB>note]', got: {line!r}"
+    E111 = "Cannot read the lexicon {path}: {reason}"
 
     # --- E2xx: theme models, training and evaluation ----------------------------------------
     E201 = "{path} is not a feedback model directory ({reason})"

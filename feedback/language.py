@@ -107,7 +107,7 @@ def make_nlp() -> Language:
     """
     nlp = spacy.blank("en")
     lemmas = LookupLemmas()
-    nlp.vocab.lex_attr_getters[NORM] = lemmas
+    nlp.vocab.lex_attr_getters[NORM] = lemmas  # type: ignore[attr-defined]  # a Cython attribute
     for lexeme in nlp.vocab:
         lexeme.norm_ = lemmas(lexeme.orth_)
     nlp.add_pipe("sentencizer")

@@ -158,7 +158,7 @@ class Analyzer:
                 if c_start <= m.start < c_end:
                     break
             negated = m.negation_start is not None and m.negation_start >= c_start
-            first = m.negation_start if negated else m.start
+            first = m.negation_start if m.negation_start is not None and negated else m.start
             start_char = doc[first].idx
             last = doc[m.end - 1]
             end_char = last.idx + len(last)

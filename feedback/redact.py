@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from .records import ErrorRecord, SourceRow
-
-RowT = TypeVar("RowT", SourceRow, ErrorRecord)
 
 KINDS = ("EMAIL", "URL", "IBAN", "CARD", "PHONE")
 
@@ -93,9 +91,12 @@ def redact_value(value: Any, counts: Counter) -> Any:
     return value
 
 
-def redact_row(row: RowT, totals: Counter) -> RowT:
+def redact_row(row: SourceRow | ErrorRecord, totals: Counter[str]) -> SourceRow | ErrorRecord:
     """Mask PII in every string a row holds, noting in the row which kinds were masked."""
-    counts: Counter = Counter()
-    values = redact_value(row.values, counts) if row.values is not None else None
+    counts: Counter[str] = Counter()
+    if isinstance(row, SourceRow):
+        redacted: SourceRow | ErrorRecord = replace(row, values=redact_value(row.values, counts))
+    else:
+        redacted = replace(row, values=redact_value(row.values, counts) if row.values is not None else None)
     totals.update(counts)
-    return replace(row, values=values, redacted=dict(sorted(counts.items())))
+    return replace(redacted, redacted=dict(sorted(counts.items())))

@@ -14,6 +14,7 @@ from typing import Iterable
 
 from vaderSentiment.vaderSentiment import NEGATE, N_SCALAR, SentimentIntensityAnalyzer
 
+from .errors import Errors, LexiconError
 from .vader import VaderCompound
 
 # VADER's README: "positive sentiment: compound score >= 0.05 ... negative sentiment: compound
@@ -80,12 +81,18 @@ def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
 
     path (str | None): A file path; None reads the lexicon shipped with the package.
     RETURNS (list[LexiconEntry]): The entries in file order.
+    RAISES (LexiconError): The file cannot be read, or a line is not term<TAB>valence.
     """
     if path is None:
         text = resources.files("feedback").joinpath("data/domain_lexicon.tsv").read_text("utf-8")
     else:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            raise LexiconError(Errors.E111.format(path=path, reason=e.strerror)) from None
+        except UnicodeDecodeError:
+            raise LexiconError(Errors.E111.format(path=path, reason="it is not UTF-8 text")) from None
     entries = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -94,9 +101,7 @@ def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
         try:
             entries.append(LexiconEntry(parts[0].strip().lower(), float(parts[1])))
         except (IndexError, ValueError):
-            raise ValueError(
-                f"Lexicon line {lineno} must be 'term<TAB>valence[<TAB>note]', got: {line!r}"
-            ) from None
+            raise LexiconError(Errors.E110.format(path=path or "(shipped)", lineno=lineno, line=line)) from None
     return entries
 
 

@@ -290,7 +290,7 @@ class ThemeMatcher:
             if theme.terms:
                 self._phrases.add(theme.id, lemma_docs(theme.terms))
             if theme.exact:
-                self._exact.add(theme.id, list(self.nlp.tokenizer.pipe(t.lower() for t in theme.exact)))
+                self._exact.add(theme.id, list(self._tokenizer.pipe(t.lower() for t in theme.exact)))
             if theme.patterns:
                 patterns = [_lower_lemmas(p) for p in theme.patterns]
                 self._patterns.add(theme.id, patterns)
@@ -313,8 +313,12 @@ class ThemeMatcher:
             for theme in self.taxonomy.themes
         }
 
+    @property
+    def _tokenizer(self) -> Any:
+        return self.nlp.tokenizer  # a Tokenizer; spaCy types it as a plain callable
+
     def _lemma_docs(self, phrases: tuple[str, ...]) -> list[Doc]:
-        return list(self.nlp.tokenizer.pipe(p.lower() for p in phrases))
+        return list(self._tokenizer.pipe(p.lower() for p in phrases))
 
     def _lemma(self, word: str) -> str:
         return " ".join(t.norm_ for t in self.nlp.tokenizer(word.lower()))
@@ -327,11 +331,11 @@ class ThemeMatcher:
             themes yields one match for each.
         """
         strings = doc.vocab.strings
-        matchers = [self._phrases, self._exact]
+        matchers: list[PhraseMatcher | Matcher] = [self._phrases, self._exact]
         if len(self._patterns):
-            words = doc.to_array(_NORM_LOWER).ravel().tolist()
-            if self._any_required is None or not self._any_required.isdisjoint(words):
-                words = set(words)
+            word_ids = doc.to_array(_NORM_LOWER).ravel().tolist()
+            if self._any_required is None or not self._any_required.isdisjoint(word_ids):
+                words = set(word_ids)
                 if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in self._requirements):
                     matchers.append(self._patterns)
         candidates = [

@@ -172,7 +172,7 @@ class VaderCompound:
         """_amplify_ep + _amplify_qm."""
         ep = min(text.count("!"), 4) * 0.292
         qm_count = text.count("?")
-        qm = 0
+        qm = 0.0
         if qm_count > 1:
             qm = qm_count * 0.18 if qm_count <= 3 else 0.96
         return ep + qm

@@ -7,7 +7,6 @@ that takes it gets the same flags, help and defaults.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any, Callable, TypeVar
 
@@ -75,9 +74,9 @@ def analysis_from(options: dict[str, Any]) -> AnalysisOptions:
                            model_mode=options["model_mode"])
 
 
-def workers_option(help: str = "Worker processes. Output is identical for any number.") -> Callable[[F], F]:
-    return click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
-                        help=help)
+def workers_option(help: str = "Worker processes (more than one per core does not help). Output is identical "
+                                "for any number.") -> Callable[[F], F]:
+    return click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help=help)
 
 
 def parse_scores(values: tuple[str, ...]) -> dict[str, str]:
