@@ -40,7 +40,18 @@ class Errors(metaclass=ErrorsWithCodes):
     E201 = "{path} is not a feedback model directory ({reason})"
 
     # --- E3xx: reports ----------------------------------------------------------------------
-    E301 = "{path} holds no analysed records"
+    E301 = "No analysed records in the input: is it the output of `feedback analyze`?"
+    E302 = ("Record {n} is not a `feedback analyze` record: it needs a 'themes' list and a 'scores' object, "
+            "it has keys {keys}. Run `feedback analyze` on the export first.")
+    E303 = "`{param}` {column!r}: no record carries this field. Fields: {known}"
+    E304 = "`date_column` {column!r}: no value is a date like 2025-03-11{example}"
+    E305 = "Unknown period {period!r}; choose one of {choices}"
+    E306 = "A period needs the date column, e.g. date_column='submitted_at'"
+    E307 = "Unknown report format {fmt!r}; choose one of {choices}"
+    E308 = ("{name} line {lineno} is not valid JSON ({reason}); expected one record per line as "
+            "`feedback analyze` writes")
+    E309 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
+            "`feedback analyze` writes")
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Too few comments to discover topics: {n} (at least {minimum})"
