@@ -52,6 +52,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "`feedback analyze` writes")
     E309 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
             "`feedback analyze` writes")
+    E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Too few comments to discover topics: {n} (at least {minimum})"

@@ -227,6 +227,9 @@ def test_report_skips_error_records_and_rejects_other_objects():
         make_report([small_records()[0], {"id": "x", "comment": "hello"}])
     with pytest.raises(InputError, match=r"\[E301\]"):
         make_report([])
+    for broken in ({"sentiment": "good"}, {"themes": ["speed"]}, {"fields": ["channel"]}):
+        with pytest.raises(InputError, match=r"\[E310\] Record 2 is not a `feedback analyze` record: a field has"):
+            make_report([small_records()[0], {**small_records()[1], **broken}], by="channel")
 
 
 def test_report_options_and_formats_fail_with_codes():

@@ -179,14 +179,23 @@ class ReportAccumulator:
         """Add one record; error records (with an "error" key) are counted and skipped.
 
         record (dict): A record as `feedback analyze` writes it.
-        RAISES (InputError): The object is not an analysed record.
+        RAISES (InputError): The object is not an analysed record, or a part of it has the wrong type.
         """
         if "error" in record:
             self.n_skipped += 1
             return
+        n = self.n_comments + self.n_skipped + 1
         themes, scores = record.get("themes"), record.get("scores")
         if not isinstance(themes, list) or not isinstance(scores, dict):
-            raise InputError(Errors.E302.format(n=self.n_comments + self.n_skipped + 1, keys=sorted(record)[:10]))
+            raise InputError(Errors.E302.format(n=n, keys=sorted(record)[:10]))
+        # Checked as they are used, not up front, which would cost every record of a large file:
+        # a record edited by hand ("sentiment": "good") fails here with its number, not a traceback.
+        try:
+            self._add(record, themes, scores)
+        except (AttributeError, TypeError, ValueError) as e:
+            raise InputError(Errors.E310.format(n=n, reason=e)) from None
+
+    def _add(self, record: dict[str, Any], themes: list[Any], scores: dict[str, Any]) -> None:
         i = self.n_comments
         self.n_comments += 1
         scores = {k: float(v) for k, v in scores.items()
