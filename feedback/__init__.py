@@ -63,4 +63,8 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [  # the same names as _EXPORTS (tests/test_architecture.py checks), spelled out for linters
+    "__version__", "analyze", "Analyzer", "ReadOptions", "AnalysisOptions", "OutputOptions", "RunOptions",
+    "RunCounts", "run_analysis", "load_taxonomy", "load_model", "train", "evaluate", "read_labelled",
+    "make_report", "discover", "FeedbackError", "SCHEMA_VERSION",
+]

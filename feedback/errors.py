@@ -49,9 +49,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E016 = "Parquet output needs a file: give an output FILE.parquet (standard output takes JSONL)"
     E017 = "{path} is not a Parquet file of feedback records (no feedback.schema_version in its metadata)"
     E018 = "Row {row} is an error record; write error records to the JSONL errors file"
-    E019 = "{name} line {lineno} is not valid JSON ({reason}); expected one record per line as `feedback analyze` writes"
-    E020 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
-            "`feedback analyze` writes")
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -62,7 +59,19 @@ class Errors(metaclass=ErrorsWithCodes):
     E201 = "{path} is not a feedback model directory ({reason})"
 
     # --- E3xx: reports ----------------------------------------------------------------------
-    E301 = "{path} holds no analysed records"
+    E301 = "No analysed records in the input: is it the output of `feedback analyze`?"
+    E302 = ("Record {n} is not a `feedback analyze` record: it needs a 'themes' list and a 'scores' object, "
+            "it has keys {keys}. Run `feedback analyze` on the export first.")
+    E303 = "`{param}` {column!r}: no record carries this field. Fields: {known}"
+    E304 = "`date_column` {column!r}: no value is a date like 2025-03-11{example}"
+    E305 = "Unknown period {period!r}; choose one of {choices}"
+    E306 = "A period needs the date column, e.g. date_column='submitted_at'"
+    E307 = "Unknown report format {fmt!r}; choose one of {choices}"
+    E308 = ("{name} line {lineno} is not valid JSON ({reason}); expected one record per line as "
+            "`feedback analyze` writes")
+    E309 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
+            "`feedback analyze` writes")
+    E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Too few comments to discover topics: {n} (at least {minimum})"

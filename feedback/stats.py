@@ -148,7 +148,8 @@ def estimate(metric: Metric, values: np.ndarray, *, seed: int = 0) -> Estimate:
     if metric.statistic == "nps":
         half = Z95 * float(units.std(ddof=0)) / math.sqrt(n)  # the Wald SE above, in points
     else:
-        from scipy.special import stdtrit  # here, not at the top: it adds 0.25 s to every CLI start
+        # Here, not at the top: it adds 0.25 s to every CLI start.
+        from scipy.special import stdtrit  # type: ignore[import-untyped]
 
         half = float(stdtrit(n - 1, 0.975)) * float(units.std(ddof=1)) / math.sqrt(n)
     return Estimate(value, n, _clip(metric, (value - half, value + half)))

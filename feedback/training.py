@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .labelled import LabelledComment
-from .model import ModelInput, ThemeModel, library_versions, today
+from .model import ThemeModel, library_versions, today
 from .config import AnalysisOptions
 from .pipeline import Analyzer, model_input
 from .records import AnalyzedRecord, Comment

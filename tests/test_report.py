@@ -3,15 +3,21 @@
 import csv
 import io
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from feedback.aggregate import ReportAccumulator, TopK, excerpt, parse_date
-from feedback.errors import InputError
-from feedback.render import render
-from feedback.report import make_report
+import feedback
 from feedback.cli.report import report as report_command
+from feedback.errors import InputError, ReportError
+from feedback.report import ReportAccumulator, make_report, read_records, render
+from feedback.report.aggregate import TopK, excerpt
+from feedback.report.dates import parse_date
 
 from .report_data import example_jsonl, example_records, record
 
@@ -118,7 +124,7 @@ def test_report_segment_missing_values_and_unknown_field():
     records[0]["fields"].pop("channel")
     report = make_report(records, by="channel", min_count=1)
     assert "(missing)" in [g["segment"] for g in report["segments"]["groups"]]
-    expected = r"--by 'chanel': no record carries this field\. Fields: channel, submitted_at"
+    expected = r"\[E303\] `by` 'chanel': no record carries this field\. Fields: channel, submitted_at"
     with pytest.raises(InputError, match=expected):
         make_report(small_records(), by="chanel")
 
@@ -141,7 +147,8 @@ def test_report_periods_fill_gaps_and_read_iso_datetimes():
 
 
 def test_report_periods_need_a_readable_date():
-    with pytest.raises(InputError, match=r"no value is a date like 2025-03-11 \(e\.g\. 'soon'\)"):
+    expected = r"\[E304\] `date_column` 'd': no value is a date like 2025-03-11 \(e\.g\. 'soon'\)"
+    with pytest.raises(InputError, match=expected):
         make_report([record("a", [], {"nps": 1}, fields={"d": "soon"})], period="week", date_column="d")
 
 
@@ -216,10 +223,42 @@ def test_report_excerpt_keeps_evidence_of_long_comments():
 def test_report_skips_error_records_and_rejects_other_objects():
     records = small_records() + [{"schema_version": "1.0", "error": {"code": "empty_text", "message": "x"}}]
     assert make_report(records)["n_skipped"] == 1
-    with pytest.raises(InputError, match="Record 2 is not a `feedback analyze` record"):
+    with pytest.raises(InputError, match=r"\[E302\] Record 2 is not a `feedback analyze` record"):
         make_report([small_records()[0], {"id": "x", "comment": "hello"}])
-    with pytest.raises(InputError, match="No analysed records"):
+    with pytest.raises(InputError, match=r"\[E301\]"):
         make_report([])
+    for broken in ({"sentiment": "good"}, {"themes": ["speed"]}, {"fields": ["channel"]}):
+        with pytest.raises(InputError, match=r"\[E310\] Record 2 is not a `feedback analyze` record: a field has"):
+            make_report([small_records()[0], {**small_records()[1], **broken}], by="channel")
+
+
+def test_report_options_and_formats_fail_with_codes():
+    with pytest.raises(ReportError, match=r"\[E305\] Unknown period 'year'; choose one of day, week, month, quarter"):
+        make_report(small_records(), period="year", date_column="submitted_at")
+    with pytest.raises(ReportError, match=r"\[E306\] A period needs the date column"):
+        make_report(small_records(), period="month")
+    with pytest.raises(ReportError, match=r"\[E307\] Unknown report format 'pdf'"):
+        render(make_report(small_records()), "pdf")
+
+
+def test_read_records_skips_blank_lines_and_a_bom_and_names_bad_lines(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + jsonl(small_records()[:2]).encode() + b"\n  \r\n" + b'{"id": "c\xffd"}\r\n')
+    records = list(read_records(str(path)))
+    assert [r["id"] for r in records] == ["r1", "r2", "c\ufffdd"]
+    for line, code, reason in (("[1, 2]", "E309", "a JSON list, not an object"), ("null", "E309", "a JSON NoneType"),
+                               ("{not json", "E308", "not valid JSON (Expecting property name")):
+        path.write_text(jsonl(small_records()[:1]) + "\n" + line + "\n", encoding="utf-8")
+        with pytest.raises(InputError, match=re.escape(f"[{code}] {path} line 3 is {reason}")):
+            list(read_records(str(path)))
+
+
+def test_importing_reports_loads_no_spacy():
+    code = ("import sys; import feedback.report; from feedback.report import make_report, render; "
+            "assert 'spacy' not in sys.modules, 'feedback.report loaded spaCy'")
+    root = str(Path(feedback.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 def test_report_without_scores_or_themes():
@@ -285,14 +324,14 @@ def test_report_cli_errors(tmp_path):
     bad.write_text(json.dumps(small_records()[0]) + "\n\n{not json\n", encoding="utf-8")
     result = invoke(bad)
     assert result.exit_code == 1
-    assert f"Error: [E019] {bad} line 3 is not valid JSON" in result.stderr
+    assert f"Error: [E308] {bad} line 3 is not valid JSON" in result.stderr
     result = invoke(tmp_path / "missing.jsonl")
     assert result.exit_code == 1 and "No such file" in result.stderr
     result = invoke("-", "--period", "month", input=jsonl(small_records()))
     assert result.exit_code == 2 and "--period needs --date-column" in result.stderr
     result = invoke("-", "--by", "region", input=jsonl(small_records()))
     assert result.exit_code == 1
-    assert "Error: --by 'region': no record carries this field. Fields: channel, submitted_at" in result.stderr
+    assert "Error: [E303] --by 'region': no record carries this field. Fields: channel, submitted_at" in result.stderr
     assert not list(tmp_path.glob("*.tmp"))
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from feedback.html import CSP, esc, highlighted, nice_ticks
-from feedback.render import render
-from feedback.report import make_report
+from feedback.report import make_report, render
+from feedback.report.charts import nice_ticks
+from feedback.report.page import CSP, esc, highlighted
 
 from .report_data import example_records, record
 

@@ -1,14 +1,16 @@
-"""The `feedback report` command: a thin layer over feedback.io, feedback.report and feedback.render."""
+"""The `feedback report` command: a thin layer over feedback.report and feedback.io's output."""
 
 from __future__ import annotations
 
 import click
 
-from ..aggregate import PERIODS
 from ..errors import FeedbackError
-from ..io import atomic_output, read_records
-from ..render import FORMATS, format_for, render
-from ..report import DEFAULT_MIN_COUNT, make_report
+from ..io import atomic_output
+from ..report import DEFAULT_MIN_COUNT, FORMATS, PERIODS, format_for, make_report, read_records, render
+
+# make_report's parameters as this command spells them, for its messages.
+FLAGS = {"by": "--by", "period": "--period", "date_column": "--date-column", "min_count": "--min-count",
+         "depth": "--depth", "seed": "--seed"}
 
 
 @click.command("report")
@@ -46,10 +48,17 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
         result = make_report(read_records(input_path), by=by, period=period, date_column=date_column,
                              min_count=min_count, depth=depth, seed=seed)
     except FeedbackError as e:
-        raise click.ClickException(str(e)) from None
+        raise click.ClickException(with_flags(str(e))) from None
     document = render(result, fmt)
     with atomic_output(output) as out:
         out.write(document)
     if output != "-":
         click.echo(f"Wrote {output} ({fmt}): {result['n_comments']} comments, {len(result['themes'])} themes.",
                    err=True)
+
+
+def with_flags(message: str) -> str:
+    """A library message with its `parameter` names shown as this command's flags, on one line."""
+    for param, flag in FLAGS.items():
+        message = message.replace(f"`{param}`", flag)
+    return " ".join(message.splitlines())

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from ..config import ReadOptions
-from .files import atomic_output, dumps, open_binary, publish, read_records
+from .files import atomic_output, dumps, open_binary, publish
 from .parquet import is_parquet_path, open_parquet
 from .readers import FORMATS, Table, detect_format, open_table
 
@@ -31,4 +31,4 @@ def open_input(read: ReadOptions) -> Table:
 
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "Table", "atomic_output", "detect_format", "dumps", "open_binary",
-           "open_input", "open_table", "publish", "read_records"]
+           "open_input", "open_table", "publish"]

@@ -92,29 +92,3 @@ def dumps(record: dict[str, Any]) -> str:
         if _LINE_BREAKS.search(line):
             line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
     return line
-
-
-def read_records(path: str) -> Iterator[dict[str, Any]]:
-    """Stream the JSON objects of a JSONL file, such as `feedback analyze` output.
-
-    path (str): A file path, or "-" for standard input.
-    YIELDS (dict): One object per non-blank line.
-    RAISES (InputError): The file cannot be opened, or a line is not a JSON object (the message
-        gives its line number).
-    """
-    binary, name = open_binary(path, "a JSONL file of records")
-    try:
-        for lineno, raw in enumerate(binary, 1):
-            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8", errors="replace")
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except ValueError as e:
-                raise InputError(Errors.E019.format(name=name, lineno=lineno, reason=e)) from None
-            if not isinstance(value, dict):
-                raise InputError(Errors.E020.format(name=name, lineno=lineno, kind=type(value).__name__))
-            yield value
-    finally:
-        if binary is not sys.stdin.buffer:
-            binary.close()

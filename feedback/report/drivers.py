@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
-from .stats import Z95
+from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+from ..stats import Z95
 
 METHOD = (
     "ridge regression (scikit-learn RidgeCV, alpha chosen by efficient leave-one-out) of the "
@@ -71,8 +71,8 @@ def fit_drivers(
         return result
     # Imported here: scikit-learn takes seconds to import, and every `feedback` command imports
     # this module through the CLI, while only a report fits drivers.
-    from sklearn.linear_model import RidgeCV
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+    from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # a scikit-learn dependency
 
     x = features[:, keep].astype(np.float64)
     # A few dozen columns gain nothing from BLAS threads, and on a busy machine OpenBLAS threads
@@ -84,7 +84,7 @@ def fit_drivers(
     spread = np.abs(x - x.mean(axis=0)).mean(axis=0)
     weight = np.abs(coef) * spread
     total = float(weight.sum()) or 1.0
-    drivers = []
+    drivers: list[dict[str, Any]] = []
     for j, column in enumerate(keep):
         theme_id, polarity = names[column]
         ci = None if not math.isfinite(se[j]) else (coef[j] - Z95 * se[j], coef[j] + Z95 * se[j])

@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from array import array
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
 import numpy as np
+import numpy.typing as npt
 
-from .errors import InputError
-from .sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
-from .stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind
+from ..errors import Errors, InputError
+from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind
+from .dates import parse_date
 
-PERIODS = ("day", "week", "month", "quarter")
 MISSING_SEGMENT = "(missing)"
 MISMATCH_CODES = {None: 0, HIGH_SCORE_COMPLAINT: 1, LOW_SCORE_PRAISE: 2}
 QUOTE_CHARS = 300  # longer comments are cut to the sentences around the mentions
-_DATE_RE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T ])")
 _UNDATED = -1
 
 
@@ -85,7 +83,8 @@ class _ThemeColumns:
             order[self.ids[theme_id]] = new
         n = len(self.indptr) - 1
         matrix = np.full((n, len(ids)), np.nan, dtype=np.float32)
-        rows = np.repeat(np.arange(n), np.diff(np.frombuffer(self.indptr, dtype=np.int64)))
+        offsets: npt.NDArray[np.int64] = np.frombuffer(self.indptr, dtype=np.int64)
+        rows = np.repeat(np.arange(n), np.diff(offsets))
         cols = order[np.frombuffer(self.columns, dtype=np.uint32).astype(np.int64)]
         matrix[rows, cols] = np.frombuffer(self.sentiments, dtype=np.float32)
         return ids, matrix
@@ -180,18 +179,23 @@ class ReportAccumulator:
         """Add one record; error records (with an "error" key) are counted and skipped.
 
         record (dict): A record as `feedback analyze` writes it.
-        RAISES (InputError): The object is not an analysed record.
+        RAISES (InputError): The object is not an analysed record, or a part of it has the wrong type.
         """
         if "error" in record:
             self.n_skipped += 1
             return
+        n = self.n_comments + self.n_skipped + 1
         themes, scores = record.get("themes"), record.get("scores")
         if not isinstance(themes, list) or not isinstance(scores, dict):
-            raise InputError(
-                f"Record {self.n_comments + self.n_skipped + 1} is not a `feedback analyze` record: it needs "
-                f"a 'themes' list and a 'scores' object, it has keys {sorted(record)[:10]}. "
-                "Run `feedback analyze` on the export first."
-            )
+            raise InputError(Errors.E302.format(n=n, keys=sorted(record)[:10]))
+        # Checked as they are used, not up front, which would cost every record of a large file:
+        # a record edited by hand ("sentiment": "good") fails here with its number, not a traceback.
+        try:
+            self._add(record, themes, scores)
+        except (AttributeError, TypeError, ValueError) as e:
+            raise InputError(Errors.E310.format(n=n, reason=e)) from None
+
+    def _add(self, record: dict[str, Any], themes: list[Any], scores: dict[str, Any]) -> None:
         i = self.n_comments
         self.n_comments += 1
         scores = {k: float(v) for k, v in scores.items()
@@ -345,61 +349,3 @@ def excerpt(
     shift = len(prefix) - begin
     kept = sorted({(s[0] + shift, s[1] + shift) for s in spans if s[0] >= begin and s[1] <= stop})
     return prefix + text[begin:stop] + suffix, [list(s) for s in kept]
-
-
-def parse_date(value: Any) -> date | None:
-    """Read a date from an ISO-like value: 2025-03-11, 2025/03/11, 2025-03-11T10:00:00Z.
-
-    value (Any): A carried field's value.
-    RETURNS (date | None): The day, or None when it is not such a date.
-    """
-    if not isinstance(value, str):
-        return None
-    match = _DATE_RE.match(value)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
-def period_start(day: date, unit: str) -> date:
-    """The first day of the period containing `day` (weeks start on Monday, as ISO weeks do).
-
-    day (date): A day.
-    unit (str): "day", "week", "month" or "quarter".
-    RETURNS (date): The period's first day.
-    """
-    if unit == "day":
-        return day
-    if unit == "week":
-        return day - timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    if unit == "quarter":
-        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    raise ValueError(f"Unknown period {unit!r}; choose one of {', '.join(PERIODS)}")
-
-
-def period_label(start: date, unit: str) -> str:
-    """A period's name: 2025-03-11, 2025-W11, 2025-03 or 2025-Q1 (sortable as text)."""
-    if unit == "day":
-        return start.isoformat()
-    if unit == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if unit == "month":
-        return f"{start.year}-{start.month:02d}"
-    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-
-
-def next_period(start: date, unit: str) -> date:
-    """The first day of the period after the one starting on `start`."""
-    if unit == "day":
-        return start + timedelta(days=1)
-    if unit == "week":
-        return start + timedelta(days=7)
-    months = 1 if unit == "month" else 3
-    month = start.month - 1 + months
-    return date(start.year + month // 12, month % 12 + 1, 1)

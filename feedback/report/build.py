@@ -3,7 +3,8 @@
 `make_report(records, ...)` streams the records through a ReportAccumulator and calls
 `build_report`, which computes every table from the accumulated columns: headline scores,
 themes with their impact, key drivers, segments, periods with emerging themes, mismatches and
-quotes. The layout is documented in docs/report.md; renderers (feedback.render) only format it.
+quotes. The layout is documented in docs/report.md; the renderers (feedback.report.formats) only
+format it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from . import __version__
-from .aggregate import PERIODS, Aggregate, ReportAccumulator, ThemeLevel, next_period, period_label, period_start
-from .drivers import METHOD, driver_features, fit_drivers
-from .errors import InputError
-from .sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
-from .stats import (
+from .. import __version__
+from ..errors import Errors, InputError, ReportError
+from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+from ..stats import (
     HIGH_SCORE_COMPLAINT,
     LOW_SCORE_PRAISE,
     MISMATCH_RULES,
@@ -33,6 +32,9 @@ from .stats import (
     to_units,
     value_of,
 )
+from .aggregate import Aggregate, ReportAccumulator, ThemeLevel
+from .dates import PERIODS, next_period, period_label, period_start
+from .drivers import METHOD, driver_features, fit_drivers
 
 REPORT_VERSION = "1.0"
 SCORE_ORDER = ("nps", "csat", "ces", "ttr", "rating")
@@ -65,11 +67,12 @@ def make_report(
     seed (int): Seed of the bootstrap, so reports are reproducible.
     RETURNS (dict): The report; see docs/report.md for the layout.
     RAISES (InputError): No records, a record of the wrong shape, or an unknown field.
+    RAISES (ReportError): An unknown `period`, or a `period` without `date_column`.
     """
     if period is not None and period not in PERIODS:
-        raise ValueError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}")
+        raise ReportError(Errors.E305.format(period=period, choices=", ".join(PERIODS)))
     if period is not None and not date_column:
-        raise ValueError("A period needs the date column, e.g. date_column='submitted_at'")
+        raise ReportError(Errors.E306)
     accumulator = ReportAccumulator(depth=depth, by=by, date_column=date_column if period else None)
     aggregate = accumulator.update(records).finish()
     return build_report(aggregate, by=by, period=period, date_column=date_column, min_count=min_count,
@@ -90,14 +93,15 @@ def build_report(
 
     agg (Aggregate): What ReportAccumulator.finish() returned.
     RETURNS (dict): The report (plain JSON types, floats rounded to 4 decimals).
-    RAISES (InputError): No records, or `by`/`date_column` names a field no record carries.
+    RAISES (InputError): No records, `by`/`date_column` names a field no record carries, or no
+        `date_column` value is a date.
     """
     if agg.n_comments == 0:
-        raise InputError("No analysed records in the input: is it the output of `feedback analyze`?")
-    for option, column in (("--by", by), ("--date-column", date_column if period else None)):
+        raise InputError(Errors.E301)
+    for param, column in (("by", by), ("date_column", date_column if period else None)):
         if column is not None and column not in agg.fields:
             known = ", ".join(sorted(agg.fields)) or "none"
-            raise InputError(f"{option} {column!r}: no record carries this field. Fields: {known}")
+            raise InputError(Errors.E303.format(param=param, column=column, known=known))
     builder = _Builder(agg, min_count=min_count, depth=depth, seed=seed)
     everyone = np.arange(agg.n_comments)
     summary = builder.summary(everyone)
@@ -251,7 +255,7 @@ class _Builder:
         dated = np.flatnonzero(dates >= 0)
         if len(dated) == 0:
             example = f" (e.g. {self.agg.bad_date!r})" if self.agg.bad_date else ""
-            raise InputError(f"--date-column {date_column!r}: no value is a date like 2025-03-11{example}")
+            raise InputError(Errors.E304.format(column=date_column, example=example))
         starts = {o: period_start(date.fromordinal(int(o)), unit) for o in np.unique(dates[dated])}
         first, last = min(starts.values()), max(starts.values())
         labels, start = [], first

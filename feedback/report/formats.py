@@ -1,0 +1,185 @@
+"""Render a report dict (feedback.report.build) as a text table, JSON, Markdown, CSV or HTML.
+
+Renderers only format: every number comes from the report. Text, Markdown and HTML share the
+same table builders (feedback.report.tables), so they show the same figures with the same
+rounding. HTML is written by feedback.report.render_html.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..errors import Errors, ReportError
+from .render_html import render_html
+from .tables import Table, number, report_tables, scores_text, unthemed_note, visible_themes
+
+FORMATS = ("text", "json", "md", "csv", "html")
+_EXTENSIONS = {".json": "json", ".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html",
+               ".txt": "text"}
+CSV_COLUMNS = ("segment", "theme", "level", "count", "share", "sentiment", "share_negative", "below_min_count",
+               "score", "value", "n", "ci95_low", "ci95_high", "mean", "impact", "impact_ci95_low",
+               "impact_ci95_high", "impact_uncertain")
+# OWASP "CSV Injection": cells starting with these are formulas to Excel/LibreOffice/Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def format_for(path: str, fmt: str | None = None) -> str:
+    """Pick the output format: `fmt` when given, else from the output file's extension.
+
+    path (str): The output path, "-" for stdout.
+    fmt (str | None): An explicit format, which wins.
+    RETURNS (str): One of FORMATS; "text" for stdout or an unknown extension.
+    """
+    if fmt:
+        return fmt
+    return _EXTENSIONS.get(Path(path).suffix.lower(), "text") if path != "-" else "text"
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    """Render a report.
+
+    report (dict): What feedback.report.make_report returned.
+    fmt (str): One of FORMATS.
+    RETURNS (str): The document, ending with a newline.
+    RAISES (ReportError): `fmt` is not one of FORMATS.
+    """
+    renderers: dict[str, Callable[[dict[str, Any]], str]] = {
+        "text": render_text, "json": render_json, "md": render_markdown, "csv": render_csv, "html": render_html,
+    }
+    if fmt not in renderers:
+        raise ReportError(Errors.E307.format(fmt=fmt, choices=", ".join(FORMATS)))
+    return renderers[fmt](report)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON, text, CSV
+
+
+def render_json(report: dict[str, Any]) -> str:
+    """The report as indented JSON (UTF-8, no NaN)."""
+    return json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """Aligned plain-text tables for a terminal."""
+    out = [f"feedback report: {report['n_comments']} comments"
+           + (f" ({report['n_skipped']} error records skipped)" if report["n_skipped"] else "")
+           + f"; {unthemed_note(report)}"]
+    for table in report_tables(report):
+        out.append("")
+        out.append(table.title)
+        out.append("=" * min(len(table.title), 100))
+        cells = [table.headers] + [[("  " if cls == "sub" and i == 0 else "") + c for i, c in enumerate(row)]
+                                   for row, cls in zip(table.rows, table.row_classes or [""] * len(table.rows))]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(table.headers))]
+        for row in cells:
+            line = "  ".join(c.rjust(w) if table.align[i] == "r" else c.ljust(w)
+                             for i, (c, w) in enumerate(zip(row, widths)))
+            out.append(line.rstrip())
+        if table.note:
+            out.append(table.note)
+    return "\n".join(out) + "\n"
+
+
+def _csv_cell(value: Any) -> Any:
+    """Neutralise text that a spreadsheet would run as a formula; numbers pass untouched.
+
+    Only strings are prefixed with "'" (OWASP), so -12.5 in a numeric column stays a number.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """One row per theme x score (then per segment x theme x score), safe to open in Excel."""
+    buffer = io.StringIO()
+    # QUOTE_NONNUMERIC quotes every text cell, as OWASP advises, and leaves numbers bare.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    groups = (report["segments"] or {}).get("groups", [])
+    scopes = [("", report["themes"])] + [(g["segment"], g["themes"]) for g in groups]
+    for segment, themes in scopes:
+        for t in themes:
+            for kind, s in t["scores"].items():
+                ci, impact_ci = s.get("ci95") or [None, None], s.get("impact_ci95") or [None, None]
+                row = [segment, t["theme"], t["level"], t["count"], t["share"], t["sentiment"], t["share_negative"],
+                       t["below_min_count"], kind, s["value"], s["n"], ci[0], ci[1], s.get("mean"), s["impact"],
+                       impact_ci[0], impact_ci[1], s["impact_uncertain"]]
+                writer.writerow([_csv_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+
+
+def md_escape(text: str) -> str:
+    """Escape text for Markdown: no emphasis, links, tables or raw HTML can come from it."""
+    text = _WHITESPACE.sub(" ", str(text))  # a line break would end a table row or a quote
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def md_highlighted(text: str, spans: Sequence[Sequence[int]]) -> str:
+    """Escaped Markdown with the evidence spans in bold."""
+    out, position = [], 0
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
+        if start < position or end > len(text):
+            continue
+        out.append(md_escape(text[position:start]))
+        out.append(f"**{md_escape(text[start:end])}**")
+        position = end
+    out.append(md_escape(text[position:]))
+    return "".join(out)
+
+
+def _md_table(table: Table) -> str:
+    lines = [f"### {md_escape(table.title)}", ""]
+    if not table.rows:
+        return "\n".join(lines + ["(none)", ""])
+    lines.append("| " + " | ".join(md_escape(h) for h in table.headers) + " |")
+    lines.append("|" + "|".join("---:" if a == "r" else "---" for a in table.align) + "|")
+    for row in table.rows:
+        lines.append("| " + " | ".join(md_escape(c) or " " for c in row) + " |")
+    if table.note:
+        lines += ["", f"_{md_escape(table.note)}_"]
+    return "\n".join(lines + [""])
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """Markdown for a ticket or a wiki page; quotes have their evidence in bold."""
+    out = ["# Customer feedback report", "",
+           f"{report['n_comments']} comments; {unthemed_note(report)}. "
+           f"Generated by {md_escape(report['generated_by'])}.", ""]
+    for table in report_tables(report):
+        out.append(_md_table(table))
+    examples = report["mismatch"]["examples"]
+    for kind, title in (("high_score_complaint", "High score, complaint"), ("low_score_praise", "Low score, praise")):
+        if examples.get(kind):
+            out += [f"#### {title}", ""]
+            out += [f"> “{md_escape(e['text'])}” — {md_escape(e['id'])}, {md_escape(scores_text(e['scores']))}\n"
+                    for e in examples[kind]]
+    out += ["## Quotes", ""]
+    for t in visible_themes(report):
+        quotes = report["quotes"].get(t["theme"], {})
+        if not quotes.get("negative") and not quotes.get("positive"):
+            continue
+        out += [f"### {md_escape(t['theme'])}", ""]
+        for side in ("negative", "positive"):
+            for q in quotes.get(side, []):
+                out.append(f"> {'−' if side == 'negative' else '+'} “{md_highlighted(q['text'], q['evidence'])}” — "
+                           f"{md_escape(q['id'])}, sentiment {number(q['sentiment'], 2, sign=True)}"
+                           f"{', ' + md_escape(scores_text(q['scores'])) if q['scores'] else ''}\n")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,252 @@
+"""The report's tables as display strings, shared by the text, Markdown and HTML renderers.
+
+Every figure a person reads is formatted here (`number`, `interval`), so the three renderers
+show the same figures with the same rounding; they differ only in markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+N_DRIVERS = 12  # driver rows shown per score (JSON has them all)
+UNCERTAIN_NOTE = "~ the 95% interval includes 0: not distinguishable from no effect"
+
+
+def number(value: float | None, digits: int = 1, *, sign: bool = False, percent: bool = False) -> str:
+    """Format a number for people; None is a dash.
+
+    value (float | None): The number (a fraction when `percent`).
+    digits (int): Decimals.
+    sign (bool): Always show the sign.
+    percent (bool): Multiply by 100 and add "%".
+    RETURNS (str): The text.
+    """
+    if value is None:
+        return "–"
+    if percent:
+        value *= 100
+    if round(value, digits) == 0:
+        value = 0.0  # no "-0.0"
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text + ("%" if percent else "")
+
+
+def interval(ci: Sequence[float] | None, digits: int = 1) -> str:
+    """Format a 95% interval as "[low, high]" ("" when there is none)."""
+    return "" if not ci else f"[{number(ci[0], digits)}, {number(ci[1], digits)}]"
+
+
+def digits_for(metric: dict[str, Any]) -> int:
+    """Decimals worth showing: NPS points, CSAT % and hours to 1, means on short scales to 2."""
+    return 1 if metric.get("unit") in ("points", "%", "hours") else 2
+
+
+def impact_digits(metric: dict[str, Any]) -> int:
+    """Impacts are a fraction of the score: on a 1-5 or 1-7 mean they need a third decimal."""
+    return digits_for(metric) + (1 if not metric.get("unit") else 0)
+
+
+def score_title(metric: dict[str, Any]) -> str:
+    """"NPS (points)", "CSAT (%)", "TTR (median hours)", "CES", ..."""
+    unit = metric.get("unit") or ""
+    if metric.get("statistic") == "median":
+        unit = f"median {unit}".strip()
+    return f"{metric['name']} ({unit})" if unit else str(metric["name"])
+
+
+@dataclass
+class Table:
+    """A titled table of display strings, shared by the text, Markdown and HTML renderers."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    align: str  # one letter per column: "l" or "r"
+    note: str = ""
+    row_classes: list[str] = field(default_factory=list)  # "sub" for subtheme rows
+
+
+def visible_themes(report: dict[str, Any], themes: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Themes at or above the report's `min_count` (the rest stay in JSON and CSV, flagged)."""
+    return [t for t in (report["themes"] if themes is None else themes) if not t.get("below_min_count")]
+
+
+def _hidden_note(report: dict[str, Any], themes: list[dict[str, Any]]) -> str:
+    hidden = len(themes) - len(visible_themes(report, themes))
+    if not hidden:
+        return ""
+    return (f"{hidden} theme(s) with fewer than {report['options']['min_count']} comments not shown "
+            "(in JSON and CSV, flagged below_min_count).")
+
+
+def headline_table(report: dict[str, Any]) -> Table:
+    """Each score over all comments."""
+    rows = []
+    for kind, metric in report["metrics"].items():
+        est = report["overall"][kind]
+        d = digits_for(metric)
+        note = metric["description"] + ("; lower is better" if metric["better"] == "lower" else "")
+        if "mean" in est:
+            note += f"; mean {number(est['mean'], d)} {interval(est.get('mean_ci95'), d)}"
+        rows.append([score_title(metric), number(est["value"], d), interval(est["ci95"], d), str(est["n"]), note])
+    return Table(f"Scores over {report['n_comments']} comments", ["score", "value", "95% CI", "n", "what"], rows,
+                 "lrrrl")
+
+
+def theme_table(report: dict[str, Any], themes: list[dict[str, Any]] | None = None, title: str = "Themes") -> Table:
+    """Volume, sentiment, each score among the theme's comments, and mismatches."""
+    themes = report["themes"] if themes is None else themes
+    metrics = report["metrics"]
+    headers = ["theme", "comments", "share", "sentiment", "negative"] + [score_title(m) for m in metrics.values()]
+    headers += ["high score, complaint", "low score, praise"]
+    rows, classes = [], []
+    for t in visible_themes(report, themes):
+        row = [t["theme"], str(t["count"]), number(t["share"], 1, percent=True), number(t["sentiment"], 2, sign=True),
+               number(t["share_negative"], 0, percent=True)]
+        row += [number(t["scores"].get(k, {}).get("value"), digits_for(m)) for k, m in metrics.items()]
+        mismatch = t.get("mismatch", {})
+        row += [str(mismatch.get("high_score_complaint", 0)), str(mismatch.get("low_score_praise", 0))]
+        rows.append(row)
+        classes.append("sub" if t.get("level") == 2 else "")
+    note = ("Score columns: the score among comments that mention the theme. Sentiment: mean of each comment's "
+            "mean mention sentiment (-1..1). " + _hidden_note(report, themes))
+    return Table(title, headers, rows, "lrrrr" + "r" * (len(metrics) + 2), note.strip(), classes)
+
+
+def impact_rows(report: dict[str, Any], kind: str, themes: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Visible themes that have the score, ordered as the theme table is."""
+    return [t for t in visible_themes(report, themes) if t["scores"].get(kind, {}).get("impact") is not None]
+
+
+def impact_table(report: dict[str, Any], kind: str) -> Table:
+    """Theme impact on one score, with its interval."""
+    metric = report["metrics"][kind]
+    d, impact_d = digits_for(metric), impact_digits(metric)
+    overall = report["overall"][kind]["value"]
+    rows, classes = [], []
+    for t in impact_rows(report, kind):
+        s = t["scores"][kind]
+        rows.append([t["theme"], str(s["n"]), number(s["value"], d), number(s["impact"], impact_d, sign=True),
+                     interval(s["impact_ci95"], impact_d), "~" if s["impact_uncertain"] else ""])
+        classes.append("sub" if t.get("level") == 2 else "")
+    title = f"Impact on {score_title(metric)} (all comments: {number(overall, d)})"
+    note = (f"impact = {metric['name']} of all comments minus {metric['name']} without the theme's comments"
+            f"{'; lower is better' if metric['better'] == 'lower' else ''}. {UNCERTAIN_NOTE}")
+    return Table(title, ["theme", "n", "score with theme", "impact", "95% CI", ""], rows, "lrrrrl", note, classes)
+
+
+def driver_table(report: dict[str, Any], kind: str) -> Table:
+    """The strongest drivers of one score."""
+    metric = report["metrics"][kind]
+    fit = report["drivers"]["scores"].get(kind, {})
+    d = digits_for(metric)
+    rows = [[f"{x['theme']} ({x['sentiment']})", str(x["count"]), number(x["effect"], d, sign=True),
+             interval(x["ci95"], d), number(x["share"], 0, percent=True), "~" if x["uncertain"] else ""]
+            for x in fit.get("drivers", [])[:N_DRIVERS]]
+    if "r2" in fit:
+        note = (f"n = {fit['n']}, R² = {number(fit['r2'], 2)}, ridge alpha = {fit['alpha']:.3g}; effect per comment on "
+                f"{fit['target']}, in {metric['unit'] or 'score units'}. {UNCERTAIN_NOTE}")
+    else:
+        note = fit.get("note", "")
+    return Table(f"Drivers of {score_title(metric)}", ["driver", "comments", "effect", "95% CI", "share", ""], rows,
+                 "lrrrrl", note)
+
+
+def segment_table(report: dict[str, Any]) -> Table:
+    """Each segment's headline scores next to the overall, with its most harmful theme."""
+    seg = report["segments"]
+    metrics = report["metrics"]
+    first = next(iter(metrics), None)
+    headers = [seg["by"], "comments", "share"] + [score_title(m) for m in metrics.values()]
+    if first:
+        headers.append(f"most negative impact on {metrics[first]['name']}")
+    rows = [["(all)", str(report["n_comments"]), "100.0%"]
+            + [number(report["overall"][k]["value"], digits_for(m)) for k, m in metrics.items()]
+            + ([""] if first else [])]
+    for g in seg["groups"]:
+        row = [g["segment"], str(g["n_comments"]), number(g["share"], 1, percent=True)]
+        row += [number(g["overall"][k]["value"], digits_for(m)) for k, m in metrics.items()]
+        if first:
+            worst = _worst_theme(report, g["themes"], first)
+            row.append(worst)
+        rows.append(row)
+    note = f"{seg['n_segments']} distinct values" + (", the smallest pooled as (other)" if any(
+        g["segment"] == "(other)" for g in seg["groups"]) else "")
+    return Table(f"Segments by {seg['by']}", headers, rows, "lrr" + "r" * len(metrics) + "l", note)
+
+
+def _worst_theme(report: dict[str, Any], themes: list[dict[str, Any]], kind: str) -> str:
+    metric = report["metrics"][kind]
+    sign = 1 if metric["better"] == "higher" else -1
+    candidates = [t for t in impact_rows(report, kind, themes) if t.get("level") == 1]
+    if not candidates:
+        return ""
+    worst = min(candidates, key=lambda t: sign * t["scores"][kind]["impact"])
+    s = worst["scores"][kind]
+    if sign * s["impact"] >= 0:
+        return ""
+    mark = " ~" if s["impact_uncertain"] else ""
+    return f"{worst['theme']} {number(s['impact'], impact_digits(metric), sign=True)}{mark}"
+
+
+def period_table(report: dict[str, Any]) -> Table:
+    """Comments and headline scores per period."""
+    per = report["periods"]
+    metrics = report["metrics"]
+    headers = [per["unit"], "comments"] + [score_title(m) for m in metrics.values()]
+    rows = [[p["period"], str(p["n_comments"])] + [number(p["overall"][k]["value"], digits_for(m))
+                                                  for k, m in metrics.items()] for p in per["series"]]
+    note = f"{per['n_undated']} comment(s) without a readable {per['date_column']}." if per["n_undated"] else ""
+    return Table(f"Scores per {per['unit']}", headers, rows, "lr" + "r" * len(metrics), note)
+
+
+def emerging_table(report: dict[str, Any]) -> Table:
+    """Theme share in the last period against the earlier ones."""
+    per = report["periods"]
+    last = per["series"][-1]["period"] if per["series"] else ""
+    rows = [[e["theme"], number(e["share_before"], 1, percent=True), number(e["share_last"], 1, percent=True),
+             str(e["count_last"]), number(e["z"], 1), "emerging" if e["emerging"] else ""]
+            for e in per["emerging"] if e["theme"] in {t["theme"] for t in visible_themes(report)}]
+    note = ("emerging: share of comments higher in the last period, two-proportion z >= 1.96, at least 5 "
+            "comments in the last period.")
+    return Table(f"Emerging themes: {last} against earlier {per['unit']}s",
+                 ["theme", "share before", f"share {last}", f"comments {last}", "z", ""], rows, "lrrrrl", note)
+
+
+def mismatch_table(report: dict[str, Any]) -> Table:
+    """Per theme: comments whose text and score disagree."""
+    mismatch = report["mismatch"]
+    rows = [[t["theme"], str(t["mismatch"]["high_score_complaint"]), str(t["mismatch"]["low_score_praise"]),
+             str(t["count"])] for t in visible_themes(report)
+            if t["mismatch"]["high_score_complaint"] or t["mismatch"]["low_score_praise"]]
+    share = number(mismatch["share"], 1, percent=True)
+    title = (f"Text and score disagree: {mismatch['high_score_complaint']} high scores with a complaint, "
+             f"{mismatch['low_score_praise']} low scores with praise ({share} of {mismatch['n_judged']})")
+    return Table(title, ["theme", "high score, complaint", "low score, praise", "comments"], rows, "lrrr",
+                 mismatch["rule"])
+
+
+def scores_text(scores: dict[str, Any]) -> str:
+    """A quote's scores as "nps 9, csat 5"."""
+    return ", ".join(f"{k} {v:g}" for k, v in scores.items())
+
+
+
+def report_tables(report: dict[str, Any]) -> list[Table]:
+    """Every table of the text and Markdown reports, in reading order."""
+    tables = [headline_table(report), theme_table(report)]
+    tables += [impact_table(report, kind) for kind in report["metrics"]]
+    tables += [driver_table(report, kind) for kind in report["metrics"]]
+    if report["segments"]:
+        tables.append(segment_table(report))
+    if report["periods"]:
+        tables += [period_table(report), emerging_table(report)]
+    tables.append(mismatch_table(report))
+    return tables
+
+
+def unthemed_note(report: dict[str, Any]) -> str:
+    """"41 (6.8%) with no theme": the share the taxonomy does not cover."""
+    n, total = report.get("n_unthemed", 0), report["n_comments"]
+    return f"{n} ({100 * n / total:.1f}%) with no theme" if total else "no comments"
