@@ -24,6 +24,8 @@ AUTO_MODEL = "auto"  # the shipped model with the default taxonomy, the rules al
 MODEL_MODES = ("combine", "model")
 OUTPUT_FORMATS = ("jsonl", "parquet")
 ENGINES = ("local", "dask")
+PERIODS = ("day", "week", "month", "quarter")
+DEFAULT_MIN_COUNT = 10  # fewer comments than this: a theme is flagged and left out of driver fits
 DEFAULT_PARTITION_ROWS = 20_000  # ~10 s of work per Dask task (docs/distributed.md)
 
 
@@ -174,6 +176,38 @@ class RunOptions:
         for name in ("workers", "chunk_size", "checkpoint_every", "partition_rows"):
             if getattr(self, name) < 1:
                 raise OptionsError(Errors.E503.format(name=name, value=getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to report on, from analysed records.
+
+    by (str | None): A carried field to segment by (`fields` of the records).
+    period (str | None): "day", "week", "month" or "quarter" for trends; needs `date_column`.
+    date_column (str | None): The carried field holding each comment's date.
+    min_count (int): Themes and drivers with fewer comments are flagged and left out of the fit.
+    depth (int): 1 for top-level themes, 2 to add subthemes.
+    seed (int): Seed of the bootstrap, so reports are reproducible.
+    """
+
+    by: str | None = None
+    period: str | None = None
+    date_column: str | None = None
+    min_count: int = DEFAULT_MIN_COUNT
+    depth: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.period is not None and self.period not in PERIODS:
+            raise OptionsError(Errors.E502.format(name="period", value=self.period, allowed=", ".join(PERIODS)))
+        if self.period and not self.date_column:
+            raise OptionsError(Errors.E520)
+        if self.date_column and not self.period:
+            raise OptionsError(Errors.E521.format(allowed=", ".join(PERIODS)))
+        if self.min_count < 1:
+            raise OptionsError(Errors.E503.format(name="min_count", value=self.min_count))
+        if self.depth not in (1, 2):
+            raise OptionsError(Errors.E502.format(name="depth", value=self.depth, allowed="1, 2"))
 
 
 @dataclass

@@ -65,7 +65,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E303 = "`{param}` {column!r}: no record carries this field. Fields: {known}"
     E304 = "`date_column` {column!r}: no value is a date like 2025-03-11{example}"
     E305 = "Unknown period {period!r}; choose one of {choices}"
-    E306 = "A period needs the date column, e.g. date_column='submitted_at'"
     E307 = "Unknown report format {fmt!r}; choose one of {choices}"
     E308 = ("{name} line {lineno} is not valid JSON ({reason}); expected one record per line as "
             "`feedback analyze` writes")
@@ -95,6 +94,9 @@ class Errors(metaclass=ErrorsWithCodes):
             "Run without `resume` to start again.")
     E513 = "Cannot resume: {path} is gone. Run without `resume`."
     E514 = "The output {path} is a directory; give a file (only the Dask engine writes a directory)"
+    E515 = "`strict`: some rows had problems (see the summary above)"
+    E520 = "`period` needs `date_column`, e.g. `date_column` submitted_at"
+    E521 = "`date_column` is only used with `period` ({allowed})"
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import feedback
 from feedback.cli.report import report as report_command
-from feedback.errors import InputError, ReportError
+from feedback.errors import InputError, OptionsError, ReportError
 from feedback.report import ReportAccumulator, make_report, read_records, render
 from feedback.report.aggregate import TopK, excerpt
 from feedback.report.dates import parse_date
@@ -233,10 +233,14 @@ def test_report_skips_error_records_and_rejects_other_objects():
 
 
 def test_report_options_and_formats_fail_with_codes():
-    with pytest.raises(ReportError, match=r"\[E305\] Unknown period 'year'; choose one of day, week, month, quarter"):
+    with pytest.raises(OptionsError, match=r"\[E502\] `period` must be one of day, week, month, quarter, not 'year'"):
         make_report(small_records(), period="year", date_column="submitted_at")
-    with pytest.raises(ReportError, match=r"\[E306\] A period needs the date column"):
+    with pytest.raises(OptionsError, match=r"\[E520\] `period` needs `date_column`"):
         make_report(small_records(), period="month")
+    with pytest.raises(OptionsError, match=r"\[E521\] `date_column` is only used with `period`"):
+        make_report(small_records(), date_column="submitted_at")
+    with pytest.raises(OptionsError, match=r"\[E503\] `min_count` must be at least 1"):
+        make_report(small_records(), min_count=0)
     with pytest.raises(ReportError, match=r"\[E307\] Unknown report format 'pdf'"):
         render(make_report(small_records()), "pdf")
 
@@ -328,7 +332,7 @@ def test_report_cli_errors(tmp_path):
     result = invoke(tmp_path / "missing.jsonl")
     assert result.exit_code == 1 and "No such file" in result.stderr
     result = invoke("-", "--period", "month", input=jsonl(small_records()))
-    assert result.exit_code == 2 and "--period needs --date-column" in result.stderr
+    assert result.exit_code == 2 and "[E520] --period needs --date-column" in result.stderr
     result = invoke("-", "--by", "region", input=jsonl(small_records()))
     assert result.exit_code == 1
     assert "Error: [E303] --by 'region': no record carries this field. Fields: channel, submitted_at" in result.stderr

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..config import ENGINES, OUTPUT_FORMATS, DEFAULT_PARTITION_ROWS, OutputOptions, RunCounts, RunOptions
-from ..errors import FeedbackError
+from ..errors import Errors, FeedbackError
 from .options import analysis_from, analysis_options, fail, read_from, read_options, workers_option
 
 
@@ -84,7 +84,7 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
                 if run.resume and run.engine == "local" else "")
         click.echo(f"Redacted: {masked}{note}.", err=True)
     if run.strict and not counts.clean:
-        raise click.ClickException("--strict: some rows had problems (see the summary above)")
+        raise fail(FeedbackError(Errors.E515))
 
 
 def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:

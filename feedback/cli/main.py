@@ -13,7 +13,10 @@ from .themes import themes
 from .train import train
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(context_settings=HELP_OPTIONS)
 @click.version_option(__version__, prog_name="feedback")
 def cli() -> None:
     """Turn exported customer comments into evidence: sentiment, themes, and what moves scores.
@@ -26,4 +29,6 @@ def cli() -> None:
 
 
 for command in (analyze, themes, train, evaluate, report, discover):
+    # -h works on each command even when it is run on its own (as tests and embedders do).
+    command.context_settings.update(HELP_OPTIONS)
     cli.add_command(command)

@@ -136,7 +136,7 @@ def flags_for(message: str) -> str:
 def fail(error: FeedbackError) -> click.ClickException:
     """The click exception that prints `error` as one line: a usage error (exit 2) for options
     that do not go together, else an error (exit 1)."""
-    message = flags_for(str(error))
+    message = " ".join(flags_for(str(error)).split("\n"))
     if isinstance(error, OptionsError):
         return click.UsageError(message)
     return click.ClickException(message)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
 from ..errors import FeedbackError
 from ..io import atomic_output
-from ..report import DEFAULT_MIN_COUNT, FORMATS, PERIODS, format_for, make_report, read_records, render
-
-# make_report's parameters as this command spells them, for its messages.
-FLAGS = {"by": "--by", "period": "--period", "date_column": "--date-column", "min_count": "--min-count",
-         "depth": "--depth", "seed": "--seed"}
+from ..report import FORMATS, format_for, make_report, read_records, render
+from .options import fail
 
 
 @click.command("report")
@@ -39,16 +37,12 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
       feedback report analyzed.jsonl -o report.html --by channel --period month --date-column submitted_at
       feedback analyze export.csv | feedback report - -o report.json
     """
-    if period and not date_column:
-        raise click.UsageError("--period needs --date-column, e.g. --date-column submitted_at")
-    if date_column and not period:
-        raise click.UsageError("--date-column is only used with --period (day, week, month or quarter)")
-    fmt = format_for(output, fmt)
     try:
-        result = make_report(read_records(input_path), by=by, period=period, date_column=date_column,
-                             min_count=min_count, depth=depth, seed=seed)
+        options = ReportOptions(by, period, date_column, min_count, depth, seed)
+        fmt = format_for(output, fmt)
+        result = make_report(read_records(input_path), options)
     except FeedbackError as e:
-        raise click.ClickException(with_flags(str(e))) from None
+        raise fail(e) from None
     document = render(result, fmt)
     with atomic_output(output) as out:
         out.write(document)
@@ -56,9 +50,3 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
         click.echo(f"Wrote {output} ({fmt}): {result['n_comments']} comments, {len(result['themes'])} themes.",
                    err=True)
 
-
-def with_flags(message: str) -> str:
-    """A library message with its `parameter` names shown as this command's flags, on one line."""
-    for param, flag in FLAGS.items():
-        message = message.replace(f"`{param}`", flag)
-    return " ".join(message.splitlines())

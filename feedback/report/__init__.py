@@ -9,9 +9,9 @@ columns (build, with drivers and feedback.stats) and rendered (formats: text, JS
 CSV; render_html: the HTML page with its charts). Importing this package loads no spaCy.
 """
 
+from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
 from .aggregate import Aggregate, ReportAccumulator
-from .build import DEFAULT_MIN_COUNT, REPORT_VERSION, build_report, make_report
-from .dates import PERIODS
+from .build import REPORT_VERSION, build_report, make_report
 from .formats import FORMATS, format_for, render
 from .records_in import read_records
 
@@ -20,6 +20,7 @@ __all__ = [
     "FORMATS",
     "PERIODS",
     "REPORT_VERSION",
+    "ReportOptions",
     "Aggregate",
     "ReportAccumulator",
     "build_report",

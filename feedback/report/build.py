@@ -16,7 +16,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .. import __version__
-from ..errors import Errors, InputError, ReportError
+from ..config import DEFAULT_MIN_COUNT, ReportOptions
+from ..errors import Errors, InputError
 from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from ..stats import (
     HIGH_SCORE_COMPLAINT,
@@ -33,7 +34,7 @@ from ..stats import (
     value_of,
 )
 from .aggregate import Aggregate, ReportAccumulator, ThemeLevel
-from .dates import PERIODS, next_period, period_label, period_start
+from .dates import next_period, period_label, period_start
 from .drivers import METHOD, driver_features, fit_drivers
 
 REPORT_VERSION = "1.0"
@@ -41,13 +42,13 @@ SCORE_ORDER = ("nps", "csat", "ces", "ttr", "rating")
 MAX_SEGMENTS = 20  # larger segmentations keep the biggest and pool the rest as OTHER_SEGMENT
 OTHER_SEGMENT = "(other)"
 EMERGING_MIN_MENTIONS = 5  # a rise from 1 to 3 mentions is not a trend, however small the period
-DEFAULT_MIN_COUNT = 10
 _PER_COMMENT = {"nps": "+100 promoter (9-10), 0 passive, -100 detractor (0-6)", "top2": "100 if 4-5, else 0",
                 "yes": "100 if 1, else 0"}
 
 
 def make_report(
     records: Iterable[dict[str, Any]],
+    options: ReportOptions | None = None,
     *,
     by: str | None = None,
     period: str | None = None,
@@ -59,6 +60,8 @@ def make_report(
     """Build the report from analysed records in one pass.
 
     records (Iterable[dict]): Records as `feedback analyze` writes them; error records are skipped.
+    options (ReportOptions | None): All of the settings below at once; when given, the keyword
+        arguments are not used.
     by (str | None): A carried field to segment by (`fields` of the records).
     period (str | None): "day", "week", "month" or "quarter" for trends; needs `date_column`.
     date_column (str | None): The carried field holding each comment's date.
@@ -67,12 +70,12 @@ def make_report(
     seed (int): Seed of the bootstrap, so reports are reproducible.
     RETURNS (dict): The report; see docs/report.md for the layout.
     RAISES (InputError): No records, a record of the wrong shape, or an unknown field.
-    RAISES (ReportError): An unknown `period`, or a `period` without `date_column`.
+    RAISES (OptionsError): An unknown `period`, a `period` without `date_column`, or the reverse.
     """
-    if period is not None and period not in PERIODS:
-        raise ReportError(Errors.E305.format(period=period, choices=", ".join(PERIODS)))
-    if period is not None and not date_column:
-        raise ReportError(Errors.E306)
+    if options is None:
+        options = ReportOptions(by, period, date_column, min_count, depth, seed)
+    by, period, date_column = options.by, options.period, options.date_column
+    min_count, depth, seed = options.min_count, options.depth, options.seed
     accumulator = ReportAccumulator(depth=depth, by=by, date_column=date_column if period else None)
     aggregate = accumulator.update(records).finish()
     return build_report(aggregate, by=by, period=period, date_column=date_column, min_count=min_count,

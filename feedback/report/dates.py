@@ -6,9 +6,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from ..config import PERIODS
 from ..errors import Errors, ReportError
-
-PERIODS = ("day", "week", "month", "quarter")
 _DATE_RE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T ])")
 
 
