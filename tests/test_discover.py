@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from feedback.cli import cli
+from feedback.cli.discover import discover as discover_command
 from feedback.discover import (
     AnalyzedFile,
     Candidate,
-    Coverage,
     CorpusDoc,
+    Coverage,
     Discovery,
     Featurizer,
     candidates_toml,
@@ -27,8 +28,7 @@ from feedback.discover import (
     taxonomy_text,
     theme_coverage,
 )
-from feedback.cli.discover import discover as discover_command
-from feedback.errors import InputError
+from feedback.errors import DiscoveryError
 from feedback.records import AnalyzedRecord, ThemeMention
 from feedback.themes import load_taxonomy
 
@@ -289,14 +289,14 @@ def test_discover_cli_errors(planted_jsonl, tmp_path):
 
 def test_discover_too_few_comments(tmp_path, nlp):
     docs = [CorpusDoc(str(i), i, "The app keeps logging me out.", frozenset(), 0.0) for i in range(1, 6)]
-    with pytest.raises(InputError, match="Only 5 comments"):
+    with pytest.raises(DiscoveryError, match=r"\[E401\] Only 5 comments"):
         discover(docs, nlp=nlp)
     path = tmp_path / "few.csv"
     path.write_text("comment\nfine\ngreat service\n", encoding="utf-8")
     result = CliRunner().invoke(discover_command, [str(path), "--taxonomy", str(
         Path(__file__).parent.parent / "feedback" / "data" / "cx_taxonomy.toml")])
     assert result.exit_code == 1
-    assert "Error: Only 2 comments to look for topics in; discovery needs at least 30." in result.output
+    assert "Error: [E401] Only 2 comments to look for topics in; discovery needs at least 30." in result.output
 
 
 def test_discover_coverage_counts_comments_without_themes():
@@ -349,5 +349,5 @@ def test_discover_toml_escapes_and_renames_clashing_ids(tmp_path):
 
 
 def test_discover_no_candidates_writes_no_taxonomy():
-    with pytest.raises(ValueError, match="No candidates"):
+    with pytest.raises(DiscoveryError, match=r"\[E405\] No candidates"):
         candidates_toml(_discovery())
