@@ -10,19 +10,9 @@ from pathlib import Path
 
 import click
 
-from ..discover import (
-    DEFAULT_SAMPLE,
-    DEFAULT_SEED,
-    candidates_toml,
-    format_report,
-    merge_toml,
-    open_corpus,
-    taxonomy_text,
-)
-from ..discover import discover as discover_topics
+from ..discover import DEFAULT_SAMPLE, DEFAULT_SEED
 from ..errors import FeedbackError
 from ..io import FORMATS, atomic_output
-from ..themes import load_taxonomy
 from .options import parse_scores
 
 
@@ -91,6 +81,17 @@ def discover(
       feedback discover analyzed.jsonl --merge-with default -o merged.toml
       feedback analyze export.csv --taxonomy merged.toml -o reanalyzed.jsonl
     """
+    # Imported here: registering the command must not load spaCy and scikit-learn.
+    from ..discover import (
+        candidates_toml,
+        format_report,
+        merge_toml,
+        open_corpus,
+        taxonomy_text,
+    )
+    from ..discover import discover as discover_topics
+    from ..themes import load_taxonomy
+
     scores = parse_scores(score_options)
     base_path = None if merge_with in (None, "default") else merge_with
     if base_path is not None and not os.path.isfile(base_path):

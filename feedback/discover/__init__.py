@@ -11,146 +11,67 @@ NMF is fitted on a seeded sample of at most `sample` comments; every comment is 
 by `transform`, a chunk at a time, so memory is bounded by the sample, not the corpus.
 docs/discover.md explains the choices.
 
-The modules, in the order `discover` uses them: corpus (records in, coverage), features
-(lemma features, word lists), topics (TF-IDF + NMF, k by coherence), tally (the two passes
-over the corpus), terms (the terms to write), candidates (filters and naming), results (what
-is returned), taxonomy_file (candidates as TOML) and summary (the report for people).
+    >>> from feedback.discover import AnalyzedFile, candidates_toml, discover
+    >>> found = discover(AnalyzedFile("analyzed.jsonl"))
+    >>> text = candidates_toml(found)
+
+The modules, in the order a run uses them: corpus (records or a raw export in, coverage),
+features (lemma features, word lists), topics (TF-IDF + NMF, k by coherence), tally (the two
+passes over the corpus), terms (the terms to write), candidates (filters and naming), results
+(what is returned), taxonomy_file (candidates as TOML) and summary (the report for people);
+discovery holds `discover`, which runs them. The names below are imported on first use, so
+importing this package (for its defaults, as the CLI does) loads neither spaCy nor
+scikit-learn.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from spacy.language import Language
+DEFAULT_SAMPLE = 20_000  # comments the topics are fitted on, at most
+DEFAULT_SEED = 0
 
-from ..errors import DiscoveryError, Errors
-from ..language import make_nlp
-from ..themes import Taxonomy, load_taxonomy
-from .candidates import filter_topics, make_candidate
-from .corpus import (
-    AnalyzedFile,
-    CorpusDoc,
-    Coverage,
-    analyse_export,
-    open_corpus,
-    theme_coverage,
-    to_corpus_doc,
-)
-from .features import STOP, Featurizer, covered_words, opinion_words
-from .results import Candidate, Discovery, Dropped, Example
-from .summary import format_report
-from .tally import take_census, tally_corpus
-from .taxonomy_file import candidates_toml, merge_toml, taxonomy_text
-from .terms import choose_terms
-from .topics import DEFAULT_SEED, K_GRID, N_TOP, TopicModel, k_grid
-
-__all__ = [
-    "DEFAULT_SAMPLE", "DEFAULT_SEED", "K_GRID", "MIN_DOCS", "STOP",
-    "AnalyzedFile", "Candidate", "CorpusDoc", "Coverage", "Discovery", "Dropped", "Example", "Featurizer",
-    "TopicModel", "analyse_export", "candidates_toml", "covered_words", "discover", "format_report", "k_grid",
-    "merge_toml", "open_corpus", "opinion_words", "taxonomy_text", "theme_coverage", "to_corpus_doc",
-]
-
-DEFAULT_SAMPLE = 20_000
-MIN_DOCS = 30  # fewer comments than this hold nothing recurring
-# The first filter: fewest comments in a candidate, MIN_SIZE or MIN_SHARE of the comments,
-# whichever is more (the others are in `candidates`).
-MIN_SIZE = 5
-MIN_SHARE = 0.002
-
-
-def discover(
-    corpus: Iterable[CorpusDoc],
-    *,
-    taxonomy: Taxonomy | None = None,
-    n_topics: int | None = None,
-    only_unthemed: bool = False,
-    sample: int = DEFAULT_SAMPLE,
-    seed: int = DEFAULT_SEED,
-    n_examples: int = 3,
-    min_size: int | None = None,
-    nlp: Language | None = None,
-) -> Discovery:
-    """Find recurring topics and turn the good ones into candidate themes.
-
-    corpus (Iterable[CorpusDoc]): The analysed comments. Read twice when there are more than
-        `sample` (pass a list or an `AnalyzedFile`; a one-shot iterator is read into a list).
-    taxonomy (Taxonomy | None): What the comments were analysed with (default: the default
-        taxonomy). Its words are left out with `only_unthemed`, topics made of them are
-        dropped, and a candidate names the terms it shares with it.
-    n_topics (int | None): k; None tries K_GRID and keeps the most coherent.
-    only_unthemed (bool): Model only the comments with no theme.
-    sample (int): Fit on at most this many comments, a seeded sample; all are assigned.
-    seed (int): Seeds the sample and NMF: the same input and seed give the same result.
-    n_examples (int): Example comments per candidate.
-    min_size (int | None): Fewest comments in a candidate (default: MIN_SIZE or MIN_SHARE).
-    nlp (Language | None): A pipeline from `make_nlp()` to reuse.
-    RETURNS (Discovery): Candidates, those covering most comments with no theme first.
-    RAISES (DiscoveryError): A parameter out of range, or too few comments, or too little
-        text, to model.
-    """
-    _check_at_least(1, n_topics=n_topics, sample=sample)
-    _check_at_least(0, n_examples=n_examples, min_size=min_size)
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-    nlp = nlp if nlp is not None else make_nlp()
-    if iter(corpus) is corpus:  # a one-shot iterator cannot be read twice
-        corpus = list(corpus)
-    covered = covered_words(taxonomy, nlp)
-    featurizer = Featurizer(nlp, exclude=covered if only_unthemed else ())
-
-    census = take_census(corpus, only_unthemed=only_unthemed, sample=sample, seed=seed)
-    if census.n_considered < MIN_DOCS:
-        which = "comments with no theme" if only_unthemed else "comments"
-        raise DiscoveryError(Errors.E401.format(n=census.n_considered, which=which, minimum=MIN_DOCS))
-    fitted = census.sample
-    fitted_features = list(featurizer.pipe(d.text for d in fitted))
-    min_df = max(3, math.ceil(0.001 * len(fitted)))
-    model = TopicModel(n_topics=n_topics, min_df=min_df, random_state=seed).fit(fitted_features)
-    del fitted_features  # the model keeps what it needs; pass 2 featurizes again, chunk by chunk
-    k = model.n_topics_
-    top = [np.argsort(-model.components_[t], kind="stable")[: 3 * N_TOP] for t in range(k)]
-    outside = None
-    if census.background:
-        # A rule applies to every comment: terms must be precise among those with a theme too.
-        X_out = model.vectorizer_.transform(list(featurizer.pipe(d.text for d in census.background)))
-        # How many comments each sampled one with a theme stands for, per one without.
-        weight = (census.coverage.n_themed / len(census.background)) / (census.n_considered / len(fitted))
-        outside = (X_out, model.transform(X_out), weight)
-    term_cols = choose_terms(model, top, outside)
-
-    # When the sample holds every comment, pass 2 runs over it in memory and the input is read once.
-    passes: Iterable[CorpusDoc] = fitted if census.n_considered == census.coverage.n_comments <= len(fitted) else corpus
-    tally, surface = tally_corpus(passes, featurizer, model, top, term_cols,
-                                  only_unthemed=only_unthemed, n_examples=n_examples)
-
-    size_floor = min_size if min_size is not None else max(MIN_SIZE, math.ceil(MIN_SHARE * census.n_considered))
-    accepted, dropped = filter_topics(model, top, term_cols, surface, tally, census, covered, size_floor)
-    taken = set(taxonomy.theme_ids)
-    candidates = []
-    for t in sorted(accepted, key=lambda t: (-tally.n_unthemed[t], -tally.n[t], t)):
-        candidate = make_candidate(t, model, top[t], term_cols[t], surface, tally, census, covered, taken, n_examples)
-        taken.add(candidate.id)
-        candidates.append(candidate)
-    kept = set(accepted)
-    n_explained = sum(n for topics, n in tally.unthemed_topics.items() if kept.intersection(topics))
-    return Discovery(
-        candidates=candidates,
-        dropped=dropped,
-        coverage=census.coverage,
-        n_considered=census.n_considered,
-        n_fitted=len(fitted),
-        n_topics=k,
-        k_scores=model.k_scores_,
-        n_explained=n_explained,
-        only_unthemed=only_unthemed,
-        seed=seed,
-        taxonomy=f"{taxonomy.name} {taxonomy.version}",
+if TYPE_CHECKING:
+    from .corpus import (
+        AnalyzedFile,
+        CorpusDoc,
+        Coverage,
+        analyse_export,
+        open_corpus,
+        theme_coverage,
+        to_corpus_doc,
     )
+    from .discovery import MIN_DOCS, discover
+    from .features import STOP, Featurizer, covered_words, opinion_words
+    from .results import Candidate, Discovery, Dropped, Example
+    from .summary import format_report
+    from .taxonomy_file import candidates_toml, merge_toml, taxonomy_text
+    from .topics import K_GRID, TopicModel, k_grid
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    **dict.fromkeys(["AnalyzedFile", "CorpusDoc", "Coverage", "analyse_export", "open_corpus", "theme_coverage",
+                     "to_corpus_doc"], "corpus"),
+    **dict.fromkeys(["MIN_DOCS", "discover"], "discovery"),
+    **dict.fromkeys(["STOP", "Featurizer", "covered_words", "opinion_words"], "features"),
+    **dict.fromkeys(["Candidate", "Discovery", "Dropped", "Example"], "results"),
+    **dict.fromkeys(["format_report"], "summary"),
+    **dict.fromkeys(["candidates_toml", "merge_toml", "taxonomy_text"], "taxonomy_file"),
+    **dict.fromkeys(["K_GRID", "TopicModel", "k_grid"], "topics"),
+}
+
+__all__ = ["DEFAULT_SAMPLE", "DEFAULT_SEED", *_EXPORTS]
 
 
-def _check_at_least(minimum: int, **values: int | None) -> None:
-    for name, value in values.items():
-        if value is not None and value < minimum:
-            raise DiscoveryError(Errors.E406.format(name=name, minimum=minimum, value=value))
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

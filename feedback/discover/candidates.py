@@ -76,7 +76,6 @@ def filter_topics(
     return accepted, dropped
 
 
-
 def _weight_share(features: list[str], weights: np.ndarray, test: Any) -> float:
     total = float(weights.sum())
     return float(sum(w for f, w in zip(features, weights) if test(f)) / total) if total else 0.0

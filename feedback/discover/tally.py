@@ -1,5 +1,5 @@
 """The two passes of discovery over the corpus. Pass 1 (`take_census`) counts the comments and
-draws the seeded sample the topics are fitted on; pass 2 (`tally_chunk`) assigns every comment
+draws the seeded sample the topics are fitted on; pass 2 (`tally_corpus`) assigns every comment
 to the fitted topics, a chunk at a time, and adds up what each topic holds."""
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class Tally:
         self.examples = [[] for _ in range(self.k)]
 
 
-
 def take_census(corpus: Iterable[CorpusDoc], *, only_unthemed: bool, sample: int, seed: int) -> Census:
     """Count the corpus and draw the fitting sample: the `sample` considered comments with the
     smallest keyed hash of (row, text). The same seed draws the same comments whatever else the
@@ -81,6 +80,46 @@ def take_census(corpus: Iterable[CorpusDoc], *, only_unthemed: bool, sample: int
     chosen, background = ([doc for _, _, doc in sorted(heap, key=lambda item: item[1])] for heap in heaps)
     return Census(coverage, n_considered, themes, chosen, background)
 
+
+def tally_corpus(
+    docs: Iterable[CorpusDoc],
+    featurizer: Featurizer,
+    model: TopicModel,
+    top: list[np.ndarray],
+    term_cols: list[list[int]],
+    *,
+    only_unthemed: bool,
+    n_examples: int,
+) -> tuple[Tally, dict[str, str]]:
+    """Pass 2: assign every comment considered, a chunk at a time, count the comments the terms
+    match, and note how the top terms are spelled (featurizing again costs less than holding
+    every comment's features). With only_unthemed, comments with a theme are only matched.
+
+    docs (Iterable[CorpusDoc]): The corpus (or the sample, when it holds every comment).
+    featurizer (Featurizer): The one the model was fitted with.
+    model (TopicModel): The fitted model.
+    top (list[np.ndarray]): Each topic's strongest terms (columns of the vocabulary).
+    term_cols (list[list[int]]): Each topic's terms to write (`terms.choose_terms`).
+    only_unthemed (bool): Add up only the comments with no theme.
+    n_examples (int): Examples kept per candidate.
+    RETURNS (tuple[Tally, dict[str, str]]): The totals, and each top or written term as
+        people write it.
+    """
+    k, vocab = model.n_topics_, model.vocabulary_
+    needed: dict[str, Counter[str]] = {vocab[j]: Counter() for t in range(k) for j in (*top[t][:N_TOP], *term_cols[t])}
+    tally = Tally(k)
+    terms = term_matrix(term_cols, len(vocab))
+    keep = max(4 * n_examples, 8)
+    for chunk in chunks(docs, _CHUNK):
+        features = list(featurizer.pipe((d.text for d in chunk), surfaces=needed))
+        X = model.vectorizer_.transform(features)
+        tally.n_matched += (np.asarray(((X > 0).astype(np.float64) @ terms).todense()) > 0).sum(axis=0)
+        rows = [i for i, d in enumerate(chunk) if not (only_unthemed and d.themes)]
+        if rows:
+            tally_chunk(tally, model, [chunk[i] for i in rows], X[rows], keep)
+    # The most common spelling; on a tie the alphabetically first, so output is reproducible.
+    surface = {f: min(seen, key=lambda s: (-seen[s], s)) if seen else f for f, seen in needed.items()}
+    return tally, surface
 
 
 def tally_chunk(tally: Tally, model: TopicModel, docs: list[CorpusDoc], X: Any, keep: int) -> None:
@@ -123,7 +162,6 @@ def tally_chunk(tally: Tally, model: TopicModel, docs: list[CorpusDoc], X: Any, 
                 heapq.heapreplace(heap, item)
 
 
-
 def term_matrix(term_cols: list[list[int]], n_terms: int) -> Any:
     """terms x topics, 1 where a term is one of a topic's written terms."""
     rows = [j for cols in term_cols for j in cols]
@@ -135,45 +173,3 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     items = iter(items)
     while chunk := list(islice(items, size)):
         yield chunk
-
-
-
-def tally_corpus(
-    docs: Iterable[CorpusDoc],
-    featurizer: Featurizer,
-    model: TopicModel,
-    top: list[np.ndarray],
-    term_cols: list[list[int]],
-    *,
-    only_unthemed: bool,
-    n_examples: int,
-) -> tuple[Tally, dict[str, str]]:
-    """Pass 2: assign every comment considered, a chunk at a time, count the comments the terms
-    match, and note how the top terms are spelled (featurizing again costs less than holding
-    every comment's features). With only_unthemed, comments with a theme are only matched.
-
-    docs (Iterable[CorpusDoc]): The corpus (or the sample, when it holds every comment).
-    featurizer (Featurizer): The one the model was fitted with.
-    model (TopicModel): The fitted model.
-    top (list[np.ndarray]): Each topic's strongest terms (columns of the vocabulary).
-    term_cols (list[list[int]]): Each topic's terms to write (`terms.choose_terms`).
-    only_unthemed (bool): Add up only the comments with no theme.
-    n_examples (int): Examples kept per candidate.
-    RETURNS (tuple[Tally, dict[str, str]]): The totals, and each top or written term as
-        people write it.
-    """
-    k, vocab = model.n_topics_, model.vocabulary_
-    needed: dict[str, Counter[str]] = {vocab[j]: Counter() for t in range(k) for j in (*top[t][:N_TOP], *term_cols[t])}
-    tally = Tally(k)
-    terms = term_matrix(term_cols, len(vocab))
-    keep = max(4 * n_examples, 8)
-    for chunk in chunks(docs, _CHUNK):
-        features = list(featurizer.pipe((d.text for d in chunk), surfaces=needed))
-        X = model.vectorizer_.transform(features)
-        tally.n_matched += (np.asarray(((X > 0).astype(np.float64) @ terms).todense()) > 0).sum(axis=0)
-        rows = [i for i, d in enumerate(chunk) if not (only_unthemed and d.themes)]
-        if rows:
-            tally_chunk(tally, model, [chunk[i] for i in rows], X[rows], keep)
-    # The most common spelling; on a tie the alphabetically first, so output is reproducible.
-    surface = {f: min(seen, key=lambda s: (-seen[s], s)) if seen else f for f, seen in needed.items()}
-    return tally, surface

@@ -14,8 +14,8 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import DiscoveryError, Errors, NotFittedError
+from . import DEFAULT_SEED
 
-DEFAULT_SEED = 0
 # Numbers of topics tried when k is not given, up to one topic per 20 comments (see `k_grid`).
 K_GRID = (5, 8, 10, 12, 15, 20, 25, 30)
 N_TOP = 10  # top terms per topic: what coherence, naming and the filters read
