@@ -11,9 +11,10 @@ NMF is fitted on a seeded sample of at most `sample` comments; every comment is 
 by `transform`, a chunk at a time, so memory is bounded by the sample, not the corpus.
 docs/discover.md explains the choices.
 
-    >>> from feedback.discover import AnalyzedFile, candidates_toml, discover
-    >>> found = discover(AnalyzedFile("analyzed.jsonl"))
-    >>> text = candidates_toml(found)
+    from feedback.discover import AnalyzedFile, candidates_toml, discover
+
+    found = discover(AnalyzedFile("analyzed.jsonl"))   # what `feedback analyze` wrote
+    text = candidates_toml(found)                      # a taxonomy file of the candidates
 
 The modules, in the order a run uses them: corpus (records or a raw export in, coverage),
 features (lemma features, word lists), topics (TF-IDF + NMF, k by coherence), tally (the two
