@@ -73,7 +73,13 @@ class Errors(metaclass=ErrorsWithCodes):
     E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
 
     # --- E4xx: discovery --------------------------------------------------------------------
-    E401 = "Too few comments to discover topics: {n} (at least {minimum})"
+    E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
+    E402 = "No word occurs in {min_df} or more of the {n} comments: too little text to find topics in."
+    E403 = "Record {id!r} is not an analysed record as `feedback analyze` writes it: {detail}"
+    E404 = "Not a line of analysed records (JSONL): {detail}"
+    E405 = "No candidates: a taxonomy file needs at least one theme."
+    E406 = "`{name}` must be {minimum} or more, not {value!r}"
+    E407 = "This TopicModel is not fitted yet: call `fit` first."
 
     # --- E5xx: running an analysis (options, outputs, resume, workers) -----------------------
     E501 = "A worker process failed on an internal error (please report it): {detail}"

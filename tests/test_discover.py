@@ -13,22 +13,25 @@ import pytest
 from click.testing import CliRunner
 
 from feedback.cli import cli
+from feedback.cli.discover import discover as discover_command
 from feedback.discover import (
     AnalyzedFile,
     Candidate,
-    Coverage,
     CorpusDoc,
+    Coverage,
     Discovery,
     Featurizer,
+    TopicModel,
     candidates_toml,
     covered_words,
     discover,
     merge_toml,
+    open_corpus,
     taxonomy_text,
     theme_coverage,
+    to_corpus_doc,
 )
-from feedback.cli.discover import discover as discover_command
-from feedback.errors import InputError
+from feedback.errors import DiscoveryError, InputError, NotFittedError
 from feedback.records import AnalyzedRecord, ThemeMention
 from feedback.themes import load_taxonomy
 
@@ -289,14 +292,44 @@ def test_discover_cli_errors(planted_jsonl, tmp_path):
 
 def test_discover_too_few_comments(tmp_path, nlp):
     docs = [CorpusDoc(str(i), i, "The app keeps logging me out.", frozenset(), 0.0) for i in range(1, 6)]
-    with pytest.raises(InputError, match="Only 5 comments"):
+    with pytest.raises(DiscoveryError, match=r"\[E401\] Only 5 comments"):
         discover(docs, nlp=nlp)
     path = tmp_path / "few.csv"
     path.write_text("comment\nfine\ngreat service\n", encoding="utf-8")
     result = CliRunner().invoke(discover_command, [str(path), "--taxonomy", str(
         Path(__file__).parent.parent / "feedback" / "data" / "cx_taxonomy.toml")])
     assert result.exit_code == 1
-    assert "Error: Only 2 comments to look for topics in; discovery needs at least 30." in result.output
+    assert "Error: [E401] Only 2 comments to look for topics in; discovery needs at least 30." in result.output
+
+
+def test_discover_errors_are_coded(tmp_path, nlp):
+    docs = [CorpusDoc(str(i), i, "The app keeps logging me out.", frozenset(), 0.0) for i in range(1, 40)]
+    with pytest.raises(DiscoveryError, match=r"\[E406\] `sample` must be 1 or more, not 0"):
+        discover(docs, sample=0, nlp=nlp)
+    with pytest.raises(DiscoveryError, match=r"\[E402\] No word occurs in 3 or more of the 2 comments"):
+        TopicModel().fit([["app"], ["bill"]])
+    with pytest.raises(NotFittedError, match=r"\[E407\]"):
+        TopicModel().transform([["app"]])
+    with pytest.raises(InputError, match=r"\[E403\] Record 'r1' is not an analysed record"):
+        to_corpus_doc({"id": "r1", "text": "fine", "row": "first", "themes": [], "sentiment": {}})
+    with pytest.raises(InputError, match=r"\[E404\]"):
+        theme_coverage(["not json"])
+    # The command shows a malformed analysed file as one line, not a traceback.
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"schema_version": "1", "id": "r1", "row": 1, "text": "fine", "themes": [],
+                               "sentiment": {"compound": "high"}}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(discover_command, [str(bad)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: [E403] Record 'r1'") and len(result.output.splitlines()) == 1
+
+
+def test_discover_raw_export_same_comments_with_workers(planted_csv):
+    # One process analyses into typed records; worker processes send JSON lines back. Same comments.
+    alone, analysing = open_corpus(str(planted_csv), workers=1)
+    pooled, _ = open_corpus(str(planted_csv), workers=2)
+    docs = list(alone)
+    assert analysing and len(docs) == 659
+    assert docs == list(pooled)
 
 
 def test_discover_coverage_counts_comments_without_themes():
@@ -349,5 +382,5 @@ def test_discover_toml_escapes_and_renames_clashing_ids(tmp_path):
 
 
 def test_discover_no_candidates_writes_no_taxonomy():
-    with pytest.raises(ValueError, match="No candidates"):
+    with pytest.raises(DiscoveryError, match=r"\[E405\] No candidates"):
         candidates_toml(_discovery())

@@ -1,5 +1,6 @@
-"""`feedback discover`: a thin command over feedback.discover. Register it with
-`cli.add_command(discover)`."""
+"""`feedback discover`: a thin command over feedback.discover (registered in `main`). It maps
+flags to the library's parameters, prints what the library returns, and shows its errors as
+one line."""
 
 from __future__ import annotations
 
@@ -9,22 +10,10 @@ from pathlib import Path
 
 import click
 
-from ..discover import (
-    DEFAULT_SAMPLE,
-    DEFAULT_SEED,
-    Discovery,
-    candidates_toml,
-    discover as discover_topics,
-    merge_toml,
-    open_corpus,
-    taxonomy_text,
-)
-from .options import parse_scores
+from ..discover import DEFAULT_SAMPLE, DEFAULT_SEED
 from ..errors import FeedbackError
 from ..io import FORMATS, atomic_output
-from ..themes import load_taxonomy
-
-_EXAMPLE_CHARS = 150
+from .options import parse_scores
 
 
 @click.command("discover")
@@ -92,6 +81,17 @@ def discover(
       feedback discover analyzed.jsonl --merge-with default -o merged.toml
       feedback analyze export.csv --taxonomy merged.toml -o reanalyzed.jsonl
     """
+    # Imported here: registering the command must not load spaCy and scikit-learn.
+    from ..discover import (
+        candidates_toml,
+        format_report,
+        merge_toml,
+        open_corpus,
+        taxonomy_text,
+    )
+    from ..discover import discover as discover_topics
+    from ..themes import load_taxonomy
+
     scores = parse_scores(score_options)
     base_path = None if merge_with in (None, "default") else merge_with
     if base_path is not None and not os.path.isfile(base_path):
@@ -136,49 +136,3 @@ def discover(
 
 def _name(path: str) -> str:
     return "<stdin>" if path == "-" else Path(path).name
-
-
-def format_report(found: Discovery) -> str:
-    """The candidates and the dropped topics, as text for a terminal.
-
-    found (Discovery): What `discover` returned.
-    RETURNS (str): Several lines, no trailing newline.
-    """
-    cov = found.coverage
-    which = "comments with no theme" if found.only_unthemed else "comments"
-    tried = ", ".join(f"{k}: {score:.3f}" for k, score in found.k_scores.items())
-    lines = [
-        f"{cov.describe()}.",
-        f"Fitted {found.n_topics} topics on {found.n_fitted:,} of {found.n_considered:,} {which} "
-        f"(seed {found.seed}; mean coherence by k: {tried}).",
-        f"{_count(len(found.candidates), 'candidate theme')} {'covers' if len(found.candidates) == 1 else 'cover'} "
-        f"{found.n_explained:,} of the {cov.n_unthemed:,} comments with no theme ({found.share_explained:.1%}); "
-        f"{_count(len(found.dropped), 'topic')} dropped.",
-    ]
-    for i, c in enumerate(found.candidates, 1):
-        scores = "".join(f", {kind} {mean:g}" for kind, (mean, _) in c.mean_scores.items())
-        lines += [
-            "",
-            f"{i}. {c.id}: {c.label}",
-            f"   {c.n_comments:,} comments ({c.share_comments:.1%}); covers {c.n_unthemed:,} ({c.share_unthemed:.1%}) "
-            f"of those with no theme; sentiment {c.mean_sentiment:+.2f}{scores}",
-            f"   top terms: {', '.join(term for term, _ in c.top_terms)}",
-            f"   terms written: {', '.join(c.terms)} (match {c.n_matched:,} comments)",
-        ]
-        if c.shared:
-            lines.append("   also matched by: " + ", ".join(f"{t} ({'/'.join(th)})" for t, th in c.shared.items()))
-        lines += [f"   - {_clip(e.text)}" for e in c.examples]
-    if found.dropped:
-        lines += ["", "Dropped:"]
-        lines += [f"  - {d.label} ({d.n_comments:,} comments): {d.reason}" for d in found.dropped]
-    return "\n".join(lines)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 3].rstrip() + "..."
-

@@ -87,7 +87,7 @@ def run_analysis(
         progress(done)
     try:
         with _sigterm_as_interrupt(enabled=isinstance(sink, ResumableJsonlSink)):
-            _analyse_into(table, spec, read, analysis, run, sink, counts, done, progress)
+            _analyze_into(table, spec, read, analysis, run, sink, counts, done, progress)
     except KeyboardInterrupt:
         sink.abort()
         if isinstance(sink, ResumableJsonlSink):
@@ -100,7 +100,7 @@ def run_analysis(
     return counts
 
 
-def _analyse_into(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: AnalysisOptions, run: RunOptions,
+def _analyze_into(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: AnalysisOptions, run: RunOptions,
                   sink: RecordSink, counts: RunCounts, done: int, progress: Callable[[int], None] | None) -> None:
     from itertools import islice
 

@@ -1,0 +1,207 @@
+"""Discovery's input: analysed records (or a raw export, analysed first) reduced to `CorpusDoc`s,
+and the count of comments with no theme (`Coverage`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Errors, InputError
+from ..records import AnalyzedRecord, ErrorRecord, SourceRow
+
+if TYPE_CHECKING:
+    from ..columns import ColumnSpec
+
+# The fields that tell `feedback analyze` output from a raw JSONL export.
+_RECORD_KEYS = frozenset({"schema_version", "text", "themes", "sentiment"})
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusDoc:
+    """What discovery needs to know about one analysed comment."""
+
+    id: str
+    row: int
+    text: str
+    themes: frozenset[str]  # parent theme ids; empty when the comment has no theme
+    compound: float
+    scores: dict[str, float] = field(default_factory=dict)
+    rule_themes: frozenset[str] = frozenset()  # the themes the taxonomy's rules found (not a model alone)
+
+
+def to_corpus_doc(record: AnalyzedRecord | dict[str, Any]) -> CorpusDoc | None:
+    """Reduce an analysed record to what discovery reads.
+
+    record (AnalyzedRecord | dict): A record object, or a record as `feedback analyze` writes it.
+    RETURNS (CorpusDoc | None): None for an error record or an empty text.
+    RAISES (InputError): A dict whose fields do not have the types `feedback analyze` writes.
+    """
+    if isinstance(record, AnalyzedRecord):
+        return CorpusDoc(record.id, record.row, record.text, frozenset(m.parent for m in record.themes),
+                         record.compound, dict(record.scores),
+                         frozenset(m.parent for m in record.themes if m.source != "model"))
+    if "error" in record or not record.get("text"):
+        return None
+    try:
+        mentions = [m for m in record.get("themes") or () if isinstance(m, dict)]
+        parents = [m.get("parent") or str(m.get("theme", "")).split("/", 1)[0] for m in mentions]
+        sentiment = record.get("sentiment") or {}
+        scores = {str(k): float(v) for k, v in (record.get("scores") or {}).items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return CorpusDoc(str(record.get("id", "")), int(record.get("row") or 0), str(record["text"]),
+                         frozenset(parents) - {""}, float(sentiment.get("compound") or 0.0), scores,
+                         frozenset(p for p, m in zip(parents, mentions) if m.get("source", "rules") != "model") - {""})
+    except (TypeError, ValueError, AttributeError) as e:
+        raise InputError(Errors.E403.format(id=record.get("id"), detail=e)) from None
+
+
+class AnalyzedFile:
+    """The records of an analysed JSONL file, read afresh on each iteration, so discovery can
+    read it twice without holding it in memory."""
+
+    def __init__(self, path: str, *, encoding: str | None = None) -> None:
+        self.path = path
+        self.encoding = encoding
+
+    def __iter__(self) -> Iterator[CorpusDoc]:
+        from ..io import open_table
+
+        # ErrorRecords (a line that is not JSON) have no values and are skipped.
+        yield from _analyzed_docs(open_table(self.path, fmt="jsonl", encoding=self.encoding).rows)
+
+
+def open_corpus(
+    path: str,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    scores: dict[str, str] | None = None,
+    taxonomy: str | None = None,
+    workers: int = 1,
+) -> tuple[Iterable[CorpusDoc], bool]:
+    """Open discovery's input: `feedback analyze` output, or a raw export to analyse first.
+
+    path (str): A file, or "-" for stdin.
+    fmt, encoding (str | None): As for `io.open_table`.
+    text_column, id_column, scores, workers: For a raw export, as for `feedback analyze`.
+    taxonomy (str | None): For a raw export: a taxonomy file whose rules alone find the themes
+        (as with `feedback analyze --taxonomy`); None uses the default rules and model.
+    RETURNS (tuple[Iterable[CorpusDoc], bool]): The comments, and whether they are analysed as
+        they are read. An analysed file is an `AnalyzedFile` (re-readable, nothing held in
+        memory); stdin and raw exports are one-shot iterators.
+    RAISES (InputError): The input cannot be read or has no comment column.
+    """
+    from ..columns import resolve_columns
+    from ..io import open_table
+
+    table = open_table(path, fmt=fmt, encoding=encoding)
+    rows = iter(table.rows)
+    first = next(rows, None)
+    values = getattr(first, "values", None)
+    if table.format == "jsonl" and isinstance(values, dict) and _RECORD_KEYS <= set(values):
+        if path != "-":
+            return AnalyzedFile(path, encoding=encoding), False
+        return _analyzed_docs(chain([first], rows)), False
+    spec = resolve_columns(table.columns, text_column=text_column, id_column=id_column, scores=scores)
+    source = chain([first] if first is not None else [], rows)
+    return analyze_export(source, spec, taxonomy=taxonomy, workers=workers), True
+
+
+def analyze_export(
+    rows: Iterable[SourceRow | ErrorRecord], spec: ColumnSpec, *, taxonomy: str | None, workers: int = 1
+) -> Iterator[CorpusDoc]:
+    """Analyse a raw export as `feedback analyze` would, and yield its comments as `CorpusDoc`s.
+
+    Through the engine that `feedback analyze` runs (worker processes included), with the same
+    default: the shipped model unless a taxonomy is given.
+
+    rows (Iterable[SourceRow | ErrorRecord]): From `io.open_table`.
+    spec (ColumnSpec): The column mapping (`columns.resolve_columns`).
+    taxonomy (str | None): A taxonomy file whose rules alone find the themes; None uses the
+        default rules and model.
+    workers (int): Analysis processes; 1 analyses in this process.
+    YIELDS (CorpusDoc): One per analysed comment, in input order; rows that cannot be analysed
+        are skipped.
+    """
+    from ..config import AnalysisOptions
+    from ..engine.local import analyze_stream
+
+    # AnalysisOptions decides the model: the shipped one unless a taxonomy is given.
+    analysed = analyze_stream(rows, spec, AnalysisOptions(taxonomy=taxonomy), workers=workers, as_json=False)
+    yield from _analyzed_docs(row.payload for row in analysed if row.status != "error")
+
+
+def _analyzed_docs(rows: Iterable[Any]) -> Iterator[CorpusDoc]:
+    for row in rows:
+        values = row if isinstance(row, dict) else getattr(row, "values", None)
+        if isinstance(values, dict):
+            doc = to_corpus_doc(values)
+            if doc is not None:
+                yield doc
+
+
+@dataclass
+class Coverage:
+    """How many comments have at least one theme. `add` records one at a time (as a summary
+    counts while writing), or use `theme_coverage`."""
+
+    n_comments: int = 0
+    n_unthemed: int = 0
+
+    def add(self, record: AnalyzedRecord | CorpusDoc | dict[str, Any] | str) -> None:
+        """Count one record; error records are skipped.
+
+        record (AnalyzedRecord | CorpusDoc | dict | str): A record, or its JSONL line.
+        RAISES (InputError): A line that is not a JSON object.
+        """
+        if isinstance(record, str):
+            try:
+                record = json.loads(record)
+            except ValueError as e:
+                raise InputError(Errors.E404.format(detail=e)) from None
+            if not isinstance(record, dict):
+                raise InputError(Errors.E404.format(detail=f"a JSON {type(record).__name__}, not an object"))
+        if isinstance(record, dict):
+            if "error" in record:
+                return
+            has_theme = bool(record.get("themes"))
+        else:
+            has_theme = bool(record.themes)
+        self.n_comments += 1
+        if not has_theme:
+            self.n_unthemed += 1
+
+    @property
+    def n_themed(self) -> int:
+        return self.n_comments - self.n_unthemed
+
+    @property
+    def share_unthemed(self) -> float:
+        """The share of comments with no theme; 0.0 when there are no comments."""
+        return self.n_unthemed / self.n_comments if self.n_comments else 0.0
+
+    def describe(self) -> str:
+        """RETURNS (str): A summary line, e.g. "82 of 599 comments (13.7%) have no theme"."""
+        return f"{self.n_unthemed:,} of {self.n_comments:,} comments ({self.share_unthemed:.1%}) have no theme"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_comments": self.n_comments, "n_unthemed": self.n_unthemed,
+                "share_unthemed": round(self.share_unthemed, 4)}
+
+
+def theme_coverage(records: Iterable[AnalyzedRecord | CorpusDoc | dict[str, Any] | str]) -> Coverage:
+    """Count the comments with no theme: what the taxonomy leaves unexplained.
+
+    records (Iterable): Analysed records (objects, dicts or JSONL lines); error records are skipped.
+    RETURNS (Coverage): The counts; `share_unthemed` is the share with no theme.
+    RAISES (InputError): A line that is not a JSON object.
+    """
+    coverage = Coverage()
+    for record in records:
+        coverage.add(record)
+    return coverage

@@ -1,0 +1,159 @@
+"""Features for discovery: comments as bags of lemmas and short lemma phrases, and the word
+lists that judge them (stop words, opinion words, the words a taxonomy already matches)."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from spacy.attrs import NORM, ORTH
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+
+from ..language import make_nlp
+from ..themes import Taxonomy
+
+# spaCy's stop list is written for running text; in comments these name things people talk
+# about ("a cute top", "the front desk", "a call back"), so they stay.
+_TOPICAL = frozenset({"top", "bottom", "front", "back", "side", "call", "full", "empty", "name"})
+# Fillers missing from spaCy's list ("bite" is the lookup table's lemma of "bit").
+_FILLERS = frozenset({"like", "thing", "lot", "bit", "bite", "way", "etc", "ok", "okay", "yes", "yeah", "lol"})
+STOP = frozenset((set(STOP_WORDS) - _TOPICAL) | _FILLERS)
+# A phrase may end in a particle ("size up", "send back") ...
+PARTICLES = frozenset({"up", "down", "out", "off", "back"})
+# ... or bridge two content words with one linking word ("true to size", "lots of compliments").
+LINKS = frozenset({"to", "of", "and", "in", "on", "for", "with"})
+# Verbs that only say how someone feels about whatever the comment is about.
+_OPINION_VERBS = frozenset({"love", "like", "hate", "dislike", "adore", "enjoy", "recommend", "disappoint"})
+_BREAK, _STOPWORD, _CONTENT = 0, 1, 2
+_ORTH_NORM = [ORTH, NORM]
+
+
+class Featurizer:
+    """Turns comments into lemma features: content words and short lemma phrases.
+
+    A phrase is two adjacent content words ("loyalty point"), a content word and a particle
+    ("size up"), or two content words bridged by one linking word ("true to size"): the shapes
+    of noun phrases and phrasal verbs, found without a tagger. Features are space-joined
+    lowercase lemmas (token.norm_ from `make_nlp()`), so "runs small" and "ran small" are one.
+    """
+
+    def __init__(self, nlp: Language | None = None, *, exclude: Iterable[str] = ()) -> None:
+        self.nlp = nlp if nlp is not None else make_nlp()
+        # Lemmas and lemma phrases that must not become features (a taxonomy's own words).
+        self.exclude = frozenset(exclude)
+        self._kinds: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def _kind(self, orth: int, norm: int) -> tuple[str, int]:
+        # What a word is depends on the word (and its norm) alone, so it is worked out once.
+        strings = self.nlp.vocab.strings
+        lexeme = self.nlp.vocab[orth]
+        lemma = strings[norm]
+        if not lexeme.is_alpha:
+            kind = _BREAK
+        elif lemma in STOP or lexeme.lower_ in STOP or len(lemma) < 2:
+            kind = _STOPWORD
+        elif lemma in self.exclude:
+            kind = _BREAK  # an excluded word also ends any phrase it would be in
+        else:
+            kind = _CONTENT
+        found = self._kinds[(orth, norm)] = (lemma, kind)
+        return found
+
+    def pipe(self, texts: Iterable[str], *, surfaces: dict[str, Counter[str]] | None = None) -> Iterator[list[str]]:
+        """Featurize comments.
+
+        texts (Iterable[str]): Comment texts.
+        surfaces (dict[str, Counter] | None): When given, count here how each of its keys
+            (features) is written, lowercased, to name features as people write them.
+        YIELDS (list[str]): Each comment's features, repeated as often as they occur.
+        """
+        exclude, cache, kind_of = self.exclude, self._kinds, self._kind
+        tokenizer: Any = self.nlp.tokenizer  # a Tokenizer; Language types it as a plain callable
+        for doc in tokenizer.pipe(texts, batch_size=1000):
+            # Reading ORTH and NORM as an array skips building a Token object per word, which
+            # was most of the cost; NORM holds the lowercase lemma (`make_nlp`).
+            pairs = doc.to_array(_ORTH_NORM).tolist()
+            kinds = [cache.get(pair) or kind_of(*pair) for pair in map(tuple, pairs)]
+            n = len(kinds)
+            out: list[str] = []
+            for i, (norm, kind) in enumerate(kinds):
+                if kind != _CONTENT:
+                    continue
+                out.append(norm)
+                if surfaces is not None and norm in surfaces:
+                    surfaces[norm][doc[i].lower_] += 1
+                if i + 1 == n:
+                    continue
+                norm2, kind2 = kinds[i + 1]
+                if kind2 == _CONTENT or (kind2 == _STOPWORD and norm2 in PARTICLES):
+                    phrase, end = f"{norm} {norm2}", i + 2
+                elif kind2 == _STOPWORD and norm2 in LINKS and i + 2 < n and kinds[i + 2][1] == _CONTENT:
+                    phrase, end = f"{norm} {norm2} {kinds[i + 2][0]}", i + 3
+                else:
+                    continue
+                if phrase in exclude:
+                    continue
+                out.append(phrase)
+                if surfaces is not None and phrase in surfaces:
+                    surfaces[phrase][doc[i:end].text.lower()] += 1
+            yield out
+
+
+def covered_words(taxonomy: Taxonomy, nlp: Language) -> dict[str, set[str]]:
+    """The lemmas and lemma phrases a taxonomy's terms already match, with their themes.
+
+    taxonomy (Taxonomy): The taxonomy.
+    nlp (Language): From `make_nlp()`, to lemmatise terms as comments are.
+    RETURNS (dict[str, set[str]]): {lemma or space-joined lemmas: parent theme ids}.
+    """
+    covered: dict[str, set[str]] = {}
+    for theme in taxonomy.all_themes():
+        parent = theme.id.split("/", 1)[0]
+        for phrase in (*theme.terms, *theme.exact):
+            lemmas = [t.norm_ for t in nlp.tokenizer(phrase.lower()) if not t.is_space]
+            if lemmas:
+                covered.setdefault(" ".join(lemmas), set()).add(parent)
+    return covered
+
+
+@functools.lru_cache(maxsize=1)
+def opinion_words() -> frozenset[str]:
+    """Words that say how someone feels rather than what about: adjectives and adverbs of
+    VADER's lexicon with |valence| >= 1.5 ("great", "cute", "perfectly"), and intensifiers.
+
+    Nouns and verbs stay out even when VADER scores them ("loyalty" 2.5, "reward" 2.7,
+    "support" 1.7): they name what a comment is about; only the verbs of liking are in. Parts
+    of speech come from the WordNet lemma lists in spacy-lookups-data.
+
+    RETURNS (frozenset[str]): Lowercase words.
+    """
+    from spacy.lookups import load_lookups
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer
+
+    index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")
+    describing = set(index["adj"]) | set(index["adv"])
+    lexicon = SentimentIntensityAnalyzer().lexicon
+    words = {w for w, v in lexicon.items() if w.isalpha() and abs(float(v)) >= 1.5 and w in describing}
+    words |= _OPINION_VERBS
+    # Only the adverbs among the boosters: "little", "more", "less" also measure ("a little big").
+    words |= {w for w in BOOSTER_DICT if w.isalpha() and (w.endswith("ly") or w in ("so", "super"))}
+    return frozenset(words)
+
+
+def is_covered(feature: str, covered: dict[str, set[str]]) -> bool:
+    """Whether the taxonomy's terms match a feature or one of its words (`covered_words`)."""
+    return feature in covered or any(word in covered for word in feature.split())
+
+
+def themes_of(feature: str, covered: dict[str, set[str]]) -> set[str]:
+    """The existing themes whose terms match a feature or one of its words."""
+    return set(covered.get(feature, ())).union(*(covered.get(word, ()) for word in feature.split()))
+
+
+def is_evaluative(feature: str, evaluative: frozenset[str]) -> bool:
+    # A phrase is evaluative when all its words are ("super cute"), not "fit great".
+    words = [w for w in feature.split() if w not in LINKS]
+    return bool(words) and all(w in evaluative for w in words)
