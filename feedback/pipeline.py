@@ -154,7 +154,7 @@ class Analyzer:
             clauses = clause_cache.get(index)
             if clauses is None:
                 clauses = clause_cache[index] = self._clauses(doc, lowers, bounds[index], sentences[index])
-            for c_start, c_end, c_compound in clauses:
+            for c_start, c_end, c_compound in clauses:  # noqa: B007 - the clause found is used below
                 if c_start <= m.start < c_end:
                     break
             negated = m.negation_start is not None and m.negation_start >= c_start

@@ -143,7 +143,7 @@ class SentimentScorer:
         extra = 0.0
         for m in self._phrase_re.finditer(text):
             valence = self._phrase_valence[m.group(1).lower()]
-            if not m.group(1).split()[0].lower() in _NEGATORS and _negated_before(text, m.start()):
+            if m.group(1).split()[0].lower() not in _NEGATORS and _negated_before(text, m.start()):
                 valence *= N_SCALAR
             extra += valence
         if extra == 0.0:

@@ -149,7 +149,7 @@ def estimate(metric: Metric, values: np.ndarray, *, seed: int = 0) -> Estimate:
         half = Z95 * float(units.std(ddof=0)) / math.sqrt(n)  # the Wald SE above, in points
     else:
         # Here, not at the top: it adds 0.25 s to every CLI start.
-        from scipy.special import stdtrit  # type: ignore[import-untyped]
+        from scipy.special import stdtrit
 
         half = float(stdtrit(n - 1, 0.975)) * float(units.std(ddof=1)) / math.sqrt(n)
     return Estimate(value, n, _clip(metric, (value - half, value + half)))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up a virtual environment with the package and its dev extras, then run the whole test suite.
+# Set up a virtual environment with the package and its dev extras, then lint (ruff), type-check
+# (mypy) and run the whole test suite, slow tests included. `pytest` alone skips the slow ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -14,4 +15,6 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "No /usr/bin/chromium (apt-get install chromium as root): the HTML report browser tests will skip." >&2
   fi
 fi
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m ruff check feedback tests benchmarks scripts
+.venv/bin/python -m mypy feedback
+.venv/bin/python -m pytest -q -m "slow or not slow" "$@"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 _REASON = "the Dask engine needs the dask extra (dask, distributed, pyarrow): pip install 'feedback[dask]'"
 pytest.importorskip("dask.bag", reason=_REASON)
 pytest.importorskip("dask.dataframe", reason=_REASON)
@@ -349,8 +351,8 @@ def test_distributed_parquet_input_same_as_local_parquet_engine(tmp_path, schedu
     lines = [(r.status, r.payload) for r in analyze_stream(table.rows, resolve_columns(table.columns), AnalysisOptions())]
     out = tmp_path / "out"
     manifest = analyze_dask(str(source), str(out), scheduler=scheduler, partition_rows=3)
-    assert concatenated(out, manifest, "file").decode().splitlines() == [l for s, l in lines if s != "error"]
-    assert concatenated(out, manifest, "errors_file").decode().splitlines() == [l for s, l in lines if s == "error"]
+    assert concatenated(out, manifest, "file").decode().splitlines() == [line for status, line in lines if status != "error"]
+    assert concatenated(out, manifest, "errors_file").decode().splitlines() == [line for status, line in lines if status == "error"]
     assert [p["n_errors"] for p in manifest["partitions"]] == [1, 1, 1]
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from feedback.errors import InputError
 from feedback.io import atomic_output, detect_format, open_table
-from feedback.records import ErrorRecord, SourceRow
 
 
 def rows_of(path, **kw):

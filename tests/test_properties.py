@@ -64,7 +64,7 @@ def test_properties_any_csv_shape_keeps_every_row(tmp_path_factory, n_extra, row
     out, errors = tmp / "out.jsonl", tmp / "err.jsonl"
     result = CliRunner().invoke(cli, ["analyze", str(src), "-o", str(out), "--errors", str(errors), "--no-model"])
     assert result.exit_code == 0, result.stderr
-    read = lambda p: [json.loads(l) for l in p.read_bytes().decode("utf-8").splitlines()] if p.exists() else []  # noqa: E731
+    read = lambda p: [json.loads(line) for line in p.read_bytes().decode("utf-8").splitlines()] if p.exists() else []  # noqa: E731
     records, error_records = read(out), read(errors)
     assert sorted(r["row"] for r in records + error_records) == list(range(1, len(data) + 1))
     assert [r["row"] for r in records] == sorted(r["row"] for r in records)

@@ -11,6 +11,8 @@ from feedback.report.page import CSP, esc, highlighted
 
 from .report_data import example_records, record
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]

@@ -8,6 +8,7 @@ then analyses the rows on this machine (`engine.local`, worker processes) or on 
 
 from __future__ import annotations
 
-from .run import RunStart, resume_identity, run_analysis, validate
+from .run import resume_identity, run_analysis, validate
+from .start import RunStart
 
 __all__ = ["RunStart", "resume_identity", "run_analysis", "validate"]

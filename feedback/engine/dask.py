@@ -45,12 +45,12 @@ from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink
 from ..records import SCHEMA_VERSION, ErrorRecord, SourceRow
 from ..redact import redact_row
 from .partials import combine_partials, partial_aggregate, summarize_partial
+from .start import RunStart
 
 if TYPE_CHECKING:
     import distributed
 
     from ..pipeline import Analyzer
-    from .run import RunStart
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -137,8 +137,6 @@ def run_dask(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
              on_start: Callable[[RunStart], None] | None = None,
              progress: Callable[[int], None] | None = None) -> RunCounts:
     """`run_analysis` with the Dask engine: OUTPUT is a directory of partitions."""
-    from .run import RunStart
-
     def started(table: Table, spec: ColumnSpec) -> None:
         if on_start is not None:
             on_start(RunStart(table.name, spec, analysis, engine="dask", partition_rows=run.partition_rows))

@@ -8,7 +8,6 @@ import signal
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -19,28 +18,7 @@ from ..io import Table, open_input
 from ..io.checkpoint import input_fingerprint
 from ..io.sinks import ParquetSink, RecordSink, ResumableJsonlSink, StdoutSink
 from ..redact import redact_row
-
-
-@dataclass(frozen=True)
-class RunStart:
-    """What a run is about to do, once everything is validated (for the caller's first words).
-
-    input_name (str): The input as named in messages ("<stdin>" for standard input).
-    spec (ColumnSpec): The columns used for the text, the id and the scores.
-    analysis (AnalysisOptions): The options in force (the default model decided).
-    engine (str): "local" or "dask".
-    partition_rows (int): Rows per partition, with the Dask engine.
-    resumed_after (int): Rows an interrupted run had done; this run goes on after them.
-    checkpoint (str | None): The checkpoint it resumes from.
-    """
-
-    input_name: str
-    spec: ColumnSpec
-    analysis: AnalysisOptions
-    engine: str = "local"
-    partition_rows: int = 0
-    resumed_after: int = 0
-    checkpoint: str | None = None
+from .start import RunStart
 
 
 def run_analysis(

@@ -71,8 +71,8 @@ def fit_drivers(
         return result
     # Imported here: scikit-learn takes seconds to import, and every `feedback` command imports
     # this module through the CLI, while only a report fits drivers.
-    from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # a scikit-learn dependency
+    from sklearn.linear_model import RidgeCV
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
     x = features[:, keep].astype(np.float64)
     # A few dozen columns gain nothing from BLAS threads, and on a busy machine OpenBLAS threads
