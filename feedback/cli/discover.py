@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..discover import DEFAULT_SAMPLE, DEFAULT_SEED
 from ..errors import FeedbackError
-from ..io import FORMATS, atomic_output
-from .options import parse_scores
+from ..io import atomic_output
+from .options import fail, read_from, read_options, workers_option
 
 
 @click.command("discover")
@@ -38,15 +39,8 @@ from .options import parse_scores
               help="Fewest comments in a candidate (default: 5 or 0.2% of the comments, whichever is more).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Also write everything found (candidates, dropped topics and why) as JSON.")
-@click.option("--format", "input_format", type=click.Choice(FORMATS),
-              help="Input format (default: from the extension).")
-@click.option("--encoding", help="Input text encoding (default UTF-8; a BOM wins).")
-@click.option("--text-column", help="Raw input: the column with the comment (default: found by name).")
-@click.option("--id-column", help="Raw input: the column with the id.")
-@click.option("--score", "score_options", multiple=True, metavar="KIND=COLUMN",
-              help="Raw input: a score column, as for `feedback analyze`. Repeatable.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, os.cpu_count() or 64),
-              help="Raw input: analysis processes.")
+@read_options(prefix="Raw input: ")
+@workers_option("Raw input: analysis processes.")
 def discover(
     input_path: str,
     n_topics: int | None,
@@ -59,12 +53,8 @@ def discover(
     n_examples: int,
     min_size: int | None,
     json_path: str | None,
-    input_format: str | None,
-    encoding: str | None,
-    text_column: str | None,
-    id_column: str | None,
-    score_options: tuple[str, ...],
     workers: int,
+    **read: Any,
 ) -> None:
     """Find recurring topics the taxonomy misses and write them as candidate themes.
 
@@ -92,7 +82,6 @@ def discover(
     from ..discover import discover as discover_topics
     from ..themes import load_taxonomy
 
-    scores = parse_scores(score_options)
     base_path = None if merge_with in (None, "default") else merge_with
     if base_path is not None and not os.path.isfile(base_path):
         raise click.BadParameter(f"{base_path!r} is not a file; use 'default' or a taxonomy TOML file",
@@ -103,8 +92,7 @@ def discover(
         analysed_with = taxonomy or base_path
         tax = load_taxonomy(analysed_with)
         base_text = taxonomy_text(base_path) if merge_with else None
-        corpus, analysing = open_corpus(input_path, fmt=input_format, encoding=encoding, text_column=text_column,
-                                        id_column=id_column, scores=scores, taxonomy=analysed_with, workers=workers)
+        corpus, analysing = open_corpus(read_from(input_path, read), taxonomy=analysed_with, workers=workers)
         if analysing:
             themes_by = f"the rules of {analysed_with}" if analysed_with else "the default rules and model"
             click.echo(f"{_name(input_path)} is not `feedback analyze` output: analysing it first, "
@@ -117,7 +105,7 @@ def discover(
         else:
             text = candidates_toml(found, source=source) if found.candidates else None
     except FeedbackError as e:
-        raise click.ClickException(str(e)) from None
+        raise fail(e) from None
     # The report is for people: on stdout, unless the TOML goes there.
     report_to_stderr = output == "-"
     click.echo(format_report(found), err=report_to_stderr)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from ..config import ReadOptions
 from ..errors import Errors, InputError
 from ..records import AnalyzedRecord, ErrorRecord, SourceRow
 
@@ -74,40 +75,38 @@ class AnalyzedFile:
 
 
 def open_corpus(
-    path: str,
+    read: ReadOptions | str,
     *,
-    fmt: str | None = None,
-    encoding: str | None = None,
-    text_column: str | None = None,
-    id_column: str | None = None,
-    scores: dict[str, str] | None = None,
     taxonomy: str | None = None,
     workers: int = 1,
 ) -> tuple[Iterable[CorpusDoc], bool]:
     """Open discovery's input: `feedback analyze` output, or a raw export to analyse first.
 
-    path (str): A file, or "-" for stdin.
-    fmt, encoding (str | None): As for `io.open_table`.
-    text_column, id_column, scores, workers: For a raw export, as for `feedback analyze`.
+    read (ReadOptions | str): The input (a file, or "-" for stdin), its format and encoding,
+        and for a raw export its columns, as for `feedback analyze`; a path alone reads it with
+        the defaults.
     taxonomy (str | None): For a raw export: a taxonomy file whose rules alone find the themes
         (as with `feedback analyze --taxonomy`); None uses the default rules and model.
+    workers (int): For a raw export: analysis processes.
     RETURNS (tuple[Iterable[CorpusDoc], bool]): The comments, and whether they are analysed as
         they are read. An analysed file is an `AnalyzedFile` (re-readable, nothing held in
         memory); stdin and raw exports are one-shot iterators.
     RAISES (InputError): The input cannot be read or has no comment column.
     """
     from ..columns import resolve_columns
-    from ..io import open_table
+    from ..io import open_input
 
-    table = open_table(path, fmt=fmt, encoding=encoding)
+    read = ReadOptions(read) if isinstance(read, str) else read
+    table = open_input(read)
     rows = iter(table.rows)
     first = next(rows, None)
     values = getattr(first, "values", None)
     if table.format == "jsonl" and isinstance(values, dict) and _RECORD_KEYS <= set(values):
-        if path != "-":
-            return AnalyzedFile(path, encoding=encoding), False
+        if not read.is_stream:
+            return AnalyzedFile(read.path, encoding=read.encoding), False
         return _analyzed_docs(chain([first], rows)), False
-    spec = resolve_columns(table.columns, text_column=text_column, id_column=id_column, scores=scores)
+    spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
+                           scores=read.score_columns)
     source = chain([first] if first is not None else [], rows)
     return analyze_export(source, spec, taxonomy=taxonomy, workers=workers), True
 
