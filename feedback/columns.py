@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Errors, InputError
+from .errors import Errors, InputError, ProblemCode, RowErrorCode
 from .language import clean_text
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .scores import COLUMN_NAMES, ScoreKind, kind_of, normalise_name, parse_score
@@ -126,17 +126,17 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
     raw_text = values.get(spec.text)
     problems = list(row.problems)
     if spec.text not in values:
-        return ErrorRecord(row.row, row.line, ident, "missing_text",
+        return ErrorRecord(row.row, row.line, ident, RowErrorCode.MISSING_TEXT.value,
                            f"no {spec.text!r} field in this row", values, row.redacted)
     if isinstance(raw_text, (dict, list)):
-        return ErrorRecord(row.row, row.line, ident, "text_not_string",
+        return ErrorRecord(row.row, row.line, ident, RowErrorCode.TEXT_NOT_STRING.value,
                            f"{spec.text!r} holds a {type(raw_text).__name__}, not text", values, row.redacted)
     text = clean_text("" if raw_text is None else str(raw_text))
     if not text:
-        return ErrorRecord(row.row, row.line, ident, "empty_text", "the comment is empty", values, row.redacted)
+        return ErrorRecord(row.row, row.line, ident, RowErrorCode.EMPTY_TEXT.value, "the comment is empty", values, row.redacted)
     if len(text) > MAX_ANALYSED_CHARS:
         problems.append(Problem(
-            "text_truncated",
+            ProblemCode.TEXT_TRUNCATED.value,
             f"the comment has {len(text):,} characters; the first {MAX_ANALYSED_CHARS:,} were analysed",
             spec.text,
         ))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ProblemCode
 from .records import Problem
 
 
@@ -88,30 +89,30 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
             number = float(text)
         except ValueError:
             return None, Problem(
-                "score_not_a_number",
+                ProblemCode.SCORE_NOT_A_NUMBER.value,
                 f"{column}: {_show(value)} is not a number; the {kind.name} score was left out",
                 column,
             )
     else:
         return None, Problem(
-            "score_not_a_number",
+            ProblemCode.SCORE_NOT_A_NUMBER.value,
             f"{column}: a {type(value).__name__} is not a number; the {kind.name} score was left out",
             column,
         )
     if not math.isfinite(number):
         return None, Problem(
-            "score_not_a_number", f"{column}: {_show(value)} is not a finite number", column
+            ProblemCode.SCORE_NOT_A_NUMBER.value, f"{column}: {_show(value)} is not a finite number", column
         )
     if (kind.low is not None and number < kind.low) or (kind.high is not None and number > kind.high):
         high = "" if kind.high is None else f"{kind.high:g}"
         return None, Problem(
-            "score_out_of_range",
+            ProblemCode.SCORE_OUT_OF_RANGE.value,
             f"{column}: {number:g} is outside the {kind.name} range {kind.low:g}-{high}; left out",
             column,
         )
     if kind.integer and not number.is_integer():
         return None, Problem(
-            "score_not_integer",
+            ProblemCode.SCORE_NOT_INTEGER.value,
             f"{column}: {number:g} is not a whole number on the {kind.name} scale; left out",
             column,
         )

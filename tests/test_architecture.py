@@ -124,7 +124,7 @@ def test_no_import_cycles():
             visit(node)
 
 
-@pytest.mark.parametrize("module", ["feedback", "feedback.config", "feedback.errors", "feedback.stats",
+@pytest.mark.parametrize("module", ["feedback", "feedback.cli", "feedback.config", "feedback.errors", "feedback.stats",
                                     "feedback.report", "feedback.io"])
 def test_light_imports_load_no_spacy(module):
     code = f"import sys, {module}; assert 'spacy' not in sys.modules, 'spacy loaded'"
@@ -195,3 +195,17 @@ def test_no_plain_builtin_errors_raised_for_users():
                 if isinstance(func, ast.Name) and func.id in {"ValueError", "RuntimeError", "TypeError", "OSError"}:
                     plain.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {ast.unparse(node.exc)[:80]}")
     assert not plain, "\n".join(plain)
+
+
+def test_row_error_and_problem_codes_are_the_published_schemas():
+    import json
+
+    from feedback.errors import ProblemCode, RowErrorCode
+
+    schemas = PACKAGE / "schemas"
+    error = json.loads((schemas / "error.schema.json").read_text(encoding="utf-8"))
+    record = json.loads((schemas / "record.schema.json").read_text(encoding="utf-8"))
+    assert [c.value for c in RowErrorCode] == error["properties"]["error"]["properties"]["code"]["enum"]
+    problem_codes = json.dumps(record)
+    assert all(f'"{c.value}"' in problem_codes for c in ProblemCode)
+    assert '"enum": [' + ", ".join(f'"{c.value}"' for c in ProblemCode) + "]" in problem_codes

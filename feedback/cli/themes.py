@@ -7,7 +7,6 @@ import json
 import click
 
 from ..errors import TaxonomyError
-from ..themes import load_taxonomy
 from .options import fail
 
 
@@ -24,6 +23,8 @@ def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
       feedback themes
       feedback themes --check my_taxonomy.toml
     """
+    from ..themes import load_taxonomy
+
     try:
         tax = load_taxonomy(check_path or taxonomy)
     except TaxonomyError as e:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, ProblemCode, RowErrorCode
 from ..records import ErrorRecord, Problem, SourceRow
 from .files import open_binary
 
@@ -209,11 +209,11 @@ def _decode_line(raw: bytes, encoding: str) -> tuple[str, Problem | None]:
         pass
     if encoding in ("utf-8", "utf8"):
         try:
-            return raw.decode("cp1252"), Problem("invalid_encoding", "not valid UTF-8; read as Windows-1252")
+            return raw.decode("cp1252"), Problem(ProblemCode.INVALID_ENCODING.value, "not valid UTF-8; read as Windows-1252")
         except UnicodeDecodeError:
             pass
     return (raw.decode(encoding, errors="replace"),
-            Problem("invalid_encoding", "undecodable bytes were replaced with U+FFFD"))
+            Problem(ProblemCode.INVALID_ENCODING.value, "undecodable bytes were replaced with U+FFFD"))
 
 
 def _unique_columns(header: list[str]) -> list[str]:
@@ -321,7 +321,7 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
         start_line = taken[0].lineno
         if error is not None:
             row_number += 1
-            yield ErrorRecord(row_number, start_line, None, "unparseable_row", f"CSV error: {error}",
+            yield ErrorRecord(row_number, start_line, None, RowErrorCode.UNPARSEABLE_ROW.value, f"CSV error: {error}",
                               {"raw": "".join(line.text for line in taken)[:1000]})
             reader = csv.reader(feeder, delimiter=delimiter)
             continue
@@ -330,7 +330,7 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
             # A quote opened on the first line never closed where it should have, and the field
             # swallowed the rows after it. The first line is the broken row; re-read the rest.
             row_number += 1
-            yield ErrorRecord(row_number, start_line, None, "unbalanced_quote",
+            yield ErrorRecord(row_number, start_line, None, RowErrorCode.UNBALANCED_QUOTE.value,
                               "a quoted field does not close on this line; the row was skipped and "
                               "reading went on at the next line", {"raw": taken[0].text[:1000]})
             feeder.give_back(taken[1:])
@@ -347,12 +347,12 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
         if len(cells) > n_columns:
             values["_extra"] = cells[n_columns:]
             problems.append(
-                Problem("extra_fields", f"{len(cells)} fields for {n_columns} columns; extras kept in _extra")
+                Problem(ProblemCode.EXTRA_FIELDS.value, f"{len(cells)} fields for {n_columns} columns; extras kept in _extra")
             )
         elif len(cells) < n_columns:
             for column in columns[len(cells):]:
                 values[column] = None
-            problems.append(Problem("missing_fields", f"{len(cells)} fields for {n_columns} columns"))
+            problems.append(Problem(ProblemCode.MISSING_FIELDS.value, f"{len(cells)} fields for {n_columns} columns"))
         yield SourceRow(row_number, start_line, values, tuple(problems))
 
 
@@ -426,7 +426,7 @@ def _open_json_array(buffered: list[_Line], lines: Iterator[_Line], name: str) -
             if isinstance(item, dict):
                 yield SourceRow(n, 1, item)
             else:
-                yield ErrorRecord(n, 1, None, "not_an_object", f"expected a JSON object, got a {type(item).__name__}",
+                yield ErrorRecord(n, 1, None, RowErrorCode.NOT_AN_OBJECT.value, f"expected a JSON object, got a {type(item).__name__}",
                                   {"raw": item})
 
     return Table(columns, rows(), "json", name)
@@ -441,11 +441,11 @@ def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
         try:
             value = json.loads(line.text)
         except ValueError as e:
-            yield ErrorRecord(row_number, line.lineno, None, "invalid_json", f"not valid JSON: {e}",
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.INVALID_JSON.value, f"not valid JSON: {e}",
                               {"raw": line.text[:1000]})
             continue
         if not isinstance(value, dict):
-            yield ErrorRecord(row_number, line.lineno, None, "not_an_object",
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NOT_AN_OBJECT.value,
                               f"expected a JSON object, got a {type(value).__name__}", {"raw": value})
             continue
         problems = (line.problem,) if line.problem is not None else ()
