@@ -22,7 +22,7 @@ from .language import ClauseSplitter, make_nlp
 from .model import ModelInput, Prediction
 from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
 from .redact import redact_row
-from .sentiment import SentimentScorer, combine, label, load_lexicon
+from .sentiment import SentimentScorer, combine, load_lexicon, polarity_of
 from .themes import Taxonomy, ThemeMatcher, load_taxonomy
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class Analyzer:
             bounds.append((sent.start, sent.end))
         compound = combine(s.compound for s in sentences)
         mentions = self._mentions(doc, comment.text, bounds, sentences) if sentences else []
-        return AnalyzedRecord(comment.id, comment.row, comment.text, compound, label(compound), sentences,
+        return AnalyzedRecord(comment.id, comment.row, comment.text, compound, polarity_of(compound), sentences,
                               mentions, comment.scores, comment.fields, comment.problems, comment.redacted)
 
     def _mentions(self, doc: Doc, text: str, bounds: list[tuple[int, int]],
@@ -169,7 +169,7 @@ class Analyzer:
                     lemmas = lemma_cache[(c_start, c_end)] = self._lemmas(doc, c_start, c_end)
                 theme = self.matcher.refine(theme, lemmas)
             mentions.append(
-                ThemeMention(theme, c_compound, label(c_compound),
+                ThemeMention(theme, c_compound, polarity_of(c_compound),
                              text[start_char:end_char],  # not doc.text: that rebuilds the text
                              start_char, end_char, index, negated)
             )

@@ -30,7 +30,7 @@ _WORD_RE = re.compile(r"[\w']+")
 _KEY_RE = re.compile(r"\w+")
 
 
-def label(compound: float) -> str:
+def polarity_of(compound: float) -> str:
     """Map a compound score to VADER's three labels.
 
     compound (float): A score in [-1, 1].

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .scores import kind_of
-from .sentiment import label as sentiment_label
+from .sentiment import polarity_of
 
 Z95 = 1.959963984540054  # two-sided 95% standard normal quantile
 N_RESAMPLES = 1000
@@ -322,7 +322,7 @@ def mismatch_kind(compound: float, scores: dict[str, float]) -> str | None:
         value = scores.get(kind)
         if value is None:
             continue
-        polarity = sentiment_label(compound)
+        polarity = polarity_of(compound)
         if value >= high and polarity == "negative":
             return HIGH_SCORE_COMPLAINT
         if value <= low and polarity == "positive":

@@ -8,7 +8,7 @@ from feedback.sentiment import (
     _to_compound,
     _to_raw,
     combine,
-    label,
+    polarity_of,
     load_lexicon,
 )
 
@@ -18,7 +18,7 @@ from feedback.sentiment import (
     [(0.05, "positive"), (0.0499, "neutral"), (-0.0499, "neutral"), (-0.05, "negative"), (0.9, "positive")],
 )
 def test_sentiment_label_uses_vader_thresholds(compound, expected):
-    assert label(compound) == expected
+    assert polarity_of(compound) == expected
 
 
 def test_sentiment_raw_roundtrip():

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import Errors, ReportError
 from .render_html import render_html
-from .tables import Table, number, report_tables, scores_text, unthemed_note, visible_themes
+from .tables import DisplayTable, number, report_tables, scores_text, unthemed_note, visible_themes
 
 FORMATS = ("text", "json", "md", "csv", "html")
 _EXTENSIONS = {".json": "json", ".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html",
@@ -145,7 +145,7 @@ def md_highlighted(text: str, spans: Sequence[Sequence[int]]) -> str:
     return "".join(out)
 
 
-def _md_table(table: Table) -> str:
+def _md_table(table: DisplayTable) -> str:
     lines = [f"### {md_escape(table.title)}", ""]
     if not table.rows:
         return "\n".join(lines + ["(none)", ""])

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import charts, page
 from .tables import (
-    Table,
+    DisplayTable,
     digits_for,
     driver_table,
     emerging_table,
@@ -31,7 +31,7 @@ from .tables import (
 N_TREND_LINES = 6
 
 
-def _html_table(table: Table, *, raw_columns: frozenset[int] = frozenset()) -> str:
+def _html_table(table: DisplayTable, *, raw_columns: frozenset[int] = frozenset()) -> str:
     parts = [f"<h3>{page.esc(table.title)}</h3>"]
     if table.rows:
         parts.append(page.table(table.headers, table.rows, align=table.align, raw_columns=raw_columns,

@@ -56,7 +56,7 @@ def score_title(metric: dict[str, Any]) -> str:
 
 
 @dataclass
-class Table:
+class DisplayTable:
     """A titled table of display strings, shared by the text, Markdown and HTML renderers."""
 
     title: str
@@ -80,7 +80,7 @@ def _hidden_note(report: dict[str, Any], themes: list[dict[str, Any]]) -> str:
             "(in JSON and CSV, flagged below_min_count).")
 
 
-def headline_table(report: dict[str, Any]) -> Table:
+def headline_table(report: dict[str, Any]) -> DisplayTable:
     """Each score over all comments."""
     rows = []
     for kind, metric in report["metrics"].items():
@@ -90,11 +90,11 @@ def headline_table(report: dict[str, Any]) -> Table:
         if "mean" in est:
             note += f"; mean {number(est['mean'], d)} {interval(est.get('mean_ci95'), d)}"
         rows.append([score_title(metric), number(est["value"], d), interval(est["ci95"], d), str(est["n"]), note])
-    return Table(f"Scores over {report['n_comments']} comments", ["score", "value", "95% CI", "n", "what"], rows,
+    return DisplayTable(f"Scores over {report['n_comments']} comments", ["score", "value", "95% CI", "n", "what"], rows,
                  "lrrrl")
 
 
-def theme_table(report: dict[str, Any], themes: list[dict[str, Any]] | None = None, title: str = "Themes") -> Table:
+def theme_table(report: dict[str, Any], themes: list[dict[str, Any]] | None = None, title: str = "Themes") -> DisplayTable:
     """Volume, sentiment, each score among the theme's comments, and mismatches."""
     themes = report["themes"] if themes is None else themes
     metrics = report["metrics"]
@@ -111,7 +111,7 @@ def theme_table(report: dict[str, Any], themes: list[dict[str, Any]] | None = No
         classes.append("sub" if t.get("level") == 2 else "")
     note = ("Score columns: the score among comments that mention the theme. Sentiment: mean of each comment's "
             "mean mention sentiment (-1..1). " + _hidden_note(report, themes))
-    return Table(title, headers, rows, "lrrrr" + "r" * (len(metrics) + 2), note.strip(), classes)
+    return DisplayTable(title, headers, rows, "lrrrr" + "r" * (len(metrics) + 2), note.strip(), classes)
 
 
 def impact_rows(report: dict[str, Any], kind: str, themes: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -119,7 +119,7 @@ def impact_rows(report: dict[str, Any], kind: str, themes: list[dict[str, Any]] 
     return [t for t in visible_themes(report, themes) if t["scores"].get(kind, {}).get("impact") is not None]
 
 
-def impact_table(report: dict[str, Any], kind: str) -> Table:
+def impact_table(report: dict[str, Any], kind: str) -> DisplayTable:
     """Theme impact on one score, with its interval."""
     metric = report["metrics"][kind]
     d, impact_d = digits_for(metric), impact_digits(metric)
@@ -133,10 +133,10 @@ def impact_table(report: dict[str, Any], kind: str) -> Table:
     title = f"Impact on {score_title(metric)} (all comments: {number(overall, d)})"
     note = (f"impact = {metric['name']} of all comments minus {metric['name']} without the theme's comments"
             f"{'; lower is better' if metric['better'] == 'lower' else ''}. {UNCERTAIN_NOTE}")
-    return Table(title, ["theme", "n", "score with theme", "impact", "95% CI", ""], rows, "lrrrrl", note, classes)
+    return DisplayTable(title, ["theme", "n", "score with theme", "impact", "95% CI", ""], rows, "lrrrrl", note, classes)
 
 
-def driver_table(report: dict[str, Any], kind: str) -> Table:
+def driver_table(report: dict[str, Any], kind: str) -> DisplayTable:
     """The strongest drivers of one score."""
     metric = report["metrics"][kind]
     fit = report["drivers"]["scores"].get(kind, {})
@@ -149,11 +149,11 @@ def driver_table(report: dict[str, Any], kind: str) -> Table:
                 f"{fit['target']}, in {metric['unit'] or 'score units'}. {UNCERTAIN_NOTE}")
     else:
         note = fit.get("note", "")
-    return Table(f"Drivers of {score_title(metric)}", ["driver", "comments", "effect", "95% CI", "share", ""], rows,
+    return DisplayTable(f"Drivers of {score_title(metric)}", ["driver", "comments", "effect", "95% CI", "share", ""], rows,
                  "lrrrrl", note)
 
 
-def segment_table(report: dict[str, Any]) -> Table:
+def segment_table(report: dict[str, Any]) -> DisplayTable:
     """Each segment's headline scores next to the overall, with its most harmful theme."""
     seg = report["segments"]
     metrics = report["metrics"]
@@ -173,7 +173,7 @@ def segment_table(report: dict[str, Any]) -> Table:
         rows.append(row)
     note = f"{seg['n_segments']} distinct values" + (", the smallest pooled as (other)" if any(
         g["segment"] == "(other)" for g in seg["groups"]) else "")
-    return Table(f"Segments by {seg['by']}", headers, rows, "lrr" + "r" * len(metrics) + "l", note)
+    return DisplayTable(f"Segments by {seg['by']}", headers, rows, "lrr" + "r" * len(metrics) + "l", note)
 
 
 def _worst_theme(report: dict[str, Any], themes: list[dict[str, Any]], kind: str) -> str:
@@ -190,7 +190,7 @@ def _worst_theme(report: dict[str, Any], themes: list[dict[str, Any]], kind: str
     return f"{worst['theme']} {number(s['impact'], impact_digits(metric), sign=True)}{mark}"
 
 
-def period_table(report: dict[str, Any]) -> Table:
+def period_table(report: dict[str, Any]) -> DisplayTable:
     """Comments and headline scores per period."""
     per = report["periods"]
     metrics = report["metrics"]
@@ -198,10 +198,10 @@ def period_table(report: dict[str, Any]) -> Table:
     rows = [[p["period"], str(p["n_comments"])] + [number(p["overall"][k]["value"], digits_for(m))
                                                   for k, m in metrics.items()] for p in per["series"]]
     note = f"{per['n_undated']} comment(s) without a readable {per['date_column']}." if per["n_undated"] else ""
-    return Table(f"Scores per {per['unit']}", headers, rows, "lr" + "r" * len(metrics), note)
+    return DisplayTable(f"Scores per {per['unit']}", headers, rows, "lr" + "r" * len(metrics), note)
 
 
-def emerging_table(report: dict[str, Any]) -> Table:
+def emerging_table(report: dict[str, Any]) -> DisplayTable:
     """Theme share in the last period against the earlier ones."""
     per = report["periods"]
     last = per["series"][-1]["period"] if per["series"] else ""
@@ -210,11 +210,11 @@ def emerging_table(report: dict[str, Any]) -> Table:
             for e in per["emerging"] if e["theme"] in {t["theme"] for t in visible_themes(report)}]
     note = ("emerging: share of comments higher in the last period, two-proportion z >= 1.96, at least 5 "
             "comments in the last period.")
-    return Table(f"Emerging themes: {last} against earlier {per['unit']}s",
+    return DisplayTable(f"Emerging themes: {last} against earlier {per['unit']}s",
                  ["theme", "share before", f"share {last}", f"comments {last}", "z", ""], rows, "lrrrrl", note)
 
 
-def mismatch_table(report: dict[str, Any]) -> Table:
+def mismatch_table(report: dict[str, Any]) -> DisplayTable:
     """Per theme: comments whose text and score disagree."""
     mismatch = report["mismatch"]
     rows = [[t["theme"], str(t["mismatch"]["high_score_complaint"]), str(t["mismatch"]["low_score_praise"]),
@@ -223,7 +223,7 @@ def mismatch_table(report: dict[str, Any]) -> Table:
     share = number(mismatch["share"], 1, percent=True)
     title = (f"Text and score disagree: {mismatch['high_score_complaint']} high scores with a complaint, "
              f"{mismatch['low_score_praise']} low scores with praise ({share} of {mismatch['n_judged']})")
-    return Table(title, ["theme", "high score, complaint", "low score, praise", "comments"], rows, "lrrr",
+    return DisplayTable(title, ["theme", "high score, complaint", "low score, praise", "comments"], rows, "lrrr",
                  mismatch["rule"])
 
 
@@ -233,7 +233,7 @@ def scores_text(scores: dict[str, Any]) -> str:
 
 
 
-def report_tables(report: dict[str, Any]) -> list[Table]:
+def report_tables(report: dict[str, Any]) -> list[DisplayTable]:
     """Every table of the text and Markdown reports, in reading order."""
     tables = [headline_table(report), theme_table(report)]
     tables += [impact_table(report, kind) for kind in report["metrics"]]
