@@ -93,7 +93,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "Run the same command with `resume` to continue.")
     E507 = "{names} do not apply with the Dask engine (partitions are the unit of work)"
     E508 = "The Dask engine writes a directory of partitions: give an output directory, not standard output"
-    E509 = "Parquet output needs an output file and cannot be resumed; use JSONL output to `resume`"
+    E509 = "Parquet output needs an output file and cannot be resumed (JSONL output can, with `resume`)"
     E510 = "Nothing to resume: no checkpoint {path}. Run without `resume`."
     E511 = "The checkpoint {path} is damaged; run without `resume`."
     E512 = ("Cannot resume: the input file or the options differ from the interrupted run ({path}). "
