@@ -88,12 +88,13 @@ class Errors(metaclass=ErrorsWithCodes):
     E504 = ("A worker process died before finishing its rows (exit code {exitcode}; killed by the system, "
             "perhaps for lack of memory); run the same command with `resume` to go on from the last "
             "checkpoint, or with fewer `workers`")
-    E505 = "`resume` needs an input file and an output file (not standard input or output)"
+    E505 = "`resume` needs an input file and an output file (not standard input or output, a pipe or a device)"
     E506 = ("Interrupted after {rows} rows; the finished part is in {partial}. "
             "Run the same command with `resume` to continue.")
     E507 = "{names} do not apply with the Dask engine (partitions are the unit of work)"
     E508 = "The Dask engine writes a directory of partitions: give an output directory, not standard output"
-    E509 = "Parquet output needs an output file and cannot be resumed (JSONL output can, with `resume`)"
+    E509 = ("Parquet output needs a regular output file and cannot be resumed "
+            "(JSONL output can, with `resume`)")
     E510 = "Nothing to resume: no checkpoint {path}. Run without `resume`."
     E511 = "The checkpoint {path} is damaged; run without `resume`."
     E512 = ("Cannot resume: the input file or the options differ from the interrupted run ({path}). "
@@ -101,6 +102,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E513 = "Cannot resume: {path} is gone. Run without `resume`."
     E514 = "The output {path} is a directory; give a file (only the Dask engine writes a directory)"
     E515 = "`strict`: some rows had problems (see the summary above)"
+    E516 = "{path} is the input file: writing there would destroy it; choose another output"
+    E517 = "The errors file {path} is the output file; choose another `errors` path"
     E520 = "`period` needs `date_column`, e.g. `date_column` submitted_at"
     E521 = "`date_column` is only used with `period` ({allowed})"
 

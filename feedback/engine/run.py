@@ -16,7 +16,8 @@ from ..config import DEFAULT_MODEL, AnalysisOptions, OutputOptions, ReadOptions,
 from ..errors import Errors, Interrupted, OptionsError
 from ..io import Table, open_input
 from ..io.checkpoint import input_fingerprint
-from ..io.sinks import ParquetSink, RecordSink, ResumableJsonlSink, StdoutSink
+from ..io.files import is_stream, same_file
+from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink, ResumableJsonlSink
 from ..redact import redact_row
 from .start import RunStart
 
@@ -112,13 +113,24 @@ def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
         if output.path == "-":
             raise OptionsError(Errors.E508)
     else:
-        if run.resume and (read.is_stream or output.path == "-"):
+        if run.resume and (is_stream(read.path) or is_stream(output.path)):
             raise OptionsError(Errors.E505)
-        if output.resolved_format == "parquet" and (output.path == "-" or run.resume):
+        if output.resolved_format == "parquet" and (is_stream(output.path) or run.resume):
             raise OptionsError(Errors.E509)
         if os.path.isdir(output.path):
             raise OptionsError(Errors.E514.format(path=output.path))
+    _check_collisions(read, output)
     _load_named_files(analysis.resolved())
+
+
+def _check_collisions(read: ReadOptions, output: OutputOptions) -> None:
+    """Outputs that would overwrite the input, or each other."""
+    errors = output.errors_path
+    for written in (output.path, errors):
+        if written != "-" and not is_stream(written) and not read.is_stream and same_file(written, read.path):
+            raise OptionsError(Errors.E516.format(path=written))
+    if errors != "-" and output.path != "-" and not is_stream(errors) and same_file(errors, output.path):
+        raise OptionsError(Errors.E517.format(path=errors))
 
 
 def _load_named_files(analysis: AnalysisOptions) -> None:
@@ -138,10 +150,11 @@ def _load_named_files(analysis: AnalysisOptions) -> None:
 def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, run: RunOptions,
           spec: ColumnSpec) -> RecordSink:
     errors_path = output.errors_path
-    if output.path == "-":
-        return StdoutSink(errors_path)
     if output.resolved_format == "parquet":
         return ParquetSink(output.path, errors_path)
+    if is_stream(output.path) or is_stream(read.path):
+        # Nothing to resume from: a stream output cannot be cut back, a stream input not re-read.
+        return JsonlFileSink(output.path, errors_path)
     identity = resume_identity(read, analysis, output, spec)
     return ResumableJsonlSink(output.path, errors_path, identity, resume=run.resume, every_rows=run.checkpoint_every)
 

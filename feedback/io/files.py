@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -36,6 +37,29 @@ def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
         raise InputError(Errors.E003.format(path=path, reason=e.strerror)) from None
 
 
+def is_stream(path: str) -> bool:
+    """Whether a path is read or written as a stream: "-", a pipe, a device, /dev/stdin...
+
+    Such a path is never renamed over (as root, replacing /dev/null with a file breaks the
+    machine), never re-read (a pipe gives its bytes once) and cannot be resumed.
+    """
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # a file yet to be made
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same existing file (hard links and symlinks included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
 def publish(tmp: str, path: str) -> None:
     """Move a finished temporary file to its name, with the permissions a new file would have
     (mkstemp makes temporary files private, 0600)."""
@@ -56,6 +80,10 @@ def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     if path == "-":
         yield sys.stdout
         sys.stdout.flush()
+        return
+    if is_stream(path):  # a pipe or a device: written in place, never replaced
+        with open(path, "w", encoding=encoding, newline="\n") as stream:
+            yield stream
         return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)

@@ -1,4 +1,5 @@
-"""Where the engine writes: one interface for standard output, Parquet and resumable JSONL.
+"""Where the engine writes: one interface for JSON lines (files, stdout, pipes), Parquet and
+resumable JSONL.
 
 The engine hands a sink one `AnalyzedRow` per input row, in input order. Records go to the
 sink's output; error records always go to JSON lines, in a file of their own (created at the
@@ -56,34 +57,10 @@ class _ErrorLines:
         self._stack.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
 
 
-class StdoutSink:
-    """Records to standard output as JSON lines, as they come."""
-
-    as_json = True
-
-    def __init__(self, errors_path: str) -> None:
-        self._errors = _ErrorLines(errors_path)
-
-    def open(self, counts: RunCounts) -> int:
-        return 0
-
-    def write(self, row: AnalyzedRow) -> None:
-        if row.status == "error":
-            self._errors.write(row.payload)
-        else:
-            sys.stdout.write(row.payload + "\n")
-
-    def close(self) -> None:
-        sys.stdout.flush()
-        self._errors.close()
-
-    def abort(self) -> None:
-        sys.stdout.flush()
-        self._errors.abort()
-
-
 class JsonlFileSink:
-    """Records to a JSONL file, published when complete (not resumable: a Dask partition's)."""
+    """Records to JSON lines: standard output ("-"), a pipe or device (written as they come),
+    or a file published when complete (not resumable: a Dask partition's, or a run whose input
+    is a stream)."""
 
     as_json = True
 

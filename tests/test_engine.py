@@ -1,0 +1,104 @@
+"""The engine on inputs and outputs that are not plain files, and on paths that collide."""
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedback import AnalysisOptions, OutputOptions, ReadOptions, RunOptions, run_analysis
+from feedback.cli import cli
+from feedback.errors import OptionsError
+
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "sample_export.csv"  # 12 rows, one of them an empty comment
+
+
+def analyze(*args, input=None):
+    return CliRunner().invoke(cli, ["analyze", *map(str, args), "--no-progress"], input=input)
+
+
+@pytest.fixture(scope="module")
+def from_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("file") / "out.jsonl"
+    assert analyze(SAMPLE, "-o", out, "--no-model").exit_code == 0
+    return out.read_bytes()
+
+
+def test_stdin_to_a_file_is_written_whole_and_not_resumable(tmp_path, from_file):
+    out = tmp_path / "out.jsonl"
+    result = analyze("-", "-o", out, "--no-model", input=SAMPLE.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == from_file
+    assert not list(tmp_path.glob("*.checkpoint.json")) and not list(tmp_path.glob("*.partial"))
+    result = analyze("-", "-o", out, "--no-model", "--resume", input=SAMPLE.read_bytes())
+    assert result.exit_code == 2 and "[E505]" in result.stderr
+
+
+def test_a_fifo_input_loses_no_row(tmp_path, from_file):
+    fifo = tmp_path / "export.csv"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes(SAMPLE.read_bytes()))
+    feeder.start()
+    out = tmp_path / "out.jsonl"
+    counts = run_analysis(ReadOptions(str(fifo)), AnalysisOptions(model=None), OutputOptions(str(out)))
+    feeder.join()
+    assert out.read_bytes() == from_file
+    assert counts.rows == 12 and counts.errors == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_dev_null_is_written_to_not_replaced(tmp_path):
+    result = analyze(SAMPLE, "-o", "/dev/null", "--errors", "/dev/null", "--no-model")
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    result = analyze(SAMPLE, "-o", "/dev/null", "--output-format", "parquet", "--no-model")
+    assert result.exit_code == 2 and "[E509]" in result.stderr
+
+
+def test_outputs_that_would_overwrite_the_input_or_each_other_are_refused(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_bytes(SAMPLE.read_bytes())
+    for args in (("-o", export), ("-o", tmp_path / "out.jsonl", "--errors", export)):
+        result = analyze(export, *args, "--no-model")
+        assert result.exit_code == 2 and "[E516]" in result.stderr and "destroy" in result.stderr
+        assert export.read_bytes() == SAMPLE.read_bytes()
+    link = tmp_path / "link.csv"
+    link.symlink_to(export)
+    assert analyze(export, "-o", link, "--no-model").exit_code == 2
+    out = tmp_path / "out.jsonl"
+    result = analyze(export, "-o", out, "--errors", out, "--no-model")
+    assert result.exit_code == 2 and "[E517]" in result.stderr and "--errors" in result.stderr
+    assert not out.exists()
+
+
+def test_options_refused_by_the_library_name_parameters():
+    with pytest.raises(OptionsError, match=r"\[E505\] `resume` needs an input file"):
+        run_analysis(ReadOptions("-"), AnalysisOptions(), OutputOptions("out.jsonl"), RunOptions(resume=True))
+    with pytest.raises(OptionsError, match=r"\[E503\] `workers` must be at least 1"):
+        RunOptions(workers=0)
+    with pytest.raises(OptionsError, match=r"\[E502\] `model_mode` must be one of combine, model"):
+        AnalysisOptions(model_mode="rules")
+
+
+def test_the_default_model_rule_is_decided_once():
+    assert AnalysisOptions().resolved().model == "default"
+    assert AnalysisOptions(taxonomy="mine.toml").resolved().model is None
+    assert AnalysisOptions(taxonomy="mine.toml", model="default").resolved().model == "default"
+    assert AnalysisOptions(model=None).resolved().model is None
+
+
+def test_a_stdin_pipe_from_a_process(tmp_path, from_file):
+    """`cat export.csv | feedback analyze - -o out.jsonl`, as a shell runs it."""
+    out = tmp_path / "out.jsonl"
+    cat = subprocess.Popen(["cat", str(SAMPLE)], stdout=subprocess.PIPE)
+    proc = subprocess.run([sys.executable, "-m", "feedback", "analyze", "-", "-o", str(out), "--no-model"],
+                          stdin=cat.stdout, capture_output=True, text=True)
+    cat.wait()
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert out.read_bytes() == from_file
