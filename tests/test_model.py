@@ -10,9 +10,9 @@ from feedback import Analyzer, AnalysisOptions, analyze
 from feedback.cli import cli
 from feedback.errors import ModelError
 from feedback.io.labelled import read_labelled
-from feedback.model import ModelInput, ThemeModel, banded, load_model, negation_ngrams, save_model
+from feedback.model import (ModelInput, ThemeModel, banded, evaluate, load_model, negation_ngrams, save_model,
+                            train)
 from feedback.pipeline import default_model_path
-from feedback.model import evaluate, train
 
 from .conftest import mention, themes_of
 
@@ -60,8 +60,8 @@ def test_model_save_load_roundtrip(tmp_path, small_model):
     texts = ["The chatbot was useless and I waited an hour on hold.", "Lovely staff, fair prices."]
     rules = Analyzer.from_options(AnalysisOptions(model=None))
     from feedback.pipeline import model_input
-    from feedback.model.training import analyze_labelled
     from feedback.io.labelled import LabelledComment
+    from feedback.model.training import analyze_labelled
 
     inputs = [model_input(r) for r in analyze_labelled(rules, [LabelledComment(str(i), t) for i, t in enumerate(texts)])]
     before, after = model.predict(inputs), loaded.predict(inputs)

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from ..errors import Errors, ModelError
 from .base import Estimator
-from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams,
+from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams, rule_hits,
                        tfidf_from_indices)
 from .linear import best_threshold, binary_as_two_rows, linear, prf, sigmoid, softmax
 from .types import ModelInput, Prediction, ThemePrediction, banded
@@ -144,19 +144,9 @@ class ThemeModel(Estimator):
             store = self.__dict__["_char_store"] = WordGrams(self.char_vocabulary_, self._char_range())
         return char_tfidf(texts, store, self.char_idf_)
 
-    def _rule_matrix(self, inputs: Sequence[ModelInput]) -> sp.csr_matrix:
-        index = {t: i for i, t in enumerate(self.rule_themes_)}
-        rows, cols = [], []
-        for r, item in enumerate(inputs):
-            for theme in item.rule_themes:
-                if theme in index:
-                    rows.append(r)
-                    cols.append(index[theme])
-        data = np.full(len(rows), self.rule_weight)
-        return sp.csr_matrix((data, (rows, cols)), shape=(len(inputs), len(self.rule_themes_)))
-
     def _detection_features(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput]) -> sp.csr_matrix:
-        return sp.hstack([tfidf, self._rule_matrix(inputs)], format="csr")
+        hits = rule_hits([item.rule_themes for item in inputs], self.rule_themes_, self.rule_weight)
+        return sp.hstack([tfidf, hits], format="csr")
 
     def _words(self, tfidf: sp.csr_matrix) -> sp.csr_matrix:
         """The word n-gram block: polarity reads negation-marked words, not character n-grams,
@@ -164,15 +154,16 @@ class ThemeModel(Estimator):
         n = len(self.vocabulary_)
         return tfidf[:, :n] if self.polarity_words_only and tfidf.shape[1] > n else tfidf
 
-    def _sentiment_features(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput]) -> sp.csr_matrix:
-        vader = np.array([[item.compound * self.vader_weight] for item in inputs])
-        return sp.hstack([self._words(tfidf), sp.csr_matrix(vader)], format="csr")
+    def _vader(self, inputs: Sequence[ModelInput], local: Sequence[float] | None = None) -> np.ndarray:
+        """VADER's compounds as the heads' extra columns: the comment's, and for polarity the
+        one nearest the theme (`_local`)."""
+        if local is None:
+            return np.array([[item.compound * self.vader_weight] for item in inputs])
+        return np.array([[item.compound * self.vader_weight, loc * self.vader_weight]
+                         for item, loc in zip(inputs, local)])
 
-    def _polarity_features(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput],
-                           local: Sequence[float]) -> sp.csr_matrix:
-        extra = np.array([[item.compound * self.vader_weight, loc * self.vader_weight]
-                          for item, loc in zip(inputs, local)])
-        return sp.hstack([self._words(tfidf), sp.csr_matrix(extra)], format="csr")
+    def _head_features(self, tfidf: sp.csr_matrix, vader: np.ndarray) -> sp.csr_matrix:
+        return sp.hstack([self._words(tfidf), sp.csr_matrix(vader)], format="csr")
 
     # --- fitting --------------------------------------------------------------------------
 
@@ -268,7 +259,7 @@ class ThemeModel(Estimator):
                 continue
             y = np.array([themes[i][theme] for i in rows])
             subset = [inputs[i] for i in rows]
-            X = self._polarity_features(tfidf[rows], subset, self._local(subset, theme, j))
+            X = self._head_features(tfidf[rows], self._vader(subset, self._local(subset, theme, j)))
             classes = sorted(set(y))
             if len(classes) == 1:
                 self.polarity_classes_[theme] = classes
@@ -304,7 +295,7 @@ class ThemeModel(Estimator):
         y = np.array([sentiments[i] for i in rows])
         if len(set(y)) < 2:
             return
-        X = self._sentiment_features(tfidf[rows], [inputs[i] for i in rows])
+        X = self._head_features(tfidf[rows], self._vader([inputs[i] for i in rows]))
         clf = LogisticRegression(C=self.sentiment_C, max_iter=5000, random_state=self.random_state)
         n_splits = min(self.cv, int(np.unique(y, return_counts=True)[1].min()))
         if n_splits >= 2:
@@ -378,8 +369,8 @@ class ThemeModel(Estimator):
         polarity = self._polarity(heads, inputs, theme_rows)
         sentiments: list[tuple[str, float] | None] = [None] * len(inputs)
         if self.sentiment_classes_:
-            vader = np.array([[item.compound * self.vader_weight] for item in inputs])
-            probs = softmax(linear(self._words(heads), vader, self.sentiment_coef_, self.sentiment_intercept_))
+            probs = softmax(linear(self._words(heads), self._vader(inputs), self.sentiment_coef_,
+                                   self.sentiment_intercept_))
             sentiments = [banded(dict(zip(self.sentiment_classes_, p))) for p in probs]
         out = []
         for i in range(len(inputs)):
@@ -410,10 +401,8 @@ class ThemeModel(Estimator):
             if len(classes) == 1:
                 probs = np.ones((len(rows), 1))
             else:
-                extra = np.array([[item.compound * self.vader_weight, loc * self.vader_weight]
-                                  for item, loc in zip(subset, local)])
-                probs = softmax(linear(self._words(tfidf[rows]), extra, self.polarity_coef_[theme],
-                                       self.polarity_intercept_[theme]))
+                probs = softmax(linear(self._words(tfidf[rows]), self._vader(subset, local),
+                                       self.polarity_coef_[theme], self.polarity_intercept_[theme]))
             for i, b, p in zip(rows, best, probs):
                 label, value = banded(dict(zip(classes, p)))
                 polarity[(i, j)] = (label, value, b)

@@ -136,6 +136,23 @@ def char_analyzer(ngram_range: tuple[int, int]) -> Callable[[str], list[str]]:
     return analyze
 
 
+def rule_hits(found: Sequence[Iterable[str]], rule_themes: Sequence[str], weight: float) -> sp.csr_matrix:
+    """The rules' theme hits as features: `weight` where a comment's rules found a theme.
+
+    found (Sequence[Iterable[str]]): The themes the rules found, per comment.
+    rule_themes (Sequence[str]): The taxonomy's theme ids, one column each.
+    """
+    index = {t: i for i, t in enumerate(rule_themes)}
+    rows, cols = [], []
+    for r, themes in enumerate(found):
+        for theme in themes:
+            if theme in index:
+                rows.append(r)
+                cols.append(index[theme])
+    data = np.full(len(rows), weight)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(found), len(rule_themes)))
+
+
 class WordGrams:
     """Each word's character n-gram counts, kept in two growing arrays (a word's columns and
     counts are a contiguous run), so a batch's words x n-grams matrix is one gather.
