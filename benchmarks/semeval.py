@@ -24,11 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from feedback.labelled import read_labelled  # noqa: E402
-from feedback.model import load_model  # noqa: E402
 from feedback.config import AnalysisOptions  # noqa: E402
+from feedback.io.labelled import read_labelled  # noqa: E402
+from feedback.model import evaluate, load_model, save_model, train  # noqa: E402
 from feedback.pipeline import Analyzer  # noqa: E402
-from feedback.training import evaluate, train  # noqa: E402
 
 NRC = {"detection_micro_f1": 0.8858, "polarity_accuracy": 0.8292}
 
@@ -45,7 +44,7 @@ def main() -> None:
     # Every SemEval sentence has at least one category; the model learns that from the data.
     model, card = train(train_items, params={"threshold_beta": 1.0}, sources=[str(data / "train.xml")])
     with tempfile.TemporaryDirectory() as tmp:
-        model.save(tmp, card=card)
+        save_model(model, tmp, card=card)
         rules = Analyzer.from_options(AnalysisOptions(model=None))
         trained = evaluate(rules.with_model(load_model(tmp), model_mode="model"), test_items)
     train_seconds = time.perf_counter() - start

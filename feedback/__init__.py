@@ -27,9 +27,9 @@ _EXPORTS = {
     "run_analysis": "engine",
     "load_taxonomy": "themes",
     "load_model": "model",
-    "train": "training",
-    "evaluate": "training",
-    "read_labelled": "labelled",
+    "train": "model",
+    "evaluate": "model",
+    "read_labelled": "io.labelled",
     "make_report": "report",
     "discover": "discover",
     "FeedbackError": "errors",
@@ -41,13 +41,12 @@ if TYPE_CHECKING:
     from .discover import discover
     from .engine import run_analysis
     from .errors import FeedbackError
-    from .labelled import read_labelled
-    from .model import load_model
+    from .io.labelled import read_labelled
+    from .model import evaluate, load_model, train
     from .pipeline import Analyzer, analyze
     from .records import SCHEMA_VERSION
     from .report import make_report
     from .themes import load_taxonomy
-    from .training import evaluate, train
 
 
 def __getattr__(name: str) -> Any:

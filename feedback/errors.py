@@ -57,6 +57,28 @@ class Errors(metaclass=ErrorsWithCodes):
 
     # --- E2xx: theme models, training and evaluation ----------------------------------------
     E201 = "{path} is not a feedback model directory ({reason})"
+    E202 = "{path} is not valid JSON: {reason}"
+    E203 = ("{path}: unknown model format {format!r} v{version!r}; this version of feedback reads "
+            "{expected} v{expected_version}")
+    E204 = "{path} does not match the checksum in {meta}: the model was modified; refusing to load it"
+    E205 = "{path}: weights have shape {shape}, expected {expected}"
+    E206 = "{path}: the model files are inconsistent ({reason}); retrain it with `feedback train`"
+    E207 = "This {name} is not fitted yet: call `fit` (or load a saved model) before `{method}`"
+    E208 = "Invalid parameter {param!r} for {name}. Valid parameters: {valid}"
+    E209 = "{n_inputs} inputs but {n_labels} theme labels: give one label set per input"
+    E210 = "No labelled comments to train on"
+    E211 = ("No {kind} n-gram occurs in at least {min_df} training comments; train on more comments "
+            "or lower `min_df`")
+    E212 = "Theme {theme!r} is in every training comment: a detector needs comments without it too"
+    E213 = "Cannot write the model to {path}: {reason}"
+    E214 = "Cannot read the training data file {path}: {reason}"
+    E215 = "Cannot read labelled data from {path!r}: use .jsonl, .csv, .tsv or SemEval .xml"
+    E216 = "{where}: not valid JSON ({reason})"
+    E217 = "{where}: expected an object with a 'text' string"
+    E218 = "{where}: 'themes' must be an object or a list"
+    E219 = "{path}: needs a text column and a 'themes' column; found {columns}"
+    E220 = "{path}: not valid XML ({reason})"
+    E221 = "{where}: {value!r} is not one of {allowed}"
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"
@@ -141,7 +163,8 @@ class LexiconError(FeedbackError, ValueError):
 
 
 class ModelError(FeedbackError, ValueError):
-    """A model directory is missing, tampered with, or of an unknown format."""
+    """A model directory is missing, tampered with, or of an unknown format; or a model cannot
+    be trained on the data or parameters given."""
 
 
 class NotFittedError(FeedbackError, ValueError):

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from .columns import MAX_ANALYSED_CHARS, resolve_columns, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .language import ClauseSplitter, make_nlp
-from .model import ModelInput, Prediction
+from .model.types import ModelInput, Prediction
 from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
 from .redact import redact_row
 from .sentiment import SentimentScorer, combine, load_lexicon, polarity_of

@@ -14,8 +14,6 @@ from feedback.errors import Errors, FeedbackError
 
 PACKAGE = Path(feedback.__file__).parent
 MAX_LINES = 600
-# Modules being restructured in a branch of their own (the model package); removed on merge.
-PENDING = {"feedback.model", "feedback.labelled", "feedback.training", "feedback.model_card"}
 
 # Layers, lowest first: a module may import from its own layer or below, never above. The
 # longest matching prefix gives a module its layer.
@@ -24,10 +22,10 @@ LAYERS = {
     "feedback.config": 1,
     "feedback.scores": 2, "feedback.redact": 2, "feedback.vader": 2, "feedback.language": 2,
     "feedback.sentiment": 3, "feedback.themes": 3, "feedback.stats": 3,
-    "feedback.columns": 4, "feedback.io": 4, "feedback.labelled": 4,
-    "feedback.model": 5, "feedback.model_card": 5,
+    "feedback.columns": 4, "feedback.io": 4,
+    "feedback.model": 5,
     "feedback.pipeline": 6,
-    "feedback.model.training": 7, "feedback.training": 7, "feedback.engine": 7, "feedback.report": 7,
+    "feedback.model.training": 7, "feedback.engine": 7, "feedback.report": 7,
     "feedback.discover": 8,
     "feedback.cli": 9, "feedback.__main__": 9,
 }
@@ -38,8 +36,7 @@ def modules() -> dict[str, Path]:
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        if name not in PENDING:
-            found[name] = path
+        found[name] = path
     return found
 
 
@@ -89,6 +86,8 @@ def test_nothing_imports_upward():
         for target in imports(name, path):
             if target == "feedback":
                 continue  # __version__ only
+            if path.name == "__init__.py" and target.startswith(name + "."):
+                continue  # a package's lazy facade names its own modules
             if layer(target) > layer(name):
                 upward.append(f"{name} (layer {layer(name)}) imports {target} (layer {layer(target)})")
     assert not upward, "\n".join(upward)
@@ -150,7 +149,7 @@ def test_catalogue_renders_codes_and_every_code_is_used():
     codes = catalogue()
     assert Errors.E001.startswith("[E001] ")
     source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
-    unused = [code for code in codes if f"Errors.{code}" not in source and not code.startswith("E2")]
+    unused = [code for code in codes if f"Errors.{code}" not in source]
     assert not unused, f"codes no code raises: {unused}"
     used = set(re.findall(r"Errors\.(E\d{3})", source))
     assert used <= set(codes), f"codes used but not in the catalogue: {used - set(codes)}"
@@ -209,3 +208,10 @@ def test_row_error_and_problem_codes_are_the_published_schemas():
     problem_codes = json.dumps(record)
     assert all(f'"{c.value}"' in problem_codes for c in ProblemCode)
     assert '"enum": [' + ", ".join(f'"{c.value}"' for c in ProblemCode) + "]" in problem_codes
+
+
+def _handles(handler: ast.ExceptHandler, raised: ast.Raise) -> bool:
+    if not (isinstance(raised.exc, ast.Call) and isinstance(raised.exc.func, ast.Name)) or handler.type is None:
+        return False
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id == raised.exc.func.id for t in types)

@@ -1,5 +1,4 @@
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +8,10 @@ from click.testing import CliRunner
 from feedback import Analyzer, AnalysisOptions, analyze
 from feedback.cli import cli
 from feedback.errors import ModelError
-from feedback.labelled import read_labelled
-from feedback.model import ModelInput, ThemeModel, banded, load_model, negation_ngrams
+from feedback.io.labelled import read_labelled
+from feedback.model import (ModelInput, ThemeModel, banded, evaluate, load_model, negation_ngrams, save_model,
+                            train)
 from feedback.pipeline import default_model_path
-from feedback.training import evaluate, train
 
 from .conftest import mention, themes_of
 
@@ -55,15 +54,15 @@ def test_model_fit_is_reproducible(small_model):
 
 def test_model_save_load_roundtrip(tmp_path, small_model):
     model, card = small_model
-    model.save(str(tmp_path / "m"), card=card)
+    save_model(model, str(tmp_path / "m"), card=card)
     loaded = load_model(str(tmp_path / "m"))
     texts = ["The chatbot was useless and I waited an hour on hold.", "Lovely staff, fair prices."]
     rules = Analyzer.from_options(AnalysisOptions(model=None))
     from feedback.pipeline import model_input
-    from feedback.training import analyse_labelled
-    from feedback.labelled import LabelledComment
+    from feedback.io.labelled import LabelledComment
+    from feedback.model.training import analyze_labelled
 
-    inputs = [model_input(r) for r in analyse_labelled(rules, [LabelledComment(str(i), t) for i, t in enumerate(texts)])]
+    inputs = [model_input(r) for r in analyze_labelled(rules, [LabelledComment(str(i), t) for i, t in enumerate(texts)])]
     before, after = model.predict(inputs), loaded.predict(inputs)
     assert [[t.theme for t in p.themes] for p in before] == [[t.theme for t in p.themes] for p in after]
     for p, q in zip(before, after):
@@ -75,7 +74,7 @@ def test_model_save_load_roundtrip(tmp_path, small_model):
 
 def test_model_tampered_weights_are_refused(tmp_path, small_model):
     model, card = small_model
-    model.save(str(tmp_path / "m"), card=card)
+    save_model(model, str(tmp_path / "m"), card=card)
     weights = tmp_path / "m" / "weights.npz"
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -88,7 +87,7 @@ def test_model_pickled_arrays_are_refused(tmp_path, small_model):
     import hashlib
 
     model, card = small_model
-    model.save(str(tmp_path / "m"), card=card)
+    save_model(model, str(tmp_path / "m"), card=card)
     weights = tmp_path / "m" / "weights.npz"
     # An object array needs pickle to load: a booby-trapped model must not get that far,
     # even with a checksum that matches.

@@ -31,9 +31,9 @@ def evaluate(labelled: str, taxonomy: str | None, model: str | None, mode: str, 
       feedback evaluate test.xml --map price=price --map service=customer_service
       feedback evaluate test.xml --model models/semeval-restaurants -o report.json
     """
-    from ..labelled import read_labelled
+    from ..io.labelled import read_labelled
+    from ..model.training import evaluate as evaluate_analyzer
     from ..pipeline import Analyzer
-    from ..training import evaluate as evaluate_analyzer
 
     try:
         items = read_labelled(labelled, mapping=parse_map(map_options))

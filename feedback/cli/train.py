@@ -34,8 +34,10 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
     Example:
       feedback train training/cx_train_a.jsonl --also training/cx_train_b.jsonl -o models/my-model
     """
-    from ..labelled import read_labelled
-    from ..training import train as train_model
+    from ..io.labelled import read_labelled
+    from ..model.card import write_card
+    from ..model.persist import save_model
+    from ..model.training import train as train_model
 
     mapping = parse_map(map_options)
     try:
@@ -57,9 +59,10 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         + ([f"--test {test_path}"] if test_path else [])
         + [f"--C {c:g} --beta {beta:g} --rule-weight {rule_weight:g} --seed {seed}"]
     )
-    model.save(output, card=card)
-    from ..model_card import write_card
-
+    try:
+        save_model(model, output, card=card)
+    except FeedbackError as e:
+        raise fail(e) from None
     write_card(output)
     micro = model.cv_scores_.get("micro", {})
     click.echo(f"Trained on {len(items)} comments, {len(model.themes_)} themes -> {output}", err=True)

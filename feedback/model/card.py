@@ -1,10 +1,36 @@
-"""Model cards: a README.md beside each saved model, rendered from its model.json."""
+"""Model cards: what a saved model records about itself, and the README.md rendered from it."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import platform
 from pathlib import Path
 from typing import Any
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that a model card records, so a model can be reproduced."""
+    import numpy as np
+    import sklearn
+    import spacy
+    import vaderSentiment
+
+    from .. import __version__
+
+    return {
+        "feedback": __version__,
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "spacy": spacy.__version__,
+        "vaderSentiment": getattr(vaderSentiment, "__version__", "3.3.2"),
+    }
+
+
+def today() -> str:
+    """The date a card records as `created` (ISO format)."""
+    return _dt.date.today().isoformat()
 
 
 def write_card(directory: str) -> Path:

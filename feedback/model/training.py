@@ -13,16 +13,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from .labelled import LabelledComment
-from .model import ThemeModel, library_versions, today
-from .config import AnalysisOptions
-from .pipeline import Analyzer, model_input
-from .records import AnalyzedRecord, Comment
+from ..config import AnalysisOptions
+from ..errors import Errors, ModelError
+from ..io.labelled import LabelledComment
+from ..pipeline import Analyzer, model_input
+from ..records import AnalyzedRecord, Comment
+from .card import library_versions, today
+from .estimator import ThemeModel
 
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 
 
-def analyse_labelled(analyzer: Analyzer, items: Sequence[LabelledComment]) -> list[AnalyzedRecord]:
+def analyze_labelled(analyzer: Analyzer, items: Sequence[LabelledComment]) -> list[AnalyzedRecord]:
     """Run an Analyzer over labelled comments (their text only), in order."""
     comments = [Comment(item.id or str(n), n, n, item.text or " ", {}, {}) for n, item in enumerate(items, 1)]
     return [r for r in analyzer.pipe(comments) if isinstance(r, AnalyzedRecord)]
@@ -45,12 +47,18 @@ def train(
     test (Sequence[LabelledComment] | None): Held-out comments to score once after fitting.
     sources (Sequence[str]): Training file paths, hashed into the model card.
     RETURNS (tuple): The fitted model and its card (a dict saved with it).
+    RAISES (ModelError): No comments, an unknown parameter, labels a model cannot be fitted
+        on, or a source that cannot be read.
     """
+    if not items:
+        raise ModelError(Errors.E210)
+    model = ThemeModel()
+    model.set_params(**(params or {}))
     rules = Analyzer.from_options(replace(analysis or AnalysisOptions(), model=None))
-    inputs = [model_input(r) for r in analyse_labelled(rules, items)]
+    inputs = [model_input(r) for r in analyze_labelled(rules, items)]
     themes = [dict(item.themes) for item in items]
     sentiments = [item.sentiment for item in items]
-    model = ThemeModel(**(params or {})).fit(
+    model.fit(
         inputs,
         themes,
         sentiments if any(sentiments) else None,
@@ -59,9 +67,7 @@ def train(
     )
     card: dict[str, Any] = {
         "created": today(),
-        "training_data": [
-            {"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()} for p in sources
-        ],
+        "training_data": [{"path": str(p), "sha256": _file_sha256(p)} for p in sources],
         "n_train": len(items),
         "theme_counts": dict(Counter(t for labels in themes for t in labels)),
         "taxonomy": {"name": rules.taxonomy.name, "version": rules.taxonomy.version, "sha256": rules.taxonomy.sha256},
@@ -83,7 +89,7 @@ def evaluate(analyzer: Analyzer, items: Sequence[LabelledComment]) -> dict[str, 
         gold themes, as SemEval-2014 scored it), sentiment_accuracy, sentiment_macro_f1,
         theme_confusion and sentiment_confusion.
     """
-    records = analyse_labelled(analyzer, items)
+    records = analyze_labelled(analyzer, items)
     gold_sets = [set(item.themes) for item in items]
     evaluated = sorted({t for s in gold_sets for t in s})
     predicted: list[dict[str, list[str]]] = []
@@ -145,22 +151,32 @@ def _mention_polarity(labels: list[str]) -> str:
 
 def _gold_polarity_pairs(analyzer: Analyzer, items: Sequence[LabelledComment], records: list[AnalyzedRecord],
                          predicted: list[dict[str, list[str]]]) -> list[tuple[str, str]]:
-    wanted = [[t for t, pol in item.themes.items() if pol] for item in items]
-    model = analyzer.theme_model
+    # Gold theme -> polarity, for the gold themes that have one.
+    wanted = [{t: pol for t, pol in item.themes.items() if pol} for item in items]
+    # A model that can judge the polarity of themes it was told about (ThemeModel can); other
+    # model kinds fall back to the themes they detected.
+    predict_polarity = getattr(analyzer.theme_model, "predict_polarity", None)
     by_model: list[dict[str, str]] = [{} for _ in items]
-    if model is not None:
-        by_model = model.predict_polarity([model_input(r) for r in records], wanted)
+    if predict_polarity is not None:
+        by_model = predict_polarity([model_input(r) for r in records], [list(w) for w in wanted])
     pairs = []
-    for item, want, record, pred, from_model in zip(items, wanted, records, predicted, by_model):
-        for theme in want:
+    for want, record, pred, from_model in zip(wanted, records, predicted, by_model):
+        for theme, gold in want.items():
             if theme in from_model:
                 guess = from_model[theme]
             elif theme in pred:
                 guess = _mention_polarity(pred[theme])
             else:
                 guess = record.label
-            pairs.append((item.themes[theme], guess))
+            pairs.append((gold, guess))
     return pairs
+
+
+def _file_sha256(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as e:
+        raise ModelError(Errors.E214.format(path=path, reason=e.strerror or e)) from None
 
 
 def _scores(tp: int, fp: int, fn: int) -> dict[str, float]:

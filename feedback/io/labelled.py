@@ -2,7 +2,7 @@
 
 JSONL  {"id": ..., "text": ..., "themes": {"<theme>": "<polarity>", ...}, "sentiment": "<label>"}
        (`themes` may also be a list of theme ids when polarities are unknown)
-CSV    columns text (or any name found by --text-column rules), themes ("speed:negative;price"),
+CSV    columns text (or any name the comment-column rules find), themes ("speed:negative;price"),
        sentiment (optional)
 XML    SemEval-2014 Task 4: <sentence><text/><aspectCategories><aspectCategory category polarity/>
 """
@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .columns import find_text_column
-from .scores import normalise_name
-from .errors import InputError
+from ..columns import find_text_column
+from ..errors import Errors, InputError
+from ..scores import normalise_name
 
 POLARITIES = ("positive", "negative", "neutral", "conflict")
 SENTIMENTS = ("positive", "negative", "neutral")
@@ -37,22 +37,27 @@ def read_labelled(path: str, *, mapping: dict[str, str] | None = None) -> list[L
     """Read a labelled file; the format follows the extension (.jsonl, .csv, .xml).
 
     path (str): The file.
-    mapping (dict[str, str] | None): Gold theme name -> theme id (`--map price=price`). When
+    mapping (dict[str, str] | None): Gold theme name -> theme id ({"price": "price"}). When
         given, gold themes not in it are dropped, so a taxonomy is scored on what it covers.
     RETURNS (list[LabelledComment]): The comments in file order.
     RAISES (InputError): Unreadable file or a malformed line, with its line number.
     """
     suffix = Path(path).suffix.lower()
     if not Path(path).is_file():
-        raise InputError(f"No such file: {path}")
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        items = _read_jsonl(path)
-    elif suffix in (".csv", ".tsv"):
-        items = _read_csv(path, "\t" if suffix == ".tsv" else ",")
-    elif suffix == ".xml":
-        items = _read_semeval(path)
-    else:
-        raise InputError(f"Cannot read labelled data from {path!r}: use .jsonl, .csv, .tsv or SemEval .xml")
+        raise InputError(Errors.E001.format(path=path))
+    try:
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            items = _read_jsonl(path)
+        elif suffix in (".csv", ".tsv"):
+            items = _read_csv(path, "\t" if suffix == ".tsv" else ",")
+        elif suffix == ".xml":
+            items = _read_semeval(path)
+        else:
+            raise InputError(Errors.E215.format(path=path))
+    except UnicodeDecodeError as e:
+        raise InputError(Errors.E003.format(path=path, reason=f"not UTF-8 text ({e})")) from None
+    except (OSError, csv.Error) as e:
+        raise InputError(Errors.E003.format(path=path, reason=e)) from None
     if mapping is not None:
         items = [
             LabelledComment(c.id, c.text, {mapping[t]: p for t, p in c.themes.items() if t in mapping}, c.sentiment)
@@ -64,12 +69,14 @@ def read_labelled(path: str, *, mapping: dict[str, str] | None = None) -> list[L
             for c in items]
 
 
-def _check(value: str | None, allowed: tuple[str, ...], where: str) -> str | None:
+def _check(value: object, allowed: tuple[str, ...], where: str) -> str | None:
     if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise InputError(Errors.E221.format(where=where, value=value, allowed=", ".join(allowed)))
     value = value.strip().lower()
     if value not in allowed:
-        raise InputError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+        raise InputError(Errors.E221.format(where=where, value=value, allowed=", ".join(allowed)))
     return value
 
 
@@ -83,16 +90,17 @@ def _read_jsonl(path: str) -> list[LabelledComment]:
             try:
                 obj = json.loads(line)
             except ValueError as e:
-                raise InputError(f"{where}: not valid JSON ({e})") from None
+                raise InputError(Errors.E216.format(where=where, reason=e)) from None
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise InputError(f"{where}: expected an object with a 'text' string")
+                raise InputError(Errors.E217.format(where=where))
             raw = obj.get("themes") or {}
+            themes: dict[str, str | None]
             if isinstance(raw, list):
                 themes = {str(t): None for t in raw}
             elif isinstance(raw, dict):
                 themes = {str(t): _check(p, POLARITIES, where) for t, p in raw.items()}
             else:
-                raise InputError(f"{where}: 'themes' must be an object or a list")
+                raise InputError(Errors.E218.format(where=where))
             items.append(LabelledComment(str(obj.get("id", lineno)), obj["text"], themes,
                                          _check(obj.get("sentiment"), SENTIMENTS, where)))
     return items
@@ -102,10 +110,10 @@ def _read_csv(path: str, delimiter: str) -> list[LabelledComment]:
     items = []
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f, delimiter=delimiter)
-        columns = reader.fieldnames or []
+        columns = list(reader.fieldnames or [])
         text_column = find_text_column(columns)
         if text_column is None or "themes" not in columns:
-            raise InputError(f"{path}: needs a text column and a 'themes' column; found {columns}")
+            raise InputError(Errors.E219.format(path=path, columns=columns))
         for n, row in enumerate(reader, 1):
             where = f"{path} row {n}"
             themes: dict[str, str | None] = {}
@@ -122,8 +130,8 @@ def _read_semeval(path: str) -> list[LabelledComment]:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
-        raise InputError(f"{path}: not valid XML ({e})") from None
-    items = []
+        raise InputError(Errors.E220.format(path=path, reason=e)) from None
+    items: list[LabelledComment] = []
     for sentence in root.iter("sentence"):
         text = sentence.findtext("text") or ""
         themes: dict[str, str | None] = {}

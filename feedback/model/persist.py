@@ -1,0 +1,155 @@
+"""Saving and loading theme models: model.json plus a NumPy weights.npz, never a pickle.
+
+The weights are read with allow_pickle=False, so loading a model from any path runs no code;
+model.json records the SHA-256 of the weights file, and a mismatch is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import Errors, ModelError
+from .estimator import ThemeModel
+
+FORMAT = "feedback-theme-model"
+FORMAT_VERSION = 1
+MODEL_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
+
+
+def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None = None) -> None:
+    """Write model.json and weights.npz into `directory` (created if missing).
+
+    model (ThemeModel): A fitted model.
+    directory (str): Where to write.
+    card (dict | None): The model card's data (see `feedback.model.card`), kept in model.json.
+    RAISES (NotFittedError): The model was not fitted.
+    RAISES (ModelError): The directory cannot be written.
+    """
+    model._check_fitted("save_model", "coef_")
+    path = Path(directory)
+    arrays: dict[str, np.ndarray] = {
+        "idf": model.idf_,
+        "char_idf": model.char_idf_,
+        "coef": model.coef_,
+        "intercept": model.intercept_,
+        "thresholds": model.thresholds_,
+    }
+    for k, theme in enumerate(model.polarity_classes_):
+        arrays[f"polarity_coef_{k}"] = model.polarity_coef_[theme]
+        arrays[f"polarity_intercept_{k}"] = model.polarity_intercept_[theme]
+    if model.sentiment_classes_:
+        arrays["sentiment_coef"] = model.sentiment_coef_
+        arrays["sentiment_intercept"] = model.sentiment_intercept_
+    weights = path / WEIGHTS_FILE
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        # float32 halves the file; the predictions it changes are rounded away in the output.
+        stored: dict[str, Any] = {k: v.astype(np.float32) for k, v in arrays.items()}
+        np.savez_compressed(weights, **stored)
+        vocabulary = sorted(model.vocabulary_, key=model.vocabulary_.__getitem__)
+        char_vocabulary = sorted(model.char_vocabulary_, key=model.char_vocabulary_.__getitem__)
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "params": model.get_params(),
+            "themes": model.themes_,
+            "rule_themes": model.rule_themes_,
+            "polarity_themes": list(model.polarity_classes_),
+            "polarity_classes": model.polarity_classes_,
+            "sentiment_classes": model.sentiment_classes_,
+            "always_one": bool(model.always_one_),
+            "vocabulary": vocabulary,
+            "char_vocabulary": char_vocabulary,
+            "n_train": model.n_train_,
+            "cv_scores": model.cv_scores_,
+            "weights_sha256": _sha256(weights),
+            "card": card or {},
+        }
+        text = json.dumps(meta, indent=1, ensure_ascii=False) + "\n"
+        (path / MODEL_FILE).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise ModelError(Errors.E213.format(path=directory, reason=e.strerror or e)) from None
+
+
+def load_model(directory: str) -> ThemeModel:
+    """Load a saved model. Reads only JSON and a pickle-free .npz: no code runs.
+
+    directory (str): A directory written by `save_model` / `feedback train`.
+    RETURNS (ThemeModel): The fitted model, its card data in `card_`.
+    RAISES (ModelError): Missing files, unknown format, or weights that do not match their hash.
+    """
+    path = Path(directory)
+    meta_path, weights = path / MODEL_FILE, path / WEIGHTS_FILE
+    if not meta_path.is_file() or not weights.is_file():
+        raise ModelError(Errors.E201.format(path=directory,
+                                            reason=f"expected {MODEL_FILE} and {WEIGHTS_FILE} in it"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(Errors.E202.format(path=meta_path, reason=e)) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        found = meta if isinstance(meta, dict) else {}
+        raise ModelError(Errors.E203.format(path=meta_path, format=found.get("format"),
+                                            version=found.get("format_version"), expected=FORMAT,
+                                            expected_version=FORMAT_VERSION))
+    if _sha256(weights) != meta.get("weights_sha256"):
+        raise ModelError(Errors.E204.format(path=weights, meta=MODEL_FILE))
+    try:
+        with np.load(weights, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        model = _restore(meta, arrays)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        if isinstance(e, ModelError):
+            raise
+        raise ModelError(Errors.E206.format(path=directory, reason=e)) from None
+    if len(model.idf_) != len(model.vocabulary_) or len(model.char_idf_) != len(model.char_vocabulary_):
+        raise ModelError(Errors.E206.format(path=directory, reason="vocabulary and IDF lengths differ"))
+    n_features = len(model.vocabulary_) + len(model.char_vocabulary_) + len(model.rule_themes_)
+    if model.coef_.shape != (len(model.themes_), n_features):
+        raise ModelError(Errors.E205.format(path=directory, shape=model.coef_.shape,
+                                            expected=(len(model.themes_), n_features)))
+    return model
+
+
+def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
+    """A ThemeModel with the parameters and learned state that model.json and the weights hold.
+
+    RAISES (KeyError, TypeError, ValueError): A field or array is missing or of the wrong kind.
+    """
+    params = dict(meta["params"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    if params.get("char_ngram_range"):
+        params["char_ngram_range"] = tuple(params["char_ngram_range"])
+    model = ThemeModel(**params)
+    vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
+    char_vocabulary = {term: i for i, term in enumerate(meta["char_vocabulary"])}
+    model.vocabulary_, model.idf_ = vocabulary, arrays["idf"].astype(np.float64)
+    model.char_vocabulary_, model.char_idf_ = char_vocabulary, arrays["char_idf"].astype(np.float64)
+    model.themes_ = list(meta["themes"])
+    model.rule_themes_ = list(meta["rule_themes"])
+    model.coef_ = arrays["coef"]
+    model.intercept_ = arrays["intercept"]
+    model.thresholds_ = arrays["thresholds"]
+    model.polarity_classes_ = {t: list(c) for t, c in meta["polarity_classes"].items()}
+    polarity_themes = meta["polarity_themes"]
+    model.polarity_coef_ = {t: arrays[f"polarity_coef_{k}"] for k, t in enumerate(polarity_themes)}
+    model.polarity_intercept_ = {t: arrays[f"polarity_intercept_{k}"] for k, t in enumerate(polarity_themes)}
+    model.sentiment_classes_ = list(meta["sentiment_classes"])
+    if model.sentiment_classes_:
+        model.sentiment_coef_ = arrays["sentiment_coef"]
+        model.sentiment_intercept_ = arrays["sentiment_intercept"]
+    model.n_train_ = meta["n_train"]
+    model.always_one_ = bool(meta.get("always_one", False))
+    model.cv_scores_ = meta["cv_scores"]
+    model.card_ = meta.get("card", {})
+    return model
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
