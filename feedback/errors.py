@@ -128,6 +128,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E517 = "The errors file {path} is the output file; choose another `errors` path"
     E520 = "`period` needs `date_column`, e.g. `date_column` submitted_at"
     E521 = "`date_column` is only used with `period` ({allowed})"
+    E522 = "{value!r} is not KIND=COLUMN, e.g. nps=likelihood_to_recommend"
+    E523 = "{value!r} is not GOLD=THEME, e.g. service=customer_service"
+    E524 = "{value!r} is not a file; use 'default' or a taxonomy TOML file"
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

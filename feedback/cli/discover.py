@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..discover import DEFAULT_SAMPLE, DEFAULT_SEED
-from ..errors import FeedbackError
+from ..errors import Errors, FeedbackError
 from ..io import atomic_output
 from .options import fail, read_from, read_options, workers_option
 
@@ -84,8 +84,7 @@ def discover(
 
     base_path = None if merge_with in (None, "default") else merge_with
     if base_path is not None and not os.path.isfile(base_path):
-        raise click.BadParameter(f"{base_path!r} is not a file; use 'default' or a taxonomy TOML file",
-                                 param_hint="--merge-with")
+        raise click.BadParameter(Errors.E524.format(value=base_path), param_hint="--merge-with")
     try:
         # Candidates are compared with the taxonomy the comments were analysed with: --taxonomy,
         # else the one they are to be merged into, else the default.

@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from ..config import AUTO_MODEL, MODEL_MODES, AnalysisOptions, ReadOptions
-from ..errors import FeedbackError, OptionsError
+from ..errors import Errors, FeedbackError, OptionsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,9 +85,7 @@ def parse_scores(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         kind, sep, column = value.partition("=")
         if not sep or not kind.strip() or not column:
-            raise click.BadParameter(
-                f"{value!r} is not KIND=COLUMN, e.g. nps=likelihood_to_recommend", param_hint="--score"
-            )
+            raise click.BadParameter(Errors.E522.format(value=value), param_hint="--score")
         scores[kind.strip().lower()] = column
     return scores
 
@@ -100,7 +98,7 @@ def parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
     for value in values:
         gold, sep, theme = value.partition("=")
         if not sep or not gold or not theme:
-            raise click.BadParameter(f"{value!r} is not GOLD=THEME, e.g. service=customer_service", param_hint="--map")
+            raise click.BadParameter(Errors.E523.format(value=value), param_hint="--map")
         mapping[gold] = theme
     return mapping
 
