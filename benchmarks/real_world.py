@@ -153,7 +153,7 @@ def load_clothing(folder: Path) -> list[Dataset]:
         examples.append(Example(row.get("") or str(n), text, stars.get((row.get("Rating") or "").strip())))
     return [Dataset("womens-clothing-reviews", "reviews", examples,
                     "Rating 1-2 negative, 3 neutral, 4-5 positive; text = Review Text (title not used)",
-                    [f"{empty} rows without review text skipped"] if empty else [])]
+                    [f"{empty:,} rows without review text skipped"] if empty else [])]
 
 
 def load_labelled_sentences(folder: Path) -> list[Dataset]:
@@ -173,7 +173,7 @@ def load_labelled_sentences(folder: Path) -> list[Dataset]:
                 continue
             examples.append(Example(f"{source}:{n}", clean_text(sentence),
                                     "positive" if label.strip() == "1" else "negative"))
-        notes = [f"{bad} malformed lines skipped"] if bad else []
+        notes = [f"{bad:,} malformed lines skipped"] if bad else []
         datasets.append(Dataset(f"sentiment-labelled-sentences/{source.split('_')[0]}", "sentences", examples,
                                 "the file's labels, 1 positive / 0 negative (no neutral gold)", notes, binary=True))
     return datasets
@@ -195,7 +195,7 @@ def load_app_reviews(folder: Path) -> list[Dataset]:
     return [Dataset("app-review-feature-sentiment", "sentences", examples,
                     "per sentence, the polarity of its annotated features when they all agree "
                     "(the labels are sentiment towards app features, not the whole sentence)",
-                    [f"{mixed} sentences whose features disagree and {no_feature} without a feature "
+                    [f"{mixed:,} sentences whose features disagree and {no_feature:,} without a feature "
                      "have no sentiment gold (scored for themes only)"])]
 
 
@@ -226,9 +226,9 @@ def load_semeval(folder: Path) -> list[Dataset]:
         themes = frozenset(SEMEVAL_THEMES[c] for c, _ in categories if c in SEMEVAL_THEMES) if categories else None
         examples.append(Example(sid, clean_text(text), gold, themes))
     sources = "aspect-term and category polarities" if "restaurants" in name else "aspect-term polarities"
-    notes = [f"{mixed} sentences with conflict or disagreeing polarities skipped for sentiment"]
+    notes = [f"{mixed:,} sentences with conflict or disagreeing polarities skipped for sentiment"]
     if unlabelled:
-        notes.append(f"{unlabelled} sentences without an aspect have no sentiment gold (scored for themes only)")
+        notes.append(f"{unlabelled:,} sentences without an aspect have no sentiment gold (scored for themes only)")
     return [Dataset(name, "test sentences", examples,
                     f"sentence polarity = its {sources} when all agree (test.xml)", notes)]
 
@@ -247,7 +247,7 @@ def load_cfpb(folder: Path) -> list[Dataset]:
         datasets.append(Dataset(f"cfpb-complaints/{short}", "narratives", examples,
                                 "no sentiment gold (complaints); themes from the consumer-chosen Issue "
                                 "(ISSUE_THEMES, recall only)",
-                                [f"{len(rows) - len(examples)} rows without a narrative skipped"]
+                                [f"{len(rows) - len(examples):,} rows without a narrative skipped"]
                                 if len(rows) > len(examples) else []))
     return datasets
 
