@@ -1,0 +1,112 @@
+"""benchmarks/real_world.py: its metrics on handmade cases, its loaders on the real files."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# CI has ../shared beside the clone; the workstation has /work/shared.
+DATA = next((p for p in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()), None)
+needs_data = pytest.mark.skipif(DATA is None, reason="no shared real datasets beside the repository")
+
+
+def _load_benchmark():
+    spec = importlib.util.spec_from_file_location("real_world", ROOT / "benchmarks" / "real_world.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["real_world"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+rw = _load_benchmark()
+
+
+def test_sentiment_scores_on_a_handmade_confusion():
+    gold = ["positive", "positive", "positive", "negative", "negative", "neutral"]
+    pred = ["positive", "positive", "negative", "negative", "neutral", "neutral"]
+    scores = rw.sentiment_scores(gold, pred)
+    assert scores["accuracy"] == pytest.approx(4 / 6)
+    # positive P 2/2 R 2/3; negative P 1/2 R 1/2; neutral P 1/2 R 1/1
+    f1 = {"positive": 0.8, "negative": 0.5, "neutral": 2 / 3}
+    assert scores["per_class_f1"] == pytest.approx(f1)
+    assert scores["macro_f1"] == pytest.approx(sum(f1.values()) / 3)
+    assert scores["predicted"] == {"negative": 2, "neutral": 2, "positive": 2}
+
+
+def test_binary_gold_scores_two_classes_and_neutral_is_wrong():
+    scores = rw.sentiment_scores(["positive", "negative", "negative"], ["positive", "neutral", "negative"])
+    assert set(scores["per_class_f1"]) == {"negative", "positive"}
+    assert scores["accuracy"] == pytest.approx(2 / 3)
+    # negative P 1/1 R 1/2 -> 2/3; positive 1.0
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)
+
+
+def test_theme_scores_and_dropped_rule_hits():
+    gold = [frozenset({"price"}), frozenset(), frozenset({"price", "customer_service"})]
+    rules = [{"price"}, {"price", "quality"}, {"customer_service"}]
+    model = [{"price"}, {"quality", "speed"}, {"price"}]
+    scores = rw.theme_scores(gold, rules, ["customer_service", "price"])
+    assert scores["price"]["precision"] == pytest.approx(0.5) and scores["price"]["recall"] == pytest.approx(0.5)
+    assert scores["customer_service"]["f1"] == pytest.approx(1.0)
+    assert scores["micro"]["tp"] == 2 and scores["micro"]["fp"] == 1 and scores["micro"]["fn"] == 1
+    drops = rw.drop_figures(rules, model)
+    assert drops == {"rule_hits": 4, "dropped": 2, "dropped_share": 0.5, "model_only": 2, "model_hits": 4}
+
+
+def test_clean_text_undoes_crawl_leftovers():
+    assert rw.clean_text(" Tom &amp; Jerry &#34;ok&#34; ") == 'Tom & Jerry "ok"'
+    assert rw.clean_text("wait\x85 what \x96 now") == "wait\u2026 what \u2013 now"
+
+
+def test_sample_is_seeded_and_keeps_file_order():
+    examples = [rw.Example(str(i), f"text {i}") for i in range(100)]
+    first = rw.sample(examples, 10, seed=3)
+    assert [e.id for e in first] == [e.id for e in rw.sample(examples, 10, seed=3)]
+    assert [int(e.id) for e in first] == sorted(int(e.id) for e in first)
+    assert len(rw.sample(examples, 500, seed=3)) == 100
+
+
+@needs_data
+def test_labelled_sentences_loader_reads_every_line():
+    # The files are tab-separated with unescaped quotes and a NEL (U+0085) inside imdb's text;
+    # a default CSV reader gets 748 imdb rows, str.splitlines 1,002.
+    datasets = {d.name: d for d in rw.load_labelled_sentences(DATA / "sentiment-labelled-sentences")}
+    imdb = datasets["sentiment-labelled-sentences/imdb"]
+    assert len(imdb.examples) == 1000 and not imdb.notes
+    assert sum(e.sentiment == "positive" for e in imdb.examples) == 500
+    assert all(len(d.examples) == 1000 for d in datasets.values())
+
+
+@needs_data
+def test_semeval_and_app_review_gold_follow_the_readme_counts():
+    (restaurants,) = rw.load_semeval(DATA / "semeval2014-restaurants")
+    assert len(restaurants.examples) == 800
+    assert sum("price" in (e.themes or ()) for e in restaurants.examples) == 83
+    assert sum("customer_service" in (e.themes or ()) for e in restaurants.examples) == 172
+    (apps,) = rw.load_app_reviews(DATA / "app-review-feature-sentiment")
+    gold = [e.sentiment for e in apps.examples]
+    # README: neutral only 572, positive only 251, negative only 81; mixed 67, no feature 1,091.
+    assert len(gold) == 2062
+    assert (gold.count("neutral"), gold.count("positive"), gold.count("negative")) == (572, 251, 81)
+
+
+@needs_data
+def test_a_tiny_real_sample_end_to_end():
+    (yelp,) = [d for d in rw.load_labelled_sentences(DATA / "sentiment-labelled-sentences")
+               if d.name.endswith("yelp")]
+    yelp.examples = rw.sample(yelp.examples, 25, seed=0)
+    analyzers, _ = rw.build_analyzers()
+    figures = rw.evaluate_dataset(yelp, analyzers, total=1000)
+    gold = [e.sentiment for e in yelp.examples]
+    vader = rw.vader_labels([e.text for e in yelp.examples], analyzers["vader"])
+    assert figures["n"] == 25 and figures["sentiment"]["vader"]["n"] == 25
+    assert figures["sentiment"]["vader"]["accuracy"] == pytest.approx(sum(g == p for g, p in zip(gold, vader)) / 25)
+    for system in ("rules", "model"):
+        assert 0.0 <= figures["theme_share"][system] <= 1.0
+        assert sum(figures["sentiment"][system]["predicted"].values()) == 25
+    assert "| plain VADER |" in rw.render_dataset(figures, seed=0)
