@@ -13,8 +13,8 @@ SCHEMAS = Path(__file__).parent.parent / "feedback" / "schemas"
 
 @pytest.fixture(scope="session")
 def analyzer():
-    """The default analyzer: taxonomy rules plus the shipped cx-default model."""
-    return Analyzer.from_options()
+    """Taxonomy rules plus the shipped cx-default model (opt-in: the default is the rules alone)."""
+    return Analyzer.from_options(AnalysisOptions(model="default"))
 
 
 @pytest.fixture(scope="session")

@@ -19,11 +19,12 @@ GOLDEN = Path(__file__).parent / "data" / "golden"
 
 # name -> (input file, extra arguments)
 CASES: dict[str, tuple[str, list[str]]] = {
-    "survey-model": ("survey.csv", []),
+    "survey-model": ("survey.csv", ["--model", "default"]),
     "survey-rules": ("survey.csv", ["--no-model"]),
-    "clothing-model": ("clothing.csv", []),
+    "clothing-model": ("clothing.csv", ["--model", "default"]),
     "clothing-rules": ("clothing.csv", ["--no-model"]),
-    "complaints-model": ("complaints.jsonl", ["--text-column", "narrative", "--id-column", "complaint_id"]),
+    "complaints-model": ("complaints.jsonl", ["--text-column", "narrative", "--id-column", "complaint_id",
+                                              "--model", "default"]),
     "complaints-rules-redact": ("complaints.jsonl", ["--text-column", "narrative", "--id-column", "complaint_id",
                                                      "--no-model", "--redact"]),
 }
@@ -55,6 +56,19 @@ def test_golden_analyze_output_is_unchanged(name: str, tmp_path: Path) -> None:
         assert errors.read_bytes() == expected_errors.read_bytes()
     else:
         assert not errors.exists()
+
+
+def test_default_analysis_is_the_rules_alone(tmp_path: Path) -> None:
+    """No model named: the taxonomy rules (the shipped model is opt-in until it beats them on real data)."""
+    from click.testing import CliRunner
+
+    from feedback.cli import cli
+
+    output = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(GOLDEN / "survey.csv"), "-o", str(output),
+                                      "--errors", str(tmp_path / "errors.jsonl")], catch_exceptions=False)
+    assert result.exit_code == 0 and "themes: rules only" in result.stderr
+    assert output.read_bytes() == (GOLDEN / "survey-rules.expected.jsonl").read_bytes()
 
 
 def main() -> None:
