@@ -224,7 +224,9 @@ class RunCounts:
     analysed: int = 0
     with_problems: int = 0
     errors: int = 0
-    unthemed: int = 0
+    unthemed: int = 0  # analysed, not skipped, and no theme found
+    no_answer: int = 0  # "n/a", "nothing", "-": kept as records, not analysed
+    not_english: int = 0  # in another language: kept as records, not analysed
     resumed_after: int = 0  # rows done by an interrupted run before this one went on
     redacted: dict[str, int] = field(default_factory=dict)  # kind -> masked this run
     partitions: int = 0  # with the Dask engine: partitions written
@@ -235,9 +237,14 @@ class RunCounts:
         self.rows += 1
         if row.status == "error":
             self.errors += 1
+            return
+        self.analysed += 1
+        self.with_problems += row.status == "problems"
+        if row.skipped == "no_answer":
+            self.no_answer += 1
+        elif row.skipped == "not_english":
+            self.not_english += 1
         else:
-            self.analysed += 1
-            self.with_problems += row.status == "problems"
             self.unthemed += not row.themed
 
     @property

@@ -224,3 +224,4 @@ class ProblemCode(str, Enum):
     EXTRA_FIELDS = "extra_fields"
     MISSING_FIELDS = "missing_fields"
     TEXT_TRUNCATED = "text_truncated"
+    NOT_ENGLISH = "not_english"

@@ -78,6 +78,11 @@ class LookupLemmas:
         return self.table.get(lower, lower)
 
 
+def english_lemmas(nlp: Language) -> LookupLemmas:
+    """The lemmatiser `make_nlp` installed (its table doubles as an English vocabulary)."""
+    return nlp.vocab.lex_attr_getters[NORM]  # type: ignore[attr-defined]
+
+
 @Language.component("feedback_newline_sentences")
 def split_on_newlines(doc: Doc) -> Doc:
     """Start a sentence after a line break, as exports are full of unpunctuated lines, unless

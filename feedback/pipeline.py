@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, resolve_columns, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
-from .language import ClauseSplitter, make_nlp
+from .language import ClauseSplitter, english_lemmas, make_nlp
 from .model.types import ModelInput, Prediction
-from .records import AnalyzedRecord, Comment, ErrorRecord, Sentence, SourceRow, ThemeMention
+from .errors import ProblemCode
+from .records import AnalyzedRecord, Comment, ErrorRecord, Problem, Sentence, SourceRow, ThemeMention
 from .redact import redact_row
+from .screening import NOT_ENGLISH, Screener, Screening
 from .sentiment import SentimentScorer, combine, load_lexicon, polarity_of
 from .themes import Taxonomy, ThemeMatcher, load_taxonomy
 
@@ -60,17 +63,20 @@ class Analyzer:
     theme_model (ThemeModelLike | None): Decides themes with the rule hits as evidence; None for
         the rules alone.
     model_mode (str): "combine" or "model" (see `merge_prediction`).
+    screener (Screener | None): Finds non-answers and comments in other languages, which are
+        kept unanalysed; None analyses every comment as English.
     options (AnalysisOptions | None): What the parts were built from, when they were.
     """
 
     def __init__(self, nlp: Language, scorer: SentimentScorer, matcher: ThemeMatcher,
                  theme_model: ThemeModelLike | None = None, *, model_mode: str = "combine",
-                 options: AnalysisOptions | None = None) -> None:
+                 screener: Screener | None = None, options: AnalysisOptions | None = None) -> None:
         self.nlp = nlp
         self.scorer = scorer
         self.matcher = matcher
         self.theme_model = theme_model
         self.model_mode = model_mode
+        self.screener = screener
         self.options = options
         self.clauses = ClauseSplitter(nlp.vocab)
 
@@ -82,27 +88,33 @@ class Analyzer:
         scorer = SentimentScorer(load_lexicon(options.lexicon) if options.lexicon else None)
         matcher = ThemeMatcher(nlp, load_taxonomy(options.taxonomy))
         theme_model = load_theme_model(options.model) if options.model else None
-        return cls(nlp, scorer, matcher, theme_model, model_mode=options.model_mode, options=options)
+        screener = Screener(english_word_test(nlp, scorer))
+        return cls(nlp, scorer, matcher, theme_model, model_mode=options.model_mode, screener=screener,
+                   options=options)
 
     def with_model(self, theme_model: ThemeModelLike | None, *, model_mode: str = "combine") -> Analyzer:
         """The same rules with another theme model (or none), sharing the loaded parts."""
-        return Analyzer(self.nlp, self.scorer, self.matcher, theme_model, model_mode=model_mode)
+        return Analyzer(self.nlp, self.scorer, self.matcher, theme_model, model_mode=model_mode,
+                        screener=self.screener)
 
     @property
     def taxonomy(self) -> Taxonomy:
         return self.matcher.taxonomy
 
     def pipe(
-        self, items: Iterable[Comment | ErrorRecord], *, batch_size: int = 256
+        self, items: Iterable[Comment | ErrorRecord], *, batch_size: int = 256, screen: bool = True
     ) -> Iterator[AnalyzedRecord | ErrorRecord]:
         """Analyse comments, passing error records through in place.
 
-        The steps, in order: spaCy (tokens, sentences) on a batch; per comment, sentence
-        sentiment, theme rules and clause sentiment (`_analyze_doc`); then, with a theme model,
-        one prediction per batch merged into the records (`merge_prediction`).
+        The steps, in order: screening (non-answers and other languages are kept, not
+        analysed); spaCy (tokens, sentences) on a batch; per comment, sentence sentiment, theme
+        rules and clause sentiment (`_analyze_doc`); then, with a theme model, one prediction
+        per batch merged into the records (`merge_prediction`).
 
         items (Iterable[Comment | ErrorRecord]): Comments in input order.
         batch_size (int): Comments per spaCy batch.
+        screen (bool): Keep non-answers and comments in other languages unanalysed; False
+            analyses every comment as English (training reads labelled comments that way).
         YIELDS (AnalyzedRecord | ErrorRecord): One per item, in order.
         """
         items = iter(items)
@@ -111,15 +123,26 @@ class Analyzer:
             if not batch:
                 return
             comments = [c for c in batch if isinstance(c, Comment)]
-            docs = self.nlp.pipe(c.text[:MAX_ANALYSED_CHARS] for c in comments)
-            records = [self._analyze_doc(c, doc) for c, doc in zip(comments, docs)]
-            if self.theme_model is not None:
+            screener = self.screener if screen else None
+            screened = [screener(c.text) if screener else _UNSCREENED for c in comments]
+            kept = [c for c, s in zip(comments, screened) if s.skipped is None]
+            docs = self.nlp.pipe(c.text[:MAX_ANALYSED_CHARS] for c in kept)
+            records = [self._analyze_doc(c, doc) for c, doc in zip(kept, docs)]
+            if self.theme_model is not None and records:
                 predictions = self.theme_model.predict([model_input(r) for r in records])
                 records = [merge_prediction(r, p, self.theme_model.themes_, self.model_mode)
                            for r, p in zip(records, predictions)]
             analysed = iter(records)
+            screenings = iter(screened)
             for item in batch:
-                yield next(analysed) if isinstance(item, Comment) else item
+                if not isinstance(item, Comment):
+                    yield item
+                    continue
+                screening = next(screenings)
+                if screening.skipped is not None:
+                    yield _skipped_record(item, screening)
+                else:
+                    yield replace(next(analysed), language=screening.language)
 
     def _analyze_doc(self, comment: Comment, doc: Doc) -> AnalyzedRecord:
         score = self.scorer.score
@@ -202,7 +225,7 @@ def model_input(record: AnalyzedRecord) -> ModelInput:
         by_theme.setdefault(mention.theme.split("/", 1)[0], []).append(mention.sentiment)
     return ModelInput(
         record.text,
-        record.compound,
+        record.compound if record.compound is not None else 0.0,  # set for every analysed record
         tuple([(s.start, s.end, s.compound) for s in record.sentences]),
         frozenset(by_theme),
         {t: sum(v) / len(v) for t, v in by_theme.items()},
@@ -262,6 +285,29 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
     r = record
     return AnalyzedRecord(r.id, r.row, r.text, compound, label_, r.sentences, mentions, r.scores, r.fields,
                           r.problems, r.redacted)
+
+
+_UNSCREENED = Screening("en", None)
+
+
+def english_word_test(nlp: Language, scorer: SentimentScorer) -> Callable[[str], bool]:
+    """Whether a lowercase word is English: a form or lemma of spaCy's English lookup table (the
+    pipeline's lemmatiser, already loaded), a stop word, or a word of the sentiment lexicon."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    table = english_lemmas(nlp).table
+    words = frozenset({w for w in scorer.lexicon_words() if w.isalpha()} | set(STOP_WORDS) | set(table.values()))
+    return lambda word: word in words or word in table
+
+
+def _skipped_record(comment: Comment, screening: Screening) -> AnalyzedRecord:
+    """A comment kept as it is: no sentiment, no themes, and why (a problem, for a language)."""
+    problems = comment.problems
+    if screening.skipped == NOT_ENGLISH:
+        problems = (*problems, Problem(ProblemCode.NOT_ENGLISH.value,
+                                       f"written in {screening.language!r}, not English: no sentiment or themes"))
+    return AnalyzedRecord(comment.id, comment.row, comment.text, None, None, [], [], comment.scores, comment.fields,
+                          problems, comment.redacted, screening.language, screening.skipped)
 
 
 def _span_key(mention: ThemeMention) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +109,16 @@ class AnalyzedRecord:
     id: str
     row: int
     text: str
-    compound: float
-    label: str
+    compound: float | None  # None, with label, for a comment that was not scored (`skipped`)
+    label: str | None
     sentences: list[Sentence]
     themes: list[ThemeMention]
     scores: dict[str, float]
     fields: dict[str, Any]
     problems: tuple[Problem, ...] = field(default=())
     redacted: dict[str, int] | None = None
+    language: str | None = None  # ISO 639-1, None when the text has too little to tell
+    skipped: str | None = None  # why it was not analysed: "no_answer", "not_english"
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -124,6 +126,8 @@ class AnalyzedRecord:
             "id": self.id,
             "row": self.row,
             "text": self.text,
+            "language": self.language,
+            "skipped": self.skipped,
             "sentiment": {"compound": self.compound, "label": self.label},
             "sentences": [s.to_dict() for s in self.sentences],
             "themes": [t.to_dict() for t in self.themes],
@@ -175,3 +179,4 @@ class AnalyzedRow(NamedTuple):
     status: str
     themed: bool
     payload: Any
+    skipped: str | None = None  # "no_answer", "not_english": kept, not analysed

@@ -131,6 +131,10 @@ class SentimentScorer:
             else None
         )
 
+    def lexicon_words(self) -> list[str]:
+        """The words and phrases the scorer knows (VADER's lexicon with the domain additions)."""
+        return list(self.analyzer.lexicon)
+
     def score(self, text: str) -> float:
         """Score one sentence or clause.
 

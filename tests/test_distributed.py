@@ -88,7 +88,7 @@ def records_of(data: bytes):
 def check_manifest(output_dir, manifest, n_rows):
     on_disk = json.loads((output_dir / "manifest.json").read_text())
     assert on_disk == manifest
-    assert manifest["schema_version"] == "1.0"
+    assert manifest["schema_version"] == "1.1"
     parts = manifest["partitions"]
     assert [p["index"] for p in parts] == list(range(len(parts)))
     # Row ranges tile the input in order, and the counts add up.
@@ -221,10 +221,12 @@ def test_distributed_aggregate_matches_local_counts(tmp_path, scheduler, generat
     mentions = Counter(t["parent"] for r in local for t in r["themes"])
     assert {k: v["comments"] for k, v in summary["themes"].items()} == dict(comments)
     assert {k: v["mentions"] for k, v in summary["themes"].items()} == dict(mentions)
-    labels = Counter(r["sentiment"]["label"] for r in local)
+    scored = [r for r in local if not r["skipped"]]  # non-answers and other languages have no sentiment
+    labels = Counter(r["sentiment"]["label"] for r in scored)
     assert summary["sentiment"]["labels"] == dict(labels)
-    assert summary["sentiment"]["mean"] == pytest.approx(sum(r["sentiment"]["compound"] for r in local) / len(local),
+    assert summary["sentiment"]["mean"] == pytest.approx(sum(r["sentiment"]["compound"] for r in scored) / len(scored),
                                                          abs=1e-6)
+    assert sum(summary["not_analysed"].values()) == len(local) - len(scored)
 
 
 def test_distributed_aggregate_counts_errors_and_checks_files(tmp_path, scheduler):

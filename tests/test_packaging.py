@@ -49,7 +49,8 @@ def test_packaging_installed_wheel_runs_outside_checkout(wheel, tmp_path):
     sample.write_text("comment,nps\nOn hold for an hour and the bot was useless,2\n", encoding="utf-8")
     # Run from an unrelated directory with only the installed copy importable.
     env = {**os.environ, "PYTHONPATH": str(target)}
-    proc = subprocess.run([sys.executable, "-c", "from feedback.cli import cli; cli()", "analyze", str(sample)],
+    proc = subprocess.run([sys.executable, "-c", "from feedback.cli import cli; cli()", "analyze", str(sample),
+                           "--model", "default"],
                           capture_output=True, text=True, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     where = subprocess.run([sys.executable, "-c", "import feedback; print(feedback.__file__)"],

@@ -69,7 +69,7 @@ def test_parquet_round_trip_equals_jsonl_records(tmp_path, sample_records, recor
     parquet_file = pq.ParquetFile(path)
     assert parquet_file.metadata.num_row_groups == 3  # 11 records in batches of 4
     metadata = parquet_file.schema_arrow.metadata
-    assert metadata[b"feedback.schema_version"] == b"1.0"
+    assert metadata[b"feedback.schema_version"] == b"1.1"
     assert metadata[b"feedback.parquet_layout"] == b"1"
 
 
@@ -78,7 +78,7 @@ def test_parquet_schema_is_stable():
     from feedback.io.parquet import record_schema
 
     schema = record_schema()
-    assert schema.names == ["schema_version", "id", "row", "text", "sentiment", "sentences", "themes", "scores",
+    assert schema.names == ["schema_version", "id", "row", "text", "language", "skipped", "sentiment", "sentences", "themes", "scores",
                             "fields", "problems", "redacted"]
     assert str(schema.field("scores").type) == "map<string, double>"
     assert str(schema.field("fields").type) == "string"

@@ -97,8 +97,12 @@ def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:
         summary += f" (see the {counts.error_files} part-*.errors.jsonl files)"
     elif counts.errors and output.errors_path != "-":
         summary += f" (see {output.errors_path})"
-    if counts.analysed:
-        summary += (f"; {counts.unthemed} ({100 * counts.unthemed / counts.analysed:.1f}%) "
+    scored = counts.analysed - counts.no_answer - counts.not_english
+    if counts.no_answer or counts.not_english:
+        summary += (f"; {counts.no_answer} non-answers and {counts.not_english} comments not in English were "
+                    "kept without sentiment or themes")
+    if scored:
+        summary += (f"; {counts.unthemed} ({100 * counts.unthemed / scored:.1f}%) "
                     "have no theme (`feedback discover` finds what they talk about)")
     summary += "."
     if run.engine == "dask":

@@ -41,10 +41,12 @@ def to_corpus_doc(record: AnalyzedRecord | dict[str, Any]) -> CorpusDoc | None:
     RAISES (InputError): A dict whose fields do not have the types `feedback analyze` writes.
     """
     if isinstance(record, AnalyzedRecord):
+        if record.skipped or record.compound is None:
+            return None  # a non-answer or another language: nothing to find topics in
         return CorpusDoc(record.id, record.row, record.text, frozenset(m.parent for m in record.themes),
                          record.compound, dict(record.scores),
                          frozenset(m.parent for m in record.themes if m.source != "model"))
-    if "error" in record or not record.get("text"):
+    if "error" in record or not record.get("text") or record.get("skipped"):
         return None
     try:
         mentions = [m for m in record.get("themes") or () if isinstance(m, dict)]

@@ -507,7 +507,7 @@ def _partition_partial(directory: str, fmt: str, entry: dict[str, Any]) -> dict[
     _check_file(records_path, entry["sha256"])
     if fmt == "parquet":
         records: Iterable[dict[str, Any]] = read_parquet_records(
-            records_path, columns=["sentiment", "themes", "scores", "problems"])
+            records_path, columns=["skipped", "sentiment", "themes", "scores", "problems"])
     else:
         records = _jsonl_records(records_path)
     partial = partial_aggregate(records)

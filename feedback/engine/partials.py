@@ -37,6 +37,11 @@ def partial_aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             continue
         partial["n_records"] += 1
         partial["n_with_problems"] += bool(record.get("problems"))
+        if record.get("skipped"):  # a non-answer or another language: its scores count, nothing else
+            _bump(partial.setdefault("not_analysed", {}), str(record["skipped"]))
+            for kind, value in record["scores"].items():
+                _add_score(score_totals.setdefault(kind, _score_total(kind)), kind, value)
+            continue
         compound = float(record["sentiment"]["compound"])
         sentiment["n"] += 1
         sentiment["sum"] += compound
@@ -121,6 +126,7 @@ def summarize_partial(total: dict[str, Any]) -> dict[str, Any]:
         "n_records": n_records,
         "n_errors": total["n_errors"],
         "n_with_problems": total["n_with_problems"],
+        "not_analysed": dict(sorted(total.get("not_analysed", {}).items())),
         "sentiment": {"mean": _ratio(sentiment["sum"], sentiment["n"]), "labels": dict(sorted(sentiment["labels"].items()))},
         "scores": {kind: _score_figures(kind, t) for kind, t in sorted(total["scores"].items())},
         "themes": {

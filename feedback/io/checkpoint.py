@@ -20,7 +20,7 @@ from ..config import RunCounts
 from ..errors import Errors, ResumeError
 
 # The counts a checkpoint keeps: a resumed run's summary covers the rows before it too.
-_ROW_COUNTS = ("rows", "analysed", "with_problems", "errors", "unthemed")
+_ROW_COUNTS = ("rows", "analysed", "with_problems", "errors", "unthemed", "no_answer", "not_english")
 
 CHECKPOINT_VERSION = 1
 

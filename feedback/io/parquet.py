@@ -222,6 +222,8 @@ def record_schema() -> pa.Schema:
             pa.field("id", string, nullable=False),
             pa.field("row", pa.int64(), nullable=False),
             pa.field("text", string, nullable=False),
+            pa.field("language", string),  # null when undecided
+            pa.field("skipped", string),  # null when analysed
             pa.field("sentiment", pa.struct([("compound", f64), ("label", string)]), nullable=False),
             pa.field("sentences", pa.list_(sentence), nullable=False),
             pa.field("themes", pa.list_(theme), nullable=False),

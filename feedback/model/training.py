@@ -24,10 +24,15 @@ from .estimator import ThemeModel
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 
 
-def analyze_labelled(analyzer: Analyzer, items: Sequence[LabelledComment]) -> list[AnalyzedRecord]:
-    """Run an Analyzer over labelled comments (their text only), in order."""
+def analyze_labelled(analyzer: Analyzer, items: Sequence[LabelledComment], *,
+                     screen: bool = True) -> list[AnalyzedRecord]:
+    """Run an Analyzer over labelled comments (their text only), in order.
+
+    screen (bool): Keep non-answers and other languages unanalysed, as `analyze` does (for
+        evaluation); training reads every labelled comment as a person labelled it.
+    """
     comments = [Comment(item.id or str(n), n, n, item.text or " ", {}, {}) for n, item in enumerate(items, 1)]
-    return [r for r in analyzer.pipe(comments) if isinstance(r, AnalyzedRecord)]
+    return [r for r in analyzer.pipe(comments, screen=screen) if isinstance(r, AnalyzedRecord)]
 
 
 def train(
@@ -55,7 +60,7 @@ def train(
     model = ThemeModel()
     model.set_params(**(params or {}))
     rules = Analyzer.from_options(replace(analysis or AnalysisOptions(), model=None))
-    inputs = [model_input(r) for r in analyze_labelled(rules, items)]
+    inputs = [model_input(r) for r in analyze_labelled(rules, items, screen=False)]
     themes = [dict(item.themes) for item in items]
     sentiments = [item.sentiment for item in items]
     model.fit(
@@ -121,7 +126,8 @@ def evaluate(analyzer: Analyzer, items: Sequence[LabelledComment]) -> dict[str, 
     report["polarity_accuracy_gold"] = _accuracy(gold_pairs)
     report["polarity_gold_n"] = len(gold_pairs)
 
-    sentiment_pairs = [(item.sentiment, r.label) for item, r in zip(items, records) if item.sentiment]
+    # A comment left unscored (another language, a non-answer) counts as a neutral prediction.
+    sentiment_pairs = [(item.sentiment, r.label or "neutral") for item, r in zip(items, records) if item.sentiment]
     if sentiment_pairs:
         report["sentiment_accuracy"] = _accuracy(sentiment_pairs)
         report["sentiment_macro_f1"] = _macro_f1(sentiment_pairs, SENTIMENT_LABELS)
@@ -167,7 +173,7 @@ def _gold_polarity_pairs(analyzer: Analyzer, items: Sequence[LabelledComment], r
             elif theme in pred:
                 guess = _mention_polarity(pred[theme])
             else:
-                guess = record.label
+                guess = record.label or "neutral"
             pairs.append((gold, guess))
     return pairs
 

@@ -109,6 +109,7 @@ class Aggregate:
 
     n_comments: int
     n_skipped: int
+    n_not_analysed: dict[str, int]
     scores: dict[str, np.ndarray]  # kind -> float per comment, NaN when missing
     mismatch: np.ndarray  # int8 per comment, see MISMATCH_CODES
     themes: ThemeLevel  # top-level themes
@@ -152,6 +153,7 @@ class ReportAccumulator:
         self.n_quotes = n_quotes
         self.n_comments = 0
         self.n_skipped = 0
+        self.n_not_analysed: dict[str, int] = {}  # "no_answer", "not_english" -> records
         self._scores: dict[str, array] = {}
         self._mismatch = array("b")
         self._levels = {"theme": _ThemeColumns()}
@@ -204,9 +206,15 @@ class ReportAccumulator:
             self._scores[kind] = array("d", [math.nan]) * i  # backfill comments read before it
         for kind, column in self._scores.items():
             column.append(scores.get(kind, math.nan))
+        skipped = record.get("skipped")
+        if skipped:
+            # A non-answer or another language: its scores count (the respondent answered them);
+            # it has no sentiment or themes, so it is in no sentiment figure and no mismatch.
+            self.n_not_analysed[str(skipped)] = self.n_not_analysed.get(str(skipped), 0) + 1
         sentiment = record.get("sentiment") or {}
-        compound = float(sentiment.get("compound", 0.0))
-        mismatch = mismatch_kind(compound, scores)
+        raw = sentiment.get("compound", 0.0)
+        compound = 0.0 if raw is None else float(raw)
+        mismatch = None if skipped or raw is None else mismatch_kind(compound, scores)
         self._mismatch.append(MISMATCH_CODES[mismatch])
 
         fields = record.get("fields") or {}
@@ -258,6 +266,7 @@ class ReportAccumulator:
         return Aggregate(
             n_comments=self.n_comments,
             n_skipped=self.n_skipped,
+            n_not_analysed=dict(sorted(self.n_not_analysed.items())),
             scores={kind: np.frombuffer(column, dtype=np.float64) for kind, column in self._scores.items()},
             mismatch=np.frombuffer(self._mismatch, dtype=np.int8),
             themes=levels["theme"],

@@ -115,8 +115,13 @@ def build_report(
                     "min_count": min_count, "depth": depth, "seed": seed},
         "n_comments": agg.n_comments,
         "n_skipped": agg.n_skipped,
+        # Non-answers and comments in other languages: their scores count, they have no sentiment
+        # or themes, and they are not "unthemed" (the taxonomy did not miss them).
+        "n_no_answer": agg.n_not_analysed.get("no_answer", 0),
+        "n_not_english": agg.n_not_analysed.get("not_english", 0),
         # Comments no theme covers: what the taxonomy misses (see `feedback discover`).
-        "n_unthemed": int((~agg.themes.mentioned.any(axis=1)).sum()) if agg.themes.sentiment.size else agg.n_comments,
+        "n_unthemed": (int((~agg.themes.mentioned.any(axis=1)).sum()) if agg.themes.sentiment.size
+                       else agg.n_comments) - sum(agg.n_not_analysed.values()),
         "metrics": {kind: _describe(builder.metrics[kind]) for kind in builder.kinds},
         "overall": summary["overall"],
         "themes": summary["themes"],

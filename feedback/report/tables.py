@@ -249,4 +249,9 @@ def report_tables(report: dict[str, Any]) -> list[DisplayTable]:
 def unthemed_note(report: dict[str, Any]) -> str:
     """"41 (6.8%) with no theme": the share the taxonomy does not cover."""
     n, total = report.get("n_unthemed", 0), report["n_comments"]
-    return f"{n} ({100 * n / total:.1f}%) with no theme" if total else "no comments"
+    note = f"{n} ({100 * n / total:.1f}%) with no theme" if total else "no comments"
+    apart = [f"{k} {what}" for k, what in ((report.get("n_no_answer", 0), "non-answers"),
+                                           (report.get("n_not_english", 0), "not in English")) if k]
+    if apart:
+        note += f" ({' and '.join(apart)}: scores only)"
+    return note

@@ -1,0 +1,81 @@
+"""Screening: non-answers and comments in other languages are kept as records, not analysed."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedback import analyze, make_report
+from feedback.cli import cli
+from feedback.screening import is_non_answer
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+NON_ANSWERS = ["n/a", "N/A", "none", "None.", "nothing", "Nothing!", "-", ".", "?", "...", "no comment",
+               "No comments", "nothing to add", "idk", "🤷", "🤷‍♀️"]
+# Answers that say something, however short: they must be analysed.
+ANSWERS = ["No", "fine", "bad", "ok", "Love it", "Great app!!", "Absolutel junk.", "Nothing works",
+           "Service was gr8 tbh", "delivery ok, price ok", "👍", "Terrible customer service, never again."]
+# Written for this test (one sentence each, as customers write them).
+FOREIGN = {
+    "de": "Die Lieferung war sehr langsam und der Kundenservice hat nie geantwortet.",
+    "es": "El pedido llegó tarde y el servicio al cliente fue terrible.",
+    "fr": "Je suis très déçu du service client, personne ne répond.",
+    "pt": "O atendimento foi ótimo e a entrega chegou no prazo.",
+    "it": "Il prodotto è arrivato rotto e nessuno mi ha risposto.",
+    "ru": "Доставка была очень медленной",
+    "zh": "非常好",
+}
+
+
+@pytest.mark.parametrize("text", NON_ANSWERS)
+def test_non_answers_are_kept_without_sentiment_or_themes(text, rules_analyzer):
+    assert is_non_answer(text)
+    record = next(analyze([text], analyzer=rules_analyzer))
+    assert record["skipped"] == "no_answer" and record["text"] == text.strip()
+    assert record["sentiment"] == {"compound": None, "label": None}
+    assert record["themes"] == [] and record["sentences"] == []
+
+
+@pytest.mark.parametrize("text", ANSWERS)
+def test_short_answers_are_analysed(text, rules_analyzer):
+    assert not is_non_answer(text)
+    record = next(analyze([text], analyzer=rules_analyzer))
+    assert record["skipped"] is None and record["sentiment"]["label"] is not None
+
+
+@pytest.mark.parametrize("language", sorted(FOREIGN))
+def test_other_languages_are_flagged_not_scored(language, rules_analyzer):
+    record = next(analyze([FOREIGN[language]], analyzer=rules_analyzer))
+    assert (record["language"], record["skipped"]) == (language, "not_english")
+    assert record["sentiment"] == {"compound": None, "label": None} and record["themes"] == []
+    assert [p["code"] for p in record["problems"]] == ["not_english"]
+
+
+def test_real_english_reviews_are_never_flagged(rules_analyzer):
+    """40 real clothing reviews (CC0, tests/data/golden): all English, all analysed."""
+    with open(GOLDEN / "clothing.csv", encoding="utf-8") as f:
+        texts = [row["Review Text"] for row in csv.DictReader(f) if row["Review Text"].strip()]
+    records = list(analyze(texts, analyzer=rules_analyzer))
+    assert len(records) == len(texts) >= 30
+    assert all(r["skipped"] is None and r["language"] == "en" for r in records)
+
+
+def test_counts_in_the_summary_and_the_report(tmp_path):
+    rows = [("1", "The delivery was slow and nobody called back", "3"), ("2", "n/a", "10"),
+            ("3", FOREIGN["de"], "2"), ("4", "Great support, fixed in minutes", "9")]
+    export = tmp_path / "export.csv"
+    export.write_text("id,comment,nps\n" + "".join(f"{i},\"{t}\",{n}\n" for i, t, n in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(export), "-o", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "1 non-answers and 1 comments not in English were kept without sentiment or themes" in result.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["skipped"] for r in records] == [None, "no_answer", "not_english", None]
+    report = make_report(records, min_count=1)
+    assert (report["n_comments"], report["n_no_answer"], report["n_not_english"]) == (4, 1, 1)
+    # Their scores still count: NPS over all four respondents (two promoters, two detractors).
+    assert report["overall"]["nps"]["n"] == 4 and report["overall"]["nps"]["value"] == 0
+    assert report["n_unthemed"] == 0  # skipped comments are not "missed by the taxonomy"
