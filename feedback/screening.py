@@ -41,6 +41,7 @@ _LONGEST_NON_ANSWER = 60  # characters, spaces and punctuation included
 # Enough English words to call a comment English without reading further.
 ENGLISH_AT = 8
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_STRETCHED = re.compile(r"(.)\1\1", re.IGNORECASE)
 # Below this many letters a Latin-script comment that is not English by its words is undecided:
 # on real English reviews, shorter texts with a typo ("Absolutel junk.") were read as German.
 MIN_LETTERS_TO_DECIDE = 20
@@ -104,8 +105,12 @@ class Screener:
         is_english = self.is_english
         words = []
         known = 0
-        for match in _WORD.finditer(opening.lower()):
-            word = match.group()
+        for match in _WORD.finditer(opening):
+            token = match.group()
+            # Names ("Anne Heche"), masks ("XXXX") and stretched words ("sooo") tell no language.
+            if (words and token[:1].isupper()) or _STRETCHED.search(token):
+                continue
+            word = token.lower()
             words.append(word)
             if is_english(word):
                 known += 1

@@ -17,7 +17,8 @@ NON_ANSWERS = ["n/a", "N/A", "none", "None.", "nothing", "Nothing!", "-", ".", "
                "No comments", "nothing to add", "idk", "🤷", "🤷‍♀️"]
 # Answers that say something, however short: they must be analysed.
 ANSWERS = ["No", "fine", "bad", "ok", "Love it", "Great app!!", "Absolutel junk.", "Nothing works",
-           "Service was gr8 tbh", "delivery ok, price ok", "👍", "Terrible customer service, never again."]
+           "Service was gr8 tbh", "delivery ok, price ok", "👍", "Terrible customer service, never again.",
+           "Anne Heche was utterly convincing.", "Ooo la la! sooo chic!", "MEMO TO : XXXX XXXX, Co Founder of XXXX"]
 # Written for this test (one sentence each, as customers write them).
 FOREIGN = {
     "de": "Die Lieferung war sehr langsam und der Kundenservice hat nie geantwortet.",
