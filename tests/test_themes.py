@@ -61,10 +61,34 @@ def test_themes_clause_sentiment_splits_contrast(analyze_one):
         ("Good arch support in these shoes.", "customer_service"),
         ("I watch it on my streaming service most nights.", "customer_service"),
         ("Please update my personal details.", "personalization"),
+        # Senses found in real exports (CFPB narratives, clothing reviews in ../shared/data):
+        ("I was charged $29 for a service I never received.", "quality"),
+        ("They charged me twice and the charges are still on my card.", "quality"),
+        ("I took out a personal loan with them last year.", "personalization"),
+        ("You guys need to fix this.", "customer_service"),
+        ("I will machine wash it and hang it to dry.", "automation"),
+        ("The belt loops are cute.", "automation"),
+        ("My payments are set up automatically every month.", "automation"),
+        ("Their loan servicing department lost my supporting documents.", "customer_service"),
+        ("I immediately fell in love with this dress.", "speed"),
+        ("I was unable to resolve the issue in a manner that worked.", "customer_service"),
     ],
 )
 def test_themes_word_sense_traps_are_not_tagged(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize(
+    "text,theme",
+    [
+        ("The battery stopped charging after a week.", "quality"),
+        ("The phone menu just loops back to the start.", "automation"),
+        ("Great personal service from Anna.", "personalization"),
+        ("Stuck in a loop with the chatbot again.", "automation"),
+    ],
+)
+def test_themes_the_intended_senses_are_still_found(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
 
 
 def test_themes_feels_cheap_is_quality(analyze_one):
