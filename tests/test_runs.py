@@ -3,6 +3,7 @@ the file system failing under a run. Every failure is one coded line, never a sh
 
 import os
 import shutil
+import stat
 import sys
 from pathlib import Path
 
@@ -336,3 +337,27 @@ def test_parquet_to_a_missing_directory_is_one_line(tmp_path, source):
 def test_a_device_that_is_full_is_one_line(source):
     line = one_coded_line(analyze_cli(source, "-o", "/dev/full"), "E530")
     assert "No space left on device" in line
+
+
+def test_an_errors_pipe_is_written_in_place_and_not_resumable(tmp_path, source):
+    out = tmp_path / "out.jsonl"
+    fifo = tmp_path / "errors.fifo"
+    os.mkfifo(fifo)
+    received = []
+
+    def read_pipe():
+        with open(fifo, "rb") as f:
+            received.append(f.read())
+
+    import threading
+
+    reader = threading.Thread(target=read_pipe, daemon=True)
+    reader.start()
+    result = analyze_cli(source, "-o", out, "--errors", fifo)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert received and received[0].count(b"\n") == 41  # every error record, through the pipe
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # never renamed over
+    assert not os.path.exists(f"{fifo}.partial")
+    result = analyze_cli(source, "-o", out, "--errors", fifo, "--resume")
+    assert result.exit_code == 2 and "[E505]" in result.stderr

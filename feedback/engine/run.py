@@ -48,15 +48,21 @@ def run_analysis(
     """
     run = run or RunOptions()
     analysis = analysis.resolved()
-    validate(read, analysis, output, run)
     if run.engine == "dask":
+        validate(read, analysis, output, run)
         from .dask import run_dask
 
         return run_dask(read, analysis, output, run, on_start=on_start, progress=progress)
-    table = open_input(read)
-    spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns)
+    _check_options(read, output, run)
     with _locked(output):
+        if not run.resume and not is_stream(output.path):
+            # This run owns the output now: what an earlier run left (a checkpoint, partial
+            # files) goes first, so that it can never be resumed into this run's files.
+            remove_run_state(output.path, _state_errors_path(output))
+        _load_named_files(analysis)
+        table = open_input(read)
+        spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
+                               scores=read.score_columns)
         return _run_local(table, spec, read, analysis, output, run, on_start, progress)
 
 
@@ -64,9 +70,6 @@ def _run_local(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: Anal
                run: RunOptions, on_start: Callable[[RunStart], None] | None,
                progress: Callable[[int], None] | None) -> RunCounts:
     sink = _sink(read, analysis, output, run, spec)
-    if not isinstance(sink, ResumableJsonlSink) and not is_stream(output.path):
-        # A checkpoint left by an earlier run would resume into a file this run replaces.
-        remove_run_state(output.path, _state_errors_path(output))
     counts = RunCounts()
     done = sink.open(counts)
     if on_start is not None:
@@ -115,6 +118,12 @@ def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
     RAISES (OptionsError): Options that cannot be used together.
     RAISES (TaxonomyError, LexiconError, ModelError): What they name is invalid.
     """
+    _check_options(read, output, run)
+    _load_named_files(analysis.resolved())
+
+
+def _check_options(read: ReadOptions, output: OutputOptions, run: RunOptions) -> None:
+    """Options that do not go together, and outputs that collide (nothing is loaded)."""
     if run.engine == "dask":
         unused = [name for name, value in (("errors", output.errors), ("resume", run.resume),
                                            ("workers", run.workers > 1)) if value]
@@ -130,7 +139,6 @@ def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
         if os.path.isdir(output.path):
             raise OptionsError(Errors.E514.format(path=output.path))
     _check_collisions(read, output)
-    _load_named_files(analysis.resolved())
 
 
 def _errors_stream(output: OutputOptions) -> bool:

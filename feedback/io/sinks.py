@@ -22,12 +22,12 @@ from .files import atomic_output, output_error
 
 
 @contextmanager
-def _writing(path: str) -> Iterator[None]:
-    """OSErrors met writing `path` as one coded line."""
+def _writing(path: str, standard: str = "<stdout>") -> Iterator[None]:
+    """OSErrors met writing `path` ("-" is the `standard` stream) as one coded line."""
     try:
         yield
     except OSError as e:
-        raise output_error(path, e) from None
+        raise output_error(standard if path == "-" else path, e) from None
 
 
 def _quietly(stack: ExitStack) -> None:
@@ -65,13 +65,13 @@ class _ErrorLines:
         self._out: IO[str] | None = sys.stderr if path == "-" else None
 
     def write(self, line: str) -> None:
-        with _writing(self.path):
+        with _writing(self.path, "<stderr>"):
             if self._out is None:
                 self._out = self._stack.enter_context(atomic_output(self.path))
             self._out.write(line + "\n")
 
     def close(self) -> None:
-        with _writing(self.path):
+        with _writing(self.path, "<stderr>"):
             self._stack.close()
 
     def abort(self) -> None:
