@@ -5,7 +5,8 @@ again with `--workers`, killed with SIGKILL at random moments K times (while it 
 workers are busy, around checkpoints) and resumed after each kill; the final output and errors
 file must be byte-identical to the reference, no worker may outlive its killed parent, and no
 resume may be refused (a kill before the first checkpoint leaves nothing to resume: the loop then
-starts afresh, as a user would).
+starts afresh, as a user would). A run that completes before its kill is checked against the
+reference too, and the loop starts over until it has killed K runs.
 
     python scripts/kill_resume_loop.py --rows 20000 --kills 20 --workers 2 [--json results.json]
 """
@@ -53,6 +54,11 @@ def rows_checkpointed(out: Path) -> int | None:
         return None
 
 
+def same_as_reference(out: Path, ref: Path) -> bool:
+    return (out.read_bytes() == ref.read_bytes()
+            and Path(f"{out}.errors.jsonl").read_bytes() == Path(f"{ref}.errors.jsonl").read_bytes())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=20_000)
@@ -74,24 +80,32 @@ def main() -> int:
         subprocess.run(analyze_cmd(src, ref, args, "--workers", str(args.workers)), check=True, capture_output=True)
         reference_seconds = time.monotonic() - started
 
-        kills = []
-        orphans = refusals = fresh_starts = 0
+        kills: list[dict[str, object]] = []
+        orphans = refusals = fresh_starts = completed = 0
+        mismatches = 0
         started = time.monotonic()
-        for k in range(args.kills):
+        while len(kills) < args.kills:
             resume = rows_checkpointed(out) is not None
             fresh_starts += not resume
             cmd = analyze_cmd(src, out, args, "--workers", str(args.workers), *(["--resume"] if resume else []))
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            delay = rng.uniform(0.2, max(1.0, reference_seconds / 2))
-            time.sleep(delay)
+            delay = rng.uniform(0.2, max(1.0, reference_seconds * 0.6))
+            deadline = time.monotonic() + delay
+            while time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.02)
             workers = children(proc.pid)
-            if proc.poll() is not None:
+            if proc.poll() is not None:  # finished before its kill: check it, then start over
                 _, stderr = proc.communicate()
                 if proc.returncode != 0:
                     refusals += 1
-                    print(f"kill {k + 1}: the run ended with {proc.returncode}: {stderr.decode()[-300:]}")
-                kills.append({"delay_s": round(delay, 2), "finished_first": True})
-                break
+                    print(f"the run ended with {proc.returncode}: {stderr.decode()[-300:]}")
+                completed += 1
+                mismatches += not same_as_reference(out, ref)
+                print(f"run completed before its kill ({'resumed' if resume else 'fresh'}); "
+                      f"{'identical' if same_as_reference(out, ref) else 'DIFFERENT'}; starting over", flush=True)
+                out.unlink()
+                Path(f"{out}.errors.jsonl").unlink(missing_ok=True)
+                continue
             proc.kill()
             proc.wait()
             time.sleep(1.0)
@@ -99,19 +113,20 @@ def main() -> int:
             orphans += len(left)
             kills.append({"delay_s": round(delay, 2), "resumed": resume, "workers_seen": len(workers),
                           "workers_left": len(left), "rows_checkpointed": rows_checkpointed(out)})
-            print(f"kill {k + 1}: after {delay:.1f} s, {'resumed' if resume else 'fresh'} run; "
+            print(f"kill {len(kills)}: after {delay:.1f} s, {'resumed' if resume else 'fresh'} run; "
                   f"checkpoint at {rows_checkpointed(out)} rows; {len(workers)} workers, {len(left)} left alive",
                   flush=True)
         resume = rows_checkpointed(out) is not None
         final = subprocess.run(analyze_cmd(src, out, args, "--workers", str(args.workers),
                                            *(["--resume"] if resume else [])), capture_output=True, text=True)
         total_seconds = time.monotonic() - started
-        identical = (final.returncode == 0 and out.read_bytes() == ref.read_bytes()
-                     and Path(f"{out}.errors.jsonl").read_bytes() == Path(f"{ref}.errors.jsonl").read_bytes())
+        identical = final.returncode == 0 and same_as_reference(out, ref) and not mismatches
         figures = {
             "rows": args.rows + 25, "workers": args.workers, "checkpoint_every": args.checkpoint_every,
-            "model": not args.no_model, "kills": sum(1 for k in kills if not k.get("finished_first")),
-            "fresh_starts": fresh_starts, "resumes_refused": refusals, "workers_left_alive": orphans,
+            "model": not args.no_model, "seed": args.seed, "kills": len(kills),
+            "kills_while_workers_ran": sum(1 for k in kills if k["workers_seen"]),
+            "fresh_starts": fresh_starts, "runs_completed_between_kills": completed,
+            "resumes_refused": refusals, "workers_left_alive": orphans,
             "final_exit": final.returncode, "final_resumed": resume, "byte_identical": identical,
             "reference_seconds": round(reference_seconds, 1), "loop_seconds": round(total_seconds, 1),
             "kill_log": kills,

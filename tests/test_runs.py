@@ -100,11 +100,13 @@ def test_a_fresh_run_removes_the_state_an_earlier_run_left(tmp_path, source, ref
     interrupt(source, out)
     tmp = Path(f"{out}.checkpoint.json.tmp")
     tmp.write_text("{}")
+    half_written = tmp_path / ".out.jsonl.checkpoint.json.k3j_x1.tmp"  # a checkpoint being written when killed
+    half_written.write_text("{")
     seen = {}
 
     def at_start(start):
         seen["checkpoint"] = Path(f"{out}.checkpoint.json").exists()
-        seen["tmp"] = tmp.exists()
+        seen["tmp"] = tmp.exists() or half_written.exists()
         seen["partial"] = Path(f"{out}.partial").stat().st_size
 
     read, analysis, output, run_options = options(source, out)

@@ -14,6 +14,7 @@ state an earlier run left before writing anything.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -47,9 +48,12 @@ def input_fingerprint(path: str) -> dict[str, Any]:
 
 
 def run_state_paths(path: str, errors_path: str) -> list[str]:
-    """The side files a resumable run keeps beside its outputs (its partials and checkpoint)."""
+    """The side files a resumable run keeps beside its outputs: its partials, its checkpoint,
+    and checkpoints a killed run was writing (CHECKPOINT.tmp is the name older versions used)."""
     checkpoint = path + ".checkpoint.json"
-    return [path + ".partial", errors_path + ".partial", checkpoint, checkpoint + ".tmp"]
+    directory, name = os.path.split(os.path.abspath(checkpoint))
+    half_written = glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp"))
+    return [path + ".partial", errors_path + ".partial", checkpoint, checkpoint + ".tmp", *sorted(half_written)]
 
 
 def remove_run_state(path: str, errors_path: str) -> None:
