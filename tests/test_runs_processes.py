@@ -202,3 +202,17 @@ def test_sigxfsz_does_not_kill_a_run_that_writes_to_stdout(tmp_path, big_input):
     assert limited.returncode == 1  # not killed by SIGXFSZ (-25)
     [message] = error_lines(limited.stderr)
     assert "[E530]" in message and "File too large" in message
+
+
+def test_ctrl_c_to_the_whole_process_group_with_workers_is_one_line(tmp_path, big_input, reference):
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(analyze_cmd(big_input, out, "--workers", "2"), stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own group, as a terminal's foreground job is
+    wait_for(lambda: rows_checkpointed(out) >= 200, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: every process of the group gets it
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert error_lines(stderr) == [line for line in stderr.splitlines() if line.strip()][-1:]
+    assert "[E506]" in stderr
+    subprocess.run(analyze_cmd(big_input, out, "--resume", "--workers", "2"), check=True, capture_output=True)
+    assert published(out) == reference
