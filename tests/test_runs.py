@@ -363,3 +363,10 @@ def test_an_errors_pipe_is_written_in_place_and_not_resumable(tmp_path, source):
     assert not os.path.exists(f"{fifo}.partial")
     result = analyze_cli(source, "-o", out, "--errors", fifo, "--resume")
     assert result.exit_code == 2 and "[E505]" in result.stderr
+
+
+def test_something_else_at_a_side_file_name_is_one_line(tmp_path, source):
+    out = tmp_path / "out.jsonl"
+    Path(f"{out}.lock").mkdir()
+    line = one_coded_line(analyze_cli(source, "-o", out), "E530")
+    assert f"{out}.lock" in line and "Is a directory" in line

@@ -27,6 +27,9 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are n
     fcntl = None  # type: ignore[assignment]
 
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY_FAILURES = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
+                       errno.EDQUOT}
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL}  # flock is not supported where the file is
 
 
 def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
@@ -164,12 +167,18 @@ def exclusive_lock(path: str) -> Iterator[None]:
             if e.errno == errno.ELOOP and os.path.islink(lock):
                 remove(lock)  # a link planted at the name: dropped, never followed
                 continue
-            raise output_error(lock if e.errno == errno.ELOOP else path, e) from None
+            # The directory's failures are the output's; anything else is about the lock file.
+            raise output_error(path if e.errno in _DIRECTORY_FAILURES else lock, e) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise OutputError(Errors.E529.format(path=path, lock=lock)) from None
+        except OSError as e:
+            if e.errno not in _NO_LOCKS:
+                os.close(fd)
+                raise output_error(lock, e) from None
+            break  # a file system without locks (some network mounts): run unlocked, as before
         # The run that held it removes the file as it lets go: ours may be that removed one.
         try:
             current = os.stat(lock, follow_symlinks=False)
@@ -182,7 +191,10 @@ def exclusive_lock(path: str) -> Iterator[None]:
     try:
         yield
     finally:
-        remove(lock)
+        try:
+            remove(lock)
+        except OSError:  # the directory was made read-only meanwhile: the lock still goes with fd
+            pass
         os.close(fd)
 
 
