@@ -43,8 +43,10 @@ def run_analysis(
     RETURNS (RunCounts): Rows read, analysed, with problems, errors, without a theme.
     RAISES (FeedbackError): Anything the user can fix, as a coded one-line message: bad options
         (OptionsError), an unreadable input or unknown column (InputError), a bad taxonomy,
-        lexicon or model, a resume that does not fit (ResumeError), an interruption
-        (Interrupted: the run can be resumed), a worker that died (WorkerError).
+        lexicon or model, a resume that does not fit (ResumeError), an output that cannot be
+        written or that another run is writing (OutputError: a missing or unwritable directory,
+        a full disk; the checkpoint is kept), an interruption (Interrupted: the run can be
+        resumed), a worker that died (WorkerError).
     """
     run = run or RunOptions()
     analysis = analysis.resolved()
