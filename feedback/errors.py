@@ -131,6 +131,20 @@ class Errors(metaclass=ErrorsWithCodes):
     E522 = "{value!r} is not KIND=COLUMN, e.g. nps=likelihood_to_recommend"
     E523 = "{value!r} is not GOLD=THEME, e.g. service=customer_service"
     E524 = "{value!r} is not a file; use 'default' or a taxonomy TOML file"
+    E525 = ("Cannot resume: these differ from the interrupted run ({path}): {changed}. "
+            "Run without `resume` to start again.")
+    E526 = ("Cannot resume: {path} holds {size} bytes, fewer than the {expected} its checkpoint recorded "
+            "(another run started over it). Run without `resume` to start again.")
+    E527 = ("Cannot resume: {path} is not the file its checkpoint describes (its first {expected} bytes "
+            "differ). Run without `resume` to start again.")
+    E528 = ("Cannot resume: the checkpoint {path} was written by another version of feedback. "
+            "Run without `resume` to start again.")
+    E529 = "Another run is writing {path} (it holds {lock}); wait for it to finish or choose another output"
+    E530 = "Cannot write {path}: {reason}"
+    E531 = ("Cannot write {path}: {reason}. Stopped after {rows} rows; once that is fixed, run the same "
+            "command with `resume` to go on from the last checkpoint ({checkpoint}).")
+    E532 = ("{path} is a symbolic link where feedback keeps its own side files; it is not followed. "
+            "Remove it, then run again.")
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"
@@ -196,6 +210,11 @@ class MissingExtraError(FeedbackError, ImportError):
 
 class WorkerError(FeedbackError, RuntimeError):
     """A worker process died; the rows it held were not analysed."""
+
+
+class OutputError(FeedbackError):
+    """An output or one of its side files cannot be written: a missing or unwritable directory,
+    a full disk, a file size limit, another run writing the same output."""
 
 
 class Interrupted(FeedbackError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from .. import __version__
@@ -26,6 +28,10 @@ def cli() -> None:
       feedback analyze examples/comments.csv -o analyzed.jsonl
       feedback themes
     """
+    if hasattr(signal, "SIGXFSZ"):
+        # Past a file size limit (ulimit -f), write() then fails with EFBIG and the run ends
+        # with a message and its checkpoint, instead of the process being killed outright.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 for command in (analyze, themes, train, evaluate, report, discover):

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import signal
+import sys
 import multiprocessing.connection
 import queue
 import threading
@@ -145,13 +148,16 @@ class _WorkerPool:
     def __init__(self, ctx: Any, workers: int, spec: ColumnSpec, rebuild: AnalysisOptions | None,
                  as_json: bool) -> None:
         self.processes = []
-        readers = []
-        writers = []
+        readers: list[Any] = []
+        writers: list[Any] = []
         for _ in range(workers):
             task_reader, task_writer = ctx.Pipe(duplex=False)
             result_reader, result_writer = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_worker_main, args=(task_reader, result_writer, spec, rebuild, as_json),
-                                  daemon=True)
+            # A forked worker holds copies of every pipe end the parent has open: it closes
+            # the parent's, so that its task pipe reaches EOF when the parent is gone.
+            parent_ends = [*readers, *writers, task_writer, result_reader]
+            process = ctx.Process(target=_worker_main, args=(task_reader, result_writer, spec, rebuild, as_json,
+                                                             os.getpid(), parent_ends), daemon=True)
             process.start()
             task_reader.close()
             result_writer.close()
@@ -222,23 +228,50 @@ def _receive(reader: Any, process: Any, received: queue.SimpleQueue[Any]) -> Non
 
 
 def _worker_main(tasks: Any, results: Any, spec: ColumnSpec, rebuild: AnalysisOptions | None,
-                 as_json: bool) -> None:
+                 as_json: bool, parent: int, parent_ends: list[Any]) -> None:
     global _worker_analyzer
+    _die_with(parent)
+    # Ctrl-C reaches the whole process group: the parent stops the run and then the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for end in parent_ends:
+        end.close()
     if rebuild is not None:
         _worker_analyzer = _build_analyzer(rebuild)
     assert _worker_analyzer is not None, "worker not initialised"
     while True:
         try:
             chunk = tasks.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the parent is gone
             return
         if chunk is None:
             return
+        outcome: tuple[bool, Any]
         try:
-            results.send((True, _analyze_chunk(_worker_analyzer, chunk, spec, as_json)))
+            outcome = (True, _analyze_chunk(_worker_analyzer, chunk, spec, as_json))
         except Exception:  # a bug, not bad input: bad rows become error records upstream
-            results.send((False, traceback.format_exc()))
+            outcome = (False, traceback.format_exc())
+        try:
+            results.send(outcome)
+        except OSError:  # the parent is gone
             return
+        if not outcome[0]:
+            return
+
+
+def _die_with(parent: int) -> None:
+    """Make this worker die when its parent does, however the parent dies (SIGKILL included):
+    a worker left behind would sit blocked on its pipes, holding its memory, forever."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the pipes' EOF still ends it
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

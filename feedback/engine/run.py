@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -15,8 +15,8 @@ from ..columns import ColumnSpec, resolve_columns
 from ..config import DEFAULT_MODEL, AnalysisOptions, OutputOptions, ReadOptions, RunCounts, RunOptions, as_dict
 from ..errors import Errors, Interrupted, OptionsError
 from ..io import Table, open_input
-from ..io.checkpoint import input_fingerprint
-from ..io.files import is_stream, same_file
+from ..io.checkpoint import input_fingerprint, remove_run_state
+from ..io.files import exclusive_lock, is_stream, same_file
 from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink, ResumableJsonlSink
 from ..redact import redact_row
 from .start import RunStart
@@ -43,19 +43,34 @@ def run_analysis(
     RETURNS (RunCounts): Rows read, analysed, with problems, errors, without a theme.
     RAISES (FeedbackError): Anything the user can fix, as a coded one-line message: bad options
         (OptionsError), an unreadable input or unknown column (InputError), a bad taxonomy,
-        lexicon or model, a resume that does not fit (ResumeError), an interruption
-        (Interrupted: the run can be resumed), a worker that died (WorkerError).
+        lexicon or model, a resume that does not fit (ResumeError), an output that cannot be
+        written or that another run is writing (OutputError: a missing or unwritable directory,
+        a full disk; the checkpoint is kept), an interruption (Interrupted: the run can be
+        resumed), a worker that died (WorkerError).
     """
     run = run or RunOptions()
     analysis = analysis.resolved()
-    validate(read, analysis, output, run)
     if run.engine == "dask":
+        validate(read, analysis, output, run)
         from .dask import run_dask
 
         return run_dask(read, analysis, output, run, on_start=on_start, progress=progress)
-    table = open_input(read)
-    spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns)
+    _check_options(read, output, run)
+    with _locked(output):
+        if not run.resume and not is_stream(output.path):
+            # This run owns the output now: what an earlier run left (a checkpoint, partial
+            # files) goes first, so that it can never be resumed into this run's files.
+            remove_run_state(output.path, _state_errors_path(output))
+        _load_named_files(analysis)
+        table = open_input(read)
+        spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
+                               scores=read.score_columns)
+        return _run_local(table, spec, read, analysis, output, run, on_start, progress)
+
+
+def _run_local(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions,
+               run: RunOptions, on_start: Callable[[RunStart], None] | None,
+               progress: Callable[[int], None] | None) -> RunCounts:
     sink = _sink(read, analysis, output, run, spec)
     counts = RunCounts()
     done = sink.open(counts)
@@ -105,6 +120,12 @@ def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
     RAISES (OptionsError): Options that cannot be used together.
     RAISES (TaxonomyError, LexiconError, ModelError): What they name is invalid.
     """
+    _check_options(read, output, run)
+    _load_named_files(analysis.resolved())
+
+
+def _check_options(read: ReadOptions, output: OutputOptions, run: RunOptions) -> None:
+    """Options that do not go together, and outputs that collide (nothing is loaded)."""
     if run.engine == "dask":
         unused = [name for name, value in (("errors", output.errors), ("resume", run.resume),
                                            ("workers", run.workers > 1)) if value]
@@ -113,14 +134,37 @@ def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
         if output.path == "-":
             raise OptionsError(Errors.E508)
     else:
-        if run.resume and (is_stream(read.path) or is_stream(output.path)):
+        if run.resume and (is_stream(read.path) or is_stream(output.path) or _errors_stream(output)):
             raise OptionsError(Errors.E505)
         if output.resolved_format == "parquet" and (is_stream(output.path) or run.resume):
             raise OptionsError(Errors.E509)
         if os.path.isdir(output.path):
             raise OptionsError(Errors.E514.format(path=output.path))
     _check_collisions(read, output)
-    _load_named_files(analysis.resolved())
+
+
+def _errors_stream(output: OutputOptions) -> bool:
+    """Error records go to a pipe or a device given as `errors` (not standard error, "-")."""
+    return output.errors_path != "-" and is_stream(output.errors_path)
+
+
+def _state_errors_path(output: OutputOptions) -> str:
+    """The errors file a resumable run writes through a partial of its own."""
+    errors = output.errors_path
+    return output.path + ".errors.jsonl" if errors == "-" else errors
+
+
+@contextmanager
+def _locked(output: OutputOptions) -> Iterator[None]:
+    """Hold the outputs' locks for the run: a second run writing the same files is refused
+    instead of interleaving with this one (streams are not locked: they are not ours)."""
+    with ExitStack() as stack:
+        paths = [output.path] if not is_stream(output.path) else []
+        if output.errors is not None and output.errors != "-" and not is_stream(output.errors):
+            paths.append(output.errors)  # the default one lives and dies with the output's lock
+        for path in paths:
+            stack.enter_context(exclusive_lock(path))
+        yield
 
 
 def _check_collisions(read: ReadOptions, output: OutputOptions) -> None:
@@ -152,7 +196,7 @@ def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, r
     errors_path = output.errors_path
     if output.resolved_format == "parquet":
         return ParquetSink(output.path, errors_path)
-    if is_stream(output.path) or is_stream(read.path):
+    if is_stream(output.path) or is_stream(read.path) or _errors_stream(output):
         # Nothing to resume from: a stream output cannot be cut back, a stream input not re-read.
         return JsonlFileSink(output.path, errors_path)
     identity = resume_identity(read, analysis, output, spec)
@@ -164,20 +208,24 @@ def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: Output
     """Everything that shapes a run's output, as `--resume` compares it.
 
     Derived from the option objects whole, so an option added to them is part of it without
-    being named here; files the options point to count by their content, not their path.
+    being named here; the input and the files the options point to count by their content
+    (sha256), not only their path. How the run is run (`workers`, `chunk_size`, checkpoint
+    frequency) does not shape the output and is free to change.
     """
     from .. import __version__
 
+    errors = output.errors_path
     return {
         "input": input_fingerprint(read.path),
-        "read": {**as_dict(read), "path": os.path.abspath(read.path)},
+        "read": {name: value for name, value in as_dict(read).items() if name != "path"},  # "input" has it
         "columns": {"text": spec.text, "id": spec.id,
                     "scores": sorted((column, kind) for column, (kind, _) in spec.scores.items())},
         "analysis": as_dict(analysis),
         "content": {name: content_digest(path) for name, path in
                     (("taxonomy", analysis.taxonomy), ("lexicon", analysis.lexicon), ("model", analysis.model))
                     if path and path != DEFAULT_MODEL},
-        "errors": os.path.abspath(output.errors_path) if output.errors_path != "-" else "-",
+        "output": {**as_dict(output), "path": os.path.abspath(output.path), "format": output.resolved_format,
+                   "errors": os.path.abspath(errors) if errors != "-" else "-"},
         "version": __version__,
     }
 

@@ -1,11 +1,15 @@
-"""Files and standard streams: opening inputs, atomic outputs, JSON lines.
+"""Files and standard streams: opening inputs, atomic outputs, locks, JSON lines.
 
 Outputs appear under their name only when complete (written to a temporary file in the same
-directory, fsynced, renamed); standard output is written as a stream.
+directory, fsynced, renamed); standard output is written as a stream. Side files beside an
+output (partials, checkpoints, locks) have predictable names, so they are made without
+following a link planted at the name (O_EXCL | O_NOFOLLOW), and a run holds a lock on its
+output so that two runs never write the same file at once.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -15,7 +19,17 @@ import tempfile
 from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, OutputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are not locked
+    fcntl = None  # type: ignore[assignment]
+
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY_FAILURES = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
+                       errno.EDQUOT}
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL}  # flock is not supported where the file is
 
 
 def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
@@ -99,6 +113,89 @@ def atomic_output(path: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
         except FileNotFoundError:
             pass
         raise
+
+
+def output_error(path: str, error: OSError, **resumable: Any) -> OutputError:
+    """An OSError met writing `path`, as one coded line (with where to resume from, if given:
+    `rows` and `checkpoint`)."""
+    if error.errno == errno.ELOOP:
+        return OutputError(Errors.E532.format(path=path))
+    reason = error.strerror or str(error)
+    if resumable:
+        return OutputError(Errors.E531.format(path=path, reason=reason, **resumable))
+    return OutputError(Errors.E530.format(path=path, reason=reason))
+
+
+def create_new(path: str) -> IO[bytes]:
+    """Create a file that must not exist yet, never through a link planted at its name.
+
+    RAISES (OSError): FileExistsError when something (a file, a link) is at the name.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o666)
+    return os.fdopen(fd, "wb")
+
+
+def remove(path: str) -> None:
+    """Remove a side file if it is there (a link at the name is removed, not followed)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def lock_path(path: str) -> str:
+    return path + ".lock"
+
+
+@contextmanager
+def exclusive_lock(path: str) -> Iterator[None]:
+    """Hold the lock of an output (PATH.lock, beside it) while a run writes it.
+
+    The lock is the kernel's (flock): it goes with the process, so a run that was killed
+    leaves no stale lock, only a lock file the next run takes over.
+
+    RAISES (OutputError): Another run holds it; or the directory is missing or unwritable.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    lock = lock_path(path)
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | O_NOFOLLOW, 0o666)
+        except OSError as e:
+            if e.errno == errno.ELOOP and os.path.islink(lock):
+                remove(lock)  # a link planted at the name: dropped, never followed
+                continue
+            # The directory's failures are the output's; anything else is about the lock file.
+            raise output_error(path if e.errno in _DIRECTORY_FAILURES else lock, e) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(Errors.E529.format(path=path, lock=lock)) from None
+        except OSError as e:
+            if e.errno not in _NO_LOCKS:
+                os.close(fd)
+                raise output_error(lock, e) from None
+            break  # a file system without locks (some network mounts): run unlocked, as before
+        # The run that held it removes the file as it lets go: ours may be that removed one.
+        try:
+            current = os.stat(lock, follow_symlinks=False)
+        except FileNotFoundError:
+            current = None
+        held = os.fstat(fd)
+        if current is not None and (current.st_ino, current.st_dev) == (held.st_ino, held.st_dev):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        try:
+            remove(lock)
+        except OSError:  # the directory was made read-only meanwhile: the lock still goes with fd
+            pass
+        os.close(fd)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

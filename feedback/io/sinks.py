@@ -6,18 +6,37 @@ sink's output; error records always go to JSON lines, in a file of their own (cr
 first one, so a clean run leaves none) or on standard error. A sink is opened, written, then
 either closed (the outputs appear under their names) or aborted (nothing half-written appears
 under a final name; a resumable sink keeps its partial files and checkpoint for `--resume`).
+A write that fails (a missing directory, a full disk) is an `OutputError` naming the file.
 """
 
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
-from typing import IO, Any, Protocol
+from contextlib import ExitStack, contextmanager
+from typing import IO, Any, Iterator, Protocol
 
 from ..config import RunCounts
 from ..records import AnalyzedRow
 from .checkpoint import CheckpointedOutput
-from .files import atomic_output
+from .files import atomic_output, output_error
+
+
+@contextmanager
+def _writing(path: str, standard: str = "<stdout>") -> Iterator[None]:
+    """OSErrors met writing `path` ("-" is the `standard` stream) as one coded line."""
+    try:
+        yield
+    except OSError as e:
+        raise output_error(standard if path == "-" else path, e) from None
+
+
+def _quietly(stack: ExitStack) -> None:
+    """Let go of a half-written output after a failure (it is deleted, never published): a
+    second failure while doing so must not hide the first."""
+    try:
+        stack.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+    except OSError:
+        pass
 
 
 class RecordSink(Protocol):
@@ -46,15 +65,17 @@ class _ErrorLines:
         self._out: IO[str] | None = sys.stderr if path == "-" else None
 
     def write(self, line: str) -> None:
-        if self._out is None:
-            self._out = self._stack.enter_context(atomic_output(self.path))
-        self._out.write(line + "\n")
+        with _writing(self.path, "<stderr>"):
+            if self._out is None:
+                self._out = self._stack.enter_context(atomic_output(self.path))
+            self._out.write(line + "\n")
 
     def close(self) -> None:
-        self._stack.close()
+        with _writing(self.path, "<stderr>"):
+            self._stack.close()
 
     def abort(self) -> None:
-        self._stack.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+        _quietly(self._stack)
 
 
 class JsonlFileSink:
@@ -71,7 +92,8 @@ class JsonlFileSink:
         self._errors = _ErrorLines(errors_path)
 
     def open(self, counts: RunCounts) -> int:
-        self._out = self._stack.enter_context(atomic_output(self.path))
+        with _writing(self.path):
+            self._out = self._stack.enter_context(atomic_output(self.path))
         return 0
 
     def write(self, row: AnalyzedRow) -> None:
@@ -79,14 +101,16 @@ class JsonlFileSink:
             self._errors.write(row.payload)
         else:
             assert self._out is not None, "call open() first"
-            self._out.write(row.payload + "\n")
+            with _writing(self.path):
+                self._out.write(row.payload + "\n")
 
     def close(self) -> None:
-        self._stack.close()
+        with _writing(self.path):
+            self._stack.close()
         self._errors.close()
 
     def abort(self) -> None:
-        self._stack.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+        _quietly(self._stack)
         self._errors.abort()
 
 
@@ -103,22 +127,28 @@ class ParquetSink:
     def open(self, counts: RunCounts) -> int:
         from .parquet import ParquetRecordWriter
 
-        self._writer = ParquetRecordWriter(self.path)
+        with _writing(self.path):
+            self._writer = ParquetRecordWriter(self.path)
         return 0
 
     def write(self, row: AnalyzedRow) -> None:
         if row.status == "error":
             self._errors.write(row.payload)
         else:
-            self._writer.write(row.payload)
+            with _writing(self.path):
+                self._writer.write(row.payload)
 
     def close(self) -> None:
-        self._writer.close()
+        with _writing(self.path):
+            self._writer.close()
         self._errors.close()
 
     def abort(self) -> None:
         if self._writer is not None:
-            self._writer.abort()
+            try:
+                self._writer.abort()
+            except OSError:
+                pass
         self._errors.abort()
 
 
