@@ -103,7 +103,7 @@ class Screener:
         """An ISO 639-1 code, or None when the text has too little to tell."""
         opening = text[:SCREENED_CHARS]
         is_english = self.is_english
-        words = []
+        words: list[str] = []
         known = 0
         for match in _WORD.finditer(opening):
             token = match.group()
