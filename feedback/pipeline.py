@@ -9,8 +9,7 @@ place the steps are composed. `analyze()` is the Python API; `feedback.engine` r
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
-from dataclasses import replace
+from collections import Counter, OrderedDict
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
@@ -30,6 +29,14 @@ from .themes import Taxonomy, ThemeMatcher, load_taxonomy
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+
+# A text's analysis depends on nothing but the text: (compound, label, sentences, themes).
+TextAnalysis = tuple[float | None, str | None, list[Sentence], list[ThemeMention]]
+# Recent short texts whose analysis is kept: repeated answers cost a look-up. Bounded, so memory
+# stays flat: at most CACHED_TEXTS entries of at most CACHED_CHARS characters each.
+CACHED_TEXTS = 20_000
+CACHED_CHARS = 200
 
 
 class ThemeModelLike(Protocol):
@@ -79,6 +86,7 @@ class Analyzer:
         self.screener = screener
         self.options = options
         self.clauses = ClauseSplitter(nlp.vocab)
+        self._cache: OrderedDict[str, TextAnalysis] = OrderedDict()
 
     @classmethod
     def from_options(cls, options: AnalysisOptions | None = None) -> Analyzer:
@@ -125,14 +133,7 @@ class Analyzer:
             comments = [c for c in batch if isinstance(c, Comment)]
             screener = self.screener if screen else None
             screened = [screener(c.text) if screener else _UNSCREENED for c in comments]
-            kept = [c for c, s in zip(comments, screened) if s.skipped is None]
-            docs = self.nlp.pipe(c.text[:MAX_ANALYSED_CHARS] for c in kept)
-            records = [self._analyze_doc(c, doc) for c, doc in zip(kept, docs)]
-            if self.theme_model is not None and records:
-                predictions = self.theme_model.predict([model_input(r) for r in records])
-                records = [merge_prediction(r, p, self.theme_model.themes_, self.model_mode)
-                           for r, p in zip(records, predictions)]
-            analysed = iter(records)
+            analyses = self._analyses([c.text for c, s in zip(comments, screened) if s.skipped is None])
             screenings = iter(screened)
             for item in batch:
                 if not isinstance(item, Comment):
@@ -141,8 +142,41 @@ class Analyzer:
                 screening = next(screenings)
                 if screening.skipped is not None:
                     yield _skipped_record(item, screening)
-                else:
-                    yield replace(next(analysed), language=screening.language)
+                    continue
+                compound, label_, sentences, themes = analyses[item.text]
+                yield AnalyzedRecord(item.id, item.row, item.text, compound, label_, sentences, themes, item.scores,
+                                     item.fields, item.problems, item.redacted, screening.language)
+
+    def _analyses(self, texts: list[str]) -> dict[str, TextAnalysis]:
+        """What the text alone decides (sentences, sentiment, themes), once per distinct text.
+
+        Exports repeat short answers ("Good", "Great app") thousands of times: those come from a
+        bounded cache of recent short texts; the rest of a batch is analysed once per distinct
+        text, through spaCy, the rules and the model together.
+        """
+        cache = self._cache
+        found: dict[str, TextAnalysis] = {}
+        for text in texts:
+            if text not in found and (hit := cache.get(text)) is not None:
+                cache.move_to_end(text)
+                found[text] = hit
+        new = list(dict.fromkeys(t for t in texts if t not in found))
+        if not new:
+            return found
+        stubs = [Comment("", 0, 0, text, {}, {}) for text in new]
+        docs = self.nlp.pipe(text[:MAX_ANALYSED_CHARS] for text in new)
+        records = [self._analyze_doc(stub, doc) for stub, doc in zip(stubs, docs)]
+        if self.theme_model is not None:
+            predictions = self.theme_model.predict([model_input(r) for r in records])
+            records = [merge_prediction(r, p, self.theme_model.themes_, self.model_mode)
+                       for r, p in zip(records, predictions)]
+        for text, r in zip(new, records):
+            found[text] = analysis = (r.compound, r.label, r.sentences, r.themes)
+            if len(text) <= CACHED_CHARS:
+                cache[text] = analysis
+                if len(cache) > CACHED_TEXTS:
+                    cache.popitem(last=False)
+        return found
 
     def _analyze_doc(self, comment: Comment, doc: Doc) -> AnalyzedRecord:
         score = self.scorer.score
@@ -291,12 +325,17 @@ _UNSCREENED = Screening("en", None)
 
 
 def english_word_test(nlp: Language, scorer: SentimentScorer) -> Callable[[str], bool]:
-    """Whether a lowercase word is English: a form or lemma of spaCy's English lookup table (the
-    pipeline's lemmatiser, already loaded), a stop word, or a word of the sentiment lexicon."""
+    """Whether a lowercase word is English: one of the 83k base forms of spacy-lookups-data's
+    English lemma index, a form or lemma of its lookup table (the pipeline's lemmatiser, already
+    loaded), a stop word, or a word of the sentiment lexicon."""
     from spacy.lang.en.stop_words import STOP_WORDS
+    from spacy.lookups import load_lookups
 
     table = english_lemmas(nlp).table
-    words = frozenset({w for w in scorer.lexicon_words() if w.isalpha()} | set(STOP_WORDS) | set(table.values()))
+    index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")
+    base_forms = {w for pos in ("adj", "adv", "noun", "verb") for w in index.get(pos, ())}
+    words = frozenset({w for w in scorer.lexicon_words() if w.isalpha()} | set(STOP_WORDS) | set(table.values())
+                      | base_forms)
     return lambda word: word in words or word in table
 
 

@@ -43,8 +43,9 @@ ENGLISH_AT = 8
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _STRETCHED = re.compile(r"(.)\1\1", re.IGNORECASE)
 # Below this many letters a Latin-script comment that is not English by its words is undecided:
-# on real English reviews, shorter texts with a typo ("Absolutel junk.") were read as German.
-MIN_LETTERS_TO_DECIDE = 20
+# short real English texts with a typo ("Absolutel junk.") or words the vocabulary lacks
+# ("Soft, feminine, versatile") were read as other languages below this.
+MIN_LETTERS_TO_DECIDE = 30
 # The opening of a comment tells its language; reading all of a long complaint would cost more
 # than analysing it.
 SCREENED_CHARS = 400
@@ -91,6 +92,7 @@ class Screener:
 
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         identifier.set_languages(list(LANGUAGES))
+        identifier._full_model = None  # kept only to widen the language set again: ~20 MB
         return identifier
 
     def __call__(self, text: str) -> Screening:
@@ -108,7 +110,7 @@ class Screener:
         for match in _WORD.finditer(opening):
             token = match.group()
             # Names ("Anne Heche"), masks ("XXXX") and stretched words ("sooo") tell no language.
-            if (words and token[:1].isupper()) or _STRETCHED.search(token):
+            if (words and token[:1].isupper() and not token.isupper()) or _STRETCHED.search(token):
                 continue
             word = token.lower()
             words.append(word)
@@ -121,7 +123,7 @@ class Screener:
         if known * 2 >= len(words):
             return "en"
         latin = all(_is_latin(c) for w in words for c in w)
-        if latin and sum(len(w) for w in words) < MIN_LETTERS_TO_DECIDE:
+        if latin and sum(c.isalpha() for c in opening) < MIN_LETTERS_TO_DECIDE:
             return None  # too short to tell from a typo or a name
         language, confidence = self._identifier.classify(opening)
         if language == "en" or not latin:

@@ -102,3 +102,23 @@ def test_a_stdin_pipe_from_a_process(tmp_path, from_file):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert out.read_bytes() == from_file
+
+
+def test_repeated_comments_are_analysed_once_with_identical_records(rules_analyzer):
+    """Exports repeat short answers: they come from the analyzer's bounded cache, record for record
+    the same as a first analysis (real review titles from tests/data/golden/clothing.csv, CC0)."""
+    import csv
+
+    from feedback import Analyzer, analyze
+    from feedback.pipeline import CACHED_TEXTS
+
+    with open(DATA / "golden" / "clothing.csv", encoding="utf-8") as f:
+        titles = [row["Title"] for row in csv.DictReader(f) if row["Title"].strip()]
+    texts = (titles + ["Love it!", "Love it!", "The delivery was slow"] * 3) * 2
+    cached = list(analyze(texts, analyzer=rules_analyzer))
+    fresh = Analyzer.from_options(AnalysisOptions(model=None))
+    for text, record in zip(texts, cached):
+        alone = next(analyze([text], analyzer=fresh))
+        fresh._cache.clear()
+        assert {**record, "id": "", "row": 0} == {**alone, "id": "", "row": 0}
+    assert 0 < len(rules_analyzer._cache) <= CACHED_TEXTS
