@@ -370,7 +370,7 @@ def feedback_outputs(texts: Sequence[str], analyzer: Any) -> tuple[list[str], li
             labels.append("neutral")
             themes.append(set())
             continue
-        labels.append(record["sentiment"]["label"])
+        labels.append(record["sentiment"]["label"] or "neutral")  # skipped (no answer, not English): no opinion
         themes.append({t["parent"] for t in record["themes"]})
     return labels, themes, errors
 
