@@ -68,9 +68,10 @@ def render(name: str, f: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labelled", default=str(LABELLED), help="The labelled JSONL (default: %(default)s).")
     parser.add_argument("--json", help="Write every figure to this file.")
     args = parser.parse_args()
-    items = load()
+    items = load(Path(args.labelled))
     analyzers, _ = build_analyzers()
     results = {"all": evaluate(items, analyzers)}
     for source in sorted({item["source"] for item in items}):
