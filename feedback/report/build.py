@@ -74,31 +74,23 @@ def make_report(
     """
     if options is None:
         options = ReportOptions(by, period, date_column, min_count, depth, seed)
-    by, period, date_column = options.by, options.period, options.date_column
-    min_count, depth, seed = options.min_count, options.depth, options.seed
-    accumulator = ReportAccumulator(depth=depth, by=by, date_column=date_column if period else None)
-    aggregate = accumulator.update(records).finish()
-    return build_report(aggregate, by=by, period=period, date_column=date_column, min_count=min_count,
-                        depth=depth, seed=seed)
+    accumulator = ReportAccumulator(depth=options.depth, by=options.by,
+                                    date_column=options.date_column if options.period else None)
+    return build_report(accumulator.update(records).finish(), options)
 
 
-def build_report(
-    agg: Aggregate,
-    *,
-    by: str | None = None,
-    period: str | None = None,
-    date_column: str | None = None,
-    min_count: int = DEFAULT_MIN_COUNT,
-    depth: int = 1,
-    seed: int = 0,
-) -> dict[str, Any]:
+def build_report(agg: Aggregate, options: ReportOptions | None = None) -> dict[str, Any]:
     """Compute the report from accumulated columns.
 
     agg (Aggregate): What ReportAccumulator.finish() returned.
+    options (ReportOptions | None): What to report (the defaults when None).
     RETURNS (dict): The report (plain JSON types, floats rounded to 4 decimals).
     RAISES (InputError): No records, `by`/`date_column` names a field no record carries, or no
         `date_column` value is a date.
     """
+    options = options or ReportOptions()
+    by, period, date_column = options.by, options.period, options.date_column
+    min_count, depth, seed = options.min_count, options.depth, options.seed
     if agg.n_comments == 0:
         raise InputError(Errors.E301)
     for param, column in (("by", by), ("date_column", date_column if period else None)):
