@@ -15,8 +15,9 @@ the pipeline does) loads neither NumPy's sparse maths nor scikit-learn.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 # Public name -> the module of this package that defines it.
 _EXPORTS = {
@@ -44,17 +45,7 @@ if TYPE_CHECKING:
     from .types import ModelInput, Prediction, ThemePrediction, banded
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'feedback.model' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 __all__ = list(_EXPORTS)
