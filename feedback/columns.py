@@ -205,10 +205,12 @@ def find_id_column(columns: list[str], *, sample: Sequence[Mapping[str, Any]] = 
     return pick_id_column(columns, sample=sample)[0]
 
 
-def pick_id_column(columns: list[str], *, sample: Sequence[Mapping[str, Any]] = ()) -> tuple[str | None, str]:
+def pick_id_column(columns: list[str], *, labels: Mapping[str, str] | None = None,
+                   sample: Sequence[Mapping[str, Any]] = ()) -> tuple[str | None, str]:
     """The column holding each row's id, and why it was picked.
 
-    `id`, then the names of ID_COLUMN_NAMES (`ResponseId`, `Respondent ID`), then Typeform's `#`,
+    `id`, then the names of ID_COLUMN_NAMES (`ResponseId`, `Respondent ID`), or the labels
+    (Qualtrics' legacy `V1` is labelled `ResponseID`), then Typeform's `#`,
     then the first other *_id column that is not an id of something else (NOT_ROW_IDS: a
     `Network ID` is the respondent's device network). Among several *_id columns, one whose
     sampled values repeat less is preferred: `App id` names the app, `Review id` the row.
@@ -219,6 +221,11 @@ def pick_id_column(columns: list[str], *, sample: Sequence[Mapping[str, Any]] = 
     for name in ID_COLUMN_NAMES:
         if name in by_name:
             return by_name[name], "by name"
+    labels = labels or {}
+    by_label = {normalise_name(labels[c]): c for c in reversed(columns) if c in labels}
+    for name in ID_COLUMN_NAMES:
+        if name in by_label:
+            return by_label[name], f"by its label {labels[by_label[name]]!r}"
     if "#" in (c.strip() for c in columns):
         return next(c for c in columns if c.strip() == "#"), "by name (Typeform's response number)"
     others = [c for c in columns if normalise_name(c).endswith("_id") and normalise_name(c) not in NOT_ROW_IDS]
@@ -288,7 +295,7 @@ def resolve_columns(
     if id_column is not None:
         ident: str | None = id_column
     else:
-        ident, why["id"] = pick_id_column([c for c in columns if c != text], sample=sample)
+        ident, why["id"] = pick_id_column([c for c in columns if c != text], labels=labels, sample=sample)
     explicit = dict(scores or {})
     mapping: dict[str, tuple[str, ScoreKind]] = {}
     for kind, column in explicit.items():

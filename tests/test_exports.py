@@ -239,3 +239,28 @@ def test_exports_gzip_without_suffix_and_truncated(tmp_path):
     broken.write_bytes(gzip.compress(b"id,comment\n" + b"1,Lovely staff and a clean store\n" * 200)[:60])
     with pytest.raises(InputError, match=r"\[E019\]"):
         rows, _, _ = read(broken)
+
+
+def test_exports_qualtrics_legacy_layout(tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_text(
+        "V1,V2,V3,V8,V9,V10,Q1,Q2\n"
+        "ResponseID,ResponseSet,Name,StartDate,EndDate,Finished,How likely are you to recommend us?,Why?\n"
+        "R_abc,Default Response Set,Anonymous,2015-06-01 10:00:00,2015-06-01 10:05:00,1,8,Fast answers and kind staff\n",
+        encoding="utf-8")
+    rows, table, spec = read(path)
+    assert table.layout == "Qualtrics" and [row.line for row in rows] == [3]
+    assert (spec.text, spec.id) == ("Q2", "V1") and "ResponseID" in spec.why["id"]
+    assert comments(rows, spec)[0].scores == {"nps": 8}
+
+
+def test_exports_qualtrics_xlsx(tmp_path):
+    import csv
+
+    with open(EXPORTS / "qualtrics.csv", encoding="utf-8", newline="") as f:
+        grid = [[int(v) if v.isdigit() else v for v in row] for row in csv.reader(f)]
+    path = write_xlsx(tmp_path / "qualtrics.xlsx", {"Sheet0": grid})
+    rows, table, spec = read(path)
+    assert table.layout == "Qualtrics" and [row.line for row in rows] == [4, 5, 6, 7]
+    assert (spec.text, spec.id) == ("Q3", "ResponseId")
+    assert comments(rows, spec)[0].scores == {"nps": 9, "csat": 5}

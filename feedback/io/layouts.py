@@ -1,7 +1,8 @@
 """Survey exports whose header takes more than one row: recognised, and their extra rows set aside.
 
     Qualtrics     row 1 field ids (`ResponseId`, `QID4`, `Q3_1`), row 2 the question text, row 3
-                  (newer exports) `{"ImportId":"QID4"}` per column
+                  (newer exports) `{"ImportId":"QID4"}` per column; the legacy export has `V1`,
+                  `V2`... over `ResponseID`, `ResponseSet`... and the question text
     SurveyMonkey  row 1 the question text (blank over the 2nd and later options of a question),
                   row 2 sub-headers: "Response", "Open-Ended Response" or the option's label
 
@@ -67,6 +68,8 @@ def _is_qualtrics(columns: list[str], first: dict[str, Any]) -> bool:
     """Row 1 holds Qualtrics' field ids and row 2 their labels ("ResponseId" over "Response ID")."""
     fields = {column.strip().lower() for column in columns}
     labels = {_text(first.get(column)).lower() for column in columns}
+    if {"v1", "v2"} <= fields and "responseid" in labels:
+        return True  # the legacy export: V1, V2... over ResponseID, ResponseSet...
     if len(fields & _QUALTRICS_FIELDS) < 2:
         return False
     return len(labels & _QUALTRICS_LABELS) >= 2 or _is_import_ids(first)
