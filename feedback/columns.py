@@ -254,6 +254,14 @@ def _score_kind_by_question(label: str) -> str | None:
     return None
 
 
+def _by_label(name: str | None, columns: list[str], labels: Mapping[str, str]) -> str | None:
+    """The column `name` means: itself, or the column whose question text it is."""
+    if name is None or name in columns:
+        return name
+    wanted = " ".join(name.split()).casefold()
+    return next((c for c, label in labels.items() if " ".join(label.split()).casefold() == wanted), name)
+
+
 def resolve_columns(
     columns: list[str],
     *,
@@ -268,7 +276,8 @@ def resolve_columns(
 
     columns (list[str]): The table's columns.
     text_column, id_column (str | None): Explicit choices (--text-column, --id-column); they
-        always win over detection.
+        always win over detection. Like the columns of `scores`, they may name a survey column
+        by its question text (a label).
     scores (dict[str, str] | None): Explicit KIND -> COLUMN (--score); these replace detection
         for their kind.
     detect_scores (bool): Also recognise score columns by name (or by question text).
@@ -281,6 +290,9 @@ def resolve_columns(
     """
     available = _describe_columns(columns)
     labels = labels or {}
+    # A survey column may be named by its question text as well as by its field id.
+    text_column, id_column = _by_label(text_column, columns, labels), _by_label(id_column, columns, labels)
+    scores = {kind: _by_label(column, columns, labels) or column for kind, column in (scores or {}).items()}
     for option, column in (("text_column", text_column), ("id_column", id_column)):
         if column is not None and column not in columns:
             raise InputError(Errors.E011.format(option=option, column=column, available=available))

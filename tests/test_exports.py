@@ -264,3 +264,13 @@ def test_exports_qualtrics_xlsx(tmp_path):
     assert table.layout == "Qualtrics" and [row.line for row in rows] == [4, 5, 6, 7]
     assert (spec.text, spec.id) == ("Q3", "ResponseId")
     assert comments(rows, spec)[0].scores == {"nps": 9, "csat": 5}
+
+
+def test_exports_columns_named_by_their_question_text():
+    table = open_input(ReadOptions(str(EXPORTS / "qualtrics.csv")))
+    spec = resolve_columns(table.columns, labels=table.labels, sample=table.sample,
+                           text_column="Is there anything else you would like to tell us about  your experience?",
+                           scores={"rating": "How likely are you to recommend Acme to a friend or colleague?"})
+    assert spec.text == "Q3" and spec.scores["Q1"][0] == "rating"
+    with pytest.raises(InputError, match=r"\[E011\]"):
+        resolve_columns(table.columns, labels=table.labels, text_column="No such question?")
