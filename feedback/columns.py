@@ -84,7 +84,10 @@ def pick_text_column(columns: list[str], *, labels: Mapping[str, str] | None = N
             continue
         how = "by name" if column in candidates else _by_question(column, _question(column, labels))
         return column, how + _passed_over(rejected)
-    content = _text_by_values(columns, sample, exclude=rejected)
+    # A header with a number in it is probably the first row of a file without one (a comment
+    # as a column name): picking by values would analyse the file one comment short, unasked.
+    headerless = any(_is_number(column) for column in columns)
+    content = None if headerless else _text_by_values(columns, sample, exclude=rejected)
     if content is not None:
         column, mean = content
         return column, f"by its values (free text, {mean:.0f} characters on average)" + _passed_over(rejected)
@@ -112,8 +115,13 @@ _TEXT_QUESTION = re.compile(
 
 
 def _question(column: str, labels: Mapping[str, str]) -> str:
-    """A column's survey question: its label, or its name when that is a sentence."""
-    return labels.get(column) or (column if " " in column.strip() else "")
+    """A column's survey question: its label, or its name when that reads as a question (ends in
+    "?", or four words or more), as Typeform, SurveyMonkey and Google Forms name columns.
+    `Recommended IND` (a 0/1 flag) is not a question."""
+    if column in labels:
+        return labels[column]
+    name = column.strip()
+    return name if name.endswith("?") or len(name.split()) >= 4 else ""
 
 
 def _by_question(column: str, label: str) -> str:
@@ -180,6 +188,14 @@ def _filled(column: str, sample: Sequence[Mapping[str, Any]]) -> list[Any]:
     return [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _letters(text: str) -> int:
     return sum(1 for c in text if c.isalpha())
 
@@ -241,7 +257,7 @@ def pick_id_column(columns: list[str], *, labels: Mapping[str, str] | None = Non
 
 # Words of a survey question that asks for a score, by kind.
 _SCORE_QUESTIONS = (
-    ("nps", re.compile(r"\brecommend", re.IGNORECASE)),
+    ("nps", re.compile(r"\blikel(y|ihood)\b.*\brecommend", re.IGNORECASE)),
     ("csat", re.compile(r"\bsatisf(ied|action)\b", re.IGNORECASE)),
     ("ces", re.compile(r"\b(easy|effort)\b", re.IGNORECASE)),
 )

@@ -274,3 +274,15 @@ def test_exports_columns_named_by_their_question_text():
     assert spec.text == "Q3" and spec.scores["Q1"][0] == "rating"
     with pytest.raises(InputError, match=r"\[E011\]"):
         resolve_columns(table.columns, labels=table.labels, text_column="No such question?")
+
+
+def test_exports_flags_and_headerless_files_are_not_guessed():
+    # Womens Clothing E-Commerce Reviews: `Recommended IND` is a 0/1 flag, not an NPS question.
+    spec = resolve_columns(["Clothing ID", "Review Text", "Rating", "Recommended IND"],
+                           sample=[{"Clothing ID": "767", "Review Text": "Absolutely wonderful - silky and sexy",
+                                    "Rating": "4", "Recommended IND": "1"}])
+    assert {column: kind for column, (kind, _) in spec.scores.items()} == {"Rating": "rating"}
+    # A file without a header (its first comment read as a column name) is not picked by values.
+    sample = [{"Wow... Loved this place.": "Crust is not good, the service was slow and rude.", "1": "0"}] * 5
+    with pytest.raises(InputError, match=r"\[E012\]"):
+        resolve_columns(["Wow... Loved this place.", "1"], sample=sample)
