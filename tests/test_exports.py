@@ -286,3 +286,25 @@ def test_exports_flags_and_headerless_files_are_not_guessed():
     sample = [{"Wow... Loved this place.": "Crust is not good, the service was slow and rude.", "1": "0"}] * 5
     with pytest.raises(InputError, match=r"\[E012\]"):
         resolve_columns(["Wow... Loved this place.", "1"], sample=sample)
+
+
+def test_exports_google_forms_columns_named_by_questions():
+    rows, table, spec = read(EXPORTS / "google_forms.csv")
+    assert table.layout is None and spec.text == "What can we improve?" and spec.id is None
+    assert {kind for kind, _ in spec.scores.values()} == {"csat", "nps"}
+    records = comments(rows, spec)
+    assert [r.id for r in records[:2]] == ["1", "2"] and records[0].scores == {"csat": 5, "nps": 10}
+    assert isinstance(records[2], ErrorRecord) and records[2].line == 4
+
+
+def test_exports_cli_qualtrics_analyses_answers_only(tmp_path):
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(EXPORTS / "qualtrics.csv"), "-o", str(out), "--errors", str(errors),
+                                      "--no-model"])
+    assert result.exit_code == 0, result.stderr
+    assert "(Qualtrics export, 3 header rows): text='Q3', id='ResponseId', scores: nps=Q1, csat=Q2" in result.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["row"] for r in records] == [1, 2, 4]
+    assert not any("ImportId" in r["text"] or r["text"].startswith("Is there") for r in records)
+    [error] = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert (error["row"], error["line"], error["error"]["code"]) == (3, 6, "empty_text")
