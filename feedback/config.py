@@ -40,12 +40,13 @@ class ReadOptions:
     """What to read and where each field is.
 
     path (str): The export; "-" is standard input.
-    format (str | None): "csv", "tsv", "jsonl" or "parquet"; None detects it.
+    format (str | None): "csv", "tsv", "jsonl", "parquet" or "xlsx" (any workbook); None detects it.
     encoding (str | None): Text encoding; None detects it (a BOM wins).
     text_column, id_column (str | None): Column names; None finds them by name.
     scores (tuple[tuple[str, str], ...]): (KIND, COLUMN) pairs, e.g. (("nps", "likelihood"),);
         score columns with known names are found without them.
     redact (bool): Mask emails, URLs, IBANs, card and phone numbers before anything else.
+    sheet (str | None): In a workbook (.xlsx, .xls, .ods), the sheet to read; None reads the first.
     """
 
     path: str = "-"
@@ -55,6 +56,7 @@ class ReadOptions:
     id_column: str | None = None
     scores: tuple[tuple[str, str], ...] = ()
     redact: bool = False
+    sheet: str | None = None
 
     @classmethod
     def make(cls, path: str = "-", *, scores: Mapping[str, str] | None = None, **options: Any) -> ReadOptions:

@@ -49,6 +49,10 @@ class Errors(metaclass=ErrorsWithCodes):
     E016 = "Parquet output needs a file: give an output FILE.parquet (standard output takes JSONL)"
     E017 = "{path} is not a Parquet file of feedback records (no feedback.schema_version in its metadata)"
     E018 = "Row {row} is an error record; write error records to the JSONL errors file"
+    E019 = "{name} is gzip-compressed but cannot be decompressed ({reason}); is the file complete?"
+    E020 = "Reading spreadsheets (.xlsx, .xls, .ods) needs python-calamine: {hint}"
+    E021 = "Cannot read {name} as a spreadsheet: {reason}"
+    E022 = "{name} has no sheet {sheet!r}. Sheets: {sheets}. Name one with `sheet`."
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"

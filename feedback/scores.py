@@ -45,6 +45,30 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "score": ("score",),
 }
 
+# Choice-text answers (what Qualtrics' "choice text" and SurveyMonkey exports hold) read as the
+# number of the kind's own scale. Only labels whose place on that scale is fixed are here: the
+# 5-point satisfaction scale for CSAT (1-5), the 7-point agreement and ease scales for CES (1-7,
+# as CES 2.0 asks "The company made it easy to handle my issue"), and the end points of the 0-10
+# NPS question. "Very likely" on a 0-10 scale has no single number: it stays a problem, as does
+# any label not listed. An answer that starts with its number ("10 - Extremely likely",
+# "5 = Very satisfied") is read as that number, whatever the kind.
+SCORE_LABELS: dict[str, dict[str, int]] = {
+    "csat": {
+        "very dissatisfied": 1, "extremely dissatisfied": 1, "completely dissatisfied": 1,
+        "dissatisfied": 2, "somewhat dissatisfied": 2, "unsatisfied": 2,
+        "neither satisfied nor dissatisfied": 3, "neutral": 3,
+        "satisfied": 4, "somewhat satisfied": 4,
+        "very satisfied": 5, "extremely satisfied": 5, "completely satisfied": 5,
+    },
+    "ces": {
+        "strongly disagree": 1, "disagree": 2, "somewhat disagree": 3, "neither agree nor disagree": 4,
+        "somewhat agree": 5, "agree": 6, "strongly agree": 7,
+        "very difficult": 1, "difficult": 2, "somewhat difficult": 3, "neither easy nor difficult": 4,
+        "somewhat easy": 5, "easy": 6, "very easy": 7,
+    },
+    "nps": {"not at all likely": 0, "extremely likely": 10},
+}
+_LEADING_NUMBER_RE = re.compile(r"^(\d{1,2})\s*(?:-|–|—|=|:|\.|\))\s*[^\W\d_]")
 _MISSING = frozenset({"", "n/a", "na", "nan", "null", "none", "-", "--", "?", "#n/a", "not applicable"})
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")
@@ -88,6 +112,9 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
         try:
             number = float(text)
         except ValueError:
+            label = score_of_label(text, kind)
+            if label is not None:
+                return label, None
             return None, Problem(
                 ProblemCode.SCORE_NOT_A_NUMBER.value,
                 f"{column}: {_show(value)} is not a number; the {kind.name} score was left out",
@@ -117,6 +144,27 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
             column,
         )
     return (int(number) if number.is_integer() else number), None
+
+
+def score_of_label(text: str, kind: ScoreKind) -> int | None:
+    """The number a choice-text answer stands for on `kind`'s scale (SCORE_LABELS); None if unknown.
+
+    text (str): The answer, e.g. "Extremely satisfied" or "10 - Extremely likely".
+    kind (ScoreKind): The score's kind.
+    RETURNS (int | None): The number, checked against the kind's range; None when the label is
+        not known for the kind, or its number falls outside the range.
+    """
+    match = _LEADING_NUMBER_RE.match(text)
+    if match:
+        number = int(match.group(1))
+    else:
+        found = SCORE_LABELS.get(kind.name, {}).get(" ".join(text.lower().split()))
+        if found is None:
+            return None
+        number = found
+    if (kind.low is not None and number < kind.low) or (kind.high is not None and number > kind.high):
+        return None
+    return number
 
 
 def _show(value: Any) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..config import ENGINES, OUTPUT_FORMATS, DEFAULT_PARTITION_ROWS, OutputOptions, RunCounts, RunOptions
 from ..errors import Errors, FeedbackError
 from .options import analysis_from, analysis_options, fail, read_from, read_options, workers_option
+
+if TYPE_CHECKING:
+    from ..columns import ColumnSpec
 
 
 @click.command("analyze")
@@ -68,6 +71,9 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
         engine = f"; engine: dask, {start.partition_rows:,} rows per partition" if start.engine == "dask" else ""
         click.echo(f"Reading {start.input_name}: text={spec.text!r}, id={spec.id or 'row number'!r}, "
                    f"scores: {score_note}; themes: {start.analysis.themes_by}{engine}", err=True)
+        picked = _picked_note(spec)
+        if picked:
+            click.echo(f"Columns: {picked}.", err=True)
         if start.resumed_after:
             click.echo(f"Resuming after row {start.resumed_after} (checkpoint {start.checkpoint}).", err=True)
 
@@ -85,6 +91,14 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
         click.echo(f"Redacted: {masked}{note}.", err=True)
     if run.strict and not counts.clean:
         raise fail(FeedbackError(Errors.E515))
+
+
+def _picked_note(spec: ColumnSpec) -> str:
+    """Why detection picked a column, for the picks a plain name match does not explain."""
+    columns = {"text": spec.text, "id": spec.id,
+               **{f"score {kind}": column for column, (kind, _) in spec.scores.items()}}
+    return "; ".join(f"{role} {columns.get(role)!r} {why}" for role, why in spec.why.items()
+                     if why and why != "by name")
 
 
 def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:

@@ -30,11 +30,13 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") -> Callable[[F], F]:
-    """--format, --encoding, --text-column, --id-column, --score: how to read an export."""
+    """--format, --encoding, --sheet, --text-column, --id-column, --score: how to read an export."""
     return _stack(
         click.option("--format", "input_format", type=click.Choice(formats),
-                     help="Input format (default: from the extension)."),
+                     help="Input format (default: from the extension; .gz files are decompressed; "
+                          "xlsx reads any workbook: .xlsx, .xls, .ods)."),
         click.option("--encoding", help="Input text encoding (default UTF-8; a BOM wins)."),
+        click.option("--sheet", metavar="NAME", help="In a workbook, the sheet to read (default: the first)."),
         click.option("--text-column", help=f"{prefix}The column with the comment (default: found by name)."),
         click.option("--id-column", help=f"{prefix}The column with the id (default: 'id' or '*_id', else the row number)."),
         click.option("--score", "score_options", multiple=True, metavar="KIND=COLUMN",
@@ -47,7 +49,8 @@ def read_from(input_path: str, options: dict[str, Any], *, redact: bool = False)
     """ReadOptions from the flags `read_options` added."""
     return ReadOptions.make(input_path, format=options["input_format"], encoding=options["encoding"],
                             text_column=options["text_column"], id_column=options["id_column"],
-                            scores=parse_scores(options["score_options"]), redact=redact)
+                            scores=parse_scores(options["score_options"]), redact=redact,
+                            sheet=options["sheet"])
 
 
 def analysis_options(fn: F) -> F:

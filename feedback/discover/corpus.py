@@ -108,7 +108,7 @@ def open_corpus(
             return AnalyzedFile(read.path, encoding=read.encoding), False
         return _analyzed_docs(chain([first], rows)), False
     spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns)
+                           scores=read.score_columns, labels=table.labels, sample=table.sample)
     source = chain([first] if first is not None else [], rows)
     return analyze_export(source, spec, taxonomy=taxonomy, workers=workers), True
 

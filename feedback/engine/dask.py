@@ -175,7 +175,7 @@ def _analyze_dask(
     analysis = analysis.absolute()
     table = open_input(read)
     spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns)
+                           scores=read.score_columns, labels=table.labels, sample=table.sample)
     output_dir = os.path.abspath(output_dir)
     _prepare_output_dir(output_dir, overwrite=overwrite)
     if on_start is not None:

@@ -64,7 +64,7 @@ def run_analysis(
         _load_named_files(analysis)
         table = open_input(read)
         spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                               scores=read.score_columns)
+                               scores=read.score_columns, labels=table.labels, sample=table.sample)
         return _run_local(table, spec, read, analysis, output, run, on_start, progress)
 
 

@@ -10,12 +10,15 @@ output so that two runs never write the same file at once.
 from __future__ import annotations
 
 import errno
+import gzip
+import io
 import json
 import os
 import re
 import stat
 import sys
 import tempfile
+import zlib
 from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
@@ -33,22 +36,62 @@ _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL}  # flock is not suppo
 
 
 def open_binary(path: str, what: str) -> tuple[IO[bytes], str]:
-    """Open a path, or "-" for stdin, for reading bytes.
+    """Open a path, or "-" for stdin, for reading bytes; gzip-compressed input is decompressed.
+
+    Compression is told from the content (gzip's magic bytes), not the name, so `x.csv.gz`,
+    a gzipped file without the suffix and a gzipped pipe all read as what they hold.
 
     what (str): What the file should be, for the message when it is a directory.
     RETURNS (tuple): The stream and a name for messages.
     RAISES (InputError): The file is missing, a directory, or unreadable.
     """
     if path == "-":
-        return sys.stdin.buffer, "<stdin>"
+        return _decompressed(sys.stdin.buffer, "<stdin>"), "<stdin>"
     try:
-        return open(path, "rb"), path
+        return _decompressed(open(path, "rb"), path), path
     except FileNotFoundError:
         raise InputError(Errors.E001.format(path=path)) from None
     except IsADirectoryError:
         raise InputError(Errors.E002.format(path=path, what=what)) from None
     except OSError as e:
         raise InputError(Errors.E003.format(path=path, reason=e.strerror)) from None
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _decompressed(binary: IO[bytes], name: str) -> IO[bytes]:
+    """`binary` itself, or a decompressing reader over it when it starts as gzip does."""
+    peek = getattr(binary, "peek", None)
+    if peek is None or not peek(2)[:2].startswith(_GZIP_MAGIC):
+        return binary
+    return io.BufferedReader(_GzipReader(binary, name))
+
+
+class _GzipReader(io.RawIOBase):
+    """A gzip stream read as bytes; a corrupt or truncated file fails as one coded line."""
+
+    def __init__(self, binary: IO[bytes], name: str) -> None:
+        self._gzip = gzip.GzipFile(fileobj=binary, mode="rb")
+        self._binary = binary
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._gzip.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as e:
+            raise InputError(Errors.E019.format(name=self._name, reason=e)) from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._gzip.close()
+            self._binary.close()
+        super().close()
 
 
 def is_stream(path: str) -> bool:

@@ -13,7 +13,7 @@ import json
 import re
 import sys
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
@@ -38,13 +38,23 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 @dataclass
 class Table:
-    """An opened input: its column names (header order) and a stream of rows."""
+    """An opened input: its column names (header order) and a stream of rows.
+
+    labels (dict[str, str]): Column -> question text, for survey exports whose column names
+        are field ids (`io.layouts`).
+    layout (str | None): The export layout recognised (e.g. "Qualtrics"), None for a plain table.
+    sample (list[dict[str, Any]]): Values of the first rows, for telling columns apart by
+        content (`io.open_input` fills it; the rows are still all in `rows`).
+    """
 
     columns: list[str]
     rows: Iterator[SourceRow | ErrorRecord]
     format: str
     name: str
     encoding: str = "utf-8"
+    labels: dict[str, str] = field(default_factory=dict)
+    layout: str | None = None
+    sample: list[dict[str, Any]] = field(default_factory=list)
 
 
 def detect_format(path: str, fmt: str | None = None) -> str:
