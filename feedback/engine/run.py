@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..columns import ColumnSpec, resolve_columns
+from ..columns import ColumnSpec, redact_spec, resolve_columns
 from ..config import DEFAULT_MODEL, AnalysisOptions, OutputOptions, ReadOptions, RunCounts, RunOptions, as_dict
 from ..errors import Errors, Interrupted, OptionsError
 from ..io import Table, open_input
@@ -65,6 +65,8 @@ def run_analysis(
         table = open_input(read)
         spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
                                scores=read.score_columns)
+        if read.redact:
+            spec = redact_spec(spec, table.columns)
         return _run_local(table, spec, read, analysis, output, run, on_start, progress)
 
 
