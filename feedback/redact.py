@@ -66,9 +66,11 @@ _SEP = "[ \u00a0\u2007\u2009\u202f.\\-]"
 
 # Local parts and domains in any script (IDN); the top-level label is letters or punycode.
 _EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@(?:[\w-]+\.)+(?:[^\W\d_]{2,}|xn--[\w-]+)\b")
-# Any scheme:// (intranet hosts have no dot: http://intranet/x), www., or a domain with a path.
-_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,15}://|\bwww\.)[^\s<>\"']+"
-                  r"|\b(?:[\w-]+\.)+[a-z]{2,}(?::\d{1,5})?/[^\s<>\"']*", re.IGNORECASE)
+# Any scheme:// (intranet hosts have no dot: http://intranet/x) or www., and a lowercase domain
+# followed by a path ("experian.com/upload"; not "letter.XX/XX/XXXX", a date the export masked).
+_URL = re.compile(r"(?i:\b[a-z][a-z0-9+.-]{1,15}://|\bwww\.)[^\s<>\"']+")
+_URL_PATH = re.compile(r"[A-Za-z0-9](?<![\w.@-][A-Za-z0-9])[a-z0-9-]*\.(?:[A-Za-z0-9][a-z0-9-]*\.)*[a-z]{2,24}"
+                       r"(?::\d{1,5})?/[^\s<>\"']*")
 _IBAN = re.compile(rf"\b[A-Za-z]{{2}}\d{{2}}(?:{_SPACE}?[A-Za-z0-9]{{4}}){{2,7}}(?:{_SPACE}?[A-Za-z0-9]{{1,4}})?\b")
 _CARD = re.compile(rf"(?<![\d.-])(?:\d{_SEP}?){{12,18}}\d(?![\d-]|\.\d)")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
@@ -93,6 +95,18 @@ _REFERENCE = re.compile(
     r"|transaction|claim|item|sku|model|serial|part|po|parcel|shipment|complaint|incident|request|isbn|issn)"
     r"(?:\s*(?:number|no\.?|num|nr\.?|id|code|#|:))*\s*#?\s*|#\s*)([A-Z]{0,4}\d[\dA-Z-]*(?: \d{3,4}\b)*)\b"
 )
+# Quick tests that let a string skip the patterns that cannot match in it (most strings).
+_MAYBE_PII = re.compile(r"[\d@:/]|www\.", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+# Each starts with a digit, a dot or a colon, which the regex engine scans for quickly.
+_DOMAIN_PATH = re.compile(r"\.[a-z]{2,24}(?::\d{1,5})?/")
+_IBAN_START = re.compile(r"\d\d(?<=[A-Za-z]{2}\d\d)")
+_NAMED_NUMBER = re.compile(r"\d[\dA-Z-]{5}")
+_NINE_DIGITS = re.compile(r"\d{9}")
+_DOTTED_QUAD = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+_COLON_GROUPS = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_DIGIT_GROUPS = {n: re.compile(rf"\d(?:[ \t\u00a0\u2007\u2009\u202f.\-/()]{{0,4}}\d){{{n - 1}}}") for n in (8, 9, 13)}
+_SENTINELS = re.compile("[\U000f0000-\U0010ffff]")
 _PROTECTED = "\U000f0000"  # first of the sentinels a kept span stands in for while phones are found
 
 
@@ -180,7 +194,7 @@ def redact_text(text: str, counts: Counter | None = None) -> str:
     if not text:
         return text
     text = clean_for_redaction(text)
-    if not any(c.isdigit() or c in "@.:/" for c in text):
+    if not _MAYBE_PII.search(text):
         return text
     counts = counts if counts is not None else Counter()
 
@@ -213,27 +227,38 @@ def redact_text(text: str, counts: Counter | None = None) -> str:
 
         text = pattern.sub(mask, text)
 
-    sub(_EMAIL, "EMAIL")
-    sub(_URL, "URL", strip=True)
-    if not any(c.isdigit() for c in text):
-        return text
-    sub(_IBAN, "IBAN", _iban_ok)
-    sub(_CARD, "CARD", _card_ok)
-    sub(_SSN_SPACED, "SSN", _ssn_ok)
-    sub_named(_SSN_NAMED, "SSN", _ssn_ok)
-    sub(_IPV4, "IP", _ipv4_ok)
-    if ":" in text:
+    if "@" in text:
+        sub(_EMAIL, "EMAIL")
+    if "://" in text or "www." in text.lower():
+        sub(_URL, "URL", strip=True)
+    if _DOMAIN_PATH.search(text):
+        sub(_URL_PATH, "URL", strip=True)
+    digits = len(_DIGIT.findall(text))  # each kind below needs at least so many digits
+    if digits >= 4 and _IBAN_START.search(text):
+        sub(_IBAN, "IBAN", _iban_ok)
+    if digits >= 13 and _DIGIT_GROUPS[13].search(text):
+        sub(_CARD, "CARD", _card_ok)
+    if digits >= 9 and _DIGIT_GROUPS[9].search(text):
+        sub(_SSN_SPACED, "SSN", _ssn_ok)
+        if _NINE_DIGITS.search(text):
+            sub_named(_SSN_NAMED, "SSN", _ssn_ok)
+    if digits >= 4 and _DOTTED_QUAD.search(text):
+        sub(_IPV4, "IP", _ipv4_ok)
+    if digits >= 1 and _COLON_GROUPS.search(text):
         sub(_IPV6, "IP", _ipv6_ok)
-    sub_named(_ACCOUNT, "ACCOUNT")
-    kept, text = _protect(text)
-    sub(_PHONE, "PHONE", _phone_ok)
-    return _restore(text, kept)
+    if digits >= 1 and _NAMED_NUMBER.search(text):
+        sub_named(_ACCOUNT, "ACCOUNT")
+    if digits >= 8 and _DIGIT_GROUPS[8].search(text):
+        kept, text = _protect(text)
+        sub(_PHONE, "PHONE", _phone_ok)
+        text = _restore(text, kept)
+    return text
 
 
 def _protect(text: str) -> tuple[list[str], str]:
     """Put one sentinel character in place of each date, time and reference number, so that no
     phone number is read into or across them; `_restore` puts them back."""
-    if any(c >= _PROTECTED for c in text):
+    if _SENTINELS.search(text):
         return [], text  # the text holds the sentinels already (private use): nothing is protected
     kept: list[str] = []
 
@@ -255,7 +280,7 @@ def _restore(text: str, kept: list[str]) -> str:
     if not kept:
         return text
     base = ord(_PROTECTED)
-    return "".join(kept[ord(c) - base] if base <= ord(c) < base + len(kept) else c for c in text)
+    return _SENTINELS.sub(lambda m: kept[ord(m.group(0)) - base], text)
 
 
 def redact_keys(keys: Iterable[Any], counts: Counter) -> list[Any]:
