@@ -206,3 +206,56 @@ def test_redaction_is_stable():
             "ip 10.0.0.1, http://intranet/x, account no 123456789")
     once = redact_text(text)
     assert redact_text(once) == once and sys.intern(once)
+
+
+def test_checkpoint_holds_no_column_name_pii(tmp_path):
+    """The resumable output's checkpoint names the columns: masked like everything else."""
+    from feedback.config import AnalysisOptions, OutputOptions, ReadOptions
+    from feedback.engine.run import resume_identity
+    from feedback.columns import ColumnSpec
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,Comment (ask help@example.org)\n1,fine\n", encoding="utf-8")
+    read = ReadOptions.make(str(src), text_column="Comment (ask help@example.org)", redact=True)
+    identity = resume_identity(read, AnalysisOptions(model=None), OutputOptions(str(tmp_path / "out.jsonl")),
+                               ColumnSpec("Comment (ask [EMAIL])", "id"))
+    assert "help@example.org" not in json.dumps(identity)
+
+
+SECRETS = ["john.smith@example.com", "07700900123", "4111111111111111", "123-45-6789", "DE89370400440532013000",
+           "intranet/secret", "192.168.7.21"]
+
+
+def _visible(text: str) -> str:
+    """What a reader sees: invisible characters and the separators inside numbers dropped."""
+    text = clean_for_redaction(text)
+    return "".join(c for c in text if c not in " \u00a0\u202f.-()")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_no_pii_in_any_output_side_file_or_message(tmp_path, fmt):
+    zw = "\u200b"
+    values = [f"mail john{zw}.smith@example.com", "call 07700\u00a0900\u00a0123", "card 4111.1111.1111.1111",
+              "ssn 123-45-6789", f"iban DE89 3704 0044 0532 0130 00{zw}", "see http://intranet/secret",
+              "host 192.168.7.21"]
+    src = tmp_path / f"in.{fmt}"
+    if fmt == "csv":
+        header = "id,comment,john.smith@example.com\n"
+        body = "".join(f'{n},"{v} - the staff were slow",{v}\n' for n, v in enumerate(values, 1))
+        body += '99,,"' + values[0] + '"\n'  # an empty comment: an error record keeps the values
+        src.write_text(header + body, encoding="utf-8")
+    else:
+        lines = [json.dumps({"id": n, "comment": f"{v} - slow", "meta": {"john.smith@example.com": v}})
+                 for n, v in enumerate(values, 1)]
+        lines.append('{"id": 98, "comment": "broken ' + "z" * 980 + ' john.smith@example.com 07700 900123')
+        src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out" / "out.jsonl"
+    out.parent.mkdir()
+    result = CliRunner().invoke(cli, ["analyze", str(src), "-o", str(out), "--redact", "--no-model"])
+    assert result.exit_code == 0, result.output
+    assert (out.parent / "out.jsonl.errors.jsonl").exists()  # the error record is there, masked
+    written = result.output + "".join(p.read_text(encoding="utf-8", errors="replace")
+                                      for p in out.parent.iterdir() if p.is_file())
+    seen = _visible(written)
+    for secret in SECRETS:
+        assert _visible(secret) not in seen, secret

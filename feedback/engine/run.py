@@ -18,7 +18,7 @@ from ..io import Table, open_input
 from ..io.checkpoint import input_fingerprint, remove_run_state
 from ..io.files import exclusive_lock, is_stream, same_file
 from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink, ResumableJsonlSink
-from ..redact import redact_row
+from ..redact import redact_row, redact_value
 from .start import RunStart
 
 
@@ -217,9 +217,12 @@ def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: Output
     from .. import __version__
 
     errors = output.errors_path
+    read_part = {name: value for name, value in as_dict(read).items() if name != "path"}  # "input" has it
+    if read.redact:  # column names given as options go into the checkpoint, a side file: masked too
+        read_part = redact_value(read_part, Counter())
     return {
         "input": input_fingerprint(read.path),
-        "read": {name: value for name, value in as_dict(read).items() if name != "path"},  # "input" has it
+        "read": read_part,
         "columns": {"text": spec.text, "id": spec.id,
                     "scores": sorted((column, kind) for column, (kind, _) in spec.scores.items())},
         "analysis": as_dict(analysis),
