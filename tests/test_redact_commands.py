@@ -60,6 +60,10 @@ def test_discover_redact_keeps_pii_out_of_candidates(planted_with_pii, tmp_path,
     written = _outputs(out_dir, result)
     assert "[EMAIL]" in written  # the examples are there, masked
     assert not SECRET.search(written)
+    # The tokens are not words: "[EMAIL]" on every planted comment does not make "email" a term.
+    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    loyalty = next(c for c in report["candidates"] if "points" in c["terms"])
+    assert not {"email", "phone"} & ({t for t, _ in loyalty["top_terms"]} | set(loyalty["terms"]))
 
 
 def test_train_redact_reads_masked_texts(tmp_path):
