@@ -333,16 +333,58 @@ def redact_raw(raw: str, counts: Counter) -> str:
 
 def redact_row(row: SourceRow | ErrorRecord, totals: Counter[str]) -> SourceRow | ErrorRecord:
     """Mask PII in every string a row holds, keys included, noting in the row which kinds were
-    masked. An error record's raw line is masked before it is cut (`redact_raw`)."""
+    masked. An error record's raw line is masked before it is cut (`redact_raw`); a column's
+    own values are masked as `redact_column_value` says."""
     counts: Counter[str] = Counter()
     if isinstance(row, SourceRow):
-        redacted: SourceRow | ErrorRecord = replace(row, values=redact_value(row.values, counts))
+        redacted: SourceRow | ErrorRecord = replace(row, values=_redact_columns(row.values, counts))
     elif row.values is None:
         redacted = row
     else:
-        values = dict(zip(redact_keys(row.values, counts),
-                          (redact_raw(v, counts) if k == "raw" and isinstance(v, str) else redact_value(v, counts)
-                           for k, v in row.values.items())))
-        redacted = replace(row, values=values)
+        redacted = replace(row, values=_redact_columns(row.values, counts, error=True))
     totals.update(counts)
     return replace(redacted, redacted=dict(sorted(counts.items())))
+
+
+def _redact_columns(values: dict[str, Any], counts: Counter, *, error: bool = False) -> dict[str, Any]:
+    """A row's values with keys and values masked; `error`: the values of an error record, whose
+    "raw" is the line the reader kept (`redact_raw`)."""
+    return dict(zip(redact_keys(values, counts),
+                    (redact_raw(v, counts) if error and k == "raw" and isinstance(v, str)
+                     else redact_column_value(k, v, counts) for k, v in values.items())))
+
+
+# Columns that hold a reference (an id, an order or ticket number), not a person's number, by
+# the words of their name; and words that say the column is personal after all.
+_REFERENCE_WORDS = frozenset({"id", "order", "invoice", "ticket", "case", "ref", "reference", "tracking",
+                              "confirmation", "booking", "reservation", "receipt", "transaction", "claim", "sku",
+                              "serial", "complaint", "incident", "request", "response", "survey", "record", "row"})
+_PERSONAL_WORDS = ("phone", "tel", "mobile", "cell", "fax", "ssn", "social", "card", "account", "iban", "email",
+                   "mail", "contact", "customer", "member", "passport", "licen", "tax", "ip")
+_REFERENCE_VALUE = re.compile(r"[A-Za-z]{0,4}[-#]?\d[\dA-Za-z-]*")
+
+
+def _is_reference_column(name: str) -> bool:
+    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()) if w]
+    return bool(_REFERENCE_WORDS.intersection(words)) and not any(
+        w == p or (len(p) > 3 and p in w) for w in words for p in _PERSONAL_WORDS)
+
+
+def redact_column_value(column: Any, value: Any, counts: Counter) -> Any:
+    """Mask one top-level value of a row, knowing its column.
+
+    A column named as a reference ("id", "order_id", "Ticket number") keeps a value that is one
+    bare reference ("1234567890", "ORD-2024-000123"): it is an id, not a phone number. A whole
+    number (JSONL, Parquet) is masked when its digits are a card or phone number ("[PHONE]").
+    """
+    if isinstance(value, str):
+        if isinstance(column, str) and _REFERENCE_VALUE.fullmatch(value.strip()) and _is_reference_column(column):
+            return value
+        return redact_text(value, counts)
+    number = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e19 else value
+    if isinstance(number, int) and not isinstance(number, bool) and 10**8 <= abs(number) < 10**19:
+        if isinstance(column, str) and _is_reference_column(column):
+            return value
+        masked = redact_text(str(number), counts)
+        return masked if masked != str(number) else value
+    return redact_value(value, counts)

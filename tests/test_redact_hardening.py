@@ -259,3 +259,27 @@ def test_no_pii_in_any_output_side_file_or_message(tmp_path, fmt):
     seen = _visible(written)
     for secret in SECRETS:
         assert _visible(secret) not in seen, secret
+
+
+def test_reference_columns_keep_their_ids_and_numbers_in_other_columns_are_masked():
+    row = SourceRow(1, 2, {"id": "1234567890", "Order ID": "ORD-2024-000123", "ticket_number": "5551234567",
+                           "phone": 5551234567, "card": 4111111111111111, "mobile": "555 123 4567",
+                           "customer_id": "5551234567", "amount": 12.5, "nps": 9, "raw": "x" * 1500,
+                           "comment": "order 123456789 came; call 555 123 4567"})
+    out = redact_row(row, Counter()).values
+    assert out["id"] == "1234567890" and out["Order ID"] == "ORD-2024-000123" and out["ticket_number"] == "5551234567"
+    assert out["phone"] == "[PHONE]" and out["card"] == "[CARD]" and out["mobile"] == "[PHONE]"
+    assert out["customer_id"] == "[PHONE]"  # a customer's number is personal, whatever it is called
+    assert out["amount"] == 12.5 and out["nps"] == 9 and out["raw"] == "x" * 1500  # a column named raw is data
+    assert out["comment"] == "order 123456789 came; call [PHONE]"
+
+
+def test_numeric_ids_survive_the_cli(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("ticket_id,comment,phone\n100000000001,slow delivery,07700 900123\n100000000002,great staff,"
+                   "+44 7700 900124\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert CliRunner().invoke(cli, ["analyze", str(src), "-o", str(out), "--redact", "--no-model"]).exit_code == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["100000000001", "100000000002"]
+    assert [r["fields"]["phone"] for r in records] == ["[PHONE]", "[PHONE]"]
