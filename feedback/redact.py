@@ -7,10 +7,10 @@ later (zero-width spaces, soft hyphens, direction marks, NUL), so that what is m
 written: `john\\u200b@example.com` cannot come out as `john@example.com`.
 
 Card numbers must pass the Luhn check, IBANs the ISO 13616 mod-97 check and SSNs the rules of
-their issuer; numbers written with a + or 00 prefix must be possible phone numbers for their
-country (`phonenumbers`). Dates, times, IP addresses and the numbers after "order", "invoice",
-"#" and the like are never read as phone numbers; other phone numbers need 9 to 15 digits, so
-prices, scores and short references stay. The tokens are blocked from theme matching (see
+their issuer. Phone numbers need 9 to 15 digits, so prices, scores and short references stay;
+with a + or 00 country code, a shorter number is one when `phonenumbers` finds it possible for
+that country. Dates, times, IP addresses and the numbers after "order", "invoice", "#" and the
+like are never read as phone numbers. The tokens are blocked from theme matching (see
 themes.REDACTION_TOKENS). docs/security.md says what is promised and what is not.
 """
 
@@ -80,10 +80,10 @@ _SSN_NAMED = re.compile(r"(?i)\b(ssn|social security(?: number)?|ss#)([\s:#.]*)(
 # A customer's own number, named as such: masked as ACCOUNT, not read as a phone number.
 _ACCOUNT = re.compile(r"(?i)\b((?:account|acct|customer|member|membership|policy|loan|contract|meter)"
                       r"(?:\s*(?:number|no\.?|num|nr\.?|id|#|:))*\s*)([A-Z]{0,4}\d[\dA-Z-]{5,})\b")
-# Phone numbers: an optional + or 00, then 9 to 15 digits in groups, with up to three
-# separators between them (double spaces happen), brackets round an area code.
+# Phone numbers: an optional + or 00, then 7 to 18 digits in groups (`_phone_ok` decides), with
+# up to three separators between them (double spaces happen), brackets round an area code.
 _PHONE = re.compile(r"(?<![\w+])(?:(?:\+|\b00)[ \u00a0]?)?\(?\d(?:(?:[ \t\u00a0\u2007\u2009\u202f.\-/]{1,3}|\)[ \u00a0]?)?"
-                    r"\(?\d){7,17}\)?(?![\w+]|[.:/-]\d)")
+                    r"\(?\d){6,17}\)?(?![\w+]|[.:/-]\d)")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
 
 # Numbers that are not phone numbers whatever their length: dates, times, and the references
@@ -105,7 +105,7 @@ _NAMED_NUMBER = re.compile(r"\d[\dA-Z-]{5}")
 _NINE_DIGITS = re.compile(r"\d{9}")
 _DOTTED_QUAD = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
 _COLON_GROUPS = re.compile(r":[0-9A-Fa-f]{0,4}:")
-_DIGIT_GROUPS = {n: re.compile(rf"\d(?:[ \t\u00a0\u2007\u2009\u202f.\-/()]{{0,4}}\d){{{n - 1}}}") for n in (8, 9, 13)}
+_DIGIT_GROUPS = {n: re.compile(rf"\d(?:[ \t\u00a0\u2007\u2009\u202f.\-/()]{{0,4}}\d){{{n - 1}}}") for n in (7, 9, 13)}
 _SENTINELS = re.compile("[\U000f0000-\U0010ffff]")
 _PROTECTED = "\U000f0000"  # first of the sentinels a kept span stands in for while phones are found
 
@@ -177,7 +177,9 @@ def _phone_ok(value: str) -> bool:
     import phonenumbers  # only for numbers with a country code, which are rare
 
     number = "+" + (digits[2:] if value.startswith("00") else digits)
-    try:
+    if 9 <= len(number) - 1 <= 15:
+        return True  # with a country code, 9 to 15 digits are a phone number, possible or mistyped
+    try:  # shorter: a country's 7- or 8-digit numbers, if it has them
         return bool(phonenumbers.is_possible_number(phonenumbers.parse(number, None)))
     except phonenumbers.NumberParseException:
         return False
@@ -248,7 +250,7 @@ def redact_text(text: str, counts: Counter | None = None) -> str:
         sub(_IPV6, "IP", _ipv6_ok)
     if digits >= 1 and _NAMED_NUMBER.search(text):
         sub_named(_ACCOUNT, "ACCOUNT")
-    if digits >= 8 and _DIGIT_GROUPS[8].search(text):
+    if digits >= 7 and _DIGIT_GROUPS[7].search(text):
         kept, text = _protect(text)
         sub(_PHONE, "PHONE", _phone_ok)
         text = _restore(text, kept)
