@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from .errors import Errors, InputError, ProblemCode, RowErrorCode
 from .language import clean_text
 from .records import Comment, ErrorRecord, Problem, SourceRow
+from .redact import redact_keys
 from .scores import COLUMN_NAMES, ScoreKind, kind_of, normalise_name, parse_score
 
 # Normalised column names that hold the comment, most specific first.
@@ -348,6 +350,23 @@ def resolve_columns(
                 mapping[column] = (asked, kind_of(asked))
                 why[f"score {asked}"] = _by_question(column, question)
     return ColumnSpec(text, ident, mapping, why)
+
+
+def redact_spec(spec: ColumnSpec, columns: list[str]) -> ColumnSpec:
+    """The spec with its column names masked as `redact.redact_row` masks a row's keys, so that
+    a redacted row is read by the same columns (a column named after an email is "[EMAIL]").
+
+    spec (ColumnSpec): Resolved on the columns as written (the names a user gives match those).
+    columns (list[str]): The columns, in order (masked names are told apart by their order).
+    RETURNS (ColumnSpec): The same columns under their masked names.
+    """
+    masked = dict(zip(columns, redact_keys(columns, Counter())))
+
+    def name(column: str) -> str:
+        return masked.get(column) or redact_keys([column], Counter())[0]
+
+    return ColumnSpec(name(spec.text), None if spec.id is None else name(spec.id),
+                      {name(column): score for column, score in spec.scores.items()}, spec.why)
 
 
 def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:

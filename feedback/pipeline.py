@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, S
 from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
-from .columns import MAX_ANALYSED_CHARS, resolve_columns, to_comment
+from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_columns, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .language import ClauseSplitter, english_lemmas, make_nlp
 from .model.types import ModelInput, Prediction
@@ -406,10 +406,11 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
     first = next(rows, None)
     if first is None:
         return
-    spec = resolve_columns(list(first.values or {}), text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns)
+    columns = list(first.values or {})
+    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
     source: Iterator[SourceRow | ErrorRecord] = _chain_first(first, rows)
     if read.redact:
+        spec = redact_spec(spec, columns)
         totals: Counter = Counter()
         source = (redact_row(row, totals) for row in source)
     items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in source)

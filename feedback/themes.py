@@ -20,6 +20,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from .errors import TaxonomyError
+from .redact import KINDS as REDACTED_KINDS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,7 +29,7 @@ else:  # pragma: no cover
 
 IGNORE = "__ignore__"
 # What feedback.redact puts in place of PII: "[EMAIL]" must not read as the email channel.
-REDACTION_TOKENS = ("[email]", "[url]", "[iban]", "[card]", "[phone]")
+REDACTION_TOKENS = tuple(f"[{kind.lower()}]" for kind in REDACTED_KINDS)
 _NORM_LOWER = [NORM, LOWER]
 _THEME_KEYS = {"label", "description", "terms", "exact", "patterns", "subthemes"}
 _SUBTHEME_KEYS = {"label", "description", "terms", "exact", "patterns", "cues"}

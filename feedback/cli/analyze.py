@@ -26,8 +26,8 @@ if TYPE_CHECKING:
                    "OUTPUT is stdout).")
 @workers_option()
 @click.option("--redact", is_flag=True,
-              help="Mask emails, URLs, IBANs, card and phone numbers as [EMAIL] ... before anything is analysed or "
-                   "written.")
+              help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers as [EMAIL] ... before "
+                   "anything is analysed or written (docs/security.md).")
 @click.option("--strict", is_flag=True, help="Exit with 1 when any row had a problem or could not be analysed.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its last checkpoint (same INPUT, OUTPUT and options).")

@@ -39,6 +39,9 @@ from .options import fail, read_from, read_options, workers_option
               help="Fewest comments in a candidate (default: 5 or 0.2% of the comments, whichever is more).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Also write everything found (candidates, dropped topics and why) as JSON.")
+@click.option("--redact", is_flag=True,
+              help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers in the comments (and "
+                   "column names) before anything is read from them: examples and terms hold none (docs/security.md).")
 @read_options(prefix="Raw input: ")
 @workers_option("Raw input: analysis processes.")
 def discover(
@@ -53,6 +56,7 @@ def discover(
     n_examples: int,
     min_size: int | None,
     json_path: str | None,
+    redact: bool,
     workers: int,
     **read: Any,
 ) -> None:
@@ -91,7 +95,7 @@ def discover(
         analysed_with = taxonomy or base_path
         tax = load_taxonomy(analysed_with)
         base_text = taxonomy_text(base_path) if merge_with else None
-        corpus, analysing = open_corpus(read_from(input_path, read), taxonomy=analysed_with, workers=workers)
+        corpus, analysing = open_corpus(read_from(input_path, read, redact=redact), taxonomy=analysed_with, workers=workers)
         if analysing:
             themes_by = f"the rules of {analysed_with}" if analysed_with else "the default rules and model"
             click.echo(f"{_name(input_path)} is not `feedback analyze` output: analysing it first, "

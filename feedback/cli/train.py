@@ -22,8 +22,11 @@ from .options import fail, parse_map
               help="Per-theme thresholds maximise F-beta in cross-validation; below 1 favours precision.")
 @click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
+@click.option("--redact", is_flag=True,
+              help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers in the comments first, "
+                   "so the model's vocabulary holds none of them (docs/security.md).")
 def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[str, ...], extra: tuple[str, ...],
-          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int) -> None:
+          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int, redact: bool) -> None:
     """Train a theme model (themes, their polarity, sentiment) on labelled comments.
 
     LABELLED is JSONL ({"text", "themes": {theme: polarity}, "sentiment"}), CSV (text, themes
@@ -41,8 +44,8 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
 
     mapping = parse_map(map_options)
     try:
-        items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping)]
-        test = read_labelled(test_path, mapping=mapping) if test_path else None
+        items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping, redact=redact)]
+        test = read_labelled(test_path, mapping=mapping, redact=redact) if test_path else None
         model, card = train_model(
             items,
             analysis=AnalysisOptions(taxonomy=taxonomy, model=None),
@@ -58,6 +61,7 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         + [f"--map {m}" for m in map_options]
         + ([f"--test {test_path}"] if test_path else [])
         + [f"--C {c:g} --beta {beta:g} --rule-weight {rule_weight:g} --seed {seed}"]
+        + (["--redact"] if redact else [])
     )
     try:
         save_model(model, output, card=card)

@@ -4,8 +4,9 @@ and the count of comments with no theme (`Coverage`)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +87,8 @@ def open_corpus(
 
     read (ReadOptions | str): The input (a file, or "-" for stdin), its format and encoding,
         and for a raw export its columns, as for `feedback analyze`; a path alone reads it with
-        the defaults.
+        the defaults. With `redact`, PII is masked in every comment (and a raw export's
+        column names) before discovery reads it, whether the input is analysed or raw.
     taxonomy (str | None): For a raw export: a taxonomy file whose rules alone find the themes
         (as with `feedback analyze --taxonomy`); None uses the default rules and model.
     workers (int): For a raw export: analysis processes.
@@ -95,8 +97,9 @@ def open_corpus(
         memory); stdin and raw exports are one-shot iterators.
     RAISES (InputError): The input cannot be read or has no comment column.
     """
-    from ..columns import resolve_columns
+    from ..columns import redact_spec, resolve_columns
     from ..io import open_input
+    from ..redact import redact_row
 
     read = ReadOptions(read) if isinstance(read, str) else read
     table = open_input(read)
@@ -104,12 +107,18 @@ def open_corpus(
     first = next(rows, None)
     values = getattr(first, "values", None)
     if table.format == "jsonl" and isinstance(values, dict) and _RECORD_KEYS <= set(values):
+        docs: Iterable[CorpusDoc]
         if not read.is_stream:
-            return AnalyzedFile(read.path, encoding=read.encoding), False
-        return _analyzed_docs(chain([first], rows)), False
+            docs = AnalyzedFile(read.path, encoding=read.encoding)
+        else:
+            docs = _analyzed_docs(chain([first], rows))
+        return (RedactedDocs(docs) if read.redact else docs), False
     spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
                            scores=read.score_columns, labels=table.labels, sample=table.sample)
-    source = chain([first] if first is not None else [], rows)
+    source: Iterable[SourceRow | ErrorRecord] = chain([first] if first is not None else [], rows)
+    if read.redact:
+        spec = redact_spec(spec, table.columns)
+        source = (redact_row(row, Counter()) for row in source)
     return analyze_export(source, spec, taxonomy=taxonomy, workers=workers), True
 
 
@@ -135,6 +144,22 @@ def analyze_export(
     # AnalysisOptions decides the model: the shipped one unless a taxonomy is given.
     analysed = analyze_stream(rows, spec, AnalysisOptions(taxonomy=taxonomy), workers=workers, as_json=False)
     yield from _analyzed_docs(row.payload for row in analysed if row.status != "error")
+
+
+class RedactedDocs:
+    """Analysed comments with PII masked in their text, id and score names, as `--redact`
+    masks a raw export; re-readable when what it wraps is."""
+
+    def __init__(self, docs: Iterable[CorpusDoc]) -> None:
+        self.docs = docs
+
+    def __iter__(self) -> Iterator[CorpusDoc]:
+        from ..redact import redact_keys, redact_text
+
+        for doc in self.docs:
+            counts: Counter[str] = Counter()
+            yield replace(doc, id=redact_text(doc.id, counts), text=redact_text(doc.text, counts),
+                          scores=dict(zip(redact_keys(doc.scores, counts), doc.scores.values())))
 
 
 def _analyzed_docs(rows: Iterable[Any]) -> Iterator[CorpusDoc]:

@@ -4,6 +4,7 @@ lists that judge them (stop words, opinion words, the words a taxonomy already m
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
 from ..language import make_nlp
+from ..redact import KINDS
 from ..themes import Taxonomy
 
 # spaCy's stop list is written for running text; in comments these name things people talk
@@ -27,6 +29,8 @@ PARTICLES = frozenset({"up", "down", "out", "off", "back"})
 LINKS = frozenset({"to", "of", "and", "in", "on", "for", "with"})
 # Verbs that only say how someone feels about whatever the comment is about.
 _OPINION_VERBS = frozenset({"love", "like", "hate", "dislike", "adore", "enjoy", "recommend", "disappoint"})
+# What `--redact` put in place of PII: "[EMAIL]" is not the word "email", nor a topic.
+_REDACTION_TOKEN = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
 _BREAK, _STOPWORD, _CONTENT = 0, 1, 2
 _ORTH_NORM = [ORTH, NORM]
 
@@ -72,6 +76,7 @@ class Featurizer:
         """
         exclude, cache, kind_of = self.exclude, self._kinds, self._kind
         tokenizer: Any = self.nlp.tokenizer  # a Tokenizer; Language types it as a plain callable
+        texts = (_REDACTION_TOKEN.sub(" ", text) if "[" in text else text for text in texts)
         for doc in tokenizer.pipe(texts, batch_size=1000):
             # Reading ORTH and NORM as an array skips building a Token object per word, which
             # was most of the cost; NORM holds the lowercase lemma (`make_nlp`).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..columns import ColumnSpec, resolve_columns, to_comment
+from ..columns import ColumnSpec, redact_spec, resolve_columns, to_comment
 from ..config import AnalysisOptions, ReadOptions
 from ..io.files import dumps
 from ..io.parquet import json_value, record_schema, require_pyarrow
@@ -48,8 +48,10 @@ def analyze_bag(
     first = _first_item(parts)
     if first is None:
         return db.from_sequence([], npartitions=1)
-    spec = resolve_columns(list(_item_values(first)), text_column=read.text_column,
-                           id_column=read.id_column, scores=read.score_columns)
+    columns = list(_item_values(first))
+    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
+    if read.redact:
+        spec = redact_spec(spec, columns)
     starts = _starts(parts)
     return db.from_delayed([dask.delayed(_analyze_items, pure=True)(part, start, spec, analysis, read.redact)
                             for part, start in zip(parts, starts)])
@@ -83,8 +85,10 @@ def analyze_dataframe(
 
     read = read or ReadOptions()
     analysis = (analysis or AnalysisOptions()).resolved().absolute()
-    spec = resolve_columns([str(c) for c in ddf.columns], text_column=read.text_column,
-                           id_column=read.id_column, scores=read.score_columns)
+    columns = [str(c) for c in ddf.columns]
+    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
+    if read.redact:
+        spec = redact_spec(spec, columns)
     parts = ddf.to_delayed()
     starts = _starts(parts)
     frames = [dask.delayed(_analyze_frame, pure=True)(part, start, spec, analysis, read.redact)

@@ -11,14 +11,14 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..columns import ColumnSpec, resolve_columns
+from ..columns import ColumnSpec, redact_spec, resolve_columns
 from ..config import DEFAULT_MODEL, AnalysisOptions, OutputOptions, ReadOptions, RunCounts, RunOptions, as_dict
 from ..errors import Errors, Interrupted, OptionsError
 from ..io import Table, open_input
 from ..io.checkpoint import input_fingerprint, remove_run_state
 from ..io.files import exclusive_lock, is_stream, same_file
 from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink, ResumableJsonlSink
-from ..redact import redact_row
+from ..redact import redact_row, redact_value
 from .start import RunStart
 
 
@@ -65,6 +65,8 @@ def run_analysis(
         table = open_input(read)
         spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
                                scores=read.score_columns, labels=table.labels, sample=table.sample)
+        if read.redact:
+            spec = redact_spec(spec, table.columns)
         return _run_local(table, spec, read, analysis, output, run, on_start, progress)
 
 
@@ -215,9 +217,12 @@ def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: Output
     from .. import __version__
 
     errors = output.errors_path
+    read_part = {name: value for name, value in as_dict(read).items() if name != "path"}  # "input" has it
+    if read.redact:  # column names given as options go into the checkpoint, a side file: masked too
+        read_part = redact_value(read_part, Counter())
     return {
         "input": input_fingerprint(read.path),
-        "read": {name: value for name, value in as_dict(read).items() if name != "path"},  # "input" has it
+        "read": read_part,
         "columns": {"text": spec.text, "id": spec.id,
                     "scores": sorted((column, kind) for column, (kind, _) in spec.scores.items())},
         "analysis": as_dict(analysis),

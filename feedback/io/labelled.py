@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..columns import find_text_column
 from ..errors import Errors, InputError
+from ..redact import redact_text
 from ..scores import normalise_name
 
 POLARITIES = ("positive", "negative", "neutral", "conflict")
@@ -33,12 +35,14 @@ class LabelledComment:
     sentiment: str | None = None
 
 
-def read_labelled(path: str, *, mapping: dict[str, str] | None = None) -> list[LabelledComment]:
+def read_labelled(path: str, *, mapping: dict[str, str] | None = None, redact: bool = False) -> list[LabelledComment]:
     """Read a labelled file; the format follows the extension (.jsonl, .csv, .xml).
 
     path (str): The file.
     mapping (dict[str, str] | None): Gold theme name -> theme id ({"price": "price"}). When
         given, gold themes not in it are dropped, so a taxonomy is scored on what it covers.
+    redact (bool): Mask PII in each comment's text and id (`feedback.redact`), so that a model
+        trained on them keeps no email, phone or card number in its vocabulary.
     RETURNS (list[LabelledComment]): The comments in file order.
     RAISES (InputError): Unreadable file or a malformed line, with its line number.
     """
@@ -58,6 +62,9 @@ def read_labelled(path: str, *, mapping: dict[str, str] | None = None) -> list[L
         raise InputError(Errors.E003.format(path=path, reason=f"not UTF-8 text ({e})")) from None
     except (OSError, csv.Error) as e:
         raise InputError(Errors.E003.format(path=path, reason=e)) from None
+    if redact:
+        counts: Counter[str] = Counter()
+        items = [replace(c, id=redact_text(c.id, counts), text=redact_text(c.text, counts)) for c in items]
     if mapping is not None:
         items = [
             LabelledComment(c.id, c.text, {mapping[t]: p for t, p in c.themes.items() if t in mapping}, c.sentiment)
