@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any, Callable, Iterable, Iterator
 
 import spacy
 from spacy.attrs import IS_SPACE, LOWER, NORM
@@ -95,6 +96,74 @@ def split_on_newlines(doc: Doc) -> Doc:
     return doc
 
 
+# spaCy strips prefixes and suffixes one at a time, each step hashing and searching the rest of
+# the token, so a long space-free run of affixes (punctuation, symbols, emoji, "_", "'s", "US$")
+# costs time quadratic in its length: 8,000 "!" take seconds, 100,000 would take many minutes.
+# Runs like that never occur in prose, so the tokenizer cuts them into pieces of AFFIX_RUN_PIECE
+# characters (and any space-free run into pieces of LONG_RUN_PIECE) and tokenises each piece on
+# its own, bounding the cost of a comment by its length. Other text is tokenised as before.
+AFFIX_RUN_PIECE = 64
+LONG_RUN_PIECE = 1000
+_AFFIX_RUN_RE = re.compile(r"(?:[^\w\s]|_|['\u2019][sS]|US\$|[CA]\$){%d,}" % (AFFIX_RUN_PIECE + 1))
+_LONG_RUN_RE = re.compile(r"\S{%d,}" % (LONG_RUN_PIECE + 1))
+# A cut does not fall before a combining mark, a skin tone or a joiner, nor after a joiner (it
+# would split an accent or an emoji sequence), unless a run is nothing but those.
+_JOINING_RE = re.compile(r"[\u0300-\u036f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_MAX_CUT_SHIFT = 16
+
+
+class BoundedTokenizer:
+    """spaCy's tokenizer, with long runs of affix characters cut into pieces first.
+
+    The Doc's text is the input text, character for character, so offsets index the original.
+    tokenizer (Tokenizer): The pipeline's own tokenizer, which does all the work.
+    """
+
+    def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        cuts = affix_run_cuts(text)
+        if not cuts:
+            return self.tokenizer(text)
+        bounds = [0, *cuts, len(text)]
+        pieces = [self.tokenizer(text[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+        return Doc.from_docs(pieces, ensure_whitespace=False)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (rules, explain, prefix_search...) is the wrapped tokenizer's.
+        return getattr(self.tokenizer, name)
+
+
+def affix_run_cuts(text: str) -> list[int]:
+    """Where to cut `text` so that no piece holds a long run of affixes or of non-spaces.
+
+    text (str): A comment.
+    RETURNS (list[int]): Character offsets, increasing; empty for ordinary text.
+    """
+    cuts: set[int] = set()
+    for pattern, piece in ((_AFFIX_RUN_RE, AFFIX_RUN_PIECE), (_LONG_RUN_RE, LONG_RUN_PIECE)):
+        for run in pattern.finditer(text):
+            start, end = run.span()
+            cut = start + piece
+            while cut < end:
+                shift = 0
+                while shift < _MAX_CUT_SHIFT and cut < end and (
+                    text[cut - 1] == "\u200d" or _JOINING_RE.match(text, cut)
+                    or unicodedata.category(text[cut]) in ("Mn", "Me")
+                ):
+                    cut += 1
+                    shift += 1
+                if cut < end:
+                    cuts.add(cut)
+                cut += piece
+    return sorted(cuts)
+
+
 def make_nlp() -> Language:
     """Build the pipeline: blank English, sentencizer, newline splits, lowercase lemmas.
 
@@ -106,6 +175,7 @@ def make_nlp() -> Language:
     RETURNS (Language): The pipeline; build once per process.
     """
     nlp = spacy.blank("en")
+    nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     lemmas = LookupLemmas()
     nlp.vocab.lex_attr_getters[NORM] = lemmas  # type: ignore[attr-defined]  # a Cython attribute
     for lexeme in nlp.vocab:
