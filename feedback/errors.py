@@ -54,6 +54,11 @@ class Errors(metaclass=ErrorsWithCodes):
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
     E110 = "Lexicon {path} line {lineno} must be 'term<TAB>valence[<TAB>note]', got: {line!r}"
     E111 = "Cannot read the lexicon {path}: {reason}"
+    E112 = ("{where}: the REGEX {pattern!r} can take exponential time on a long word (a repeated group "
+            "that can match the same text in more than one way, as in `(a+)+`); rewrite it without a "
+            "quantifier inside a quantified group")
+    E113 = "the file nests tables or arrays too deeply to read"
+    E114 = "Lexicon {path} line {lineno}: the valence {value!r} is not a number from -4 to 4"
 
     # --- E2xx: theme models, training and evaluation ----------------------------------------
     E201 = "{path} is not a feedback model directory ({reason})"

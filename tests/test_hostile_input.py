@@ -63,3 +63,82 @@ def test_evidence_spans_index_the_original_text_after_a_cut(analyze_one):
         assert text[m["start"] : m["end"]] == m["evidence"]
     for s in record["sentences"]:
         assert text[s["start"] : s["end"]] == s["text"]
+
+
+# --- ReDoS: a taxonomy REGEX that backtracks exponentially is refused at load ---------------
+
+TAXONOMY = """name = "t"
+version = "1"
+[themes.speed]
+label = "Speed"
+terms = ["slow"]
+patterns = [[{{LOWER = {{REGEX = '{regex}'}}}}]]
+"""
+
+
+@pytest.mark.parametrize("regex", ["(a+)+$", "^(a*)*b", "(a|ab)+$", "(\\w+\\s?)+$", "(x+x+)+y", "([a-z]+)*!",
+                                   "(.*a){12}", "((ab)*)+c"])
+def test_a_catastrophic_regex_is_refused_with_a_coded_problem(tmp_path, regex):
+    from click.testing import CliRunner
+
+    from feedback.cli import cli
+    from feedback.errors import TaxonomyError
+    from feedback.themes import load_taxonomy
+
+    path = tmp_path / "t.toml"
+    path.write_text(TAXONOMY.format(regex=regex))
+    with pytest.raises(TaxonomyError, match=r"\[E112\] \[themes\.speed\]\.patterns\[0\]"):
+        load_taxonomy(str(path))
+    result = CliRunner().invoke(cli, ["themes", "--check", str(path)])
+    assert result.exit_code == 1 and "[E112]" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("regex", ["^(deliver|ship)(y|ed|ing)?$", "colou?r", "\\d{3}-\\d+", "(?:\\d{3}-)+x",
+                                   "[a-z]+ing$", "(a|b)+", "(?:ab|cd)+", "(?>a+)+"])
+def test_ordinary_regexes_still_load(tmp_path, regex):
+    from feedback.themes import load_taxonomy
+
+    path = tmp_path / "t.toml"
+    path.write_text(TAXONOMY.format(regex=regex))
+    assert load_taxonomy(str(path)).theme_ids == ["speed"]
+
+
+# --- Lexicon and taxonomy files that cannot be read: one coded line each --------------------
+
+@pytest.mark.parametrize("valence", ["nan", "NaN", "inf", "-Infinity", "1e308", "4.5"])
+def test_a_lexicon_valence_that_is_not_a_small_number_is_refused(tmp_path, valence):
+    from feedback.errors import LexiconError
+    from feedback.sentiment import load_lexicon
+
+    path = tmp_path / "lex.tsv"
+    path.write_text(f"slow\t-1.5\nbroken\t{valence}\n")
+    with pytest.raises(LexiconError, match=r"^\[E114\] .* line 2"):
+        load_lexicon(str(path))
+
+
+def test_a_latin1_lexicon_or_a_nan_valence_is_one_line_in_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from feedback.cli import cli
+
+    data = tmp_path / "a.csv"
+    data.write_text("comment\nslow delivery\n")
+    for name, content, code in (("nan.tsv", b"slow\tnan\n", "[E114]"), ("latin1.tsv", "caf\u00e9\t1.0\n".encode("latin-1"), "[E111]")):
+        (tmp_path / name).write_bytes(content)
+        result = CliRunner().invoke(cli, ["analyze", str(data), "--no-model", "--lexicon", str(tmp_path / name)])
+        assert result.exit_code == 1, result.output
+        assert code in result.stderr and "Traceback" not in result.stderr
+        assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+@pytest.mark.parametrize("nested", ["a = " + "[" * 3000 + "]" * 3000, "a = " + "{b = " * 3000 + "1" + "}" * 3000])
+def test_a_deeply_nested_taxonomy_is_one_coded_problem(tmp_path, nested):
+    from click.testing import CliRunner
+
+    from feedback.cli import cli
+
+    path = tmp_path / "deep.toml"
+    path.write_text(nested)
+    result = CliRunner().invoke(cli, ["themes", "--check", str(path)])
+    assert result.exit_code == 1 and "[E113]" in result.output
+    assert "Traceback" not in result.output and len(result.output) < 400
