@@ -98,6 +98,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E309 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
             "`feedback analyze` writes")
     E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
+    E311 = ("{n:,} {unit} periods from {first} to {last} are too many to report (at most {limit:,}); "
+            "choose a longer `period`")
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
@@ -217,6 +219,7 @@ class RowErrorCode(str, Enum):
     NOT_AN_OBJECT = "not_an_object"
     UNPARSEABLE_ROW = "unparseable_row"
     UNBALANCED_QUOTE = "unbalanced_quote"
+    NESTED_TOO_DEEP = "nested_too_deep"
 
 
 class ProblemCode(str, Enum):
@@ -229,3 +232,4 @@ class ProblemCode(str, Enum):
     EXTRA_FIELDS = "extra_fields"
     MISSING_FIELDS = "missing_fields"
     TEXT_TRUNCATED = "text_truncated"
+    NOT_A_FINITE_NUMBER = "not_a_finite_number"

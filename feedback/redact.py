@@ -81,14 +81,30 @@ def redact_text(text: str, counts: Counter | None = None) -> str:
 
 
 def redact_value(value: Any, counts: Counter) -> Any:
-    """Redact every string inside a JSON-like value (dicts and lists included)."""
+    """Redact every string inside a JSON-like value (dicts and lists included).
+
+    Iterative, not recursive: a value nested a thousand deep is copied, not a RecursionError.
+    """
     if isinstance(value, str):
         return redact_text(value, counts)
-    if isinstance(value, dict):
-        return {k: redact_value(v, counts) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_value(v, counts) for v in value]
-    return value
+    if not isinstance(value, (dict, list)):
+        return value
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        for key, item in (source.items() if isinstance(source, dict) else enumerate(source)):
+            if isinstance(item, str):
+                item = redact_text(item, counts)
+            elif isinstance(item, (dict, list)):
+                copy: dict[Any, Any] | list[Any] = {} if isinstance(item, dict) else []
+                stack.append((item, copy))
+                item = copy
+            if isinstance(target, dict):
+                target[key] = item
+            else:
+                target.append(item)
+    return root
 
 
 def redact_row(row: SourceRow | ErrorRecord, totals: Counter[str]) -> SourceRow | ErrorRecord:

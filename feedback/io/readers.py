@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from ..errors import Errors, InputError, ProblemCode, RowErrorCode
+from ..json_values import MAX_JSON_DEPTH, finite_or_null, too_deep
 from ..records import ErrorRecord, Problem, SourceRow
 from .files import open_binary
 
@@ -395,7 +396,7 @@ def _open_jsonl(lines: Iterator[_Line], name: str) -> Table:
                 return _open_json_array(buffered, lines, name)
         try:
             first = json.loads(line.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(first, dict):
             columns = [str(k) for k in first]
@@ -417,19 +418,27 @@ def _open_json_array(buffered: list[_Line], lines: Iterator[_Line], name: str) -
         items = json.loads(text)
     except ValueError as e:
         raise InputError(Errors.E009.format(name=name, reason=e)) from None
+    except RecursionError:
+        raise InputError(Errors.E009.format(name=name, reason=_TOO_DEEP)) from None
     if not isinstance(items, list):
         raise InputError(Errors.E010.format(name=name))
     columns = next((list(map(str, item)) for item in items if isinstance(item, dict)), [])
 
     def rows() -> Iterator[SourceRow | ErrorRecord]:
         for n, item in enumerate(items, 1):
-            if isinstance(item, dict):
+            if too_deep(item):
+                yield ErrorRecord(n, 1, None, RowErrorCode.NESTED_TOO_DEEP.value, _TOO_DEEP, {"raw": None})
+            elif isinstance(item, dict):
                 yield SourceRow(n, 1, item)
             else:
                 yield ErrorRecord(n, 1, None, RowErrorCode.NOT_AN_OBJECT.value, f"expected a JSON object, got a {type(item).__name__}",
-                                  {"raw": item})
+                                  {"raw": finite_or_null(item)})
 
     return Table(columns, rows(), "json", name)
+
+
+_DEEP = object()
+_TOO_DEEP = f"arrays or objects nest more than {MAX_JSON_DEPTH} levels deep"
 
 
 def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
@@ -444,9 +453,16 @@ def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
             yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.INVALID_JSON.value, f"not valid JSON: {e}",
                               {"raw": line.text[:1000]})
             continue
+        except RecursionError:
+            value = _DEEP
+        if value is _DEEP or too_deep(value):
+            # Every later step (redaction, workers, writing) would recurse past Python's limit.
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NESTED_TOO_DEEP.value, _TOO_DEEP,
+                              {"raw": line.text[:1000]})
+            continue
         if not isinstance(value, dict):
             yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NOT_AN_OBJECT.value,
-                              f"expected a JSON object, got a {type(value).__name__}", {"raw": value})
+                              f"expected a JSON object, got a {type(value).__name__}", {"raw": finite_or_null(value)})
             continue
         problems = (line.problem,) if line.problem is not None else ()
         yield SourceRow(row_number, line.lineno, value, problems)
