@@ -155,6 +155,8 @@ def analyze_file(tmp_path, name, content, *args):
     path = tmp_path / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    out.unlink(missing_ok=True)
+    errors.unlink(missing_ok=True)
     result = CliRunner().invoke(cli, ["analyze", str(path), "-o", str(out), "--errors", str(errors), "--no-model", *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.stderr
@@ -333,3 +335,40 @@ def test_a_hand_edited_record_is_one_coded_line(tmp_path, analyze_one, edit, fmt
         return
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "Record 2 " in lines[0] and ("[E310]" in lines[0] or "[E302]" in lines[0])
+
+
+# --- Rows merged by a quote that a later row's quote closes ----------------------------------
+
+MERGES = {
+    "next_row_quoted": ('id,comment,nps\n1,fine,9\n2,"never closes,5\n3,"quoted comment",7\n4,ok,8\n',
+                        ["fine", "quoted comment", "ok"], [2]),
+    "two_rows_swallowed": ('id,comment,nps\n1,fine,9\n2,"never closes,5\n3,ok,7\n4,"quoted",8\n5,last,1\n',
+                           ["fine", "ok", "quoted", "last"], [2]),
+    "quoted_score": ('id,comment,nps\n1,"opens here,9\n2,slow,"3"\n3,ok,8\n', ["slow", "ok"], [1]),
+    "tsv": ('id\tcomment\tnps\n1\t"never closes\t5\n2\t"tabbed"\t7\n3\tok\t8\n', ["tabbed", "ok"], [1]),
+}
+LEGIT = {
+    "multi_line_comment": ('id,comment,nps\n1,"line one\nline two\nline three",9\n2,ok,8\n',
+                           ["line one\nline two\nline three", "ok"]),
+    "a_line_like_a_row": ('id,comment,nps\n1,"first line\n3,""x"",7",9\n2,ok,8\n', ['first line\n3,"x",7', "ok"]),
+    "last_row_like_a_row": ('id,comment,nps\n1,fine,9\n2,"a comment\n1,2,3"\n', ["fine", "a comment\n1,2,3"]),
+}
+
+
+@pytest.mark.parametrize("case", list(MERGES))
+def test_a_quote_closed_by_a_later_rows_quote_is_an_error_record(tmp_path, case):
+    content, texts, broken = MERGES[case]
+    name = "a.tsv" if case == "tsv" else "a.csv"
+    result, records, errors = analyze_file(tmp_path, name, content)
+    assert result.exit_code == 0
+    assert [r["text"] for r in records] == texts
+    assert [(e["row"], e["error"]["code"]) for e in errors] == [(row, "unbalanced_quote") for row in broken]
+    n_rows = len(texts) + len(broken)
+    assert sorted(r["row"] for r in records + errors) == list(range(1, n_rows + 1))
+    # No row is credited with another row's score.
+    by_text = {r["text"]: r["scores"].get("nps") for r in records}
+    assert by_text.get("quoted comment", 7) == 7 and by_text.get("slow", 3) == 3
+    # Legitimate multi-line comments are read as before.
+    for legit_content, legit_texts in LEGIT.values():
+        _, legit, legit_errors = analyze_file(tmp_path, "b.csv", legit_content)
+        assert [r["text"] for r in legit] == legit_texts and not legit_errors

@@ -326,10 +326,16 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
                               {"raw": "".join(line.text for line in taken)[:1000]})
             reader = csv.reader(feeder, delimiter=delimiter)
             continue
-        if (len(taken) > 1 and len(cells) != n_columns
-                and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=_quote_left_open(taken, feeder))):
+        if len(taken) > 1 and (
+            (len(cells) != n_columns
+             and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=_quote_left_open(taken, feeder)))
+            or (_closed_by_a_later_quote(taken, delimiter)
+                and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=True))
+        ):
             # A quote opened on the first line never closed where it should have, and the field
-            # swallowed the rows after it. The first line is the broken row; re-read the rest.
+            # swallowed the rows after it (up to the next quote, perhaps one that opens a field
+            # of a later row, which then ends as this row's). The first line is the broken
+            # row; re-read the rest.
             row_number += 1
             yield ErrorRecord(row_number, start_line, None, RowErrorCode.UNBALANCED_QUOTE.value,
                               "a quoted field does not close on this line; the row was skipped and "
@@ -361,6 +367,18 @@ def _quote_left_open(taken: list[_Line], feeder: _LineFeeder) -> bool:
     """Whether these lines end the input with a quoted field still open (an odd number of
     quote characters: a closed field, and each doubled quote in it, adds an even number)."""
     return sum(line.text.count('"') for line in taken) % 2 == 1 and feeder.at_end()
+
+
+def _closed_by_a_later_quote(taken: list[_Line], delimiter: str) -> bool:
+    """Whether the quote that ends a multi-line field is followed by text, not by a delimiter or
+    the end of the line: the quote opened a field of a later row (`3,"quoted",7`) rather than
+    closing this one, as a comment's own closing quote does."""
+    try:
+        for _ in csv.reader((line.text for line in taken), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 def _looks_like_rows(lines: list[_Line], n_columns: int, delimiter: str, *, ran_to_end: bool = False) -> bool:
