@@ -84,6 +84,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E219 = "{path}: needs a text column and a 'themes' column; found {columns}"
     E220 = "{path}: not valid XML ({reason})"
     E221 = "{where}: {value!r} is not one of {allowed}"
+    E222 = ("{path} does not match its `model_sha256` (or has none): the model was modified or written by "
+            "an older feedback; refusing to load it. Retrain it with `feedback train`.")
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"
