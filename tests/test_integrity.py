@@ -120,3 +120,84 @@ def test_a_tampered_array_is_refused_with_one_line(model_dir, tmp_path, case):
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "[E20" in lines[0] and len(lines[0]) < 400
+
+
+# --- What reaches a terminal, a Markdown page or a spreadsheet is escaped for it -------------
+
+ESCAPES = ["\x1b[2J\x1b[H", "\x1b]0;pwned\x07", "\x9b31m", "line\rOVERWRITE", "\u202eevil", "bell\x07"]
+RAW = ("\x1b", "\x07", "\x9b", "\r", "\u202e")
+
+
+def hostile_records(analyze_one, nasty):
+    lines = []
+    for i in range(4):
+        record = analyze_one(f"The delivery was slow {nasty} https://evil.example/x" if i % 2 else "Lovely staff")
+        record["scores"], record["fields"] = {"nps": 2 if i % 2 else 9}, {"channel": f"web{nasty}", "cell": " =1+1"}
+        if i == 3:
+            record["themes"][0]["theme"] = record["themes"][0]["parent"] = f"speed{nasty}"
+        lines.append(json.dumps(record))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("nasty", ESCAPES)
+def test_the_text_report_shows_control_sequences_without_obeying_them(tmp_path, analyze_one, nasty):
+    path = tmp_path / "r.jsonl"
+    path.write_text(hostile_records(analyze_one, nasty))
+    result = CliRunner().invoke(cli, ["report", str(path), "--by", "channel", "--min-count", "1"])
+    assert result.exit_code == 0, result.output
+    assert not any(c in result.stdout for c in RAW)
+    shown = nasty.encode("unicode_escape").decode("ascii").replace("\\r", "\\x0d")
+    assert f"web{shown}" in result.stdout and f"speed{shown}" in result.stdout
+
+
+@pytest.mark.parametrize("nasty", ESCAPES)
+def test_themes_and_error_messages_show_control_sequences_without_obeying_them(tmp_path, nasty):
+    toml_nasty = json.dumps(nasty)  # a TOML basic string takes JSON's escapes
+    path = tmp_path / "t.toml"
+    path.write_text(f'name = {toml_nasty}\nversion = "1"\n[themes.speed]\nlabel = {toml_nasty}\n'
+                    f'description = {toml_nasty}\nterms = ["slow"]\n'
+                    f'[themes.speed.subthemes.wait]\nlabel = {toml_nasty}\nterms = ["wait"]\n')
+    for args in (["themes", "--taxonomy", str(path)], ["themes", "--check", str(path)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert not any(c in result.output for c in RAW)
+    result = CliRunner().invoke(cli, ["analyze", str(tmp_path / f"missing{nasty}.csv")])
+    assert result.exit_code == 1 and not any(c in result.stderr for c in RAW)
+    data = tmp_path / "a.csv"
+    data.write_text(f"comment,nps{nasty.replace(chr(13), '')}\nslow,3\n")
+    result = CliRunner().invoke(cli, ["analyze", str(data), "--no-model", "--score", f"nps=nps{nasty}"])
+    assert not any(c in result.stderr for c in RAW)
+
+
+def test_markdown_reports_leave_no_bare_link(analyze_one):
+    from feedback.report import make_report, render
+
+    records = []
+    for i, text in enumerate(["Slow delivery, see https://evil.example/a?b=c and www.evil.example",
+                              "Slow delivery: write to jane@evil.example.", "Lovely staff"]):
+        record = analyze_one(text)
+        record["scores"] = {"nps": 2 if i < 2 else 9}
+        records.append(record)
+    md = render(make_report(records, min_count=1), "md")
+    import re
+
+    # Outside code spans, nothing that GitHub would turn into a link.
+    outside = re.sub(r"`[^`]*`", "", md)
+    assert "://" not in outside and "www." not in outside and "@evil" not in outside
+    assert "`https://evil.example/a?b=c`" in md and "`jane@evil.example`" in md
+
+
+@pytest.mark.parametrize("cell", [" =1+1", "\t=cmd|' /C calc'!A0", "  +1", " -2+3", " @SUM(A1)", "\n=1", "=1"])
+def test_csv_cells_with_a_formula_after_whitespace_are_neutralised(cell):
+    from feedback.report.formats import _csv_cell
+
+    assert _csv_cell(cell) == "'" + cell
+    assert _csv_cell(" plain") == " plain" and _csv_cell(-2.5) == -2.5
+
+
+def test_csv_report_neutralises_segments_with_leading_whitespace(tmp_path, analyze_one):
+    path = tmp_path / "r.jsonl"
+    path.write_text(hostile_records(analyze_one, ""))
+    result = CliRunner().invoke(cli, ["report", str(path), "--by", "cell", "--format", "csv", "--min-count", "1"])
+    assert result.exit_code == 0
+    assert '"\' =1+1"' in result.stdout and '" =1+1"' not in result.stdout
