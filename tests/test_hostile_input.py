@@ -372,3 +372,17 @@ def test_a_quote_closed_by_a_later_rows_quote_is_an_error_record(tmp_path, case)
     for legit_content, legit_texts in LEGIT.values():
         _, legit, legit_errors = analyze_file(tmp_path, "b.csv", legit_content)
         assert [r["text"] for r in legit] == legit_texts and not legit_errors
+
+
+@pytest.mark.parametrize("deep", ["[" * 5000 + "]" * 5000, '{"themes": [], "scores": {}, "x": ' + "[" * 5000 + "]" * 5000 + "}"])
+def test_a_report_line_nested_too_deep_is_one_coded_line(tmp_path, analyze_one, deep):
+    from click.testing import CliRunner
+
+    from feedback.cli import cli
+
+    path = tmp_path / "r.jsonl"
+    path.write_text(records_with_dates(analyze_one, ["2025-03-01", "2025-03-02"]) + deep + "\n")
+    result = CliRunner().invoke(cli, ["report", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "[E308]" in lines[0] and "line 3" in lines[0]
