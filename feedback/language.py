@@ -11,7 +11,7 @@ import unicodedata
 from typing import Any, Callable, Iterable, Iterator
 
 import spacy
-from spacy.attrs import IS_SPACE, LOWER, NORM
+from spacy.attrs import IS_SPACE, LOWER, NORM, SENT_START
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Span
@@ -100,16 +100,25 @@ def split_on_newlines(doc: Doc) -> Doc:
 # the token, so a long space-free run of affixes (punctuation, symbols, emoji, "_", "'s", "US$")
 # costs time quadratic in its length: 8,000 "!" take seconds, 100,000 would take many minutes.
 # Runs like that never occur in prose, so the tokenizer cuts them into pieces of AFFIX_RUN_PIECE
-# characters (and any space-free run into pieces of LONG_RUN_PIECE) and tokenises each piece on
-# its own, bounding the cost of a comment by its length. Other text is tokenised as before.
+# characters and tokenises each piece on its own, bounding the cost of a comment by its length.
+# Only consecutive affixes are stripped one by one (what lies between letters is split in one
+# pass), and the affixes that hold letters are "'s" and the dollar prefixes, so text without
+# such a run, long glued words and URLs included, is tokenised exactly as before.
 AFFIX_RUN_PIECE = 64
-LONG_RUN_PIECE = 1000
 _AFFIX_RUN_RE = re.compile(r"(?:[^\w\s]|_|['\u2019][sS]|US\$|[CA]\$){%d,}" % (AFFIX_RUN_PIECE + 1))
+# Other patterns can be slow too ("a:a:a:..."), so a space-free run of over LONG_RUN_PIECE
+# characters is cut as well: just before a comma, colon or semicolon between letters,
+# where spaCy splits anyway (the piece after it strips it as a prefix, to the same tokens).
+LONG_RUN_PIECE = 1000
 _LONG_RUN_RE = re.compile(r"\S{%d,}" % (LONG_RUN_PIECE + 1))
+_INFIX_RE = re.compile(r"(?<=[^\W_])[,:;](?=[^\W\d_])")
 # A cut does not fall before a combining mark, a skin tone or a joiner, nor after a joiner (it
 # would split an accent or an emoji sequence), unless a run is nothing but those.
 _JOINING_RE = re.compile(r"[\u0300-\u036f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
 _MAX_CUT_SHIFT = 16
+
+
+_PIECE_ATTRS = [attr for attr in Doc._get_array_attrs() if attr != SENT_START]
 
 
 class BoundedTokenizer:
@@ -128,7 +137,8 @@ class BoundedTokenizer:
             return self.tokenizer(text)
         bounds = [0, *cuts, len(text)]
         pieces = [self.tokenizer(text[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
-        return Doc.from_docs(pieces, ensure_whitespace=False)
+        # Every piece's first token would start a sentence: leave sentences to the pipeline.
+        return Doc.from_docs(pieces, ensure_whitespace=False, attrs=_PIECE_ATTRS)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
@@ -145,23 +155,28 @@ def affix_run_cuts(text: str) -> list[int]:
     text (str): A comment.
     RETURNS (list[int]): Character offsets, increasing; empty for ordinary text.
     """
-    cuts: set[int] = set()
-    for pattern, piece in ((_AFFIX_RUN_RE, AFFIX_RUN_PIECE), (_LONG_RUN_RE, LONG_RUN_PIECE)):
-        for run in pattern.finditer(text):
-            start, end = run.span()
-            cut = start + piece
-            while cut < end:
-                shift = 0
-                while shift < _MAX_CUT_SHIFT and cut < end and (
-                    text[cut - 1] == "\u200d" or _JOINING_RE.match(text, cut)
-                    or unicodedata.category(text[cut]) in ("Mn", "Me")
-                ):
-                    cut += 1
-                    shift += 1
-                if cut < end:
-                    cuts.add(cut)
-                cut += piece
-    return sorted(cuts)
+    cuts: list[int] = []
+    for run in _AFFIX_RUN_RE.finditer(text):
+        start, end = run.span()
+        cut = start + AFFIX_RUN_PIECE
+        while cut < end:
+            shift = 0
+            while shift < _MAX_CUT_SHIFT and cut < end and (
+                text[cut - 1] == "\u200d" or _JOINING_RE.match(text, cut)
+                or unicodedata.category(text[cut]) in ("Mn", "Me")
+            ):
+                cut += 1
+                shift += 1
+            if cut < end:
+                cuts.append(cut)
+            cut += AFFIX_RUN_PIECE
+    for run in _LONG_RUN_RE.finditer(text):
+        position, end = run.span()
+        while end - position > LONG_RUN_PIECE:
+            infixes = list(_INFIX_RE.finditer(text, position + LONG_RUN_PIECE // 2, position + LONG_RUN_PIECE))
+            position = infixes[-1].start() if infixes else position + LONG_RUN_PIECE
+            cuts.append(position)
+    return sorted(set(cuts))
 
 
 def make_nlp() -> Language:

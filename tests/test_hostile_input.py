@@ -386,3 +386,25 @@ def test_a_report_line_nested_too_deep_is_one_coded_line(tmp_path, analyze_one, 
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "[E308]" in lines[0] and "line 3" in lines[0]
+
+
+@pytest.mark.parametrize("text", [
+    "wordsgluedtogether," * 150 + "end. Next sentence here.",  # cut before a comma: same tokens
+    "a:" * 10_000,  # slow in spaCy without being a run of affixes
+    "Iwasmakingtrialpayments.Shellpoint" * 60 + " and then!!!" + "!" * 500 + " done. Fine.",
+])
+def test_cuts_in_long_space_free_runs_keep_time_bounded_and_sentences_as_they_were(nlp, text):
+    from feedback.language import make_nlp
+
+    reference = make_nlp()
+    reference.tokenizer = reference.tokenizer.tokenizer  # spaCy's own, uncut
+    started = time.perf_counter()
+    doc = nlp(text)
+    assert time.perf_counter() - started < 1.0
+    assert doc.text == text
+    if "!" * 100 not in text:  # else a cut falls inside a glued word: that token differs, nothing else
+        expected = reference(text)
+        assert [t.text for t in doc] == [t.text for t in expected]
+        assert [s.start_char for s in doc.sents] == [s.start_char for s in expected.sents]
+    else:
+        assert [s.text for s in doc.sents][-1] == "Fine."
