@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from .errors import Errors, InputError, ProblemCode, RowErrorCode
+from .json_values import MAX_JSON_DEPTH, finite_or_null, has_non_finite, too_deep
 from .language import clean_text
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .redact import redact_keys
@@ -378,10 +380,28 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
         non-text comment gives an ErrorRecord that keeps all the row's values.
     """
     values = row.values
-    raw_id = values.get(spec.id) if spec.id is not None else None
-    ident = str(row.row) if raw_id is None or raw_id == "" else _id_string(raw_id)
-    raw_text = values.get(spec.text)
     problems = list(row.problems)
+    deep = [k for k, v in values.items() if too_deep(v, MAX_JSON_DEPTH - 1)]
+    if deep:
+        # Writing it (or sending it to a worker) would recurse past Python's limit.
+        kept = {k: (None if k in deep else v) for k, v in values.items()}
+        return ErrorRecord(row.row, row.line, _row_id(finite_or_null(kept), spec, row.row),
+                           RowErrorCode.NESTED_TOO_DEEP.value,
+                           f"{_describe_columns(deep)}: nested more than {MAX_JSON_DEPTH} levels deep; "
+                           "left out", finite_or_null(kept), row.redacted)
+    raw_text = values.get(spec.text)
+    if isinstance(raw_text, float) and not math.isfinite(raw_text):
+        raw_text = None  # pandas' NaN for a missing value; the word "nan" in a CSV cell is text
+    source = values  # scores are parsed from it: a NaN score is a score problem of its own
+    if has_non_finite(values):
+        # NaN and Infinity are not JSON: written as null, and the record says where.
+        bad = [k for k, v in values.items() if k != spec.text and k not in spec.scores and has_non_finite(v)]
+        values = finite_or_null(values)
+        if bad:
+            problems.append(Problem(ProblemCode.NOT_A_FINITE_NUMBER.value,
+                                    f"{_describe_columns(bad)}: NaN or Infinity is not JSON; written as null",
+                                    bad[0]))
+    ident = _row_id(values, spec, row.row)
     if spec.text not in values:
         return ErrorRecord(row.row, row.line, ident, RowErrorCode.MISSING_TEXT.value,
                            f"no {spec.text!r} field in this row", values, row.redacted)
@@ -399,7 +419,7 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
         ))
     scores: dict[str, float] = {}
     for column, (name, kind) in spec.scores.items():
-        number, problem = parse_score(values.get(column), kind, column)
+        number, problem = parse_score(source.get(column), kind, column)
         if problem is not None:
             problems.append(problem)
         elif number is not None:
@@ -407,6 +427,11 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
     used = {spec.text, spec.id, *spec.scores}
     fields = {k: v for k, v in values.items() if k not in used}
     return Comment(ident, row.row, row.line, text, scores, fields, tuple(problems), row.redacted)
+
+
+def _row_id(values: dict[str, Any], spec: ColumnSpec, row: int) -> str:
+    raw_id = values.get(spec.id) if spec.id is not None else None
+    return str(row) if raw_id is None or raw_id == "" else _id_string(raw_id)
 
 
 def _id_string(value: Any) -> str:

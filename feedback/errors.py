@@ -58,6 +58,11 @@ class Errors(metaclass=ErrorsWithCodes):
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
     E110 = "Lexicon {path} line {lineno} must be 'term<TAB>valence[<TAB>note]', got: {line!r}"
     E111 = "Cannot read the lexicon {path}: {reason}"
+    E112 = ("{where}: the REGEX {pattern!r} can take exponential time on a long word (a repeated group "
+            "that can match the same text in more than one way, as in `(a+)+`); rewrite it without a "
+            "quantifier inside a quantified group")
+    E113 = "the file nests tables or arrays too deeply to read"
+    E114 = "Lexicon {path} line {lineno}: the valence {value!r} is not a number from -4 to 4"
 
     # --- E2xx: theme models, training and evaluation ----------------------------------------
     E201 = "{path} is not a feedback model directory ({reason})"
@@ -83,6 +88,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E219 = "{path}: needs a text column and a 'themes' column; found {columns}"
     E220 = "{path}: not valid XML ({reason})"
     E221 = "{where}: {value!r} is not one of {allowed}"
+    E222 = ("{path} does not match its `model_sha256` (or has none): the model was modified or written by "
+            "an older feedback; refusing to load it. Retrain it with `feedback train`.")
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"
@@ -97,6 +104,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E309 = ("{name} line {lineno} is a JSON {kind}, not an object; expected one record per line as "
             "`feedback analyze` writes")
     E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
+    E311 = ("{n:,} {unit} periods from {first} to {last} are too many to report (at most {limit:,}); "
+            "choose a longer `period`")
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
@@ -235,6 +244,7 @@ class RowErrorCode(str, Enum):
     NOT_AN_OBJECT = "not_an_object"
     UNPARSEABLE_ROW = "unparseable_row"
     UNBALANCED_QUOTE = "unbalanced_quote"
+    NESTED_TOO_DEEP = "nested_too_deep"
 
 
 class ProblemCode(str, Enum):
@@ -248,3 +258,4 @@ class ProblemCode(str, Enum):
     MISSING_FIELDS = "missing_fields"
     TEXT_TRUNCATED = "text_truncated"
     NOT_ENGLISH = "not_english"
+    NOT_A_FINITE_NUMBER = "not_a_finite_number"

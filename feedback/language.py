@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any, Callable, Iterable, Iterator
 
 import spacy
-from spacy.attrs import IS_SPACE, LOWER, NORM
+from spacy.attrs import IS_SPACE, LOWER, NORM, SENT_START
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Span
@@ -100,6 +101,89 @@ def split_on_newlines(doc: Doc) -> Doc:
     return doc
 
 
+# spaCy strips prefixes and suffixes one at a time, each step hashing and searching the rest of
+# the token, so a long space-free run of affixes (punctuation, symbols, emoji, "_", "'s", "US$")
+# costs time quadratic in its length: 8,000 "!" take seconds, 100,000 would take many minutes.
+# Runs like that never occur in prose, so the tokenizer cuts them into pieces of AFFIX_RUN_PIECE
+# characters and tokenises each piece on its own, bounding the cost of a comment by its length.
+# Only consecutive affixes are stripped one by one (what lies between letters is split in one
+# pass), and the affixes that hold letters are "'s" and the dollar prefixes, so text without
+# such a run, long glued words and URLs included, is tokenised exactly as before.
+AFFIX_RUN_PIECE = 64
+_AFFIX_RUN_RE = re.compile(r"(?:[^\w\s]|_|['\u2019][sS]|US\$|[CA]\$){%d,}" % (AFFIX_RUN_PIECE + 1))
+# Other patterns can be slow too ("a:a:a:..."), so a space-free run of over LONG_RUN_PIECE
+# characters is cut as well: just before a comma, colon or semicolon between letters,
+# where spaCy splits anyway (the piece after it strips it as a prefix, to the same tokens).
+LONG_RUN_PIECE = 1000
+_LONG_RUN_RE = re.compile(r"\S{%d,}" % (LONG_RUN_PIECE + 1))
+_INFIX_RE = re.compile(r"(?<=[^\W_])[,:;](?=[^\W\d_])")
+# A cut does not fall before a combining mark, a skin tone or a joiner, nor after a joiner (it
+# would split an accent or an emoji sequence), unless a run is nothing but those.
+_JOINING_RE = re.compile(r"[\u0300-\u036f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_MAX_CUT_SHIFT = 16
+
+
+_PIECE_ATTRS = [attr for attr in Doc._get_array_attrs() if attr != SENT_START]
+
+
+class BoundedTokenizer:
+    """spaCy's tokenizer, with long runs of affix characters cut into pieces first.
+
+    The Doc's text is the input text, character for character, so offsets index the original.
+    tokenizer (Tokenizer): The pipeline's own tokenizer, which does all the work.
+    """
+
+    def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        cuts = affix_run_cuts(text)
+        if not cuts:
+            return self.tokenizer(text)
+        bounds = [0, *cuts, len(text)]
+        pieces = [self.tokenizer(text[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+        # Every piece's first token would start a sentence: leave sentences to the pipeline.
+        return Doc.from_docs(pieces, ensure_whitespace=False, attrs=_PIECE_ATTRS)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (rules, explain, prefix_search...) is the wrapped tokenizer's.
+        return getattr(self.tokenizer, name)
+
+
+def affix_run_cuts(text: str) -> list[int]:
+    """Where to cut `text` so that no piece holds a long run of affixes or of non-spaces.
+
+    text (str): A comment.
+    RETURNS (list[int]): Character offsets, increasing; empty for ordinary text.
+    """
+    cuts: list[int] = []
+    for run in _AFFIX_RUN_RE.finditer(text):
+        start, end = run.span()
+        cut = start + AFFIX_RUN_PIECE
+        while cut < end:
+            shift = 0
+            while shift < _MAX_CUT_SHIFT and cut < end and (
+                text[cut - 1] == "\u200d" or _JOINING_RE.match(text, cut)
+                or unicodedata.category(text[cut]) in ("Mn", "Me")
+            ):
+                cut += 1
+                shift += 1
+            if cut < end:
+                cuts.append(cut)
+            cut += AFFIX_RUN_PIECE
+    for run in _LONG_RUN_RE.finditer(text):
+        position, end = run.span()
+        while end - position > LONG_RUN_PIECE:
+            infixes = list(_INFIX_RE.finditer(text, position + LONG_RUN_PIECE // 2, position + LONG_RUN_PIECE))
+            position = infixes[-1].start() if infixes else position + LONG_RUN_PIECE
+            cuts.append(position)
+    return sorted(set(cuts))
+
+
 def make_nlp() -> Language:
     """Build the pipeline: blank English, sentencizer, newline splits, lowercase lemmas.
 
@@ -111,6 +195,7 @@ def make_nlp() -> Language:
     RETURNS (Language): The pipeline; build once per process.
     """
     nlp = spacy.blank("en")
+    nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     lemmas = LookupLemmas()
     nlp.vocab.lex_attr_getters[NORM] = lemmas  # type: ignore[attr-defined]  # a Cython attribute
     for lexeme in nlp.vocab:

@@ -301,14 +301,32 @@ def redact_keys(keys: Iterable[Any], counts: Counter) -> list[Any]:
 
 
 def redact_value(value: Any, counts: Counter) -> Any:
-    """Redact every string inside a JSON-like value (dicts and lists included), keys too."""
+    """Redact every string inside a JSON-like value (dicts and lists included), keys too.
+
+    Iterative, not recursive: a value nested a thousand deep is copied, not a RecursionError.
+    """
     if isinstance(value, str):
         return redact_text(value, counts)
-    if isinstance(value, dict):
-        return dict(zip(redact_keys(value, counts), (redact_value(v, counts) for v in value.values())))
-    if isinstance(value, list):
-        return [redact_value(v, counts) for v in value]
-    return value
+    if not isinstance(value, (dict, list)):
+        return value
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = (zip(redact_keys(source, counts), source.values()) if isinstance(source, dict)
+                 else enumerate(source))
+        for key, item in pairs:
+            if isinstance(item, str):
+                item = redact_text(item, counts)
+            elif isinstance(item, (dict, list)):
+                copy: dict[Any, Any] | list[Any] = {} if isinstance(item, dict) else []
+                stack.append((item, copy))
+                item = copy
+            if isinstance(target, dict):
+                target[key] = item
+            else:
+                target.append(item)
+    return root
 
 
 # What an error record keeps of a line that could not be read (feedback.io.readers cuts there).

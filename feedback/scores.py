@@ -98,7 +98,14 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
     if isinstance(value, bool):
         number = float(value)
     elif isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            return None, Problem(
+                ProblemCode.SCORE_OUT_OF_RANGE.value,
+                f"{column}: {_show(value)} is too large for a {kind.name} score; left out",
+                column,
+            )
     elif isinstance(value, str):
         text = value.strip()
         if text.lower() in _MISSING:
@@ -168,5 +175,7 @@ def score_of_label(text: str, kind: ScoreKind) -> int | None:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return f"a {len(str(abs(value)))}-digit integer"  # repr of a huge int is slow, and long
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "...'"

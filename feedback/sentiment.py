@@ -99,9 +99,13 @@ def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
             continue
         parts = line.split("\t")
         try:
-            entries.append(LexiconEntry(parts[0].strip().lower(), float(parts[1])))
+            valence = float(parts[1])
         except (IndexError, ValueError):
             raise LexiconError(Errors.E110.format(path=path or "(shipped)", lineno=lineno, line=line)) from None
+        # NaN or a huge valence would turn every compound it touches into NaN (then no JSON).
+        if not -4.0 <= valence <= 4.0:
+            raise LexiconError(Errors.E114.format(path=path or "(shipped)", lineno=lineno, value=parts[1].strip()))
+        entries.append(LexiconEntry(parts[0].strip().lower(), valence))
     return entries
 
 

@@ -19,8 +19,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from .errors import TaxonomyError
+from .errors import Errors, TaxonomyError
 from .redact import KINDS as REDACTED_KINDS
+from .regex_safety import catastrophic_regex
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,6 +110,8 @@ def load_taxonomy(path: str | None = None) -> Taxonomy:
         raise TaxonomyError(source, ["the file is not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as e:
         raise TaxonomyError(source, [f"not valid TOML: {e}"]) from None
+    except RecursionError:
+        raise TaxonomyError(source, [Errors.E113]) from None
     problems = check_taxonomy_data(data)
     if problems:
         raise TaxonomyError(source, problems)
@@ -202,7 +205,24 @@ def _check_theme(theme: dict[str, Any], where: str, allowed: set[str]) -> list[s
             error = _check_pattern(pattern)
             if error:
                 problems.append(f"{where}.patterns[{i}]: {error}")
+                continue
+            for regex in _regexes(pattern):
+                if catastrophic_regex(regex):
+                    problems.append(Errors.E112.format(where=f"{where}.patterns[{i}]", pattern=regex))
     return problems
+
+
+def _regexes(value: Any) -> Iterator[str]:
+    """Every REGEX operand in a token pattern (under any attribute, e.g. {LOWER = {REGEX = ...}})."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and key.upper() == "REGEX" and isinstance(item, str):
+                yield item
+            else:
+                yield from _regexes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _regexes(item)
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from feedback import Analyzer, AnalysisOptions, analyze
 from feedback.cli import cli
 from feedback.errors import ModelError
 from feedback.io.labelled import read_labelled
+from feedback.model.persist import model_checksum
 from feedback.model import (ModelInput, ThemeModel, banded, evaluate, load_model, negation_ngrams, save_model,
                             train)
 from feedback.pipeline import default_model_path
@@ -95,6 +96,7 @@ def test_model_pickled_arrays_are_refused(tmp_path, small_model):
     meta_path = tmp_path / "m" / "model.json"
     meta = json.loads(meta_path.read_text())
     meta["weights_sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    meta["model_sha256"] = model_checksum(meta)
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="inconsistent"):
         load_model(str(tmp_path / "m"))

@@ -15,6 +15,7 @@ import pytest
 from feedback.errors import InputError, ModelError, NotFittedError
 from feedback.io.labelled import read_labelled
 from feedback.model import ModelInput, ThemeModel, load_model, save_model
+from feedback.model.persist import model_checksum
 
 TEXTS = [
     ("The delivery was slow and late", {"speed": "negative"}),
@@ -140,6 +141,11 @@ def test_model_load_failures_are_coded(tmp_path):
     save_model(_fitted(), str(model_dir))
     meta = json.loads((model_dir / "model.json").read_text())
     meta["vocabulary"] = meta["vocabulary"][:-1]
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"\[E222\] .*model_sha256"):
+        load_model(str(model_dir))
+    # With its checksum made to match, the edit is still caught: the files disagree.
+    meta["model_sha256"] = model_checksum(meta)
     (model_dir / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match=r"\[E206\] .*inconsistent"):
         load_model(str(model_dir))

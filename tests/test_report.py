@@ -381,7 +381,8 @@ def test_report_markdown_escapes_comment_text_and_bolds_evidence():
     md = render(report, "md")
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\*\\***waiting**\\*\\*" in md  # the evidence in bold, the user's asterisks literal
-    assert "\\| awful \\[link\\](http://x)" in md
+    # A bare URL would render as a link (GitHub autolinks it): it is shown in a code span.
+    assert "\\| awful \\[link\\](`http://x`)" in md
 
 
 def test_report_text_and_json_agree():

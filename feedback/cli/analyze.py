@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..config import ENGINES, OUTPUT_FORMATS, DEFAULT_PARTITION_ROWS, OutputOptions, RunCounts, RunOptions
+from ..config import DEFAULT_PARTITION_ROWS, ENGINES, OUTPUT_FORMATS, OutputOptions, RunCounts, RunOptions
 from ..errors import Errors, FeedbackError
+from ..terminal import printable
 from .options import analysis_from, analysis_options, fail, read_from, read_options, workers_option
 
 if TYPE_CHECKING:
@@ -69,11 +70,11 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
         spec = start.spec
         score_note = ", ".join(f"{kind}={column}" for column, (kind, _) in spec.scores.items()) or "none"
         engine = f"; engine: dask, {start.partition_rows:,} rows per partition" if start.engine == "dask" else ""
-        click.echo(f"Reading {start.input_name}: text={spec.text!r}, id={spec.id or 'row number'!r}, "
-                   f"scores: {score_note}; themes: {start.analysis.themes_by}{engine}", err=True)
+        click.echo(printable(f"Reading {start.input_name}: text={spec.text!r}, id={spec.id or 'row number'!r}, "
+                             f"scores: {score_note}; themes: {start.analysis.themes_by}{engine}"), err=True)
         picked = _picked_note(spec)
         if picked:
-            click.echo(f"Columns: {picked}.", err=True)
+            click.echo(printable(f"Columns: {picked}."), err=True)
         if start.resumed_after:
             click.echo(f"Resuming after row {start.resumed_after} (checkpoint {start.checkpoint}).", err=True)
 

@@ -10,6 +10,7 @@ import click
 from ..config import AnalysisOptions
 from ..errors import FeedbackError
 from ..io.files import atomic_output
+from ..terminal import printable
 from .options import fail, parse_map
 
 
@@ -43,7 +44,7 @@ def evaluate(labelled: str, taxonomy: str | None, model: str | None, mode: str, 
         raise fail(e) from None
     report["labelled"] = labelled
     report["analyzer"] = {"taxonomy": taxonomy or "<default>", "model": model, "mode": mode if model else "rules"}
-    click.echo(_format_evaluation(report))
+    click.echo(printable(_format_evaluation(report)))
     if output:
         with atomic_output(output) as f:
             f.write(json.dumps(report, indent=2) + "\n")

@@ -14,6 +14,7 @@ import click
 
 from ..config import AUTO_MODEL, MODEL_MODES, AnalysisOptions, ReadOptions
 from ..errors import Errors, FeedbackError, OptionsError
+from ..terminal import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,7 +138,7 @@ def flags_for(message: str) -> str:
 def fail(error: FeedbackError) -> click.ClickException:
     """The click exception that prints `error` as one line: a usage error (exit 2) for options
     that do not go together, else an error (exit 1)."""
-    message = " ".join(flags_for(str(error)).split("\n"))
+    message = printable(" ".join(flags_for(str(error)).split("\n")))
     if isinstance(error, OptionsError):
         return click.UsageError(message)
     return click.ClickException(message)

@@ -7,6 +7,7 @@ import json
 import click
 
 from ..errors import TaxonomyError
+from ..terminal import printable
 from .options import fail
 
 
@@ -31,7 +32,8 @@ def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
         raise fail(e) from None
     if check_path:
         n_sub = sum(len(t.subthemes) for t in tax.themes)
-        click.echo(f"OK: {check_path} ({tax.name} {tax.version}): {len(tax.themes)} themes, {n_sub} subthemes")
+        click.echo(printable(f"OK: {check_path} ({tax.name} {tax.version}): {len(tax.themes)} themes, "
+                             f"{n_sub} subthemes"))
         return
     if as_json:
         data = {
@@ -52,11 +54,12 @@ def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
         }
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{tax.name} {tax.version} ({tax.source})")
+    # Labels and descriptions are free text from a file: shown, never obeyed by the terminal.
+    click.echo(printable(f"{tax.name} {tax.version} ({tax.source})"))
     for t in tax.themes:
         n_rules = len(t.terms) + len(t.exact) + len(t.patterns)
-        click.echo(f"\n{t.id:<20} {t.label}  [{n_rules} rules]")
+        click.echo(printable(f"\n{t.id:<20} {t.label}  [{n_rules} rules]"))
         if t.description:
-            click.echo(f"{'':<20} {t.description}")
+            click.echo(printable(f"{'':<20} {t.description}"))
         for s in t.subthemes:
-            click.echo(f"  {s.id:<28} {s.label}")
+            click.echo(printable(f"  {s.id:<28} {s.label}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..terminal import printable
 from .results import Discovery
 
 _EXAMPLE_CHARS = 150
@@ -40,7 +41,7 @@ def format_report(found: Discovery) -> str:
     if found.dropped:
         lines += ["", "Dropped:"]
         lines += [f"  - {d.label} ({d.n_comments:,} comments): {d.reason}" for d in found.dropped]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _count(n: int, noun: str) -> str:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
 from ..errors import Errors, InputError, OutputError
+from ..json_values import finite_or_null
 
 try:
     import fcntl
@@ -249,9 +250,12 @@ def dumps(record: dict[str, Any]) -> str:
     """One JSONL line: valid UTF-8 text, no ASCII escaping, no NaN.
 
     A lone surrogate (JSON input may hold "\\ud800") cannot be written as UTF-8; it becomes
-    U+FFFD rather than failing the whole run.
+    U+FFFD rather than failing the whole run; NaN and Infinity become null.
     """
-    line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    try:
+        line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a NaN or Infinity that came in by a way that did not null it
+        line = json.dumps(finite_or_null(record), ensure_ascii=False, allow_nan=False)
     if not line.isascii():
         if _SURROGATE.search(line):
             line = _SURROGATE.sub("\ufffd", line)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from ..errors import Errors, InputError, ProblemCode, RowErrorCode
+from ..json_values import MAX_JSON_DEPTH, finite_or_null, too_deep
 from ..records import ErrorRecord, Problem, SourceRow
 from .files import open_binary
 
@@ -335,10 +336,16 @@ def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterat
                               {"raw": "".join(line.text for line in taken)[:1000]})
             reader = csv.reader(feeder, delimiter=delimiter)
             continue
-        if (len(taken) > 1 and len(cells) != n_columns
-                and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=_quote_left_open(taken, feeder))):
+        if len(taken) > 1 and (
+            (len(cells) != n_columns
+             and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=_quote_left_open(taken, feeder)))
+            or (_closed_by_a_later_quote(taken, delimiter)
+                and _looks_like_rows(taken[1:], n_columns, delimiter, ran_to_end=True))
+        ):
             # A quote opened on the first line never closed where it should have, and the field
-            # swallowed the rows after it. The first line is the broken row; re-read the rest.
+            # swallowed the rows after it (up to the next quote, perhaps one that opens a field
+            # of a later row, which then ends as this row's). The first line is the broken
+            # row; re-read the rest.
             row_number += 1
             yield ErrorRecord(row_number, start_line, None, RowErrorCode.UNBALANCED_QUOTE.value,
                               "a quoted field does not close on this line; the row was skipped and "
@@ -370,6 +377,18 @@ def _quote_left_open(taken: list[_Line], feeder: _LineFeeder) -> bool:
     """Whether these lines end the input with a quoted field still open (an odd number of
     quote characters: a closed field, and each doubled quote in it, adds an even number)."""
     return sum(line.text.count('"') for line in taken) % 2 == 1 and feeder.at_end()
+
+
+def _closed_by_a_later_quote(taken: list[_Line], delimiter: str) -> bool:
+    """Whether the quote that ends a multi-line field is followed by text, not by a delimiter or
+    the end of the line: the quote opened a field of a later row (`3,"quoted",7`) rather than
+    closing this one, as a comment's own closing quote does."""
+    try:
+        for _ in csv.reader((line.text for line in taken), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 def _looks_like_rows(lines: list[_Line], n_columns: int, delimiter: str, *, ran_to_end: bool = False) -> bool:
@@ -405,7 +424,7 @@ def _open_jsonl(lines: Iterator[_Line], name: str) -> Table:
                 return _open_json_array(buffered, lines, name)
         try:
             first = json.loads(line.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(first, dict):
             columns = [str(k) for k in first]
@@ -427,19 +446,27 @@ def _open_json_array(buffered: list[_Line], lines: Iterator[_Line], name: str) -
         items = json.loads(text)
     except ValueError as e:
         raise InputError(Errors.E009.format(name=name, reason=e)) from None
+    except RecursionError:
+        raise InputError(Errors.E009.format(name=name, reason=_TOO_DEEP)) from None
     if not isinstance(items, list):
         raise InputError(Errors.E010.format(name=name))
     columns = next((list(map(str, item)) for item in items if isinstance(item, dict)), [])
 
     def rows() -> Iterator[SourceRow | ErrorRecord]:
         for n, item in enumerate(items, 1):
-            if isinstance(item, dict):
+            if too_deep(item):
+                yield ErrorRecord(n, 1, None, RowErrorCode.NESTED_TOO_DEEP.value, _TOO_DEEP, {"raw": None})
+            elif isinstance(item, dict):
                 yield SourceRow(n, 1, item)
             else:
                 yield ErrorRecord(n, 1, None, RowErrorCode.NOT_AN_OBJECT.value, f"expected a JSON object, got a {type(item).__name__}",
-                                  {"raw": item})
+                                  {"raw": finite_or_null(item)})
 
     return Table(columns, rows(), "json", name)
+
+
+_DEEP = object()
+_TOO_DEEP = f"arrays or objects nest more than {MAX_JSON_DEPTH} levels deep"
 
 
 def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
@@ -454,9 +481,16 @@ def _jsonl_rows(lines: Iterable[_Line]) -> Iterator[SourceRow | ErrorRecord]:
             yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.INVALID_JSON.value, f"not valid JSON: {e}",
                               {"raw": line.text[:1000]})
             continue
+        except RecursionError:
+            value = _DEEP
+        if value is _DEEP or too_deep(value):
+            # Every later step (redaction, workers, writing) would recurse past Python's limit.
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NESTED_TOO_DEEP.value, _TOO_DEEP,
+                              {"raw": line.text[:1000]})
+            continue
         if not isinstance(value, dict):
             yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NOT_AN_OBJECT.value,
-                              f"expected a JSON object, got a {type(value).__name__}", {"raw": value})
+                              f"expected a JSON object, got a {type(value).__name__}", {"raw": finite_or_null(value)})
             continue
         problems = (line.problem,) if line.problem is not None else ()
         yield SourceRow(row_number, line.lineno, value, problems)

@@ -1,13 +1,19 @@
 """Saving and loading theme models: model.json plus a NumPy weights.npz, never a pickle.
 
 The weights are read with allow_pickle=False, so loading a model from any path runs no code;
-model.json records the SHA-256 of the weights file, and a mismatch is refused.
+model.json records the SHA-256 of the weights file and, as `model_sha256`, of its own content
+(canonical JSON of everything but that field), and a mismatch of either is refused: a theme
+renamed by hand or a weight changed on disk does not load. The checksums catch edits and
+corruption, not an attacker who recomputes them: they are not signatures. Arrays are checked
+before they are read (numbers only, bounded sizes) and after (the shapes the model needs).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,8 @@ FORMAT = "feedback-theme-model"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
+# The shipped model has ~2 million weights; a header announcing far more is not a model.
+MAX_ARRAY_ITEMS = 50_000_000
 
 
 def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None = None) -> None:
@@ -71,6 +79,7 @@ def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None
             "weights_sha256": _sha256(weights),
             "card": card or {},
         }
+        meta["model_sha256"] = model_checksum(meta)
         text = json.dumps(meta, indent=1, ensure_ascii=False) + "\n"
         (path / MODEL_FILE).write_text(text, encoding="utf-8")
     except OSError as e:
@@ -98,16 +107,18 @@ def load_model(directory: str) -> ThemeModel:
         raise ModelError(Errors.E203.format(path=meta_path, format=found.get("format"),
                                             version=found.get("format_version"), expected=FORMAT,
                                             expected_version=FORMAT_VERSION))
+    if meta.get("model_sha256") != model_checksum(meta):
+        raise ModelError(Errors.E222.format(path=meta_path))
     if _sha256(weights) != meta.get("weights_sha256"):
         raise ModelError(Errors.E204.format(path=weights, meta=MODEL_FILE))
     try:
-        with np.load(weights, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        arrays = _read_arrays(weights, directory)
         model = _restore(meta, arrays)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        _check_shapes(model, directory)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, zipfile.BadZipFile) as e:
         if isinstance(e, ModelError):
             raise
-        raise ModelError(Errors.E206.format(path=directory, reason=e)) from None
+        raise ModelError(Errors.E206.format(path=directory, reason=_short(e))) from None
     if len(model.idf_) != len(model.vocabulary_) or len(model.char_idf_) != len(model.char_vocabulary_):
         raise ModelError(Errors.E206.format(path=directory, reason="vocabulary and IDF lengths differ"))
     n_features = len(model.vocabulary_) + len(model.char_vocabulary_) + len(model.rule_themes_)
@@ -115,6 +126,75 @@ def load_model(directory: str) -> ThemeModel:
         raise ModelError(Errors.E205.format(path=directory, shape=model.coef_.shape,
                                             expected=(len(model.themes_), n_features)))
     return model
+
+
+def model_checksum(meta: dict[str, Any]) -> str:
+    """The SHA-256 of model.json's content, less its `model_sha256` field (canonical JSON)."""
+    content = {k: v for k, v in meta.items() if k != "model_sha256"}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def seal_model_file(directory: str) -> None:
+    """Write model.json's `model_sha256` again after a deliberate edit (e.g. of its card).
+
+    directory (str): A model directory.
+    """
+    meta_path = Path(directory) / MODEL_FILE
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["model_sha256"] = model_checksum(meta)
+    meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _read_arrays(weights: Path, directory: str) -> dict[str, np.ndarray]:
+    """The arrays of weights.npz, each checked from its header before its data is read.
+
+    RAISES (ModelError): An array that is not numbers (strings, objects) or is implausibly big.
+    """
+    arrays = {}
+    with zipfile.ZipFile(weights) as archive:
+        for info in archive.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                else:
+                    raise _inconsistent(directory, f"array {name!r} is in .npy format {version}, which feedback does not write")
+                if dtype.kind not in "fiu" or dtype.hasobject:
+                    raise _inconsistent(directory, f"array {name!r} holds {dtype}, not numbers")
+                if len(shape) > 2 or math.prod(shape) > MAX_ARRAY_ITEMS:
+                    raise _inconsistent(directory, f"array {name!r} has the implausible shape {shape}")
+            with archive.open(info) as member:
+                arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+    return arrays
+
+
+def _check_shapes(model: ThemeModel, directory: str) -> None:
+    """RAISES (ModelError): An array whose shape does not fit the themes it serves."""
+    n_themes = len(model.themes_)
+    for name in ("intercept_", "thresholds_"):
+        if getattr(model, name).shape != (n_themes,):
+            raise _inconsistent(directory, f"{name.rstrip('_')} has shape {getattr(model, name).shape}, expected ({n_themes},)")
+    if model.coef_.ndim != 2:
+        raise _inconsistent(directory, f"coef has {model.coef_.ndim} dimensions, expected 2")
+    for theme, coef in model.polarity_coef_.items():
+        if coef.ndim != 2 or model.polarity_intercept_[theme].shape != (coef.shape[0],):
+            raise _inconsistent(directory, f"the polarity weights of {theme!r} have inconsistent shapes")
+    if model.sentiment_classes_ and (model.sentiment_coef_.ndim != 2
+                                    or model.sentiment_coef_.shape[0] != len(model.sentiment_intercept_)):
+        raise _inconsistent(directory, "the sentiment weights have inconsistent shapes")
+
+
+def _inconsistent(directory: str, reason: str) -> ModelError:
+    return ModelError(Errors.E206.format(path=directory, reason=reason))
+
+
+def _short(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:

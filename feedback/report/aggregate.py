@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ..errors import Errors, InputError
 from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind
-from .dates import parse_date
+from .dates import parse_date, plausible
 
 MISSING_SEGMENT = "(missing)"
 MISMATCH_CODES = {None: 0, HIGH_SCORE_COMPLAINT: 1, LOW_SCORE_PRAISE: 2}
@@ -121,6 +121,7 @@ class Aggregate:
     examples: dict[str, list[dict[str, Any]]]
     fields: set[str] = field(default_factory=set)
     bad_date: str | None = None  # a date value that could not be read, for messages
+    n_implausible_dates: int = 0  # dates outside FIRST_YEAR..LAST_YEAR, counted as undated
 
 
 class ReportAccumulator:
@@ -163,6 +164,7 @@ class ReportAccumulator:
         self._segment_codes = array("i")
         self._dates = array("i")
         self._bad_date: str | None = None
+        self._implausible = 0
         self._fields: set[str] = set()
         self._quotes: dict[str, tuple[TopK, TopK]] = {}
         self._examples = {kind: TopK(n_examples) for kind in (HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE)}
@@ -193,15 +195,17 @@ class ReportAccumulator:
         # Checked as they are used, not up front, which would cost every record of a large file:
         # a record edited by hand ("sentiment": "good") fails here with its number, not a traceback.
         try:
-            self._add(record, themes, scores)
-        except (AttributeError, TypeError, ValueError) as e:
+            self._add(record, themes, scores, n)
+        except InputError:
+            raise
+        except (AttributeError, TypeError, ValueError, OverflowError) as e:
             raise InputError(Errors.E310.format(n=n, reason=e)) from None
 
-    def _add(self, record: dict[str, Any], themes: list[Any], scores: dict[str, Any]) -> None:
+    def _add(self, record: dict[str, Any], themes: list[Any], scores: dict[str, Any], n: int) -> None:
         i = self.n_comments
         self.n_comments += 1
         scores = {k: float(v) for k, v in scores.items()
-                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v)}
         for kind in scores.keys() - self._scores.keys():
             self._scores[kind] = array("d", [math.nan]) * i  # backfill comments read before it
         for kind, column in self._scores.items():
@@ -213,7 +217,7 @@ class ReportAccumulator:
             self.n_not_analysed[str(skipped)] = self.n_not_analysed.get(str(skipped), 0) + 1
         sentiment = record.get("sentiment") or {}
         raw = sentiment.get("compound", 0.0)
-        compound = 0.0 if raw is None else float(raw)
+        compound = 0.0 if raw is None else _number(raw, "sentiment.compound", n)
         mismatch = None if skipped or raw is None else mismatch_kind(compound, scores)
         self._mismatch.append(MISMATCH_CODES[mismatch])
 
@@ -226,7 +230,7 @@ class ReportAccumulator:
             self._dates.append(self._read_date(fields.get(self.date_column)))
 
         for level, columns in self._levels.items():
-            mentions = _group_mentions(themes, level)
+            mentions = _group_mentions(themes, level, n)
             columns.append({theme_id: sum(s) / len(s) for theme_id, (s, _) in mentions.items()})
             for theme_id, (sentiments, spans) in mentions.items():
                 if level == "subtheme" and "/" not in theme_id:
@@ -255,6 +259,11 @@ class ReportAccumulator:
             if value not in (None, "") and self._bad_date is None:
                 self._bad_date = str(value)[:40]
             return _UNDATED
+        if not plausible(day):
+            self._implausible += 1
+            if self._bad_date is None:
+                self._bad_date = str(value)[:40]
+            return _UNDATED
         return day.toordinal()
 
     def finish(self) -> Aggregate:
@@ -279,6 +288,7 @@ class ReportAccumulator:
             examples={kind: top.items() for kind, top in self._examples.items()},
             fields=set(self._fields),
             bad_date=self._bad_date,
+            n_implausible_dates=self._implausible,
         )
 
 
@@ -290,8 +300,25 @@ def _segment_name(value: Any) -> str:
     return str(value)
 
 
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _number(value: Any, where: str, n: int) -> float:
+    """A finite number from record `n`, or the one-line error naming where (a hand-edited record)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(Errors.E310.format(n=n, reason=f"{where} is a {type(value).__name__}, not a number"))
+    number = float(value)  # a string that is not a number raises ValueError: E310 too
+    if not math.isfinite(number):
+        raise InputError(Errors.E310.format(n=n, reason=f"{where} is {str(value)[:20]}, not a finite number"))
+    return number
+
+
 def _group_mentions(
-    themes: list[dict[str, Any]], level: str
+    themes: list[dict[str, Any]], level: str, n: int
 ) -> dict[str, tuple[list[float], list[tuple[int, int, int]]]]:
     """Mentions grouped by theme id at a level: their sentiments and (start, end, sentence) spans."""
     grouped: dict[str, tuple[list[float], list[tuple[int, int, int]]]] = {}
@@ -301,8 +328,10 @@ def _group_mentions(
             theme_id = mention.get("parent") or theme_id.split("/", 1)[0]
         if not theme_id:
             continue
+        if not isinstance(theme_id, str):
+            raise InputError(Errors.E310.format(n=n, reason=f"a theme id is a {type(theme_id).__name__}, not text"))
         sentiments, spans = grouped.setdefault(theme_id, ([], []))
-        sentiments.append(float(mention.get("sentiment", 0.0)))
+        sentiments.append(_number(mention.get("sentiment", 0.0), "themes[].sentiment", n))
         start, end = mention.get("start"), mention.get("end")
         if isinstance(start, int) and isinstance(end, int) and end > start and mention.get("evidence"):
             spans.append((start, end, int(mention.get("sentence", -1))))

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import __version__
 from ..config import DEFAULT_MIN_COUNT, ReportOptions
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, ReportError
 from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from ..stats import (
     HIGH_SCORE_COMPLAINT,
@@ -34,7 +34,7 @@ from ..stats import (
     value_of,
 )
 from .aggregate import Aggregate, ReportAccumulator, ThemeLevel
-from .dates import next_period, period_label, period_start
+from .dates import MAX_PERIODS, count_periods, next_period, period_label, period_start
 from .drivers import METHOD, driver_features, fit_drivers
 
 REPORT_VERSION = "1.0"
@@ -258,6 +258,9 @@ class _Builder:
             raise InputError(Errors.E304.format(column=date_column, example=example))
         starts = {o: period_start(date.fromordinal(int(o)), unit) for o in np.unique(dates[dated])}
         first, last = min(starts.values()), max(starts.values())
+        n_periods = count_periods(first, last, unit)
+        if n_periods > MAX_PERIODS:
+            raise ReportError(Errors.E311.format(n=n_periods, unit=unit, first=first, last=last, limit=MAX_PERIODS))
         labels, start = [], first
         while start <= last:
             labels.append((period_label(start, unit), start))
@@ -271,8 +274,11 @@ class _Builder:
             idx = np.flatnonzero(period_of == i)
             series.append({"period": label, "start": start.isoformat(), "n_comments": len(idx),
                            "overall": self.score_block(idx), "themes": self._period_themes(idx)})
-        return {"unit": unit, "date_column": date_column, "n_undated": int(len(dates) - len(dated)),
-                "series": series, "emerging": self._emerging(period_of, len(labels))}
+        out = {"unit": unit, "date_column": date_column, "n_undated": int(len(dates) - len(dated)),
+               "series": series, "emerging": self._emerging(period_of, len(labels))}
+        if self.agg.n_implausible_dates:
+            out["n_placeholder_dates"] = self.agg.n_implausible_dates
+        return out
 
     def _period_themes(self, idx: np.ndarray) -> dict[str, Any]:
         out = {}

@@ -8,6 +8,12 @@ from typing import Any
 
 from ..config import PERIODS
 from ..errors import Errors, ReportError
+
+# Dates outside these years are placeholders (9999-12-31, 0001-01-01, 1900-01-01), not when a
+# comment was written; counted as undated, they cannot stretch a report over millennia.
+FIRST_YEAR, LAST_YEAR = 1901, 2199
+# More periods than this is a report nobody reads (27 years of days) and costs minutes.
+MAX_PERIODS = 10_000
 _DATE_RE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T ])")
 
 
@@ -26,6 +32,21 @@ def parse_date(value: Any) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
+
+
+def plausible(day: date) -> bool:
+    """Whether `day` can be when a comment was written (not a placeholder such as 9999-12-31)."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def count_periods(first: date, last: date, unit: str) -> int:
+    """How many periods of `unit` run from the one starting on `first` to the one on `last`."""
+    if unit == "day":
+        return (last - first).days + 1
+    if unit == "week":
+        return (last - first).days // 7 + 1
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return months // (1 if unit == "month" else 3) + 1
 
 
 def period_start(day: date, unit: str) -> date:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import Errors, ReportError
+from ..terminal import printable
 from .render_html import render_html
 from .tables import DisplayTable, number, report_tables, scores_text, unthemed_note, visible_themes
 
@@ -28,6 +29,10 @@ CSV_COLUMNS = ("segment", "theme", "level", "count", "share", "sentiment", "shar
 # OWASP "CSV Injection": cells starting with these are formulas to Excel/LibreOffice/Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+# What GitHub-flavoured Markdown turns into a link by itself: scheme://..., www.... and emails.
+# Backticks and pipes end the match: they cannot sit inside a code span in a table cell.
+_MD_AUTOLINK = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.-]*://|\bwww\.)[^\s<>`|]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+                          re.ASCII)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -86,7 +91,7 @@ def render_text(report: dict[str, Any]) -> str:
             out.append(line.rstrip())
         if table.note:
             out.append(table.note)
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")
 
 
 def _csv_cell(value: Any) -> Any:
@@ -98,7 +103,8 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    # Spreadsheets skip leading spaces before a formula (" =1+1" runs), so the test does too.
+    if isinstance(value, str) and (value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START)):
         return "'" + value
     return value
 
@@ -127,8 +133,27 @@ def render_csv(report: dict[str, Any]) -> str:
 
 
 def md_escape(text: str) -> str:
-    """Escape text for Markdown: no emphasis, links, tables or raw HTML can come from it."""
+    """Escape text for Markdown: no emphasis, links, tables or raw HTML can come from it.
+
+    A bare URL, `www.` address or email address would still render as a link (GitHub's
+    autolinks): each goes in a code span, which never links.
+    """
     text = _WHITESPACE.sub(" ", str(text))  # a line break would end a table row or a quote
+    if not _MD_AUTOLINK.search(text):
+        return _md_plain(text)
+    out, position = [], 0
+    for match in _MD_AUTOLINK.finditer(text):
+        link = match.group(0).rstrip(".,;:!?)]'\"")  # sentence punctuation stays outside
+        if not link:
+            continue
+        out.append(_md_plain(text[position : match.start()]))
+        out.append(f"`{link}`")
+        position = match.start() + len(link)
+    out.append(_md_plain(text[position:]))
+    return "".join(out)
+
+
+def _md_plain(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 

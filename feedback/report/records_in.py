@@ -28,7 +28,7 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="\n")
     # json.loads, not the orjson/ujson that jsonlines would pick when installed: those read
     # some numbers differently, and a report must not depend on what else is installed.
-    reader = jsonlines.Reader(text, loads=json.loads)
+    reader = jsonlines.Reader(text, loads=_loads)
     try:
         while True:
             try:
@@ -43,6 +43,14 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
             text.detach()  # standard input stays open for whoever reads it next
         else:
             text.close()
+
+
+def _loads(line: str | bytes) -> Any:
+    """json.loads, with a line nested too deep to parse read as invalid (E308 with its number)."""
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise json.JSONDecodeError("arrays or objects nest too deep", str(line[:100]), 0) from None
 
 
 def _why(error: jsonlines.InvalidLineError, name: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from .dates import FIRST_YEAR, LAST_YEAR
+
 N_DRIVERS = 12  # driver rows shown per score (JSON has them all)
 UNCERTAIN_NOTE = "~ the 95% interval includes 0: not distinguishable from no effect"
 
@@ -198,6 +200,9 @@ def period_table(report: dict[str, Any]) -> DisplayTable:
     rows = [[p["period"], str(p["n_comments"])] + [number(p["overall"][k]["value"], digits_for(m))
                                                   for k, m in metrics.items()] for p in per["series"]]
     note = f"{per['n_undated']} comment(s) without a readable {per['date_column']}." if per["n_undated"] else ""
+    if per.get("n_placeholder_dates"):
+        note += (f" {per['n_placeholder_dates']} of them have a placeholder date outside "
+                 f"{FIRST_YEAR}-{LAST_YEAR} (such as 9999-12-31).")
     return DisplayTable(f"Scores per {per['unit']}", headers, rows, "lr" + "r" * len(metrics), note)
 
 

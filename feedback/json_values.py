@@ -1,0 +1,69 @@
+"""JSON-like values from outside (JSONL rows, Parquet cells, dicts given to the API): how deep
+they nest, and non-finite numbers made null, without recursion.
+
+Every later step (redaction, worker pickling, `json.dumps`) recurses into a value, so a row
+nested a thousand deep would crash the run there; readers refuse such a row instead (an error
+record). NaN and Infinity are not JSON: they are written as null, and the row says so.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+# Far deeper than any export nests, far shallower than Python's recursion limit.
+MAX_JSON_DEPTH = 100
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether dicts and lists nest in `value` more than `limit` levels deep.
+
+    value (Any): A JSON-like value.
+    limit (int): The deepest nesting allowed.
+    RETURNS (bool): True when some container lies deeper than `limit`.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+    return False
+
+
+def has_non_finite(value: Any) -> bool:
+    """Whether a float NaN or Infinity lies anywhere in `value`."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def finite_or_null(value: Any) -> Any:
+    """A copy of `value` with every float NaN and Infinity replaced by None (tuples become lists).
+
+    value (Any): A JSON-like value (not nested deeper than `MAX_JSON_DEPTH`).
+    RETURNS (Any): The value as JSON can hold it; `value` itself when it has no such float.
+    """
+    if not has_non_finite(value):
+        return value
+    if isinstance(value, float):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(v) for v in value]
+    return value
