@@ -52,14 +52,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--per-source", type=int, default=PER_SOURCE)
+    parser.add_argument("--exclude", action="append", default=[],
+                        help="A sample already drawn (JSONL with `text`): none of its comments is drawn again.")
+    parser.add_argument("--prefix", default="", help="Put before every id (e.g. 'train-'), so draws never share ids.")
     parser.add_argument("-o", "--output", default=str(ROOT / "evaluation" / "real_sample.jsonl"))
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    excluded: set[str] = set()
+    for path in args.exclude:
+        with open(path, encoding="utf-8") as f:
+            excluded |= {" ".join(json.loads(line)["text"].split()) for line in f if line.strip()}
     out = []
     for source, (license_, texts) in sources(Path(args.data)).items():
-        pool = sorted({" ".join(t.split()) for t in texts if MIN_CHARS <= len(t.strip()) <= MAX_CHARS})
-        for n, text in enumerate(rng.sample(pool, PER_SOURCE), 1):
-            out.append({"id": f"{source.split('-')[0]}-{n:03d}", "source": source, "license": license_, "text": text})
+        pool = sorted({" ".join(t.split()) for t in texts if MIN_CHARS <= len(t.strip()) <= MAX_CHARS} - excluded)
+        for n, text in enumerate(rng.sample(pool, args.per_source), 1):
+            out.append({"id": f"{args.prefix}{source.split('-')[0]}-{n:03d}", "source": source, "license": license_,
+                        "text": text})
     with open(args.output, "w", encoding="utf-8") as f:
         for item in out:
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
