@@ -103,7 +103,9 @@ class AnalysisOptions:
         """These options with AUTO_MODEL decided (DEFAULT_THEME_MODEL, none with a taxonomy)."""
         if self.model != AUTO_MODEL:
             return self
-        return replace(self, model=None if self.taxonomy else DEFAULT_THEME_MODEL)
+        from .taxonomy_spec import is_builtin_spec  # a model trained on the default themes fits its packs too
+
+        return replace(self, model=DEFAULT_THEME_MODEL if is_builtin_spec(self.taxonomy) else None)
 
     def absolute(self) -> AnalysisOptions:
         """These options with absolute paths, for workers that do not share our directory."""
@@ -111,7 +113,9 @@ class AnalysisOptions:
             return os.path.abspath(path) if path else path
 
         model = self.model if self.model in (None, DEFAULT_MODEL, AUTO_MODEL) else absolute(self.model)
-        return replace(self, taxonomy=absolute(self.taxonomy), lexicon=absolute(self.lexicon), model=model)
+        from .taxonomy_spec import absolute_spec
+
+        return replace(self, taxonomy=absolute_spec(self.taxonomy), lexicon=absolute(self.lexicon), model=model)
 
     @property
     def themes_by(self) -> str:

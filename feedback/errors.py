@@ -63,6 +63,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "quantifier inside a quantified group")
     E113 = "the file nests tables or arrays too deeply to read"
     E114 = "Lexicon {path} line {lineno}: the valence {value!r} is not a number from -4 to 4"
+    E115 = "no domain pack {name!r}: the packs are {available} (or give a pack file's path)"
 
     # --- E2xx: theme models, training and evaluation ----------------------------------------
     E201 = "{path} is not a feedback model directory ({reason})"

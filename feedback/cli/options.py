@@ -57,8 +57,9 @@ def read_from(input_path: str, options: dict[str, Any], *, redact: bool = False)
 def analysis_options(fn: F) -> F:
     """--taxonomy, --lexicon, --model, --no-model, --model-mode: what to analyse with."""
     return _stack(
-        click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False),
-                     help="A taxonomy TOML file instead of the default."),
+        click.option("--taxonomy", metavar="SPEC",
+                     help="A taxonomy TOML file instead of the default, optionally with domain packs: "
+                          "'default+retail', 'mine.toml+travel' (`feedback themes --packs` lists them)."),
         click.option("--lexicon", type=click.Path(exists=True, dir_okay=False),
                      help="A sentiment lexicon TSV instead of the default."),
         click.option("--model", type=click.Path(file_okay=False),

@@ -12,20 +12,27 @@ from .options import fail
 
 
 @click.command("themes")
-@click.option("--taxonomy", type=click.Path(dir_okay=False), help="Show this taxonomy instead of the default.")
+@click.option("--taxonomy", metavar="SPEC",
+              help="Show this taxonomy instead of the default: a file, or with packs ('default+travel').")
+@click.option("--packs", "list_packs", is_flag=True, help="List the domain packs that ship with feedback.")
 @click.option("--check", "check_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Validate a taxonomy file and report every problem.")
 @click.option("--json", "as_json", is_flag=True, help="Print the taxonomy as JSON.")
-def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
-    """List the themes of the taxonomy in use, or check a taxonomy file.
+def themes(taxonomy: str | None, list_packs: bool, check_path: str | None, as_json: bool) -> None:
+    """List the themes of the taxonomy in use, or the domain packs, or check a taxonomy file.
 
     \b
     Examples:
       feedback themes
+      feedback themes --packs
+      feedback themes --taxonomy default+travel
       feedback themes --check my_taxonomy.toml
     """
     from ..themes import load_taxonomy
 
+    if list_packs:
+        _show_packs(as_json)
+        return
     try:
         tax = load_taxonomy(check_path or taxonomy)
     except TaxonomyError as e:
@@ -63,3 +70,25 @@ def themes(taxonomy: str | None, check_path: str | None, as_json: bool) -> None:
             click.echo(printable(f"{'':<20} {t.description}"))
         for s in t.subthemes:
             click.echo(printable(f"  {s.id:<28} {s.label}"))
+
+
+def _show_packs(as_json: bool) -> None:
+    from ..taxonomy import available_packs, load_pack
+
+    packs = []
+    for name in available_packs():
+        data = load_pack(name)
+        adds = []
+        for theme_id, theme in data["themes"].items():
+            subs = theme.get("subthemes", {})
+            adds += [f"{theme_id}/{sub}" for sub in subs] if subs else [theme_id]
+        packs.append({"name": name, "version": data["version"], "description": data.get("description", ""),
+                      "validated": data.get("validated", ""), "adds": adds})
+    if as_json:
+        click.echo(json.dumps(packs, indent=2, ensure_ascii=False))
+        return
+    for pack in packs:
+        click.echo(f"{pack['name']} {pack['version']}: {pack['description']}")
+        click.echo(f"  adds: {', '.join(pack['adds'])}")
+        click.echo(f"  validated on: {pack['validated']}")
+    click.echo("\nUse: feedback analyze FILE --taxonomy default+" + (packs[0]["name"] if packs else "PACK"))

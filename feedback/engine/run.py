@@ -227,12 +227,21 @@ def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: Output
                     "scores": sorted((column, kind) for column, (kind, _) in spec.scores.items())},
         "analysis": as_dict(analysis),
         "content": {name: content_digest(path) for name, path in
-                    (("taxonomy", analysis.taxonomy), ("lexicon", analysis.lexicon), ("model", analysis.model))
-                    if path and path != DEFAULT_MODEL},
+                    (("lexicon", analysis.lexicon), ("model", analysis.model))
+                    if path and path != DEFAULT_MODEL} | _taxonomy_digest(analysis.taxonomy),
         "output": {**as_dict(output), "path": os.path.abspath(output.path), "format": output.resolved_format,
                    "errors": os.path.abspath(errors) if errors != "-" else "-"},
         "version": __version__,
     }
+
+
+def _taxonomy_digest(spec: str | None) -> dict[str, str]:
+    """The taxonomy's content (its file and its packs' files), when one is named."""
+    if not spec:
+        return {}
+    from ..themes import load_taxonomy
+
+    return {"taxonomy": load_taxonomy(spec).sha256}
 
 
 def content_digest(path: str) -> str:

@@ -1,0 +1,173 @@
+"""Domain packs (`--taxonomy default+travel`) and the default taxonomy's word senses, on real text
+where we have it: the golden corpus's CC0 clothing reviews and public-domain CFPB narratives
+(tests/data/golden/README.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedback import analyze
+from feedback.cli import cli
+from feedback.config import DEFAULT_THEME_MODEL, AnalysisOptions
+from feedback.errors import TaxonomyError
+from feedback.pipeline import Analyzer
+from feedback.taxonomy import available_packs, load_taxonomy
+from feedback.taxonomy_spec import absolute_spec, is_builtin_spec, split_spec
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def _clothing() -> list[str]:
+    with open(GOLDEN / "clothing.csv", encoding="utf-8", newline="") as f:
+        return [row["Review Text"] for row in csv.DictReader(f) if row["Review Text"].strip()]
+
+
+def _complaints() -> list[str]:
+    with open(GOLDEN / "complaints.jsonl", encoding="utf-8") as f:
+        rows = []
+        for line in f:  # the corpus holds broken lines on purpose (they must become error records)
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+        return [r["narrative"] for r in rows if isinstance(r, dict) and isinstance(r.get("narrative"), str)]
+
+
+def _themes(texts: list[str], taxonomy: str | None) -> list[list[tuple[str, int, int]]]:
+    analyzer = Analyzer.from_options(AnalysisOptions(taxonomy, None, None))
+    return [[(m["theme"], m["start"], m["end"]) for m in r.get("themes") or []]
+            for r in analyze(texts, analyzer=analyzer)]
+
+
+def test_the_five_packs_ship_and_each_composes_with_the_default():
+    assert available_packs() == ["apps", "banking", "retail", "telecom", "travel"]
+    default = load_taxonomy()
+    for pack in available_packs():
+        combined = load_taxonomy(f"default+{pack}")
+        assert combined.name == f"cx-default+{pack}"
+        assert combined.version.startswith(default.version + f"+{pack}-")
+        assert combined.sha256 != default.sha256
+        assert combined.theme_ids[: len(default.theme_ids)] == default.theme_ids
+        added = {t.id for t in combined.all_themes()} - {t.id for t in default.all_themes()}
+        assert added, pack
+
+
+def test_packs_stack_and_a_pack_adds_to_a_subtheme_the_default_has():
+    taxonomy = load_taxonomy("default+retail+banking")
+    assert {"returns", "accounts", "fraud"} <= set(taxonomy.theme_ids)
+    fit = taxonomy.get("quality/fit")
+    assert "run small" in fit.terms and "snug" in fit.terms  # default's terms, then retail's
+    assert fit.label == load_taxonomy().get("quality/fit").label
+
+
+def test_an_unknown_pack_is_one_coded_line_listing_the_packs():
+    with pytest.raises(TaxonomyError, match=r"\[E115\].*apps, banking, retail, telecom, travel"):
+        load_taxonomy("default+nope")
+    result = CliRunner().invoke(cli, ["themes", "--taxonomy", "default+nope"])
+    assert result.exit_code != 0 and "[E115]" in result.output and "Traceback" not in result.output
+
+
+def test_a_pack_file_extends_a_users_taxonomy_file(tmp_path):
+    base = tmp_path / "mine.toml"
+    base.write_text('name = "mine"\nversion = "2"\n[themes.billing]\nlabel = "Billing"\nterms = ["invoice"]\n',
+                    encoding="utf-8")
+    pack = tmp_path / "extra.toml"
+    pack.write_text('name = "extra"\nversion = "1"\n[themes.billing]\nterms = ["statement"]\n'
+                    '[themes.parking]\nlabel = "Parking"\nterms = ["parking"]\n', encoding="utf-8")
+    taxonomy = load_taxonomy(f"{base}+{pack}+travel")
+    assert taxonomy.theme_ids[:2] == ["billing", "parking"] and "baggage" in taxonomy.theme_ids
+    assert taxonomy.get("billing").terms == ("invoice", "statement")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nversion = "1"\n[themes.newtheme]\nterms = ["x"]\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="label"):  # a new theme needs its label
+        load_taxonomy(f"default+{bad}")
+
+
+def test_specs_resolve_without_loading_and_keep_the_shipped_model_for_builtin_packs(tmp_path):
+    assert split_spec("default+travel+retail") == (None, ["travel", "retail"])
+    assert split_spec(None) == (None, []) and split_spec("default") == (None, [])
+    odd = tmp_path / "a+b.toml"  # an existing file is a file, "+" or not
+    odd.write_text("x", encoding="utf-8")
+    assert split_spec(str(odd)) == (str(odd), [])
+    assert is_builtin_spec("default+travel") and not is_builtin_spec("mine.toml+travel")
+    assert absolute_spec("mine.toml+travel") == f"{Path('mine.toml').resolve()}+travel"
+    assert AnalysisOptions(taxonomy="default+travel").resolved().model == DEFAULT_THEME_MODEL
+    assert AnalysisOptions(taxonomy="mine.toml").resolved().model is None
+
+
+def test_a_pack_adds_mentions_on_real_reviews_and_takes_none_away():
+    texts = _clothing()
+    before, after = _themes(texts, None), _themes(texts, "default+retail")
+    for old, new in zip(before, after):  # a mention may be refined to a subtheme, never lost
+        assert {t.split("/")[0] for t, _, _ in old} <= {t.split("/")[0] for t, _, _ in new}
+    gained = [set(n) - set(o) for o, n in zip(before, after)]
+    added = {theme for g in gained for theme, _, _ in g}
+    assert {"quality/fit", "quality/look"} <= added
+    assert sum(bool(g) for g in gained) >= len(texts) // 2
+
+
+def test_the_banking_pack_on_real_complaints():
+    texts = _complaints()
+    after = _themes(texts, "default+banking")
+    found = {theme.split("/")[0] for record in after for theme, _, _ in record}
+    assert {"loans", "credit_reporting"} <= found
+    assert not any(theme == "accounts" and texts[i][s:e].lower() == "check"
+                   for i, record in enumerate(after) for theme, s, e in record)
+
+
+@pytest.mark.parametrize("spec, text, expected", [
+    ("default+travel", "Flight cancelled, rebooked two days later and they lost my luggage.",
+     {"cancellations", "baggage"}),
+    ("default+travel", "The flight attendants were lovely but the seats were cramped.",
+     {"customer_service/crew", "comfort"}),
+    ("default+telecom", "No signal in my area for a week and the early termination fee is a rip off.",
+     {"contracts", "price/value"}),
+    ("default+apps", "Since the latest update the app logs me out and there are ads everywhere.",
+     {"quality/updates", "ads"}),
+    ("default+apps", "The driver was rude and the surge pricing was insane.",
+     {"customer_service/drivers", "price/surge"}),
+])
+def test_smoke_sentences_for_each_pack(spec, text, expected):
+    found = {theme for theme, _, _ in _themes([text], spec)[0]}
+    assert expected <= found, found
+
+
+@pytest.mark.parametrize("text, not_theme", [
+    ("I was charged $29 for a late payment.", "quality"),  # money charges are price
+    ("u guys are the worst", "customer_service"),
+    ("Quickly please, high priority.", "speed"),  # urgency in a request
+    ("My Roomba robot vacuum is great", "automation"),
+    ("It fits the bill nicely.", "price"),
+    ("This damaged my credit for years.", "quality"),
+    ("I am not working due to an injury and missed a payment.", "quality"),
+    ("The bank reported the late payment in error.", "quality"),
+])
+def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
+    found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
+    assert not_theme not in found, found
+
+
+@pytest.mark.parametrize("text, theme", [
+    ("The staff were courteous and accommodating.", "customer_service"),
+    ("Love this top but it runs small, size up.", "quality"),
+    ("The app keeps giving an error code when I pay.", "quality"),
+    ("My phone is not charging anymore.", "quality"),
+])
+def test_the_senses_that_remain(text, theme):
+    found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
+    assert theme in found, found
+
+
+def test_themes_lists_the_packs():
+    result = CliRunner().invoke(cli, ["themes", "--packs", "--json"])
+    assert result.exit_code == 0
+    packs = json.loads(result.output)
+    assert [p["name"] for p in packs] == available_packs()
+    assert "baggage" in next(p for p in packs if p["name"] == "travel")["adds"]
+    shown = CliRunner().invoke(cli, ["themes", "--taxonomy", "default+travel"])
+    assert shown.exit_code == 0 and "baggage" in shown.output and "cx-default+travel" in shown.output
