@@ -51,6 +51,26 @@ MIN_LETTERS_TO_DECIDE = 30
 SCREENED_CHARS = 400
 # The detector's normalised probability below which its answer is not taken.
 MIN_CONFIDENCE = 0.9
+# Function words of the languages customers most often write in besides English that are not
+# English words, names or abbreviations an English comment uses: a comment with two of them is
+# asked of the detector however many of its words English also has ("die", "war", "gut").
+FOREIGN_MARKERS = frozenset({
+    # German
+    "und", "ist", "nicht", "sehr", "aber", "ich", "auch", "für", "wir", "sind", "nur", "noch", "schon",
+    "wurde", "wirklich", "leider", "immer", "keine", "kein", "einen", "einem", "dem", "zum", "bei", "habe",
+    "das", "der", "ein", "eine", "mit", "oder", "wie", "sich", "auf", "wenn", "hat",
+    # Spanish
+    "muy", "pero", "está", "estaba", "también", "porque", "gracias", "servicio", "producto", "bien",
+    "cuando", "todo", "nada", "mucho", "pedido", "entrega", "las", "los", "del", "una", "fue", "es", "el",
+    # French
+    "très", "mais", "avec", "pour", "était", "c'est", "merci", "produit", "livraison", "je", "nous",
+    "vous", "les", "des", "une", "pas", "est", "sont", "rien", "tout", "trop",
+    # Portuguese and Italian
+    "não", "muito", "obrigado", "obrigada", "você", "produto", "molto", "grazie", "sono",
+    "però", "anche", "prodotto", "della", "che", "non", "questo", "è",
+    # Dutch
+    "niet", "maar", "zeer", "heel", "goed", "bedankt", "het", "een", "ik", "wij", "zijn", "erg",
+})
 # Languages the detector may answer; others (rare ones a short text resembles by chance) are
 # not candidates. English is always one.
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "da", "no", "fi", "pl", "cs", "ro", "hu", "tr",
@@ -107,6 +127,7 @@ class Screener:
         is_english = self.is_english
         words: list[str] = []
         known = 0
+        markers = 0
         for match in _WORD.finditer(opening):
             token = match.group()
             # Names ("Anne Heche"), masks ("XXXX") and stretched words ("sooo") tell no language.
@@ -114,17 +135,19 @@ class Screener:
                 continue
             word = token.lower()
             words.append(word)
+            if word in FOREIGN_MARKERS:
+                markers += 1
             if is_english(word):
                 known += 1
-                if known >= ENGLISH_AT and known * 2 >= len(words):
+                if known >= ENGLISH_AT and known * 2 >= len(words) and markers < 2:
                     return "en"  # most comments stop here, a few words in
         if not words:
             return None  # emoji, numbers, punctuation: nothing to tell a language by
-        if known * 2 >= len(words):
+        if known * 2 >= len(words) and markers < 2:
             return "en"
         latin = all(_is_latin(c) for w in words for c in w)
-        if latin and sum(c.isalpha() for c in opening) < MIN_LETTERS_TO_DECIDE:
-            return None  # too short to tell from a typo or a name
+        if latin and not markers and sum(c.isalpha() for c in opening) < MIN_LETTERS_TO_DECIDE:
+            return None  # too short to tell from a typo or a name (unless a foreign function word says)
         language, confidence = self._identifier.classify(opening)
         if language == "en" or not latin:
             return str(language)  # another script is not English, however short; the detector names it

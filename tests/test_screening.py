@@ -29,6 +29,17 @@ FOREIGN = {
     "ru": "Доставка была очень медленной",
     "zh": "非常好",
 }
+# Other languages whose words English happens to have ("die", "war", "gut"), and short ones that a
+# foreign function word gives away: before, the first was scored -0.91 as English.
+HIDDEN_FOREIGN = {
+    "Das Produkt war gut, aber die Lieferung war langsam.": "de",
+    "Sehr gut, schnelle Lieferung": "de",
+    "Es ist gut": "de",
+    "Très bon produit": "fr",
+}
+# English with a foreign word or two stays English.
+MIXED_ENGLISH = ["The bistro es el mejor, I love the place and the staff",
+                 "Je ne sais quoi, this dress has it all and is gorgeous", "muy good", "el cheapo"]
 
 
 @pytest.mark.parametrize("text", NON_ANSWERS)
@@ -53,6 +64,18 @@ def test_other_languages_are_flagged_not_scored(language, rules_analyzer):
     assert (record["language"], record["skipped"]) == (language, "not_english")
     assert record["sentiment"] == {"compound": None, "label": None} and record["themes"] == []
     assert [p["code"] for p in record["problems"]] == ["not_english"]
+
+
+@pytest.mark.parametrize("text", sorted(HIDDEN_FOREIGN))
+def test_foreign_words_that_english_shares_do_not_make_a_comment_english(text, rules_analyzer):
+    record = next(analyze([text], analyzer=rules_analyzer))
+    assert (record["language"], record["skipped"]) == (HIDDEN_FOREIGN[text], "not_english")
+
+
+@pytest.mark.parametrize("text", MIXED_ENGLISH)
+def test_english_with_a_foreign_phrase_stays_english(text, rules_analyzer):
+    record = next(analyze([text], analyzer=rules_analyzer))
+    assert record["language"] == "en" and record["skipped"] is None
 
 
 def test_real_english_reviews_are_never_flagged(rules_analyzer):
