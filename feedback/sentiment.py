@@ -121,8 +121,9 @@ class SentimentScorer:
                 phrases[entry.term] = entry.valence
             else:
                 self.analyzer.lexicon[entry.term] = entry.valence
-        # Constructed after the domain words are in the lexicon; returns VADER's exact compound.
-        self.compound = VaderCompound(self.analyzer)
+        # Constructed after the domain words are in the lexicon: VADER's compound, except that a
+        # negation stops at clause punctuation ("Nothing, everything was perfect" is positive).
+        self.compound = VaderCompound(self.analyzer, clause_negation=True)
         self._phrase_valence = phrases
         # Longest first, so "never had any issues" wins over "no issues"-like overlaps.
         alternatives = sorted(phrases, key=len, reverse=True)

@@ -11,6 +11,11 @@ It returns exactly what `polarity_scores(text)["compound"]` returns, for any tex
 tested against vaderSentiment on real comments and on generated combinations of its rules
 (tests/test_vader.py), and `benchmarks/vader_equivalence.py` checks every sentence of the
 shared datasets.
+
+One departure is offered, and feedback's scorer takes it: `clause_negation=True` ends a negation's
+reach at clause punctuation. VADER negates a word up to three words after "no", "nothing", "not"
+even across a comma, so survey answers such as "Nothing, everything was perfect" or "No, it was
+great" score negative; with the option they score as the words after the comma say.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ class VaderCompound:
         words added to `analyzer.lexicon` later count too.
     """
 
-    def __init__(self, analyzer: SentimentIntensityAnalyzer) -> None:
+    def __init__(self, analyzer: SentimentIntensityAnalyzer, *, clause_negation: bool = False) -> None:
         self.analyzer = analyzer
+        self.clause_negation = clause_negation
         self.lexicon = analyzer.lexicon
         self.emojis = analyzer.emojis
         self._keys = self.lexicon.keys()  # a live view: words added to the lexicon later count
@@ -73,13 +79,25 @@ class VaderCompound:
         n = len(lowers)
         sentiments: list[float] = [0] * n
         found = False
+        # clause_negation: a negation at or before the last clause break before a word (a token
+        # ending in , ; : ! ? or a lone dash) does not reach that word.
+        ends = _clause_ends(text.split()) if self.clause_negation and _CLAUSE_MARKS.intersection(text) else None
+        last_end = -1
         for i, low in enumerate(lowers):
+            if ends is not None and i > 0 and ends[i - 1]:
+                last_end = i - 1
             if low not in lexicon or low in BOOSTER_DICT:
                 continue
             if low == "kind" and i < n - 1 and lowers[i + 1] == "of":
                 continue
             found = True
-            sentiments[i] = self._valence(words, lowers, i)
+            if last_end >= 0 and any(_negated(lowers[j]) or lowers[j] == "no" for j in range(max(0, i - 3), last_end + 1)):
+                # Score the word as if the words up to the break were not there: VADER's rules
+                # look back at most three words, so the tail from the break on decides.
+                k = last_end + 1
+                sentiments[i] = self._valence(words[k:], lowers[k:], i - k)
+            else:
+                sentiments[i] = self._valence(words, lowers, i)
         if not found:
             return 0.0
         if "but" in lowers:
@@ -176,6 +194,14 @@ class VaderCompound:
         if qm_count > 1:
             qm = qm_count * 0.18 if qm_count <= 3 else 0.96
         return ep + qm
+
+
+_CLAUSE_MARKS = frozenset(",;:!?-\u2013\u2014")
+
+
+def _clause_ends(tokens: list[str]) -> list[bool]:
+    """Per whitespace token: whether a clause ends with it."""
+    return [t[-1] in ",;:!?" or t in ("-", "--", "\u2013", "\u2014") for t in tokens]
 
 
 def _negation_check(valence: float, lowers: list[str], start_i: int, i: int) -> float:

@@ -91,3 +91,21 @@ def test_sentiment_bad_lexicon_line_names_the_line(tmp_path):
     path.write_text("# comment\nslow\t-1.5\nfast\tquick\n")
     with pytest.raises(ValueError, match="line 3"):
         load_lexicon(str(path))
+
+
+@pytest.mark.parametrize("text", [
+    "Nothing, everything was perfect",  # "anything to improve?" answered by a promoter
+    "Nothing - all good",
+    "Not bad, great service",
+])
+def test_a_negation_ends_at_clause_punctuation(scorer, text):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    assert scorer.score(text) > 0.05
+    assert SentimentIntensityAnalyzer().polarity_scores(text)["compound"] < scorer.score(text)
+
+
+@pytest.mark.parametrize("text", ["It was not good at all", "I did not like it, it was bad", "Never again, horrible",
+                                  "Not bad, not great."])
+def test_negation_inside_a_clause_still_counts(scorer, text):
+    assert scorer.score(text) < 0.05
