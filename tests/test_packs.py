@@ -146,6 +146,10 @@ def test_smoke_sentences_for_each_pack(spec, text, expected):
     ("This damaged my credit for years.", "quality"),
     ("I am not working due to an injury and missed a payment.", "quality"),
     ("The bank reported the late payment in error.", "quality"),
+    ("The bank reported a late payment I never made.", "speed"),
+    ("I have been paying this loan for 8 months.", "speed"),  # how long a story lasted
+    ("The colour is even prettier in person.", "channels"),  # "in person" as "in reality"
+    ("I don't love shirts with a see-through fabric in lining.", "speed"),  # "lining" is no queue
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -157,6 +161,8 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("Love this top but it runs small, size up.", "quality"),
     ("The app keeps giving an error code when I pay.", "quality"),
     ("My phone is not charging anymore.", "quality"),
+    ("Staff ignored me for 10 minutes while they chatted.", "speed"),
+    ("We stood in line for an hour.", "speed"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
