@@ -53,6 +53,10 @@ class Errors(metaclass=ErrorsWithCodes):
     E020 = "Reading spreadsheets (.xlsx, .xls, .ods) needs python-calamine: {hint}"
     E021 = "Cannot read {name} as a spreadsheet: {reason}"
     E022 = "{name} has no sheet {sheet!r}. Sheets: {sheets}. Name one with `sheet`."
+    E023 = ("Cannot analyse a {kind} as comments: give a list of strings or dicts, or a pandas (or polars) "
+            "DataFrame or Series")
+    E024 = "The DataFrame has more than one column named {columns}; rename them first"
+    E025 = "{what} needs {package}: {hint}"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
