@@ -162,6 +162,12 @@ class Errors(metaclass=ErrorsWithCodes):
             "command with `resume` to go on from the last checkpoint ({checkpoint}).")
     E532 = ("{path} is a symbolic link where feedback keeps its own side files; it is not followed. "
             "Remove it, then run again.")
+    E533 = "{fmt} output is written whole and cannot be resumed (JSONL output can, with `resume`)"
+    E534 = "Excel output needs a file: give an output FILE.xlsx (standard output takes JSONL or CSV)"
+    E535 = ("Cannot tell the output format of {path!r} from its extension {suffix!r}: name it .jsonl, "
+            ".parquet, .csv or .xlsx, or give `output_format`")
+    E536 = "The Dask engine writes JSONL or Parquet partitions, not {fmt}: use `output_format` jsonl or parquet"
+    E537 = "{path}: an Excel sheet holds at most {limit:,} rows; write CSV or Parquet instead"
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 @click.command("analyze")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(allow_dash=True),
-              help="JSONL (or .parquet) file for the records; '-' is stdout; with --engine dask, a directory.")
+              help="File for the records: .jsonl, .parquet, .csv (one row per comment, Excel-safe) or .xlsx (and a "
+                   "sheet of theme mentions); '-' is stdout (JSONL); with --engine dask, a directory.")
 @read_options()
 @analysis_options
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, allow_dash=True),
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 @click.option("--partition-rows", default=DEFAULT_PARTITION_ROWS, show_default=True, type=click.IntRange(1),
               help="With --engine dask: rows per partition.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS),
-              help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]').")
+              help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]', .xlsx "
+                   "'feedback[xlsx]').")
 def analyze(input_path: str, output: str, errors_path: str | None, redact: bool, progress: bool | None,
             output_format: str | None, **options: Any) -> None:
     """Analyse comments: one JSONL record per row with sentiment, themes and scores.
@@ -53,6 +55,7 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
     \b
     Examples:
       feedback analyze examples/comments.csv -o analyzed.jsonl
+      feedback analyze examples/comments.csv -o analyzed.xlsx
       feedback analyze tickets.jsonl --text-column body --score csat=satisfaction
       cat export.csv | feedback analyze - --workers 2 > analyzed.jsonl
     """
