@@ -110,6 +110,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
     E311 = ("{n:,} {unit} periods from {first} to {last} are too many to report (at most {limit:,}); "
             "choose a longer `period`")
+    E312 = ("{path} is a directory without {manifest}: not the finished output of `feedback analyze "
+            "--engine dask` (an unfinished run has no manifest)")
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
