@@ -136,11 +136,14 @@ class OutputOptions:
         (OUTPUT_EXTENSIONS; a file without one, or a stream, is JSONL).
     errors (str | None): A JSONL file for error records; "-" is standard error; None is
         PATH.errors.jsonl, or standard error when PATH is standard output.
+    mentions (str | None): With CSV output, a second CSV file with one row per theme mention
+        (an .xlsx output has them in its "mentions" sheet).
     """
 
     path: str = "-"
     format: str | None = None
     errors: str | None = None
+    mentions: str | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in OUTPUT_FORMATS:

@@ -170,6 +170,9 @@ class Errors(metaclass=ErrorsWithCodes):
             ".parquet, .csv or .xlsx, or give `output_format`")
     E536 = "The Dask engine writes JSONL or Parquet partitions, not {fmt}: use `output_format` jsonl or parquet"
     E537 = "{path}: an Excel sheet holds at most {limit:,} rows; write CSV or Parquet instead"
+    E538 = ("`mentions` writes the theme mentions beside a CSV output, not {fmt} (an .xlsx output has a "
+            "mentions sheet; from Python, `feedback.to_mentions`)")
+    E539 = "The mentions file {path} is also the output or the errors file; choose another `mentions` path"
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

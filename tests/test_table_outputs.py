@@ -139,3 +139,25 @@ def test_table_outputs_xlsx_row_limit_publishes_nothing(tmp_path, monkeypatch):
         writer.write("comments", ["c"])
     writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_table_outputs_mentions_csv_beside_a_csv_output(hostile_export, jsonl_run, tmp_path):
+    out, mentions = tmp_path / "out.csv", tmp_path / "mentions.csv"
+    result = invoke("analyze", hostile_export, "-o", out, "--mentions", mentions, "--no-model")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(mentions.read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    expected = [(r["id"], t["parent"], t["theme"].partition("/")[2], t["evidence"]) for r in jsonl_run for t in r["themes"]]
+    assert [(m["id"], m["theme"], m["subtheme"], m["evidence"]) for m in rows] == expected
+    assert list(rows[0]) == ["id", "row", "theme", "subtheme", "polarity", "sentiment", "evidence", "start", "end",
+                             "sentence", "negated", "source", "probability"]
+
+
+@pytest.mark.parametrize("args, code", [
+    (["-o", "{tmp}/out.jsonl", "--mentions", "{tmp}/m.csv"], "[E538]"),
+    (["-o", "{tmp}/out.csv", "--mentions", "{tmp}/out.csv"], "[E539]"),
+    (["-o", "-", "--output-format", "csv", "--mentions", "-"], "[E539]"),
+])
+def test_table_outputs_mentions_refused(tmp_path, args, code):
+    result = invoke("analyze", CLOTHING, "--no-model", *[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2 and code in result.output
+    assert list(tmp_path.iterdir()) == []

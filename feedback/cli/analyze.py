@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="JSONL file for rows that could not be analysed (default: OUTPUT.errors.jsonl, or stderr when "
                    "OUTPUT is stdout).")
+@click.option("--mentions", "mentions_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="With a .csv OUTPUT: also write one row per theme mention (theme, subtheme, polarity, sentiment, "
+                   "evidence, offsets) to this CSV file, for BI tools and SQL.")
 @workers_option()
 @click.option("--redact", is_flag=True,
               help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers as [EMAIL] ... before "
@@ -45,8 +48,8 @@ if TYPE_CHECKING:
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS),
               help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]', .xlsx "
                    "'feedback[xlsx]').")
-def analyze(input_path: str, output: str, errors_path: str | None, redact: bool, progress: bool | None,
-            output_format: str | None, **options: Any) -> None:
+def analyze(input_path: str, output: str, errors_path: str | None, mentions_path: str | None, redact: bool,
+            progress: bool | None, output_format: str | None, **options: Any) -> None:
     """Analyse comments: one JSONL record per row with sentiment, themes and scores.
 
     INPUT is a .csv, .tsv, .jsonl or .parquet file, or '-' for stdin. Every row ends as exactly
@@ -63,7 +66,7 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
 
     read = read_from(input_path, options, redact=redact)
     analysis = analysis_from(options)
-    out = OutputOptions(output, format=output_format, errors=errors_path)
+    out = OutputOptions(output, format=output_format, errors=errors_path, mentions=mentions_path)
     run = RunOptions(engine=options["engine"], workers=options["workers"], resume=options["resume"],
                      checkpoint_every=options["checkpoint_every"], strict=options["strict"],
                      scheduler=options["scheduler"], partition_rows=options["partition_rows"])

@@ -141,7 +141,7 @@ def _check_options(read: ReadOptions, output: OutputOptions, run: RunOptions) ->
     fmt = output.resolved_format
     if run.engine == "dask":
         unused = [name for name, value in (("errors", output.errors), ("resume", run.resume),
-                                           ("workers", run.workers > 1)) if value]
+                                           ("workers", run.workers > 1), ("mentions", output.mentions)) if value]
         if unused:
             raise OptionsError(Errors.E507.format(names=", ".join(f"`{n}`" for n in unused)))
         if output.path == "-":
@@ -156,6 +156,8 @@ def _check_options(read: ReadOptions, output: OutputOptions, run: RunOptions) ->
             raise OptionsError(Errors.E533.format(fmt="CSV" if fmt == "csv" else "Excel"))
         if fmt == "xlsx" and is_stream(output.path):
             raise OptionsError(Errors.E534)
+        if output.mentions is not None and fmt != "csv":
+            raise OptionsError(Errors.E538.format(fmt=fmt))
         if run.resume and (is_stream(read.path) or is_stream(output.path) or _errors_stream(output)):
             raise OptionsError(Errors.E505)
         if output.resolved_format == "parquet" and (is_stream(output.path) or run.resume):
@@ -184,6 +186,8 @@ def _locked(output: OutputOptions) -> Iterator[None]:
         paths = [output.path] if not is_stream(output.path) else []
         if output.errors is not None and output.errors != "-" and not is_stream(output.errors):
             paths.append(output.errors)  # the default one lives and dies with the output's lock
+        if output.mentions is not None and output.mentions != "-" and not is_stream(output.mentions):
+            paths.append(output.mentions)
         for path in paths:
             stack.enter_context(exclusive_lock(path))
         yield
@@ -197,6 +201,14 @@ def _check_collisions(read: ReadOptions, output: OutputOptions) -> None:
             raise OptionsError(Errors.E516.format(path=written))
     if errors != "-" and output.path != "-" and not is_stream(errors) and same_file(errors, output.path):
         raise OptionsError(Errors.E517.format(path=errors))
+    mentions = output.mentions
+    if mentions == "-" and output.path == "-":
+        raise OptionsError(Errors.E539.format(path="<stdout>"))
+    if mentions is not None and mentions != "-" and not is_stream(mentions):
+        if not read.is_stream and same_file(mentions, read.path):
+            raise OptionsError(Errors.E516.format(path=mentions))
+        if any(path != "-" and same_file(mentions, path) for path in (output.path, errors)):
+            raise OptionsError(Errors.E539.format(path=mentions))
 
 
 def _load_named_files(analysis: AnalysisOptions) -> None:
@@ -220,7 +232,7 @@ def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, r
         return ParquetSink(output.path, errors_path)
     if output.resolved_format in ("csv", "xlsx"):
         return TableSink(output.path, errors_path, table_layout(analysis, spec, columns, redact=read.redact),
-                         output.resolved_format)
+                         output.resolved_format, mentions_path=output.mentions)
     if is_stream(output.path) or is_stream(read.path) or _errors_stream(output):
         # Nothing to resume from: a stream output cannot be cut back, a stream input not re-read.
         return JsonlFileSink(output.path, errors_path)

@@ -162,16 +162,20 @@ class TableSink:
     errors_path (str): The errors file, or "-" for standard error.
     layout (CommentLayout): The comment table's columns (themes, scores, carried fields).
     fmt (str): "csv" or "xlsx".
+    mentions_path (str | None): With CSV, a second CSV file with one row per theme mention.
     """
 
     as_json = False
 
-    def __init__(self, path: str, errors_path: str, layout: CommentLayout, fmt: str) -> None:
+    def __init__(self, path: str, errors_path: str, layout: CommentLayout, fmt: str, *,
+                 mentions_path: str | None = None) -> None:
         self.path = path
         self.layout = layout
         self.fmt = fmt
+        self.mentions_path = mentions_path
         self._errors = _ErrorLines(errors_path)
         self._writer: Any = None
+        self._mentions: Any = None
 
     def open(self, counts: RunCounts) -> int:
         from .table_files import CsvTableWriter, XlsxTableWriter
@@ -182,6 +186,9 @@ class TableSink:
                                                            "mentions": list(MENTION_COLUMNS)})
             else:
                 self._writer = CsvTableWriter(self.path, self.layout.columns)
+        if self.mentions_path is not None:
+            with _writing(self.mentions_path):
+                self._mentions = CsvTableWriter(self.mentions_path, MENTION_COLUMNS)
         return 0
 
     def write(self, row: AnalyzedRow) -> None:
@@ -195,15 +202,23 @@ class TableSink:
                     self._writer.write("mentions", mention)
             else:
                 self._writer.write(self.layout.row(row.payload))
+        if self._mentions is not None:
+            with _writing(self.mentions_path or ""):
+                for mention in mention_rows(row.payload):
+                    self._mentions.write(mention)
 
     def close(self) -> None:
         with _writing(self.path):
             self._writer.close()
+        if self._mentions is not None:
+            with _writing(self.mentions_path or ""):
+                self._mentions.close()
         self._errors.close()
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.abort()
+        for writer in (self._writer, self._mentions):
+            if writer is not None:
+                writer.abort()
         self._errors.abort()
 
 
