@@ -151,3 +151,20 @@ def test_frames_without_pandas_is_one_coded_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(MissingExtraError, match=r"\[E025\] DataFrames needs pandas: pip install 'feedback\[pandas\]'"):
         to_frame([])
+
+
+def test_frames_polars_rows_are_read_like_pandas_rows(rules_analyzer):
+    pl = pytest.importorskip("polars")
+    import datetime as dt
+
+    df = pl.DataFrame({"comment": ["Great price and fast delivery.", None, "Support was rude."],
+                       "nps": [9, None, 2], "opened": [dt.datetime(2025, 1, 1, 9), None, None]})
+    records = list(analyze(df, analyzer=rules_analyzer))
+    assert [r["id"] for r in records] == ["1", "2", "3"]  # no index: rows are numbered, as in a file
+    assert records[1]["error"]["code"] == "empty_text" and records[1]["values"]["comment"] is None
+    assert records[0]["scores"] == {"nps": 9} and records[0]["fields"] == {"opened": "2025-01-01T09:00:00"}
+    assert records[2]["scores"] == {"nps": 2} and records[2]["problems"] == []
+    for record in records:
+        json.dumps(record, allow_nan=False)
+    assert [r["id"] for r in analyze(df["comment"], analyzer=rules_analyzer)] == ["1", "2", "3"]
+    assert list(analyze_frame(df, analyzer=rules_analyzer)["error"].isna()) == [True, False, True]
