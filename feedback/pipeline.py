@@ -38,6 +38,8 @@ TextAnalysis = tuple[float | None, str | None, list[Sentence], list[ThemeMention
 # stays flat: at most CACHED_TEXTS entries of at most CACHED_CHARS characters each.
 CACHED_TEXTS = 20_000
 CACHED_CHARS = 200
+# Items of a list given to `analyze` whose keys and values decide the columns (as io.SAMPLE_ROWS).
+SAMPLE_ITEMS = 50
 
 
 class ThemeModelLike(Protocol):
@@ -410,8 +412,8 @@ def input_rows(comments: Any, text_column: str | None, id_column: str | None) ->
     """What `analyze` was given, as rows: (rows, columns or None, sample, text_column, id_column).
 
     A DataFrame's columns and first rows are known before analysis; its index travels as the
-    id column unless one is named. Iterables of strings or dicts resolve their columns from the
-    first item, as before.
+    id column unless one is named. For an iterable of strings or dicts, the columns are the
+    keys of its first SAMPLE_ITEMS items, whose values also tell free text from codes.
     """
     if frame_kind(comments) is not None:
         frame = frame_rows(comments, index_as_id=id_column is None)
@@ -419,7 +421,13 @@ def input_rows(comments: Any, text_column: str | None, id_column: str | None) ->
                 id_column or frame.index_key)
     if isinstance(comments, (str, bytes, Mapping)):
         raise InputError(Errors.E023.format(kind=type(comments).__name__))
-    return _as_rows(comments), None, [], text_column, id_column
+    rows = _as_rows(comments)
+    head = list(islice(rows, SAMPLE_ITEMS))
+    sample = [row.values for row in head]
+    # Columns from the first items, not the first alone: a score the first answer skipped
+    # (its key left out) is still found.
+    columns = list(dict.fromkeys(key for values in sample for key in values)) if head else None
+    return _chain_first_many(head, rows), columns, sample, text_column, id_column
 
 
 def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
@@ -451,6 +459,11 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
         source = (redact_row(row, totals) for row in source)
     items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in source)
     yield from analyzer.pipe(items)
+
+
+def _chain_first_many(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    yield from head
+    yield from rest
 
 
 def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

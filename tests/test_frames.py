@@ -168,3 +168,12 @@ def test_frames_polars_rows_are_read_like_pandas_rows(rules_analyzer):
         json.dumps(record, allow_nan=False)
     assert [r["id"] for r in analyze(df["comment"], analyzer=rules_analyzer)] == ["1", "2", "3"]
     assert list(analyze_frame(df, analyzer=rules_analyzer)["error"].isna()) == [True, False, True]
+
+
+def test_frames_dicts_columns_come_from_the_first_items_not_the_first_alone(rules_analyzer):
+    rows = [{"id": "a", "comment": "Support was slow."},
+            {"id": "b", "comment": "Great price, would recommend.", "nps": 10},
+            {"id": "c", "comment": "Fine.", "nps": "7"}]
+    records = list(analyze(rows, analyzer=rules_analyzer))
+    assert [r["scores"] for r in records] == [{}, {"nps": 10}, {"nps": 7}]
+    assert all(r["problems"] == [] and r["fields"] == {} for r in records)
