@@ -377,7 +377,8 @@ def analyze(
         pd.NA and NaT are missing values: a missing comment gives an error record (as an empty
         CSV cell does), a missing score is a question not answered; Timestamps become ISO 8601
         text and numpy numbers Python ones, so every record is JSON-serialisable.
-    text_column, id_column (str | None): Field names, when the defaults do not find them.
+    text_column, id_column (str | None): Field names, when the defaults do not find them (a
+        DataFrame's column label, a number included).
     scores (dict[str, str] | None): KIND -> field name, e.g. {"nps": "likelihood"}.
     taxonomy, lexicon (str | None): Paths replacing the defaults.
     model (str | None): A model directory; "default" for the shipped model; None for the
@@ -396,6 +397,9 @@ def analyze(
         >>> next(analyze(["Delivery was slow but the staff were lovely."]))["themes"][0]["theme"]
         'speed/delivery'
     """
+    if frame_kind(comments) is not None:  # a DataFrame's column labels may be numbers: columns are text here
+        text_column, id_column = _label_text(text_column), _label_text(id_column)
+        scores = {kind: str(column) for kind, column in (scores or {}).items()} or None
     rows, columns, sample, text_column, id_column = input_rows(comments, text_column, id_column)
     read = ReadOptions.make(text_column=text_column, id_column=id_column, scores=scores, redact=redact)
 
@@ -459,6 +463,10 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
         source = (redact_row(row, totals) for row in source)
     items = (to_comment(row, spec) if isinstance(row, SourceRow) else row for row in source)
     yield from analyzer.pipe(items)
+
+
+def _label_text(label: Any) -> str | None:
+    return None if label is None else str(label)
 
 
 def _chain_first_many(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:

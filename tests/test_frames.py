@@ -177,3 +177,9 @@ def test_frames_dicts_columns_come_from_the_first_items_not_the_first_alone(rule
     records = list(analyze(rows, analyzer=rules_analyzer))
     assert [r["scores"] for r in records] == [{}, {"nps": 10}, {"nps": 7}]
     assert all(r["problems"] == [] and r["fields"] == {} for r in records)
+
+
+def test_frames_numbered_columns_are_named_by_their_labels(rules_analyzer):
+    df = pd.DataFrame([["Support was slow to answer.", 3], ["Great price.", 9]])  # columns 0 and 1
+    records = list(analyze(df, text_column=0, scores={"nps": 1}, analyzer=rules_analyzer))
+    assert [r["text"] for r in records] == list(df[0]) and [r["scores"] for r in records] == [{"nps": 3}, {"nps": 9}]
