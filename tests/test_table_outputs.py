@@ -161,3 +161,17 @@ def test_table_outputs_mentions_refused(tmp_path, args, code):
     result = invoke("analyze", CLOTHING, "--no-model", *[a.format(tmp=tmp_path) for a in args])
     assert result.exit_code == 2 and code in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_table_outputs_identical_with_worker_processes(hostile_export, tmp_path):
+    one, two = tmp_path / "one.xlsx", tmp_path / "two.csv"
+    assert invoke("analyze", hostile_export, "-o", tmp_path / "one.csv", "--no-model").exit_code == 0
+    assert invoke("analyze", hostile_export, "-o", two, "--no-model", "--workers", "2").exit_code == 0
+    assert (tmp_path / "one.csv").read_bytes() == two.read_bytes()
+    assert invoke("analyze", hostile_export, "-o", one, "--no-model", "--workers", "2").exit_code == 0
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(one)).get_sheet_by_name("comments").to_python()
+    assert [r[0] for r in rows[1:]] == [r["id"] for r in csv.DictReader(
+        two.read_text(encoding="utf-8-sig").splitlines(keepends=True))]
