@@ -101,10 +101,13 @@ def to_arrow(records: Iterable[dict[str, Any]], *, table: str = "comments",
     records = list(records)
     if table == "mentions":
         data = _columns(list(MENTION_COLUMNS), [row for r in records for row in mention_rows(r)])
-        return pa.table({name: _arrow_array(pa, name, values) for name, values in data.items()})
-    layout = layout_for(records, themes=themes)
-    data = _columns(layout.columns, [layout.row(r) for r in records], layout)
-    return pa.table({name: _arrow_array(pa, name, values) for name, values in data.items()})
+        own = set(MENTION_COLUMNS)
+    else:
+        layout = layout_for(records, themes=themes)
+        data = _columns(layout.columns, [layout.row(r) for r in records], layout)
+        own = set(COMMENT_COLUMNS)
+    # Only the tables' own columns have fixed types: a carried column named `start` is the input's.
+    return pa.table({name: _arrow_array(pa, name if name in own else "", values) for name, values in data.items()})
 
 
 def analyze_frame(
@@ -150,10 +153,10 @@ def analyze_frame(
 def _columns(names: list[str], rows: list[list[Any]], layout: CommentLayout | None = None) -> dict[str, list[Any]]:
     """Rows as columns, numbers as floats where a column can be empty (NaN, as pandas has it)."""
     data = {name: [row[i] for row in rows] for i, name in enumerate(names)}
-    floats = set(_FLOATS)
+    floats = set(_FLOATS) & set(MENTION_COLUMNS if layout is None else COMMENT_COLUMNS)
     if layout is not None:
         own = len(COMMENT_COLUMNS)
-        floats |= {"sentiment"} | set(names[own:own + len(layout.scores) + len(layout.themes)])
+        floats |= set(names[own:own + len(layout.scores) + len(layout.themes)])
     for name in floats & set(data):
         data[name] = [float("nan") if v is None else float(v) for v in data[name]]
     return data

@@ -183,3 +183,16 @@ def test_frames_numbered_columns_are_named_by_their_labels(rules_analyzer):
     df = pd.DataFrame([["Support was slow to answer.", 3], ["Great price.", 9]])  # columns 0 and 1
     records = list(analyze(df, text_column=0, scores={"nps": 1}, analyzer=rules_analyzer))
     assert [r["text"] for r in records] == list(df[0]) and [r["scores"] for r in records] == [{"nps": 3}, {"nps": 9}]
+
+
+def test_frames_carried_columns_keep_their_own_types(rules_analyzer):
+    pytest.importorskip("pyarrow")
+    df = pd.DataFrame({"comment": ["Great price.", "Slow delivery."], "start": ["monday", "tuesday"],
+                       "probability": ["high", None], "code": [1, "x"]})
+    records = list(analyze(df, analyzer=rules_analyzer))
+    table = to_arrow(records)
+    assert table.column("start").to_pylist() == ["monday", "tuesday"]
+    assert table.column("probability").to_pylist() == ["high", None]
+    assert table.column("code").to_pylist() == ["1", "x"]  # mixed types: text
+    frame = to_frame(records)
+    assert list(frame["start"]) == ["monday", "tuesday"] and frame.loc[0, "probability"] == "high"

@@ -13,7 +13,7 @@ are built from them (feedback.frames, feedback.io.table_files).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from .files import dumps
 
@@ -121,11 +121,6 @@ def mention_rows(record: dict[str, Any]) -> Iterator[list[Any]]:
         yield [record.get("id"), record.get("row"), parent, sub or None, mention.get("label"),
                mention.get("sentiment"), mention.get("evidence"), mention.get("start"), mention.get("end"),
                mention.get("sentence"), mention.get("negated"), mention.get("source"), mention.get("confidence")]
-
-
-def comment_table(records: Iterable[dict[str, Any]], layout: CommentLayout) -> list[list[Any]]:
-    """Rows of `layout.columns`, one per record."""
-    return [layout.row(record) for record in records]
 
 
 def flat_value(value: Any) -> Any:
