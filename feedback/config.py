@@ -28,7 +28,11 @@ AUTO_MODEL = "auto"  # the model used when none is named: DEFAULT_THEME_MODEL, o
 # default` still uses it).
 DEFAULT_THEME_MODEL: str | None = None
 MODEL_MODES = ("combine", "model")
-OUTPUT_FORMATS = ("jsonl", "parquet")
+OUTPUT_FORMATS = ("jsonl", "parquet", "csv", "xlsx")
+# Output file extensions and the format each means; any other extension is refused (E535) rather
+# than written as JSONL under a name that promises something else.
+OUTPUT_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "jsonl",
+                     ".parquet": "parquet", ".parq": "parquet", ".pq": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
 ENGINES = ("local", "dask")
 PERIODS = ("day", "week", "month", "quarter")
 DEFAULT_MIN_COUNT = 10  # fewer comments than this: a theme is flagged and left out of driver fits
@@ -131,14 +135,19 @@ class OutputOptions:
     """Where the records and the error records go.
 
     path (str): A file, "-" for standard output, or with the Dask engine a directory.
-    format (str | None): "jsonl" or "parquet"; None picks it from the path's extension.
+    format (str | None): "jsonl", "parquet", "csv" (one row per comment, Excel-safe) or "xlsx"
+        (the same, and a sheet of theme mentions); None picks it from the path's extension
+        (OUTPUT_EXTENSIONS; a file without one, or a stream, is JSONL).
     errors (str | None): A JSONL file for error records; "-" is standard error; None is
         PATH.errors.jsonl, or standard error when PATH is standard output.
+    mentions (str | None): With CSV output, a second CSV file with one row per theme mention
+        (an .xlsx output has them in its "mentions" sheet).
     """
 
     path: str = "-"
     format: str | None = None
     errors: str | None = None
+    mentions: str | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in OUTPUT_FORMATS:
@@ -149,7 +158,16 @@ class OutputOptions:
     def resolved_format(self) -> str:
         if self.format is not None:
             return self.format
-        return "parquet" if self.path.lower().endswith(".parquet") else "jsonl"
+        return OUTPUT_EXTENSIONS.get(self.suffix, "jsonl")
+
+    @property
+    def suffix(self) -> str:
+        """The output's extension, lowercased ("" for standard output or none)."""
+        if self.path == "-":
+            return ""
+        name = os.path.basename(self.path.rstrip("/" + os.sep))
+        stem, dot, extension = name.rpartition(".")
+        return "." + extension.lower() if dot and stem else ""
 
     @property
     def errors_path(self) -> str:

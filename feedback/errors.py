@@ -53,6 +53,10 @@ class Errors(metaclass=ErrorsWithCodes):
     E020 = "Reading spreadsheets (.xlsx, .xls, .ods) needs python-calamine: {hint}"
     E021 = "Cannot read {name} as a spreadsheet: {reason}"
     E022 = "{name} has no sheet {sheet!r}. Sheets: {sheets}. Name one with `sheet`."
+    E023 = ("Cannot analyse a {kind} as comments: give a list of strings or dicts, or a pandas (or polars) "
+            "DataFrame or Series")
+    E024 = "The DataFrame has more than one column named {columns}; rename them first"
+    E025 = "{what} needs {package}: {hint}"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -107,6 +111,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
     E311 = ("{n:,} {unit} periods from {first} to {last} are too many to report (at most {limit:,}); "
             "choose a longer `period`")
+    E312 = ("{path} is a directory without {manifest}: not the finished output of `feedback analyze "
+            "--engine dask` (an unfinished run has no manifest)")
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
@@ -159,6 +165,15 @@ class Errors(metaclass=ErrorsWithCodes):
             "command with `resume` to go on from the last checkpoint ({checkpoint}).")
     E532 = ("{path} is a symbolic link where feedback keeps its own side files; it is not followed. "
             "Remove it, then run again.")
+    E533 = "{fmt} output is written whole and cannot be resumed (JSONL output can, with `resume`)"
+    E534 = "Excel output needs a file: give an output FILE.xlsx (standard output takes JSONL or CSV)"
+    E535 = ("Cannot tell the output format of {path!r} from its extension {suffix!r}: name it .jsonl, "
+            ".parquet, .csv or .xlsx, or give `output_format`")
+    E536 = "The Dask engine writes JSONL or Parquet partitions, not {fmt}: use `output_format` jsonl or parquet"
+    E537 = "{path}: an Excel sheet holds at most {limit:,} rows; write CSV or Parquet instead"
+    E538 = ("`mentions` writes the theme mentions beside a CSV output, not {fmt} (an .xlsx output has a "
+            "mentions sheet; from Python, `feedback.to_mentions`)")
+    E539 = "The mentions file {path} is also the output or the errors file; choose another `mentions` path"
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
@@ -20,7 +20,8 @@ from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_columns, to_commen
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .language import ClauseSplitter, english_lemmas, make_nlp
 from .model.types import ModelInput, Prediction
-from .errors import ProblemCode
+from .errors import Errors, InputError, ProblemCode
+from .io.frames import cell_value, frame_kind, frame_rows
 from .records import AnalyzedRecord, Comment, ErrorRecord, Problem, Sentence, SourceRow, ThemeMention
 from .redact import redact_row
 from .screening import NOT_ENGLISH, Screener, Screening
@@ -37,6 +38,8 @@ TextAnalysis = tuple[float | None, str | None, list[Sentence], list[ThemeMention
 # stays flat: at most CACHED_TEXTS entries of at most CACHED_CHARS characters each.
 CACHED_TEXTS = 20_000
 CACHED_CHARS = 200
+# Items of a list given to `analyze` whose keys and values decide the columns (as io.SAMPLE_ROWS).
+SAMPLE_ITEMS = 50
 
 
 class ThemeModelLike(Protocol):
@@ -354,7 +357,7 @@ def _span_key(mention: ThemeMention) -> tuple[int, int]:
 
 
 def analyze(
-    comments: Iterable[dict[str, Any] | str],
+    comments: Iterable[dict[str, Any] | str] | Any,
     *,
     text_column: str | None = None,
     id_column: str | None = None,
@@ -367,9 +370,15 @@ def analyze(
 ) -> Iterator[dict[str, Any]]:
     """Analyse comments: the Python API behind `feedback analyze`.
 
-    comments (Iterable[dict | str]): Strings, or dicts with a text field and any other fields
-        (scores are recognised by name, as in the CLI).
-    text_column, id_column (str | None): Field names, when the defaults do not find them.
+    comments (Iterable[dict | str] | DataFrame | Series): Strings, or dicts with a text field
+        and any other fields (scores are recognised by name, as in the CLI); or a pandas (or
+        polars) DataFrame, one comment per row, or a Series of comments. A DataFrame's rows are
+        analysed, with its index as each record's id (unless `id_column` is named); NaN, None,
+        pd.NA and NaT are missing values: a missing comment gives an error record (as an empty
+        CSV cell does), a missing score is a question not answered; Timestamps become ISO 8601
+        text and numpy numbers Python ones, so every record is JSON-serialisable.
+    text_column, id_column (str | None): Field names, when the defaults do not find them (a
+        DataFrame's column label, a number included).
     scores (dict[str, str] | None): KIND -> field name, e.g. {"nps": "likelihood"}.
     taxonomy, lexicon (str | None): Paths replacing the defaults.
     model (str | None): A model directory; "default" for the shipped model; None for the
@@ -378,27 +387,64 @@ def analyze(
     redact (bool): Mask emails, URLs, IBANs, card and phone numbers first (see feedback.redact).
     analyzer (Analyzer | None): A prebuilt Analyzer to reuse across calls (then taxonomy,
         lexicon and model are its own).
-    YIELDS (dict): One record per comment, as in the JSONL output; rows that cannot be analysed
-        yield an error record (it has an "error" key) in their place.
+    RETURNS (Iterator[dict]): One record per comment, in order, as in the JSONL output; rows
+        that cannot be analysed give an error record (it has an "error" key) in their place.
+        `feedback.to_frame` makes a DataFrame of them.
+    RAISES (InputError): `comments` is a string or a dict (not a collection of comments).
 
     Example:
         >>> from feedback import analyze
         >>> next(analyze(["Delivery was slow but the staff were lovely."]))["themes"][0]["theme"]
         'speed/delivery'
     """
+    if frame_kind(comments) is not None:  # a DataFrame's column labels may be numbers: columns are text here
+        text_column, id_column = _label_text(text_column), _label_text(id_column)
+        scores = {kind: str(column) for kind, column in (scores or {}).items()} or None
+    rows, columns, sample, text_column, id_column = input_rows(comments, text_column, id_column)
     read = ReadOptions.make(text_column=text_column, id_column=id_column, scores=scores, redact=redact)
-    analyzer = analyzer or Analyzer.from_options(AnalysisOptions(taxonomy, lexicon, model))
-    for record in analyze_rows(_as_rows(comments), read, analyzer):
-        yield record.to_dict()
+
+    def records() -> Iterator[dict[str, Any]]:
+        used = analyzer or Analyzer.from_options(AnalysisOptions(taxonomy, lexicon, model))
+        for record in analyze_rows(rows, read, used, columns=columns, sample=sample):
+            yield record.to_dict()
+
+    return records()
+
+
+def input_rows(comments: Any, text_column: str | None, id_column: str | None) -> tuple[
+        Iterator[SourceRow], list[str] | None, list[dict[str, Any]], str | None, str | None]:
+    """What `analyze` was given, as rows: (rows, columns or None, sample, text_column, id_column).
+
+    A DataFrame's columns and first rows are known before analysis; its index travels as the
+    id column unless one is named. For an iterable of strings or dicts, the columns are the
+    keys of its first SAMPLE_ITEMS items, whose values also tell free text from codes.
+    """
+    if frame_kind(comments) is not None:
+        frame = frame_rows(comments, index_as_id=id_column is None)
+        return (frame.rows, frame.columns, frame.sample, text_column or frame.text_column,
+                id_column or frame.index_key)
+    if isinstance(comments, (str, bytes, Mapping)):
+        raise InputError(Errors.E023.format(kind=type(comments).__name__))
+    rows = _as_rows(comments)
+    head = list(islice(rows, SAMPLE_ITEMS))
+    sample = [row.values for row in head]
+    # Columns from the first items, not the first alone: a score the first answer skipped
+    # (its key left out) is still found.
+    columns = list(dict.fromkeys(key for values in sample for key in values)) if head else None
+    return _chain_first_many(head, rows), columns, sample, text_column, id_column
 
 
 def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
-                 analyzer: Analyzer) -> Iterator[AnalyzedRecord | ErrorRecord]:
+                 analyzer: Analyzer, *, columns: list[str] | None = None,
+                 sample: Sequence[dict[str, Any]] = ()) -> Iterator[AnalyzedRecord | ErrorRecord]:
     """Analyse rows as read, resolving the columns from the first row's fields.
 
     rows (Iterable[SourceRow | ErrorRecord]): Rows in order.
     read (ReadOptions): Columns, scores and redaction (its path is not read).
     analyzer (Analyzer): Does the analysis.
+    columns (list[str] | None): The table's columns, when known (a DataFrame's); None takes
+        the first row's fields.
+    sample (Sequence[dict]): The first rows' values, to tell free text from codes.
     YIELDS (AnalyzedRecord | ErrorRecord): One per row, in order.
     RAISES (InputError): No text field can be found in the first row.
     """
@@ -406,8 +452,10 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
     first = next(rows, None)
     if first is None:
         return
-    columns = list(first.values or {})
-    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
+    if columns is None:
+        columns = list(first.values or {})
+    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns,
+                           sample=sample)
     source: Iterator[SourceRow | ErrorRecord] = _chain_first(first, rows)
     if read.redact:
         spec = redact_spec(spec, columns)
@@ -417,6 +465,15 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
     yield from analyzer.pipe(items)
 
 
+def _label_text(label: Any) -> str | None:
+    return None if label is None else str(label)
+
+
+def _chain_first_many(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    yield from head
+    yield from rest
+
+
 def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest
@@ -424,8 +481,16 @@ def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 def _as_rows(comments: Iterable[dict[str, Any] | str]) -> Iterator[SourceRow]:
     for n, item in enumerate(comments, 1):
-        values = {"text": item} if isinstance(item, str) else dict(item)
+        if isinstance(item, Mapping):
+            values = {str(k): _plain(v) for k, v in item.items()}
+        else:  # a string, or a missing value (None, NaN) from a list made of a column
+            values = {"text": _plain(item)}
         yield SourceRow(n, n, values)
 
 
-
+def _plain(value: Any) -> Any:
+    """A value of a dict given to `analyze`, as JSON holds it: Timestamps, numpy scalars and
+    pd.NA converted (`cell_value`); Python floats are left to `to_comment`, which notes NaN."""
+    if value is None or type(value) in (str, bool, int, float, dict, list):
+        return value
+    return cell_value(value)

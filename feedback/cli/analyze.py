@@ -19,12 +19,16 @@ if TYPE_CHECKING:
 @click.command("analyze")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(allow_dash=True),
-              help="JSONL (or .parquet) file for the records; '-' is stdout; with --engine dask, a directory.")
+              help="File for the records: .jsonl, .parquet, .csv (one row per comment, Excel-safe) or .xlsx (and a "
+                   "sheet of theme mentions); '-' is stdout (JSONL); with --engine dask, a directory.")
 @read_options()
 @analysis_options
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="JSONL file for rows that could not be analysed (default: OUTPUT.errors.jsonl, or stderr when "
                    "OUTPUT is stdout).")
+@click.option("--mentions", "mentions_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="With a .csv OUTPUT: also write one row per theme mention (theme, subtheme, polarity, sentiment, "
+                   "evidence, offsets) to this CSV file, for BI tools and SQL.")
 @workers_option()
 @click.option("--redact", is_flag=True,
               help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers as [EMAIL] ... before "
@@ -42,9 +46,10 @@ if TYPE_CHECKING:
 @click.option("--partition-rows", default=DEFAULT_PARTITION_ROWS, show_default=True, type=click.IntRange(1),
               help="With --engine dask: rows per partition.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS),
-              help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]').")
-def analyze(input_path: str, output: str, errors_path: str | None, redact: bool, progress: bool | None,
-            output_format: str | None, **options: Any) -> None:
+              help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]', .xlsx "
+                   "'feedback[xlsx]').")
+def analyze(input_path: str, output: str, errors_path: str | None, mentions_path: str | None, redact: bool,
+            progress: bool | None, output_format: str | None, **options: Any) -> None:
     """Analyse comments: one JSONL record per row with sentiment, themes and scores.
 
     INPUT is a .csv, .tsv, .jsonl or .parquet file, or '-' for stdin. Every row ends as exactly
@@ -53,6 +58,7 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
     \b
     Examples:
       feedback analyze examples/comments.csv -o analyzed.jsonl
+      feedback analyze examples/comments.csv -o analyzed.xlsx
       feedback analyze tickets.jsonl --text-column body --score csat=satisfaction
       cat export.csv | feedback analyze - --workers 2 > analyzed.jsonl
     """
@@ -60,7 +66,7 @@ def analyze(input_path: str, output: str, errors_path: str | None, redact: bool,
 
     read = read_from(input_path, options, redact=redact)
     analysis = analysis_from(options)
-    out = OutputOptions(output, format=output_format, errors=errors_path)
+    out = OutputOptions(output, format=output_format, errors=errors_path, mentions=mentions_path)
     run = RunOptions(engine=options["engine"], workers=options["workers"], resume=options["resume"],
                      checkpoint_every=options["checkpoint_every"], strict=options["strict"],
                      scheduler=options["scheduler"], partition_rows=options["partition_rows"])

@@ -12,7 +12,7 @@ from .options import fail
 
 
 @click.command("report")
-@click.argument("input_path", metavar="ANALYZED.jsonl", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("input_path", metavar="ANALYZED", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Report file; the format follows its extension (.json .md .csv .html). '-' is stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from OUTPUT, else text).")
@@ -29,11 +29,13 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
            date_column: str | None, min_count: int, depth: int, seed: int) -> None:
     """Which themes move the scores: impact on NPS/CSAT/CES/TTR, drivers, segments, trends.
 
-    ANALYZED.jsonl is what `feedback analyze` wrote, or '-' for stdin.
+    ANALYZED is what `feedback analyze` wrote: a .jsonl file ('-' for stdin), a .parquet file,
+    or the output directory of `--engine dask`.
 
     \b
     Examples:
       feedback report analyzed.jsonl
+      feedback report analyzed.parquet -o report.md
       feedback report analyzed.jsonl -o report.html --by channel --period month --date-column submitted_at
       feedback analyze export.csv | feedback report - -o report.json
     """

@@ -12,13 +12,23 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..columns import ColumnSpec, redact_spec, resolve_columns
-from ..config import DEFAULT_MODEL, AnalysisOptions, OutputOptions, ReadOptions, RunCounts, RunOptions, as_dict
+from ..config import (
+    DEFAULT_MODEL,
+    OUTPUT_EXTENSIONS,
+    AnalysisOptions,
+    OutputOptions,
+    ReadOptions,
+    RunCounts,
+    RunOptions,
+    as_dict,
+)
 from ..errors import Errors, Interrupted, OptionsError
 from ..io import Table, open_input
 from ..io.checkpoint import input_fingerprint, remove_run_state
 from ..io.files import exclusive_lock, is_stream, same_file
-from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink, ResumableJsonlSink
-from ..redact import redact_row, redact_value
+from ..io.sinks import JsonlFileSink, ParquetSink, RecordSink, ResumableJsonlSink, TableSink
+from ..io.tables import CommentLayout
+from ..redact import redact_keys, redact_row, redact_value
 from .start import RunStart
 
 
@@ -73,7 +83,7 @@ def run_analysis(
 def _run_local(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions,
                run: RunOptions, on_start: Callable[[RunStart], None] | None,
                progress: Callable[[int], None] | None) -> RunCounts:
-    sink = _sink(read, analysis, output, run, spec)
+    sink = _sink(read, analysis, output, run, spec, table.columns)
     counts = RunCounts()
     done = sink.open(counts)
     if on_start is not None:
@@ -128,14 +138,26 @@ def validate(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
 
 def _check_options(read: ReadOptions, output: OutputOptions, run: RunOptions) -> None:
     """Options that do not go together, and outputs that collide (nothing is loaded)."""
+    fmt = output.resolved_format
     if run.engine == "dask":
         unused = [name for name, value in (("errors", output.errors), ("resume", run.resume),
-                                           ("workers", run.workers > 1)) if value]
+                                           ("workers", run.workers > 1), ("mentions", output.mentions)) if value]
         if unused:
             raise OptionsError(Errors.E507.format(names=", ".join(f"`{n}`" for n in unused)))
         if output.path == "-":
             raise OptionsError(Errors.E508)
+        if fmt in ("csv", "xlsx"):
+            raise OptionsError(Errors.E536.format(fmt=fmt))
     else:
+        if output.format is None and output.suffix and output.suffix not in OUTPUT_EXTENSIONS \
+                and not is_stream(output.path):
+            raise OptionsError(Errors.E535.format(path=output.path, suffix=output.suffix))
+        if fmt in ("csv", "xlsx") and run.resume:
+            raise OptionsError(Errors.E533.format(fmt="CSV" if fmt == "csv" else "Excel"))
+        if fmt == "xlsx" and is_stream(output.path):
+            raise OptionsError(Errors.E534)
+        if output.mentions is not None and fmt != "csv":
+            raise OptionsError(Errors.E538.format(fmt=fmt))
         if run.resume and (is_stream(read.path) or is_stream(output.path) or _errors_stream(output)):
             raise OptionsError(Errors.E505)
         if output.resolved_format == "parquet" and (is_stream(output.path) or run.resume):
@@ -164,6 +186,8 @@ def _locked(output: OutputOptions) -> Iterator[None]:
         paths = [output.path] if not is_stream(output.path) else []
         if output.errors is not None and output.errors != "-" and not is_stream(output.errors):
             paths.append(output.errors)  # the default one lives and dies with the output's lock
+        if output.mentions is not None and output.mentions != "-" and not is_stream(output.mentions):
+            paths.append(output.mentions)
         for path in paths:
             stack.enter_context(exclusive_lock(path))
         yield
@@ -177,6 +201,14 @@ def _check_collisions(read: ReadOptions, output: OutputOptions) -> None:
             raise OptionsError(Errors.E516.format(path=written))
     if errors != "-" and output.path != "-" and not is_stream(errors) and same_file(errors, output.path):
         raise OptionsError(Errors.E517.format(path=errors))
+    mentions = output.mentions
+    if mentions == "-" and output.path == "-":
+        raise OptionsError(Errors.E539.format(path="<stdout>"))
+    if mentions is not None and mentions != "-" and not is_stream(mentions):
+        if not read.is_stream and same_file(mentions, read.path):
+            raise OptionsError(Errors.E516.format(path=mentions))
+        if any(path != "-" and same_file(mentions, path) for path in (output.path, errors)):
+            raise OptionsError(Errors.E539.format(path=mentions))
 
 
 def _load_named_files(analysis: AnalysisOptions) -> None:
@@ -194,15 +226,34 @@ def _load_named_files(analysis: AnalysisOptions) -> None:
 
 
 def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, run: RunOptions,
-          spec: ColumnSpec) -> RecordSink:
+          spec: ColumnSpec, columns: list[str]) -> RecordSink:
     errors_path = output.errors_path
     if output.resolved_format == "parquet":
         return ParquetSink(output.path, errors_path)
+    if output.resolved_format in ("csv", "xlsx"):
+        return TableSink(output.path, errors_path, table_layout(analysis, spec, columns, redact=read.redact),
+                         output.resolved_format, mentions_path=output.mentions)
     if is_stream(output.path) or is_stream(read.path) or _errors_stream(output):
         # Nothing to resume from: a stream output cannot be cut back, a stream input not re-read.
         return JsonlFileSink(output.path, errors_path)
     identity = resume_identity(read, analysis, output, spec)
     return ResumableJsonlSink(output.path, errors_path, identity, resume=run.resume, every_rows=run.checkpoint_every)
+
+
+def table_layout(analysis: AnalysisOptions, spec: ColumnSpec, columns: list[str], *,
+                 redact: bool = False) -> CommentLayout:
+    """The columns of a flat-table output, known before the first row: a column per top-level
+    theme of the taxonomy (mentioned or not, so every run of it has the same columns), per
+    score the columns give, and per other input column (under its masked name with `redact`).
+    A field that only some JSONL lines carry, beyond the columns read, is left out of the table
+    (the JSONL and Parquet outputs keep it)."""
+    from ..themes import load_taxonomy
+
+    names = redact_keys(columns, Counter()) if redact else columns
+    used = {spec.text, spec.id, *spec.scores}
+    return CommentLayout(tuple(load_taxonomy(analysis.taxonomy).theme_ids),
+                         tuple(dict.fromkeys(kind for kind, _ in spec.scores.values())),
+                         tuple(name for name in names if name not in used))
 
 
 def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions,

@@ -5,7 +5,10 @@
     layouts      survey exports with extra header rows (Qualtrics, SurveyMonkey) recognised
     parquet      Parquet exports in, Parquet records out (the `parquet` extra)
     files        opening inputs (gzip decompressed), atomic outputs, JSON lines
-    sinks        where the engine writes records: standard output, Parquet, resumable JSONL
+    sinks        where the engine writes records: standard output, Parquet, resumable JSONL, tables
+    frames       pandas and polars DataFrames and Series as rows (the Python API)
+    tables       records as flat tables: one row per comment, one row per theme mention
+    table_files  those tables as Excel-safe CSV and streamed .xlsx
     checkpoint   the partial files and checkpoints behind `--resume`
 """
 

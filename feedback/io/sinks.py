@@ -1,5 +1,5 @@
-"""Where the engine writes: one interface for JSON lines (files, stdout, pipes), Parquet and
-resumable JSONL.
+"""Where the engine writes: one interface for JSON lines (files, stdout, pipes), Parquet,
+resumable JSONL, and flat tables (CSV, .xlsx).
 
 The engine hands a sink one `AnalyzedRow` per input row, in input order. Records go to the
 sink's output; error records always go to JSON lines, in a file of their own (created at the
@@ -19,6 +19,7 @@ from ..config import RunCounts
 from ..records import AnalyzedRow
 from .checkpoint import CheckpointedOutput
 from .files import atomic_output, output_error
+from .tables import MENTION_COLUMNS, CommentLayout, mention_rows
 
 
 @contextmanager
@@ -149,6 +150,75 @@ class ParquetSink:
                 self._writer.abort()
             except OSError:
                 pass
+        self._errors.abort()
+
+
+class TableSink:
+    """Records as a flat table (feedback.io.tables): a CSV file (or standard output) with one
+    row per comment, or an .xlsx workbook with a "comments" and a "mentions" sheet; written as
+    they come, published when complete. Error records go to JSON lines, as with every sink.
+
+    path (str): The output.
+    errors_path (str): The errors file, or "-" for standard error.
+    layout (CommentLayout): The comment table's columns (themes, scores, carried fields).
+    fmt (str): "csv" or "xlsx".
+    mentions_path (str | None): With CSV, a second CSV file with one row per theme mention.
+    """
+
+    as_json = False
+
+    def __init__(self, path: str, errors_path: str, layout: CommentLayout, fmt: str, *,
+                 mentions_path: str | None = None) -> None:
+        self.path = path
+        self.layout = layout
+        self.fmt = fmt
+        self.mentions_path = mentions_path
+        self._errors = _ErrorLines(errors_path)
+        self._writer: Any = None
+        self._mentions: Any = None
+
+    def open(self, counts: RunCounts) -> int:
+        from .table_files import CsvTableWriter, XlsxTableWriter
+
+        with _writing(self.path):
+            if self.fmt == "xlsx":
+                self._writer = XlsxTableWriter(self.path, {"comments": self.layout.columns,
+                                                           "mentions": list(MENTION_COLUMNS)})
+            else:
+                self._writer = CsvTableWriter(self.path, self.layout.columns)
+        if self.mentions_path is not None:
+            with _writing(self.mentions_path):
+                self._mentions = CsvTableWriter(self.mentions_path, MENTION_COLUMNS)
+        return 0
+
+    def write(self, row: AnalyzedRow) -> None:
+        if row.status == "error":
+            self._errors.write(row.payload)
+            return
+        with _writing(self.path):
+            if self.fmt == "xlsx":
+                self._writer.write("comments", self.layout.row(row.payload))
+                for mention in mention_rows(row.payload):
+                    self._writer.write("mentions", mention)
+            else:
+                self._writer.write(self.layout.row(row.payload))
+        if self._mentions is not None:
+            with _writing(self.mentions_path or ""):
+                for mention in mention_rows(row.payload):
+                    self._mentions.write(mention)
+
+    def close(self) -> None:
+        with _writing(self.path):
+            self._writer.close()
+        if self._mentions is not None:
+            with _writing(self.mentions_path or ""):
+                self._mentions.close()
+        self._errors.close()
+
+    def abort(self) -> None:
+        for writer in (self._writer, self._mentions):
+            if writer is not None:
+                writer.abort()
         self._errors.abort()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import Errors, ReportError
+from ..io.tables import spreadsheet_cell as _csv_cell  # formula-safe cells, shared with -o x.csv
 from ..terminal import printable
 from .render_html import render_html
 from .tables import DisplayTable, number, report_tables, scores_text, unthemed_note, visible_themes
@@ -26,8 +27,6 @@ _EXTENSIONS = {".json": "json", ".md": "md", ".markdown": "md", ".csv": "csv", "
 CSV_COLUMNS = ("segment", "theme", "level", "count", "share", "sentiment", "share_negative", "below_min_count",
                "score", "value", "n", "ci95_low", "ci95_high", "mean", "impact", "impact_ci95_low",
                "impact_ci95_high", "impact_uncertain")
-# OWASP "CSV Injection": cells starting with these are formulas to Excel/LibreOffice/Sheets.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 # What GitHub-flavoured Markdown turns into a link by itself: scheme://..., www.... and emails.
 # Backticks and pipes end the match: they cannot sit inside a code span in a table cell.
@@ -92,21 +91,6 @@ def render_text(report: dict[str, Any]) -> str:
         if table.note:
             out.append(table.note)
     return printable("\n".join(out) + "\n")
-
-
-def _csv_cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula; numbers pass untouched.
-
-    Only strings are prefixed with "'" (OWASP), so -12.5 in a numeric column stays a number.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # Spreadsheets skip leading spaces before a formula (" =1+1" runs), so the test does too.
-    if isinstance(value, str) and (value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START)):
-        return "'" + value
-    return value
 
 
 def render_csv(report: dict[str, Any]) -> str:

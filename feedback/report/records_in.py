@@ -1,9 +1,11 @@
-"""Reading analysed records back: the JSONL that `feedback analyze` writes, as a report reads it."""
+"""Reading analysed records back, as a report reads them: the JSONL or Parquet file that
+`feedback analyze` writes, or the directory of partitions its Dask engine writes."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from typing import Any, Iterator
 
@@ -11,9 +13,76 @@ import jsonlines
 
 from ..errors import Errors, InputError
 from ..io import open_binary
+from ..io.parquet import is_parquet_path, read_parquet_records
+
+# What feedback.engine.dask writes (MANIFEST_NAME, MANIFEST_VERSION; a test keeps them equal):
+# not imported from there, which would load the analysis stack into every report.
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+_PARQUET_MAGIC = b"PAR1"
 
 
 def read_records(path: str) -> Iterator[dict[str, Any]]:
+    """Stream the records `feedback analyze` wrote, in order, whatever its output format.
+
+    path (str): A JSONL file (gzip-compressed or not) or "-" for standard input; a Parquet
+        file (by its extension or its content; needs the `parquet` extra); or the output
+        directory of `feedback analyze --engine dask`, read partition by partition in its
+        manifest's order.
+    YIELDS (dict): One record per line or row, in the JSON shape.
+    RAISES (InputError): The input cannot be opened, a line is not a JSON object (the message
+        gives its line number), a Parquet file does not hold feedback records, or a directory
+        is not a finished partitioned output.
+    """
+    if path != "-" and os.path.isdir(path):
+        return _read_partitions(path)
+    if _is_parquet(path):
+        return read_parquet_records(path)
+    return read_jsonl_records(path)
+
+
+def _is_parquet(path: str) -> bool:
+    """By the extension, or for another name by Parquet's magic bytes (`-o results` with
+    `--output-format parquet`)."""
+    if path == "-":
+        return False
+    if is_parquet_path(path):
+        return True
+    try:
+        if not os.path.isfile(path):
+            return False  # a pipe is read once, as JSONL; a missing file fails there
+        with open(path, "rb") as f:
+            return f.read(4) == _PARQUET_MAGIC
+    except OSError:
+        return False
+
+
+def _read_partitions(directory: str) -> Iterator[dict[str, Any]]:
+    manifest_path = os.path.join(directory, MANIFEST_NAME)
+    if not os.path.isfile(manifest_path):
+        raise InputError(Errors.E312.format(path=directory, manifest=MANIFEST_NAME))
+    try:
+        with open(manifest_path, encoding="utf-8") as f:
+            manifest = json.load(f)
+        version, fmt = manifest.get("manifest_version"), manifest["output_format"]
+        files = [entry["file"] for entry in manifest["partitions"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise InputError(Errors.E605.format(path=manifest_path, reason=repr(e))) from None
+    if version != MANIFEST_VERSION:
+        raise InputError(Errors.E606.format(path=manifest_path, version=version, supported=MANIFEST_VERSION))
+    paths = [os.path.join(directory, os.path.basename(str(name))) for name in files]
+    missing = next((p for p in paths if not os.path.isfile(p)), None)
+    if missing is not None:
+        raise InputError(Errors.E607.format(path=missing))
+    return _chained(read_parquet_records(p) if fmt == "parquet" else read_jsonl_records(p) for p in paths)
+
+
+def _chained(streams: Iterator[Iterator[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    for stream in streams:
+        yield from stream
+
+
+def read_jsonl_records(path: str) -> Iterator[dict[str, Any]]:
     """Stream the JSON objects of a JSONL file, such as `feedback analyze` output.
 
     path (str): A file path, or "-" for standard input.
