@@ -106,6 +106,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E310 = "Record {n} is not a `feedback analyze` record: a field has the wrong type ({reason})"
     E311 = ("{n:,} {unit} periods from {first} to {last} are too many to report (at most {limit:,}); "
             "choose a longer `period`")
+    E312 = "`where` {where}: none of the {n:,} records read matches (a value must match exactly, case included)"
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
@@ -158,6 +159,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "command with `resume` to go on from the last checkpoint ({checkpoint}).")
     E532 = ("{path} is a symbolic link where feedback keeps its own side files; it is not followed. "
             "Remove it, then run again.")
+    E533 = "`where` {value!r} is not COLUMN=VALUE or COLUMN!=VALUE, e.g. channel=app or \"Department Name!=Tops\""
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

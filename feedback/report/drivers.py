@@ -7,7 +7,9 @@ coefficient: the expected change in the score, in the score's units, for a comme
 the feature, other features held fixed. Its share is its part of the mean absolute linear SHAP
 value (|coef| x mean |x - mean(x)|), which is the exact Shapley attribution of a linear
 model's prediction when features are independent: a way to rank drivers that weighs both how
-strong and how common each one is.
+strong and how common each one is. Beside them, Johnson's relative weights split the explained
+variance of an ordinary least squares fit among the features in a way that stays meaningful when
+they are correlated (the "relative importance" of Qualtrics Stats iQ and the R package rwa).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ METHOD = (
     "ridge regression (scikit-learn RidgeCV, alpha chosen by efficient leave-one-out) of the "
     "per-comment score on 0/1 indicators of theme x mention sentiment; effect = coefficient in "
     "the score's units with a 95% interval from the ridge sandwich covariance; share = mean "
-    "|linear SHAP value| (|coef| x mean|x - mean x|) as a fraction of the sum over drivers"
+    "|linear SHAP value| (|coef| x mean|x - mean x|) as a fraction of the sum over drivers; "
+    "relative weight = Johnson's (2000) relative weight of the indicator, its part of the variance "
+    "an ordinary least squares fit on all indicators explains (they add up to ols_r2), and "
+    "relative_share = relative weight / ols_r2"
 )
 ALPHAS = np.logspace(-2, 3, 11)
 POLARITIES = ("negative", "neutral", "positive")
@@ -81,6 +86,7 @@ def fit_drivers(
         model = RidgeCV(alphas=ALPHAS).fit(x, y)
         se = _ridge_standard_errors(x, y - model.predict(x), float(model.alpha_))
     coef = np.asarray(model.coef_, dtype=np.float64)
+    raw_weights, ols_r2 = relative_weights(x, y)
     spread = np.abs(x - x.mean(axis=0)).mean(axis=0)
     weight = np.abs(coef) * spread
     total = float(weight.sum()) or 1.0
@@ -92,9 +98,11 @@ def fit_drivers(
             "theme": theme_id, "sentiment": polarity, "count": int(counts[column]),
             "effect": float(coef[j]), "ci95": ci, "share": float(weight[j] / total),
             "uncertain": True if ci is None else bool(ci[0] <= 0 <= ci[1]),
+            "relative_weight": float(raw_weights[j]),
+            "relative_share": float(raw_weights[j] / ols_r2) if ols_r2 > 0 else 0.0,
         })
     drivers.sort(key=lambda d: (-d["share"], d["theme"], d["sentiment"]))
-    result.update(r2=float(model.score(x, y)), alpha=float(model.alpha_), intercept=float(model.intercept_),
+    result.update(r2=float(model.score(x, y)), ols_r2=ols_r2, alpha=float(model.alpha_), intercept=float(model.intercept_),
                   drivers=drivers)
     return result
 
@@ -114,3 +122,40 @@ def _ridge_standard_errors(x: np.ndarray, residuals: np.ndarray, alpha: float) -
     s2 = float(residuals @ residuals) / dof
     covariance = s2 * inverse @ gram @ inverse
     return np.sqrt(np.clip(np.diag(covariance), 0, None))
+
+
+def relative_weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Johnson's (2000) relative weights: each predictor's share of the explained variance.
+
+    The predictors are replaced by their closest orthogonal counterparts Z (in least squares,
+    Z = X R^(-1/2) on standardised data); y is regressed on Z (weights beta) and each Z on the
+    X (weights Lambda = R^(1/2)). A predictor's raw weight is sum_k Lambda_jk^2 beta_k^2; the raw
+    weights add up to the R² of ordinary least squares, and they stay meaningful when the
+    predictors are correlated, where regression coefficients are not. This is the "relative
+    importance" Qualtrics Stats iQ and the R package rwa report.
+
+    x (np.ndarray): (observations x predictors) numbers.
+    y (np.ndarray): The outcome.
+    RETURNS (tuple): (raw weight per predictor, R² of the OLS fit); constant predictors get 0.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    weights = np.zeros(x.shape[1])
+    n = len(y)
+    # Correlations from the Gram matrix, not from a standardised copy of x: a million comments
+    # by 40 features is 320 MB per copy.
+    mean_x, mean_y = x.mean(axis=0), float(y.mean())
+    cov_xx = x.T @ x / n - np.outer(mean_x, mean_x)
+    cov_xy = x.T @ y / n - mean_x * mean_y
+    sd, sd_y = np.sqrt(np.clip(np.diag(cov_xx), 0, None)), float(y.std())
+    varying = np.flatnonzero(sd > 1e-12)
+    if len(varying) == 0 or sd_y == 0.0:
+        return weights, 0.0
+    sd_v = sd[varying]
+    rxx = cov_xx[np.ix_(varying, varying)] / np.outer(sd_v, sd_v)
+    rxy = cov_xy[varying] / (sd_v * sd_y)
+    values, vectors = np.linalg.eigh(rxx)
+    lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    beta = np.linalg.pinv(lam) @ rxy
+    weights[varying] = (lam ** 2) @ (beta ** 2)
+    return weights, float(weights.sum())
