@@ -313,12 +313,14 @@ class _Builder:
             inside[idx] = True
             block = versus_rest(inside, compound=self.agg.compound, scores={k: self.agg.scores[k] for k in self.kinds},
                                 metrics=self.metrics, themes=tested)
-            if len(groups) > 1:
-                tests += family(block)
+            if len(idx) < self.min_count or len(groups) < 2:
+                for test in family(block):  # too small to test, or nothing to compare with
+                    test["p"] = None
+            tests += family(block)
             out.append({"segment": name, "share": len(idx) / self.agg.n_comments, **summary,
                         "sentiment": self.sentiment(idx), "versus_rest": block})
         mark_significant(tests, fdr=self.fdr)
-        method = ("segment against all other comments: theme shares by two-proportion z test, mean sentiment and "
+        method = (f"segments of at least {self.min_count} comments against all other comments: theme shares by two-proportion z test, mean sentiment and "
                   "mean-type scores by Welch's t test (medians not tested); "
                   + (FDR_METHOD + " (one family per segmentation)" if self.fdr else "each test at the 5% level"))
         return {"by": by, "n_segments": len(names), "groups": out, "tests": method}

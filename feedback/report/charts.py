@@ -216,7 +216,10 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
     legend_rows = math.ceil(len(series) / 3)
     plot_w, plot_h = width - left - right, height - top - 36
     total_h = height + legend_rows * 18
-    values = [v for s in series for v in s.values if v is not None]
+    # The scale follows the periods that can be read: one comment in a small period would
+    # otherwise stretch it to 100% and flatten every real line; small periods' points are clamped.
+    values = [v for s in series for i, v in enumerate(s.values) if v is not None and not few[i]] or \
+        [v for s in series for v in s.values if v is not None]
     y_lo = 0.0 if percent else _padded(min(values + [0.0]), 0)[0]
     y_ticks = nice_ticks(y_lo, max(values + [0.01]) * 1.05)
     y_lo, y_hi = y_ticks[0], y_ticks[-1]
@@ -226,7 +229,7 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
         return left + (i * step if len(categories) > 1 else plot_w / 2)
 
     def py(v: float) -> float:
-        return top + (y_hi - v) / (y_hi - y_lo) * plot_h
+        return top + (y_hi - min(max(v, y_lo), y_hi)) / (y_hi - y_lo) * plot_h
 
     parts = [_svg_open(width, total_h, title)]
     for i, small in enumerate(few):
@@ -240,7 +243,8 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
         parts.append(_text(left - 6, py(t) + 4, tick, anchor="end", size=11, fill=MUTED))
     every = max(1, math.ceil(len(categories) / 12))
     for i, category in enumerate(categories):
-        if i % every == 0 or i == len(categories) - 1:
+        last = len(categories) - 1
+        if i == last or (i % every == 0 and (every == 1 or last - i >= every * 0.75)):
             parts.append(_text(px(i), top + plot_h + 16, category, size=11, fill=MUTED,
                                anchor="end" if i == len(categories) - 1 and i else "middle"))
     for n, s in enumerate(series):

@@ -162,8 +162,9 @@ def render_html(report: dict[str, Any]) -> str:
         parts.append("<h2>Key drivers</h2>")
         parts.append(f'<p class="note">{page.esc(report["drivers"]["method"])}.</p>')
         parts.append("".join(_driver_html(report, kind) for kind in metrics))
+    if segmentations(report):
+        parts.append("<h2>Segments</h2>")
     for seg in segmentations(report):
-        parts.append(f"<h2>Segments by {page.esc(seg['by'])}</h2>")
         parts.append(_html_table(segment_table(report, seg)))
         parts.append(_html_table(segment_theme_table(report, seg)))
     parts.append("<h2>Themes</h2>")

@@ -248,7 +248,8 @@ def segment_theme_table(report: dict[str, Any], seg: dict[str, Any]) -> DisplayT
         rows.append([g["segment"], str(g["n_comments"])]
                     + [number(shares.get(theme, 0.0), 1, percent=True) + _flag(tests.get(theme)) for theme in top])
     return DisplayTable(f"Theme share by {seg['by']}", headers, rows, "lr" + "r" * len(top),
-                        f"Share of the segment's comments that mention the theme. {_tests_note(seg)}")
+                        f"Share of the segment's comments that mention the theme. {HIGHER}/{LOWER}: significantly "
+                        "above / below the other comments (tests as in the table above).")
 
 
 def _flag(test: dict[str, Any] | None) -> str:
