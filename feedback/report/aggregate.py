@@ -223,33 +223,38 @@ class ReportAccumulator:
 
         for level, columns in self._levels.items():
             mentions = _group_mentions(themes, level, n)
-            columns.append({theme_id: sum(m.sentiment for m in ms) / len(ms) for theme_id, ms in mentions.items()})
-            for theme_id, ms in mentions.items():
+            columns.append({theme_id: sum(s) / len(s) for theme_id, (s, _) in mentions.items()})
+            for theme_id, (sentiments, raw) in mentions.items():
                 if level == "subtheme" and "/" not in theme_id:
                     continue  # a bare parent mention is already quoted at the top level
-                self._offer_quote(theme_id, ms, record, scores, mismatch)
+                self._offer_quote(theme_id, sentiments, raw, record, scores, mismatch)
         if mismatch is not None:
             key = (compound if mismatch == HIGH_SCORE_COMPLAINT else -compound, float(i))
             self._examples[mismatch].push(key, lambda: _example(record, scores, compound),
                                           lambda: normalised(record.get("text") or ""))
 
     def _offer_quote(
-        self, theme_id: str, mentions: list[Mention], record: dict[str, Any], scores: dict[str, float],
-        mismatch: str | None,
+        self, theme_id: str, sentiments: list[float], raw: list[dict[str, Any]], record: dict[str, Any],
+        scores: dict[str, float], mismatch: str | None,
     ) -> None:
-        sentiment = sum(m.sentiment for m in mentions) / len(mentions)
+        sentiment = sum(sentiments) / len(sentiments)
         if NEGATIVE_THRESHOLD < sentiment < POSITIVE_THRESHOLD:
             return
-        sentences = record.get("sentences") or []
+        negative, positive = self._quotes.setdefault(theme_id, (TopK(self.n_quotes), TopK(self.n_quotes)))
+        top = negative if sentiment < 0 else positive
+        length = len(record.get("text") or "")
+        # The best rank this comment could have: most comments stop here, before any other work.
+        sign = -1.0 if sentiment < 0 else 1.0
+        if not top.wants((0.0, -max(sign * s for s in sentiments), float(length), float(self.n_comments))):
+            return
+        mentions = [_mention(m, s) for m, s in zip(raw, sentiments)]
         # A high score is no negative exemplar's company, a low score no positive one's.
         contradicted = mismatch == (HIGH_SCORE_COMPLAINT if sentiment < 0 else LOW_SCORE_PRAISE)
-        ranked = quote_key(mentions, sentiment, sentences, contradicted, len(record.get("text") or ""),
-                           self.n_comments)
+        ranked = quote_key(mentions, sentiment, record.get("sentences") or [], contradicted, length, self.n_comments)
         if ranked is None:
             return
-        side, key = ranked
-        negative, positive = self._quotes.setdefault(theme_id, (TopK(self.n_quotes), TopK(self.n_quotes)))
-        (negative if side == "negative" else positive).push(
+        key = ranked[1]
+        top.push(
             key, lambda: _quote(record, mentions, sentiment, scores, key[0] == 0.0),
             lambda: normalised(record.get("text") or ""))
 
@@ -334,9 +339,11 @@ def _number(value: Any, where: str, n: int) -> float:
     return number
 
 
-def _group_mentions(themes: list[dict[str, Any]], level: str, n: int) -> dict[str, list[Mention]]:
-    """Mentions grouped by theme id at a level, as quotes need them."""
-    grouped: dict[str, list[Mention]] = {}
+def _group_mentions(
+    themes: list[dict[str, Any]], level: str, n: int
+) -> dict[str, tuple[list[float], list[dict[str, Any]]]]:
+    """Mentions grouped by theme id at a level: their sentiments and the mentions themselves."""
+    grouped: dict[str, tuple[list[float], list[dict[str, Any]]]] = {}
     for mention in themes:
         theme_id = mention.get("theme") or ""
         if level == "theme":
@@ -345,15 +352,22 @@ def _group_mentions(themes: list[dict[str, Any]], level: str, n: int) -> dict[st
             continue
         if not isinstance(theme_id, str):
             raise InputError(Errors.E310.format(n=n, reason=f"a theme id is a {type(theme_id).__name__}, not text"))
-        start, end = mention.get("start"), mention.get("end")
-        if not (isinstance(start, int) and isinstance(end, int) and end > start and mention.get("evidence")):
-            start = end = -1
-        source = str(mention.get("source") or "rules")
-        probability = mention.get("confidence")
-        grouped.setdefault(theme_id, []).append(Mention(
-            start, end, int(mention.get("sentence", -1)), _number(mention.get("sentiment", 0.0), "themes[].sentiment", n),
-            "rules" in source, float(probability) if isinstance(probability, (int, float)) else None))
+        sentiments, raw = grouped.setdefault(theme_id, ([], []))
+        sentiments.append(_number(mention.get("sentiment", 0.0), "themes[].sentiment", n))
+        raw.append(mention)
     return grouped
+
+
+def _mention(mention: dict[str, Any], sentiment: float) -> Mention:
+    """What a quote needs of a mention (built only for comments that may be quoted)."""
+    start, end = mention.get("start"), mention.get("end")
+    if not (isinstance(start, int) and isinstance(end, int) and end > start and mention.get("evidence")):
+        start = end = -1
+    probability = mention.get("confidence")
+    sentence = mention.get("sentence", -1)
+    return Mention(start, end, sentence if isinstance(sentence, int) else -1, sentiment,
+                   "rules" in str(mention.get("source") or "rules"),
+                   float(probability) if isinstance(probability, (int, float)) else None)
 
 
 def _quote(

@@ -49,7 +49,8 @@ class TopK:
 
     def wants(self, key: tuple[float, ...]) -> bool:
         """Whether an item with this key would be kept."""
-        return self.k > 0 and (len(self._heap) < self.k or key < tuple(-x for x in self._heap[0][0]))
+        # Negating every element reverses the lexicographic order: key < worst  <=>  -key > -worst.
+        return self.k > 0 and (len(self._heap) < self.k or tuple([-x for x in key]) > self._heap[0][0])
 
     def push(self, key: tuple[float, ...], make_item: Callable[[], Any], identity: Callable[[], str] | None = None) -> None:
         """Offer an item; `make_item` is called only when it is kept.
