@@ -1,12 +1,17 @@
 """Report sections that fit the data: segments with tests, filters, FDR, co-occurrence, quotes, relative weights."""
 
+import csv
+import html
+import io
+import re
+
 import numpy as np
 import pytest
 from scipy.stats import false_discovery_control, ttest_ind
 
 from feedback.config import ReportOptions
 from feedback.errors import InputError, OptionsError
-from feedback.report import ReportAccumulator, make_report, render
+from feedback.report import ReportAccumulator, charts, make_report, render
 from feedback.report.drivers import relative_weights
 from feedback.report.quotes import Mention, highlight_spans
 from feedback.report.records_in import unescape_entities
@@ -183,3 +188,44 @@ def test_quotes_are_deduplicated_and_chosen_from_confident_agreeing_mentions():
     assert [q["confident"] for q in quotes[:2]] == [True, True]
     # The sarcastic one (low score, positive-scored text) is only a fallback, marked as not confident.
     assert ids[2:] in ([], ["s1"]) and all(not q["confident"] for q in quotes[2:])
+
+
+def test_csv_keeps_a_row_per_theme_without_scores_and_segment_tests():
+    report = make_report(planted_segments(), by="channel", min_count=5)
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    overall = [r for r in rows if r["segment"] == ""]
+    assert {r["theme"] for r in overall} == {t["theme"] for t in report["themes"]} and all(r["score"] == "" for r in overall)
+    app_login = next(r for r in rows if r["segment"] == "app" and r["theme"] == "login")
+    assert app_login["share_differs"] == "true" and float(app_login["share_rest"]) < float(app_login["share"])
+
+
+def _label_boxes(svg):
+    """(x0, y0, x1, y1) of every <text> label inside the plot (not the axes), about 7 px per character."""
+    boxes = []
+    for x, y, anchor, size, text in re.findall(
+            r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)" font-size="(\d+)"[^>]*>([^<]*)</text>', svg):
+        width = 7.0 * len(html.unescape(text))
+        x0 = float(x) - (width if anchor == "end" else width / 2 if anchor == "middle" else 0)
+        boxes.append((x0, float(y) - 11, x0 + width, float(y) + 3, text))
+    return boxes
+
+
+@pytest.mark.parametrize("n_themes", [5, 9, 14, 24])
+def test_scatter_labels_never_overlap(n_themes):
+    rng = np.random.default_rng(n_themes)
+    # Crowded on purpose: most themes small and lukewarm, as on real data.
+    points = [charts.Point(f"theme_number_{i}", float(rng.uniform(0.01, 0.06)), float(rng.uniform(0.1, 0.3)))
+              for i in range(n_themes)]
+    svg = charts.scatter_chart(points, title="t")
+    dots = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="6"', svg)]
+    labels = [b for b in _label_boxes(svg) if not b[4].startswith(("share of", "−", "+", "0")) and "%" not in b[4]
+              and b[1] < 300]
+    assert len(dots) == n_themes
+    assert len(labels) == n_themes  # a name or a number per dot
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+        for cx, cy in dots:
+            assert not (a[0] < cx + 5 and cx - 5 < a[2] and a[1] < cy + 5 and cy - 5 < a[3]), (a, (cx, cy))
+    if n_themes > 8:
+        assert all(f"theme_number_{i}" in svg for i in range(n_themes))  # the legend names every theme

@@ -34,7 +34,8 @@ _EXTENSIONS = {".json": "json", ".md": "md", ".markdown": "md", ".csv": "csv", "
                ".txt": "text"}
 CSV_COLUMNS = ("segment", "theme", "level", "count", "share", "sentiment", "share_negative", "below_min_count",
                "score", "value", "n", "ci95_low", "ci95_high", "mean", "impact", "impact_ci95_low",
-               "impact_ci95_high", "impact_uncertain")
+               "impact_ci95_high", "impact_uncertain", "share_positive", "impact_q", "share_rest",
+               "share_difference_q", "share_differs")
 # OWASP "CSV Injection": cells starting with these are formulas to Excel/LibreOffice/Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
@@ -120,20 +121,32 @@ def _csv_cell(value: Any) -> Any:
 
 
 def render_csv(report: dict[str, Any]) -> str:
-    """One row per theme x score (then per segment x theme x score), safe to open in Excel."""
+    """One row per theme x score (then per segment x theme x score), safe to open in Excel.
+
+    A theme of records without scores still has its row (score columns empty). Segment rows carry
+    the theme's share among the other comments and the test of the difference (q, and whether it
+    is significant); with several `--by` columns, segments are named "column=value".
+    """
     buffer = io.StringIO()
     # QUOTE_NONNUMERIC quotes every text cell, as OWASP advises, and leaves numbers bare.
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    groups = (report["segments"] or {}).get("groups", [])
-    scopes = [("", report["themes"])] + [(g["segment"], g["themes"]) for g in groups]
-    for segment, themes in scopes:
+    blocks = report.get("segmentations") or ([report["segments"]] if report.get("segments") else [])
+    scopes: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = [("", report["themes"], {})]
+    for block in blocks:
+        for g in block.get("groups", []):
+            name = g["segment"] if len(blocks) == 1 else f"{block['by']}={g['segment']}"
+            scopes.append((name, g["themes"], g.get("versus_rest", {}).get("themes", {})))
+    for segment, themes, tests in scopes:
         for t in themes:
-            for kind, s in t["scores"].items():
+            test = tests.get(t["theme"], {})
+            for kind, s in (list(t["scores"].items()) or [(None, {})]):
                 ci, impact_ci = s.get("ci95") or [None, None], s.get("impact_ci95") or [None, None]
                 row = [segment, t["theme"], t["level"], t["count"], t["share"], t["sentiment"], t["share_negative"],
-                       t["below_min_count"], kind, s["value"], s["n"], ci[0], ci[1], s.get("mean"), s["impact"],
-                       impact_ci[0], impact_ci[1], s["impact_uncertain"]]
+                       t["below_min_count"], kind, s.get("value"), s.get("n"), ci[0], ci[1], s.get("mean"),
+                       s.get("impact"), impact_ci[0], impact_ci[1], s.get("impact_uncertain"),
+                       t.get("share_positive"), s.get("impact_q"), test.get("rest"), test.get("q"),
+                       test.get("significant")]
                 writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue()
 
