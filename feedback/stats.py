@@ -306,6 +306,20 @@ def rising_share_z(k_last: int, n_last: int, k_before: int, n_before: int) -> fl
     return (k_last / n_last - k_before / n_before) / se
 
 
+def score_level(scores: dict[str, float]) -> str | None:
+    """Whether a comment's score is high or low, judged as `mismatch_kind` judges it.
+
+    scores (dict): The record's scores.
+    RETURNS (str | None): "high", "low", or None (a middle score, or none of MISMATCH_RULES' kinds).
+    """
+    for kind, high, low in MISMATCH_RULES:
+        value = scores.get(kind)
+        if value is None:
+            continue
+        return "high" if value >= high else "low" if value <= low else None
+    return None
+
+
 def mismatch_kind(compound: float, scores: dict[str, float]) -> str | None:
     """Whether a comment's text and score disagree.
 

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from ..errors import Errors, InputError
 from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
-from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind
+from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind, score_level
 from .dates import parse_date, plausible
 from .quotes import QUOTE_CHARS, Mention, TopK, excerpt, highlight_spans, normalised, quote_key
 from .records_in import unescape_entities
@@ -227,7 +227,7 @@ class ReportAccumulator:
             for theme_id, (sentiments, raw) in mentions.items():
                 if level == "subtheme" and "/" not in theme_id:
                     continue  # a bare parent mention is already quoted at the top level
-                self._offer_quote(theme_id, sentiments, raw, record, scores, mismatch)
+                self._offer_quote(theme_id, sentiments, raw, record, scores)
         if mismatch is not None:
             key = (compound if mismatch == HIGH_SCORE_COMPLAINT else -compound, float(i))
             self._examples[mismatch].push(key, lambda: _example(record, scores, compound),
@@ -235,7 +235,7 @@ class ReportAccumulator:
 
     def _offer_quote(
         self, theme_id: str, sentiments: list[float], raw: list[dict[str, Any]], record: dict[str, Any],
-        scores: dict[str, float], mismatch: str | None,
+        scores: dict[str, float],
     ) -> None:
         sentiment = sum(sentiments) / len(sentiments)
         if NEGATIVE_THRESHOLD < sentiment < POSITIVE_THRESHOLD:
@@ -245,11 +245,13 @@ class ReportAccumulator:
         length = len(record.get("text") or "")
         # The best rank this comment could have: most comments stop here, before any other work.
         sign = -1.0 if sentiment < 0 else 1.0
-        if not top.wants((0.0, -max(sign * s for s in sentiments), float(length), float(self.n_comments))):
+        if not top.wants((0.0, -round(max(sign * s for s in sentiments), 1), float(length), float(self.n_comments))):
             return
         mentions = [_mention(m, s) for m, s in zip(raw, sentiments)]
-        # A high score is no negative exemplar's company, a low score no positive one's.
-        contradicted = mismatch == (HIGH_SCORE_COMPLAINT if sentiment < 0 else LOW_SCORE_PRAISE)
+        # A comment whose score says the opposite is no exemplar: a 5-star review with one
+        # complaining sentence is not what a theme's complaints look like, nor a 1-star one with a
+        # sarcastic "great" its praise.
+        contradicted = score_level(scores) == ("high" if sentiment < 0 else "low")
         ranked = quote_key(mentions, sentiment, record.get("sentences") or [], contradicted, length, self.n_comments)
         if ranked is None:
             return

@@ -6,8 +6,9 @@ wonderful." +0.9 while the rules read a complaint about waiting. A quote is *con
 of its mentions of the theme comes from the taxonomy rules or from the model with a probability
 of at least CONFIDENT_PROBABILITY, the mention's sentence has the same polarity as the side it is
 quoted for (its compound agrees with the mention), and the comment's score does not contradict it
-(a low score is no positive exemplar). Confident quotes always rank before the others; among
-them the clearest sentiment first, then the shorter comment, then input order. The same
+(a low score is no positive exemplar, a high score no negative one). Confident quotes always rank
+before the others; among them the clearest sentiment first (to one decimal), then the shorter
+comment, then input order. The same
 normalised text is quoted once per theme and side, however often an export repeats it.
 """
 
@@ -89,8 +90,8 @@ def quote_key(
     mentions (list[Mention]): The comment's mentions of the theme.
     sentiment (float): The comment's mean mention sentiment for the theme.
     sentences (list): The record's sentences (their compound is checked against the mention).
-    contradicted (bool): The comment's score says the opposite of the side (see `feedback.stats`
-        mismatch kinds), checked by the caller for the side returned.
+    contradicted (bool): The comment's score says the opposite of the side (a high score for a
+        negative quote, a low one for a positive quote; see `feedback.stats.score_level`).
     length (int): Characters of the comment.
     order (int): Input position, the last tie-break.
     RETURNS (tuple | None): ("negative" | "positive", key), None for a neutral mention.
@@ -104,7 +105,8 @@ def quote_key(
     agreeing = [m for m in mentions if _confident(m) and _agrees(m, sign, sentences)]
     confident = bool(agreeing) and not contradicted
     strength = max((sign * m.sentiment for m in agreeing), default=sign * sentiment)
-    return side, (0.0 if confident else 1.0, -strength, float(length), float(order))
+    # Strength to one decimal: among comments about as clear, the shorter one quotes better.
+    return side, (0.0 if confident else 1.0, -round(strength, 1), float(length), float(order))
 
 
 def _confident(mention: Mention) -> bool:
