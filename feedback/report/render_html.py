@@ -86,8 +86,11 @@ def _impact_figure(report: dict[str, Any], kind: str) -> str:
     overall = number(report["overall"][kind]["value"], d)
     caption = (f"{page.esc(title)}: {page.esc(metric['name'])} of all comments "
                f"({page.esc(overall)}) minus {page.esc(metric['name'])} without the theme. "
-               f"Whiskers: 95% interval; pale bars are not distinguishable from zero."
-               f"{' Lower is better.' if metric['better'] == 'lower' else ''}")
+               f"Whiskers: 95% interval; pale bars are not distinguishable from zero"
+               + (" (the interval includes 0, or the impact does not pass the Benjamini-Hochberg false discovery "
+                  "rate control at 5% across all themes and scores)." if report.get("multiple_testing", {}).get("fdr")
+                  else ".")
+               + (" Lower is better." if metric["better"] == "lower" else ""))
     return f"<figure>{chart}<figcaption>{caption}</figcaption></figure>"
 
 
