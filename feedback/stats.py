@@ -407,14 +407,29 @@ def welch_difference(inside: np.ndarray, outside: np.ndarray) -> tuple[float | N
         degrees of freedom), None where undefined (fewer than 2 values on a side).
     """
     n1, n2 = len(inside), len(outside)
-    if n1 < 2 or n2 < 2:
-        return (float(inside.mean() - outside.mean()) if n1 and n2 else None), None
-    m1, m2 = float(inside.mean()), float(outside.mean())
-    v1, v2 = float(inside.var(ddof=1)) / n1, float(outside.var(ddof=1)) / n2
-    if v1 + v2 == 0:
+    m1 = float(inside.mean()) if n1 else None
+    m2 = float(outside.mean()) if n2 else None
+    v1 = float(inside.var(ddof=1)) if n1 > 1 else None
+    v2 = float(outside.var(ddof=1)) if n2 > 1 else None
+    return welch_from_moments(n1, m1, v1, n2, m2, v2)
+
+
+def welch_from_moments(
+    n1: int, m1: float | None, v1: float | None, n2: int, m2: float | None, v2: float | None
+) -> tuple[float | None, float | None]:
+    """Welch's t test from each side's count, mean and sample variance (see `welch_difference`).
+
+    RETURNS (tuple): (m1 - m2, two-sided p); the p is None when a side has fewer than 2 values.
+    """
+    if m1 is None or m2 is None:
+        return None, None
+    if v1 is None or v2 is None:
+        return m1 - m2, None
+    a, b = v1 / n1, v2 / n2
+    if a + b == 0:
         return m1 - m2, (1.0 if m1 == m2 else 0.0)
-    t = (m1 - m2) / math.sqrt(v1 + v2)
-    dof = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+    t = (m1 - m2) / math.sqrt(a + b)
+    dof = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
     from scipy.special import stdtr  # here, not at the top: see `estimate`
 
     return m1 - m2, float(2 * stdtr(dof, -abs(t)))

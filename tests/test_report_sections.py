@@ -202,7 +202,7 @@ def test_csv_keeps_a_row_per_theme_without_scores_and_segment_tests():
 def _label_boxes(svg):
     """(x0, y0, x1, y1) of every <text> label inside the plot (not the axes), about 7 px per character."""
     boxes = []
-    for x, y, anchor, size, text in re.findall(
+    for x, y, anchor, _size, text in re.findall(
             r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)" font-size="(\d+)"[^>]*>([^<]*)</text>', svg):
         width = 7.0 * len(html.unescape(text))
         x0 = float(x) - (width if anchor == "end" else width / 2 if anchor == "middle" else 0)

@@ -307,12 +307,13 @@ class _Builder:
         tested = [(theme_id, ~np.isnan(column)) for theme_id, _, column in self.rows
                   if int((~np.isnan(column)).sum()) >= self.min_count]
         tests: list[dict[str, Any]] = []
-        for name, idx in groups:
+        group_of = np.full(self.agg.n_comments, -1, dtype=np.int64)
+        for g, (_, idx) in enumerate(groups):
+            group_of[idx] = g
+        blocks = versus_rest(group_of, len(groups), compound=self.agg.compound,
+                             scores={k: self.agg.scores[k] for k in self.kinds}, metrics=self.metrics, themes=tested)
+        for (name, idx), block in zip(groups, blocks):
             summary = self.summary(idx)
-            inside = np.zeros(self.agg.n_comments, dtype=bool)
-            inside[idx] = True
-            block = versus_rest(inside, compound=self.agg.compound, scores={k: self.agg.scores[k] for k in self.kinds},
-                                metrics=self.metrics, themes=tested)
             if len(idx) < self.min_count or len(groups) < 2:
                 for test in family(block):  # too small to test, or nothing to compare with
                     test["p"] = None

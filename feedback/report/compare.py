@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import FDR_LEVEL, Metric, Z95, benjamini_hochberg, proportion_difference, to_units, welch_difference
+from ..stats import (
+    FDR_LEVEL,
+    Z95,
+    Metric,
+    benjamini_hochberg,
+    proportion_difference,
+    to_units,
+    welch_from_moments,
+)
 
 MAX_PAIRS = 200  # pairs kept in the JSON (the most lifted first); the tables show fewer
 
@@ -37,43 +45,82 @@ def mark_significant(tests: list[dict[str, Any]], *, fdr: bool) -> None:
 
 
 def versus_rest(
-    inside: np.ndarray,
+    group_of: np.ndarray,
+    n_groups: int,
     *,
     compound: np.ndarray,
     scores: dict[str, np.ndarray],
     metrics: dict[str, Metric],
     themes: list[tuple[str, np.ndarray]],
-) -> dict[str, Any]:
-    """One segment (bool mask `inside`) against all other comments.
+) -> list[dict[str, Any]]:
+    """Each group of comments against all the other comments, for every group at once.
 
-    inside (np.ndarray): Bool per comment.
+    Counts, sums and sums of squares per group come from one `np.bincount` per measure, so the
+    cost grows with the number of comments and measures, not with the number of groups too.
+
+    group_of (np.ndarray): Group index per comment (-1: in no group, still part of "the rest").
+    n_groups (int): Number of groups.
     compound (np.ndarray): Sentiment compound per comment (NaN: not analysed).
     scores (dict): kind -> raw answer per comment (NaN: no answer).
     metrics (dict): kind -> Metric.
     themes (list): (theme id, bool "mentioned" per comment) for the themes to test.
-    RETURNS (dict): {"sentiment": test, "scores": {kind: test}, "themes": {theme: test}}; each test
-        has the values inside and outside, "difference" and "p" (q and significant come later).
+    RETURNS (list[dict]): Per group {"sentiment": test, "scores": {kind: test}, "themes": {theme: test}};
+        each test has the values inside and outside, "difference" and "p" (q and significant
+        come later).
     """
     analysed = ~np.isnan(compound)
-    said_in, said_out = compound[inside & analysed].astype(np.float64), compound[~inside & analysed].astype(np.float64)
-    diff, p = welch_difference(said_in, said_out)
-    out: dict[str, Any] = {"sentiment": {"value": _mean(said_in), "rest": _mean(said_out), "difference": diff, "p": p},
-                           "scores": {}, "themes": {}}
+    said = _moments(group_of, n_groups, analysed, compound)
+    per_kind = {}
     for kind, values in scores.items():
-        answered = ~np.isnan(values)
         if metrics[kind].statistic == "median":
             continue
-        a = to_units(metrics[kind], values[inside & answered])
-        b = to_units(metrics[kind], values[~inside & answered])
-        diff, p = welch_difference(a, b)
-        out["scores"][kind] = {"value": _mean(a), "rest": _mean(b), "difference": diff, "p": p}
-    n_in, n_out = int((inside & analysed).sum()), int((~inside & analysed).sum())
+        answered = ~np.isnan(values)
+        units = np.zeros(len(values))
+        units[answered] = to_units(metrics[kind], values[answered])
+        per_kind[kind] = _moments(group_of, n_groups, answered, units)
+    n_in = np.bincount(group_of[analysed & (group_of >= 0)], minlength=n_groups)
+    n_all = int(analysed.sum())
+    mentions = []
     for theme_id, mentioned in themes:
-        k_in, k_out = int((mentioned & inside).sum()), int((mentioned & ~inside).sum())
-        diff, p = proportion_difference(k_in, n_in, k_out, n_out)
-        out["themes"][theme_id] = {"value": k_in / n_in if n_in else None, "rest": k_out / n_out if n_out else None,
-                                   "difference": diff, "p": p}
-    return out
+        hits = mentioned & analysed
+        k = np.bincount(group_of[hits & (group_of >= 0)], minlength=n_groups)
+        mentions.append((theme_id, k, int(hits.sum())))
+    blocks = []
+    for g in range(n_groups):
+        block: dict[str, Any] = {"sentiment": _welch_test(said, g), "scores": {}, "themes": {}}
+        for kind, moments in per_kind.items():
+            block["scores"][kind] = _welch_test(moments, g)
+        n1, n2 = int(n_in[g]), n_all - int(n_in[g])
+        for theme_id, k, total in mentions:
+            k1, k2 = int(k[g]), total - int(k[g])
+            diff, p = proportion_difference(k1, n1, k2, n2)
+            block["themes"][theme_id] = {"value": k1 / n1 if n1 else None, "rest": k2 / n2 if n2 else None,
+                                         "difference": diff, "p": p}
+        blocks.append(block)
+    return blocks
+
+
+def _moments(group_of: np.ndarray, n_groups: int, valid: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per group and in total: count, sum and sum of squares of the valid values."""
+    inside = valid & (group_of >= 0)
+    x = values[inside].astype(np.float64)
+    codes = group_of[inside]
+    every = values[valid].astype(np.float64)
+    return (np.bincount(codes, minlength=n_groups).astype(np.float64), np.bincount(codes, x, minlength=n_groups),
+            np.bincount(codes, x * x, minlength=n_groups),
+            np.array([len(every), float(every.sum()), float((every * every).sum())]))
+
+
+def _welch_test(moments: tuple[np.ndarray, ...], g: int) -> dict[str, Any]:
+    count, total, squares, overall = moments
+    n1, s1, q1 = float(count[g]), float(total[g]), float(squares[g])
+    n2, s2, q2 = overall[0] - n1, overall[1] - s1, overall[2] - q1
+    m1 = s1 / n1 if n1 else None
+    m2 = s2 / n2 if n2 else None
+    v1 = max(0.0, (q1 - n1 * m1 * m1) / (n1 - 1)) if n1 > 1 and m1 is not None else None
+    v2 = max(0.0, (q2 - n2 * m2 * m2) / (n2 - 1)) if n2 > 1 and m2 is not None else None
+    diff, p = welch_from_moments(int(n1), m1, v1, int(n2), m2, v2)
+    return {"value": m1, "rest": m2, "difference": diff, "p": p}
 
 
 def family(block: dict[str, Any]) -> list[dict[str, Any]]:
