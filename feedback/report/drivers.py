@@ -84,9 +84,13 @@ def fit_drivers(
     # spinning against each other made this fit ten times slower (seconds instead of 0.2 s).
     with threadpool_limits(limits=1, user_api="blas"):
         model = RidgeCV(alphas=ALPHAS).fit(x, y)
-        se = _ridge_standard_errors(x, y - model.predict(x), float(model.alpha_))
+        # The centred Gram matrix serves both the standard errors and the relative weights.
+        mean_x = x.mean(axis=0)
+        gram = x.T @ x - len(y) * np.outer(mean_x, mean_x)
+        se = _ridge_standard_errors(gram, y - model.predict(x), float(model.alpha_))
+        raw_weights, ols_r2 = _relative_weights(gram / len(y), x.T @ y / len(y) - mean_x * float(y.mean()),
+                                                float(y.var()))
     coef = np.asarray(model.coef_, dtype=np.float64)
-    raw_weights, ols_r2 = relative_weights(x, y)
     spread = np.abs(x - x.mean(axis=0)).mean(axis=0)
     weight = np.abs(coef) * spread
     total = float(weight.sum()) or 1.0
@@ -107,18 +111,16 @@ def fit_drivers(
     return result
 
 
-def _ridge_standard_errors(x: np.ndarray, residuals: np.ndarray, alpha: float) -> np.ndarray:
+def _ridge_standard_errors(gram: np.ndarray, residuals: np.ndarray, alpha: float) -> np.ndarray:
     """Standard errors of ridge coefficients: sqrt(diag(s2 (G + aI)^-1 G (G + aI)^-1)).
 
     G is the centred Gram matrix (the intercept is fitted on centred data, as scikit-learn does)
     and s2 the residual variance on n - 1 - tr(hat matrix) degrees of freedom.
     """
-    centred = x - x.mean(axis=0)
-    gram = centred.T @ centred
     inverse = np.linalg.pinv(gram + alpha * np.eye(gram.shape[0]))
     dof = len(residuals) - 1 - float(np.trace(gram @ inverse))
     if dof <= 0:
-        return np.full(x.shape[1], np.nan)
+        return np.full(gram.shape[0], np.nan)
     s2 = float(residuals @ residuals) / dof
     covariance = s2 * inverse @ gram @ inverse
     return np.sqrt(np.clip(np.diag(covariance), 0, None))
@@ -140,14 +142,18 @@ def relative_weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    weights = np.zeros(x.shape[1])
     n = len(y)
     # Correlations from the Gram matrix, not from a standardised copy of x: a million comments
     # by 40 features is 320 MB per copy.
-    mean_x, mean_y = x.mean(axis=0), float(y.mean())
-    cov_xx = x.T @ x / n - np.outer(mean_x, mean_x)
-    cov_xy = x.T @ y / n - mean_x * mean_y
-    sd, sd_y = np.sqrt(np.clip(np.diag(cov_xx), 0, None)), float(y.std())
+    mean_x = x.mean(axis=0)
+    return _relative_weights(x.T @ x / n - np.outer(mean_x, mean_x), x.T @ y / n - mean_x * float(y.mean()),
+                             float(y.var()))
+
+
+def _relative_weights(cov_xx: np.ndarray, cov_xy: np.ndarray, var_y: float) -> tuple[np.ndarray, float]:
+    """Relative weights from the (population) covariances of the predictors and with the outcome."""
+    weights = np.zeros(cov_xx.shape[0])
+    sd, sd_y = np.sqrt(np.clip(np.diag(cov_xx), 0, None)), math.sqrt(max(var_y, 0.0))
     varying = np.flatnonzero(sd > 1e-12)
     if len(varying) == 0 or sd_y == 0.0:
         return weights, 0.0
