@@ -4,6 +4,7 @@ import csv
 import html
 import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from scipy.stats import false_discovery_control, ttest_ind
 
 from feedback.config import ReportOptions
 from feedback.errors import InputError, OptionsError
-from feedback.report import ReportAccumulator, charts, make_report, render
+from feedback.report import ReportAccumulator, charts, make_report, read_records, render
 from feedback.report.drivers import relative_weights
 from feedback.report.quotes import Mention, highlight_spans
 from feedback.report.records_in import unescape_entities
@@ -229,3 +230,32 @@ def test_scatter_labels_never_overlap(n_themes):
             assert not (a[0] < cx + 5 and cx - 5 < a[2] and a[1] < cy + 5 and cy - 5 < a[3]), (a, (cx, cy))
     if n_themes > 8:
         assert all(f"theme_number_{i}" in svg for i in range(n_themes))  # the legend names every theme
+
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def test_real_reviews_with_ratings_quote_nothing_their_score_contradicts():
+    """40 real clothing reviews (CC0, tests/data/golden): exemplars agree with the star rating."""
+    report = make_report(read_records(str(GOLDEN / "clothing-rules.expected.jsonl")), min_count=2)
+    assert "rating" in report["metrics"] and report["drivers"]["scores"]["rating"]
+    quotes = [(side, q) for entry in report["quotes"].values() for side in entry for q in entry[side]]
+    assert quotes
+    for side, q in quotes:
+        rating = q["scores"].get("rating")
+        if q["confident"]:
+            assert not (side == "positive" and rating <= 2) and not (side == "negative" and rating >= 4), q
+        for start, end in q["evidence"]:
+            assert not (start > 0 and q["text"][start - 1].isalnum()) and not (end < len(q["text"])
+                                                                               and q["text"][end].isalnum()), q
+    assert "Key drivers" in render(report, "html") and "--score" not in render(report, "text")
+
+
+def test_real_complaints_without_scores_get_no_empty_score_sections():
+    """20 real CFPB narratives (public domain): no scores, so no score sections, and a pointer to --score."""
+    report = make_report(read_records(str(GOLDEN / "complaints-rules-redact.expected.jsonl")), min_count=2)
+    assert report["metrics"] == {} and report["sentiment"]["n"] == report["n_comments"] - report["n_no_answer"] \
+        - report["n_not_english"]
+    page = render(report, "html")
+    assert "What moves the scores" not in page and "Key drivers" not in page and "Text and score disagree" not in page
+    assert "--score" in page and "Volume and sentiment" in page and "Themes mentioned together" in page
