@@ -212,22 +212,36 @@ class RunOptions:
 class ReportOptions:
     """What to report on, from analysed records.
 
-    by (str | None): A carried field to segment by (`fields` of the records).
+    by (str | tuple[str, ...] | None): Carried fields to segment by (`fields` of the records); each
+        gets its own segment table (segments are not crossed).
     period (str | None): "day", "week", "month" or "quarter" for trends; needs `date_column`.
     date_column (str | None): The carried field holding each comment's date.
-    min_count (int): Themes and drivers with fewer comments are flagged and left out of the fit.
+    min_count (int): Themes and drivers with fewer comments are flagged and left out of the fit;
+        periods with fewer comments are marked as too small to read.
     depth (int): 1 for top-level themes, 2 to add subthemes.
     seed (int): Seed of the bootstrap, so reports are reproducible.
+    where (tuple[str, ...]): Filters "COLUMN=VALUE" or "COLUMN!=VALUE" on carried fields, all of
+        which a comment must pass to be reported ("(missing)" matches an empty value).
+    fdr (bool): Control the false discovery rate (Benjamini-Hochberg) across each family of tests
+        (theme impacts, segment differences, emerging themes, co-occurrences): an effect is called
+        real only when its adjusted q-value is at most 0.05. Off: each test at 95% alone.
     """
 
-    by: str | None = None
+    by: str | tuple[str, ...] | None = None
     period: str | None = None
     date_column: str | None = None
     min_count: int = DEFAULT_MIN_COUNT
     depth: int = 1
     seed: int = 0
+    where: tuple[str, ...] = ()
+    fdr: bool = True
 
     def __post_init__(self) -> None:
+        if isinstance(self.by, str):
+            object.__setattr__(self, "by", (self.by,))
+        object.__setattr__(self, "by", tuple(dict.fromkeys(self.by or ())))
+        object.__setattr__(self, "where", tuple(self.where))
+        self.filters()  # refuses a malformed filter now, not after reading the records
         if self.period is not None and self.period not in PERIODS:
             raise OptionsError(Errors.E502.format(name="period", value=self.period, allowed=", ".join(PERIODS)))
         if self.period and not self.date_column:
@@ -238,6 +252,24 @@ class ReportOptions:
             raise OptionsError(Errors.E503.format(name="min_count", value=self.min_count))
         if self.depth not in (1, 2):
             raise OptionsError(Errors.E502.format(name="depth", value=self.depth, allowed="1, 2"))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The `by` columns (an empty tuple without segments)."""
+        return self.by if isinstance(self.by, tuple) else ()
+
+    def filters(self) -> list[tuple[str, str, str]]:
+        """The `where` filters as (column, "=" or "!=", value).
+
+        RAISES (OptionsError): A filter is not COLUMN=VALUE or COLUMN!=VALUE.
+        """
+        out = []
+        for text in self.where:
+            column, op, value = text.partition("!=") if "!=" in text else text.partition("=")
+            if not op or not column.strip():
+                raise OptionsError(Errors.E540.format(value=text))
+            out.append((column.strip(), op, value.strip()))
+        return out
 
 
 @dataclass

@@ -113,6 +113,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "choose a longer `period`")
     E312 = ("{path} is a directory without {manifest}: not the finished output of `feedback analyze "
             "--engine dask` (an unfinished run has no manifest)")
+    E313 = "`where` {where}: none of the {n:,} records read matches (a value must match exactly, case included)"
 
     # --- E4xx: discovery --------------------------------------------------------------------
     E401 = "Only {n} {which} to look for topics in; discovery needs at least {minimum}."
@@ -174,6 +175,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E538 = ("`mentions` writes the theme mentions beside a CSV output, not {fmt} (an .xlsx output has a "
             "mentions sheet; from Python, `feedback.to_mentions`)")
     E539 = "The mentions file {path} is also the output or the errors file; choose another `mentions` path"
+    E540 = "`where` {value!r} is not COLUMN=VALUE or COLUMN!=VALUE, e.g. channel=app or \"Department Name!=Tops\""
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

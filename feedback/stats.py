@@ -306,6 +306,20 @@ def rising_share_z(k_last: int, n_last: int, k_before: int, n_before: int) -> fl
     return (k_last / n_last - k_before / n_before) / se
 
 
+def score_level(scores: dict[str, float]) -> str | None:
+    """Whether a comment's score is high or low, judged as `mismatch_kind` judges it.
+
+    scores (dict): The record's scores.
+    RETURNS (str | None): "high", "low", or None (a middle score, or none of MISMATCH_RULES' kinds).
+    """
+    for kind, high, low in MISMATCH_RULES:
+        value = scores.get(kind)
+        if value is None:
+            continue
+        return "high" if value >= high else "low" if value <= low else None
+    return None
+
+
 def mismatch_kind(compound: float, scores: dict[str, float]) -> str | None:
     """Whether a comment's text and score disagree.
 
@@ -329,3 +343,111 @@ def mismatch_kind(compound: float, scores: dict[str, float]) -> str | None:
             return LOW_SCORE_PRAISE
         return None
     return None
+
+
+FDR_LEVEL = 0.05  # false discovery rate targeted by the Benjamini-Hochberg step-up procedure
+FDR_METHOD = "Benjamini-Hochberg false discovery rate at 5% across the tests listed"
+
+
+def normal_p(z: float | None, *, two_sided: bool = True) -> float | None:
+    """P-value of a standard normal statistic.
+
+    z (float | None): The statistic.
+    two_sided (bool): Two-sided (|z|) or one-sided for a rise (upper tail).
+    RETURNS (float | None): The p-value, None when `z` is None.
+    """
+    if z is None or not math.isfinite(z):
+        return None
+    upper = 0.5 * math.erfc(z / math.sqrt(2))
+    return min(1.0, 2 * min(upper, 1 - upper)) if two_sided else upper
+
+
+def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg adjusted p-values (q-values); None stays None and is not counted as a test.
+
+    Reject (call a difference real) where q <= FDR_LEVEL: across the tests listed, the expected
+    share of false discoveries among the rejections is then at most FDR_LEVEL (Benjamini and
+    Hochberg 1995; independent or positively dependent tests).
+
+    p_values (list[float | None]): One p-value per test.
+    RETURNS (list[float | None]): q = min over k >= rank of p_(k) * m / k, capped at 1.
+    """
+    tested = [(p, i) for i, p in enumerate(p_values) if p is not None]
+    out: list[float | None] = [None] * len(p_values)
+    m = len(tested)
+    running = 1.0
+    for rank, (p, i) in reversed(list(enumerate(sorted(tested), start=1))):
+        running = min(running, p * m / rank)
+        out[i] = min(1.0, running)
+    return out
+
+
+def proportion_difference(k_in: int, n_in: int, k_out: int, n_out: int) -> tuple[float | None, float | None]:
+    """Two-proportion z test of a share inside a group against the rest (pooled standard error).
+
+    k_in (int): Successes in the group.
+    n_in (int): Size of the group.
+    k_out (int): Successes in the rest.
+    n_out (int): Size of the rest.
+    RETURNS (tuple): (difference in shares, in points of 1; two-sided p), None when undefined.
+    """
+    if n_in == 0 or n_out == 0:
+        return None, None
+    diff = k_in / n_in - k_out / n_out
+    z = rising_share_z(k_in, n_in, k_out, n_out)
+    return diff, (normal_p(z) if z is not None else None)
+
+
+def welch_difference(inside: np.ndarray, outside: np.ndarray) -> tuple[float | None, float | None]:
+    """Welch's t test of a mean inside a group against the rest (unequal variances).
+
+    inside (np.ndarray): Values in the group (no NaN).
+    outside (np.ndarray): Values in the rest (no NaN).
+    RETURNS (tuple): (difference of means; two-sided p from Student's t on Welch-Satterthwaite
+        degrees of freedom), None where undefined (fewer than 2 values on a side).
+    """
+    n1, n2 = len(inside), len(outside)
+    m1 = float(inside.mean()) if n1 else None
+    m2 = float(outside.mean()) if n2 else None
+    v1 = float(inside.var(ddof=1)) if n1 > 1 else None
+    v2 = float(outside.var(ddof=1)) if n2 > 1 else None
+    return welch_from_moments(n1, m1, v1, n2, m2, v2)
+
+
+def welch_from_moments(
+    n1: int, m1: float | None, v1: float | None, n2: int, m2: float | None, v2: float | None
+) -> tuple[float | None, float | None]:
+    """Welch's t test from each side's count, mean and sample variance (see `welch_difference`).
+
+    RETURNS (tuple): (m1 - m2, two-sided p); the p is None when a side has fewer than 2 values.
+    """
+    if m1 is None or m2 is None:
+        return None, None
+    if v1 is None or v2 is None:
+        return m1 - m2, None
+    a, b = v1 / n1, v2 / n2
+    if a + b == 0:
+        return m1 - m2, (1.0 if m1 == m2 else 0.0)
+    t = (m1 - m2) / math.sqrt(a + b)
+    dof = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
+    from scipy.special import stdtr  # here, not at the top: see `estimate`
+
+    return m1 - m2, float(2 * stdtr(dof, -abs(t)))
+
+
+def interval_p(value: float | None, ci95: tuple[float, float] | None) -> float | None:
+    """Two-sided p-value of "no effect" read back from a symmetric (or bootstrap) 95% interval.
+
+    The standard error is taken as the interval's width / (2 x 1.96): exact for the Wald
+    intervals of impacts, an approximation for bootstrap ones.
+
+    value (float | None): The estimate.
+    ci95 (tuple | None): Its interval.
+    RETURNS (float | None): The p-value, None without an interval.
+    """
+    if value is None or ci95 is None:
+        return None
+    se = (ci95[1] - ci95[0]) / (2 * Z95)
+    if se <= 0:
+        return None if value == 0 else 0.0
+    return normal_p(value / se)

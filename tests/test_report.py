@@ -205,7 +205,9 @@ def test_report_quote_heaps_stay_bounded():
     for i in range(1000):
         top.push((float(-i),), lambda i=i: i)
     assert top.items() == [999, 998, 997]
-    records = [record(f"r{i}", [("price", -i / 1000)], {"nps": 5}) for i in range(500)]
+    # The clearest (to one decimal) first, then the shortest: r499 and r498 are both.
+    records = [record(f"r{i}", [("price", -i / 1000)], {"nps": 5}, text="price " + "x" * (500 - i), compound=-0.5)
+               for i in range(500)]
     accumulator = ReportAccumulator(n_quotes=2).update(records)
     assert [q["id"] for q in accumulator.finish().quotes["price"]["negative"]] == ["r499", "r498"]
 

@@ -16,7 +16,12 @@ from .options import fail
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Report file; the format follows its extension (.json .md .csv .html). '-' is stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from OUTPUT, else text).")
-@click.option("--by", help="A carried field to segment by, e.g. channel.")
+@click.option("--by", multiple=True, metavar="COLUMN",
+              help="A carried field to segment by, e.g. channel: per segment volume, sentiment, theme shares and "
+                   "scores, each tested against the other comments. Repeatable: one table per column (not crossed).")
+@click.option("--where", multiple=True, metavar="COLUMN=VALUE",
+              help="Report only comments whose carried field has this value (COLUMN!=VALUE: all but). Repeatable; "
+                   "all must hold. '(missing)' matches an empty value.")
 @click.option("--period", type=click.Choice(PERIODS), help="Trends per period; needs --date-column.")
 @click.option("--date-column", help="The carried field with each comment's date, e.g. submitted_at.")
 @click.option("--min-count", default=DEFAULT_MIN_COUNT, show_default=True, type=click.IntRange(1),
@@ -25,9 +30,12 @@ from .options import fail
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 2),
               help="1: top-level themes; 2: subthemes too.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed (reports are reproducible).")
-def report(input_path: str, output: str, fmt: str | None, by: str | None, period: str | None,
-           date_column: str | None, min_count: int, depth: int, seed: int) -> None:
-    """Which themes move the scores: impact on NPS/CSAT/CES/TTR, drivers, segments, trends.
+@click.option("--fdr/--no-fdr", default=True, show_default=True,
+              help="Benjamini-Hochberg false discovery rate control (5%) across each family of tests: impacts, "
+                   "drivers, segment differences, emerging themes, co-occurring pairs. --no-fdr: each test alone.")
+def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], where: tuple[str, ...],
+           period: str | None, date_column: str | None, min_count: int, depth: int, seed: int, fdr: bool) -> None:
+    """Themes, sentiment, segments and trends; with scores, which themes move them (impact, drivers).
 
     ANALYZED is what `feedback analyze` wrote: a .jsonl file ('-' for stdin), a .parquet file,
     or the output directory of `--engine dask`.
@@ -37,10 +45,11 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
       feedback report analyzed.jsonl
       feedback report analyzed.parquet -o report.md
       feedback report analyzed.jsonl -o report.html --by channel --period month --date-column submitted_at
+      feedback report analyzed.jsonl -o report.md --by region --by plan --where channel=app
       feedback analyze export.csv | feedback report - -o report.json
     """
     try:
-        options = ReportOptions(by, period, date_column, min_count, depth, seed)
+        options = ReportOptions(by, period, date_column, min_count, depth, seed, where, fdr)
         fmt = format_for(output, fmt)
         result = make_report(read_records(input_path), options)
     except FeedbackError as e:

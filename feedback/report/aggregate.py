@@ -10,54 +10,26 @@ the bootstrap) is a mask over those same arrays, so the numbers agree with each 
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import Errors, InputError
 from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
-from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind
+from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind, score_level
 from .dates import parse_date, plausible
+from .quotes import QUOTE_CHARS, Mention, TopK, excerpt, highlight_spans, normalised, quote_key
+from .records_in import unescape_entities
+
+__all__ = ["Aggregate", "ReportAccumulator", "ThemeLevel", "TopK", "excerpt", "QUOTE_CHARS", "MISSING_SEGMENT"]
 
 MISSING_SEGMENT = "(missing)"
 MISMATCH_CODES = {None: 0, HIGH_SCORE_COMPLAINT: 1, LOW_SCORE_PRAISE: 2}
-QUOTE_CHARS = 300  # longer comments are cut to the sentences around the mentions
 _UNDATED = -1
-
-
-class TopK:
-    """The k items with the smallest keys pushed so far, in O(k) memory.
-
-    Items are built lazily by a callable, so comments that would not make the cut cost nothing.
-    Keys must be tuples of numbers; ties are broken by the later key elements.
-    """
-
-    def __init__(self, k: int) -> None:
-        self.k = k
-        self._heap: list[tuple[tuple[float, ...], Any]] = []  # max-heap through negated keys
-
-    def wants(self, key: tuple[float, ...]) -> bool:
-        """Whether an item with this key would be kept."""
-        return self.k > 0 and (len(self._heap) < self.k or key < tuple(-x for x in self._heap[0][0]))
-
-    def push(self, key: tuple[float, ...], make_item: Callable[[], Any]) -> None:
-        """Offer an item; `make_item` is called only when it is kept."""
-        if not self.wants(key):
-            return
-        entry = (tuple(-x for x in key), make_item())
-        if len(self._heap) < self.k:
-            heapq.heappush(self._heap, entry)
-        else:
-            heapq.heapreplace(self._heap, entry)
-
-    def items(self) -> list[Any]:
-        """The kept items, smallest key first."""
-        return [item for _, item in sorted(self._heap, key=lambda e: tuple(-x for x in e[0]))]
 
 
 class _ThemeColumns:
@@ -112,6 +84,7 @@ class Aggregate:
     n_not_analysed: dict[str, int]
     scores: dict[str, np.ndarray]  # kind -> float per comment, NaN when missing
     mismatch: np.ndarray  # int8 per comment, see MISMATCH_CODES
+    compound: np.ndarray  # float32 sentiment compound per comment, NaN when not analysed
     themes: ThemeLevel  # top-level themes
     subthemes: ThemeLevel | None  # theme ids as in the records (depth 2 only)
     segments: list[str]  # segment names, indexed by segment_codes
@@ -122,6 +95,10 @@ class Aggregate:
     fields: set[str] = field(default_factory=set)
     bad_date: str | None = None  # a date value that could not be read, for messages
     n_implausible_dates: int = 0  # dates outside FIRST_YEAR..LAST_YEAR, counted as undated
+    # Every `by` column: (segment names, codes per comment); segments/segment_codes are the first.
+    segmentations: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
+    n_filtered_out: int = 0  # records that `where` left out
+    n_entities_decoded: int = 0  # comments whose HTML character references were decoded
 
 
 class ReportAccumulator:
@@ -133,9 +110,11 @@ class ReportAccumulator:
     examples, each a short excerpt. Nothing else of a record outlives `add`.
 
     depth (int): 1 for top-level themes; 2 adds themes as the records name them (subthemes).
-    by (str | None): A carried field to segment by.
+    by (str | Sequence[str] | None): Carried fields to segment by, each on its own.
     date_column (str | None): A carried field holding the comment's date.
-    n_quotes (int): Quotes kept per theme and side (most negative, most positive).
+    where (Sequence[tuple[str, str, str]]): (column, "=" or "!=", value) filters, all of which a
+        record must pass to be counted at all; a missing value reads as "(missing)".
+    n_quotes (int): Quotes kept per theme and side (the clearest confident ones, see quotes).
     n_examples (int): Mismatch examples kept per kind.
     """
 
@@ -143,13 +122,18 @@ class ReportAccumulator:
         self,
         *,
         depth: int = 1,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         date_column: str | None = None,
+        where: Sequence[tuple[str, str, str]] = (),
         n_quotes: int = 3,
         n_examples: int = 3,
     ) -> None:
         self.depth = depth
-        self.by = by
+        self.by: tuple[str, ...] = (by,) if isinstance(by, str) else tuple(by or ())
+        self.where = tuple(where)
+        self.n_filtered_out = 0
+        self.n_entities_decoded = 0
+        self._compound = array("f")
         self.date_column = date_column
         self.n_quotes = n_quotes
         self.n_comments = 0
@@ -160,8 +144,8 @@ class ReportAccumulator:
         self._levels = {"theme": _ThemeColumns()}
         if depth >= 2:
             self._levels["subtheme"] = _ThemeColumns()
-        self._segment_ids: dict[str, int] = {}
-        self._segment_codes = array("i")
+        self._segment_ids: list[dict[str, int]] = [{} for _ in self.by]
+        self._segment_codes = [array("i") for _ in self.by]
         self._dates = array("i")
         self._bad_date: str | None = None
         self._implausible = 0
@@ -188,7 +172,14 @@ class ReportAccumulator:
         if "error" in record:
             self.n_skipped += 1
             return
-        n = self.n_comments + self.n_skipped + 1
+        n = self.n_comments + self.n_skipped + self.n_filtered_out + 1
+        if self.where and not self._passes(record, n):
+            self.n_filtered_out += 1
+            return
+        decoded = unescape_entities(record)
+        if decoded is not None:
+            record = decoded
+            self.n_entities_decoded += 1
         themes, scores = record.get("themes"), record.get("scores")
         if not isinstance(themes, list) or not isinstance(scores, dict):
             raise InputError(Errors.E302.format(n=n, keys=sorted(record)[:10]))
@@ -220,38 +211,54 @@ class ReportAccumulator:
         compound = 0.0 if raw is None else _number(raw, "sentiment.compound", n)
         mismatch = None if skipped or raw is None else mismatch_kind(compound, scores)
         self._mismatch.append(MISMATCH_CODES[mismatch])
+        self._compound.append(math.nan if skipped or raw is None else compound)
 
         fields = record.get("fields") or {}
         self._fields.update(fields)
-        if self.by is not None:
-            segment = _segment_name(fields.get(self.by))
-            self._segment_codes.append(self._segment_ids.setdefault(segment, len(self._segment_ids)))
+        for by_column, ids, column_codes in zip(self.by, self._segment_ids, self._segment_codes):
+            segment = _segment_name(fields.get(by_column))
+            column_codes.append(ids.setdefault(segment, len(ids)))
         if self.date_column is not None:
             self._dates.append(self._read_date(fields.get(self.date_column)))
 
         for level, columns in self._levels.items():
             mentions = _group_mentions(themes, level, n)
             columns.append({theme_id: sum(s) / len(s) for theme_id, (s, _) in mentions.items()})
-            for theme_id, (sentiments, spans) in mentions.items():
+            for theme_id, (sentiments, raw) in mentions.items():
                 if level == "subtheme" and "/" not in theme_id:
                     continue  # a bare parent mention is already quoted at the top level
-                self._offer_quote(theme_id, sum(sentiments) / len(sentiments), spans, record, scores)
+                self._offer_quote(theme_id, sentiments, raw, record, scores)
         if mismatch is not None:
             key = (compound if mismatch == HIGH_SCORE_COMPLAINT else -compound, float(i))
-            self._examples[mismatch].push(key, lambda: _example(record, scores, compound))
+            self._examples[mismatch].push(key, lambda: _example(record, scores, compound),
+                                          lambda: normalised(record.get("text") or ""))
 
     def _offer_quote(
-        self, theme_id: str, sentiment: float, spans: list[tuple[int, int, int]],
-        record: dict[str, Any], scores: dict[str, float],
+        self, theme_id: str, sentiments: list[float], raw: list[dict[str, Any]], record: dict[str, Any],
+        scores: dict[str, float],
     ) -> None:
+        sentiment = sum(sentiments) / len(sentiments)
+        if NEGATIVE_THRESHOLD < sentiment < POSITIVE_THRESHOLD:
+            return
         negative, positive = self._quotes.setdefault(theme_id, (TopK(self.n_quotes), TopK(self.n_quotes)))
-        length = float(len(record.get("text") or ""))
-        # Most extreme first; among equals the shorter comment quotes better, then input order.
-        order = float(self.n_comments)
-        if sentiment <= NEGATIVE_THRESHOLD:
-            negative.push((sentiment, length, order), lambda: _quote(record, spans, sentiment, scores))
-        elif sentiment >= POSITIVE_THRESHOLD:
-            positive.push((-sentiment, length, order), lambda: _quote(record, spans, sentiment, scores))
+        top = negative if sentiment < 0 else positive
+        length = len(record.get("text") or "")
+        # The best rank this comment could have: most comments stop here, before any other work.
+        sign = -1.0 if sentiment < 0 else 1.0
+        if not top.wants((0.0, -round(max(sign * s for s in sentiments), 1), float(length), float(self.n_comments))):
+            return
+        mentions = [_mention(m, s) for m, s in zip(raw, sentiments)]
+        # A comment whose score says the opposite is no exemplar: a 5-star review with one
+        # complaining sentence is not what a theme's complaints look like, nor a 1-star one with a
+        # sarcastic "great" its praise.
+        contradicted = score_level(scores) == ("high" if sentiment < 0 else "low")
+        ranked = quote_key(mentions, sentiment, record.get("sentences") or [], contradicted, length, self.n_comments)
+        if ranked is None:
+            return
+        key = ranked[1]
+        top.push(
+            key, lambda: _quote(record, mentions, sentiment, scores, key[0] == 0.0),
+            lambda: normalised(record.get("text") or ""))
 
     def _read_date(self, value: Any) -> int:
         day = parse_date(value)
@@ -266,22 +273,36 @@ class ReportAccumulator:
             return _UNDATED
         return day.toordinal()
 
+    def _passes(self, record: dict[str, Any], n: int) -> bool:
+        """Whether a record passes every `where` filter."""
+        fields = record.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise InputError(Errors.E310.format(n=n, reason=f"fields is a {type(fields).__name__}, not an object"))
+        self._fields.update(fields)
+        for column, op, value in self.where:
+            if (_segment_name(fields.get(column)) == value) != (op == "="):
+                return False
+        return True
+
     def finish(self) -> Aggregate:
         """The accumulated columns as numpy arrays.
 
         RETURNS (Aggregate): What the report is built from.
         """
         levels = {name: ThemeLevel(*columns.matrix()) for name, columns in self._levels.items()}
+        segmentations = {column: (list(ids), np.frombuffer(column_codes, dtype=np.int32))
+                         for column, ids, column_codes in zip(self.by, self._segment_ids, self._segment_codes)}
         return Aggregate(
             n_comments=self.n_comments,
             n_skipped=self.n_skipped,
             n_not_analysed=dict(sorted(self.n_not_analysed.items())),
             scores={kind: np.frombuffer(column, dtype=np.float64) for kind, column in self._scores.items()},
             mismatch=np.frombuffer(self._mismatch, dtype=np.int8),
+            compound=np.frombuffer(self._compound, dtype=np.float32),
             themes=levels["theme"],
             subthemes=levels.get("subtheme"),
-            segments=list(self._segment_ids),
-            segment_codes=np.frombuffer(self._segment_codes, dtype=np.int32) if self.by is not None else None,
+            segments=segmentations[self.by[0]][0] if self.by else [],
+            segment_codes=segmentations[self.by[0]][1] if self.by else None,
             dates=np.frombuffer(self._dates, dtype=np.int32) if self.date_column is not None else None,
             quotes={theme_id: {"negative": neg.items(), "positive": pos.items()}
                     for theme_id, (neg, pos) in sorted(self._quotes.items())},
@@ -289,6 +310,9 @@ class ReportAccumulator:
             fields=set(self._fields),
             bad_date=self._bad_date,
             n_implausible_dates=self._implausible,
+            segmentations=segmentations,
+            n_filtered_out=self.n_filtered_out,
+            n_entities_decoded=self.n_entities_decoded,
         )
 
 
@@ -319,9 +343,9 @@ def _number(value: Any, where: str, n: int) -> float:
 
 def _group_mentions(
     themes: list[dict[str, Any]], level: str, n: int
-) -> dict[str, tuple[list[float], list[tuple[int, int, int]]]]:
-    """Mentions grouped by theme id at a level: their sentiments and (start, end, sentence) spans."""
-    grouped: dict[str, tuple[list[float], list[tuple[int, int, int]]]] = {}
+) -> dict[str, tuple[list[float], list[dict[str, Any]]]]:
+    """Mentions grouped by theme id at a level: their sentiments and the mentions themselves."""
+    grouped: dict[str, tuple[list[float], list[dict[str, Any]]]] = {}
     for mention in themes:
         theme_id = mention.get("theme") or ""
         if level == "theme":
@@ -330,20 +354,31 @@ def _group_mentions(
             continue
         if not isinstance(theme_id, str):
             raise InputError(Errors.E310.format(n=n, reason=f"a theme id is a {type(theme_id).__name__}, not text"))
-        sentiments, spans = grouped.setdefault(theme_id, ([], []))
+        sentiments, raw = grouped.setdefault(theme_id, ([], []))
         sentiments.append(_number(mention.get("sentiment", 0.0), "themes[].sentiment", n))
-        start, end = mention.get("start"), mention.get("end")
-        if isinstance(start, int) and isinstance(end, int) and end > start and mention.get("evidence"):
-            spans.append((start, end, int(mention.get("sentence", -1))))
+        raw.append(mention)
     return grouped
 
 
+def _mention(mention: dict[str, Any], sentiment: float) -> Mention:
+    """What a quote needs of a mention (built only for comments that may be quoted)."""
+    start, end = mention.get("start"), mention.get("end")
+    if not (isinstance(start, int) and isinstance(end, int) and end > start and mention.get("evidence")):
+        start = end = -1
+    probability = mention.get("confidence")
+    sentence = mention.get("sentence", -1)
+    return Mention(start, end, sentence if isinstance(sentence, int) else -1, sentiment,
+                   "rules" in str(mention.get("source") or "rules"),
+                   float(probability) if isinstance(probability, (int, float)) else None)
+
+
 def _quote(
-    record: dict[str, Any], spans: list[tuple[int, int, int]], sentiment: float, scores: dict[str, float]
+    record: dict[str, Any], mentions: list[Mention], sentiment: float, scores: dict[str, float], confident: bool
 ) -> dict[str, Any]:
-    text, evidence = excerpt(record.get("text") or "", record.get("sentences") or [], spans)
+    full = record.get("text") or ""
+    text, evidence = excerpt(full, record.get("sentences") or [], highlight_spans(full, mentions))
     return {"id": str(record.get("id", "")), "text": text, "evidence": evidence,
-            "sentiment": round(sentiment, 4), "scores": _plain(scores)}
+            "sentiment": round(sentiment, 4), "scores": _plain(scores), "confident": confident}
 
 
 def _example(record: dict[str, Any], scores: dict[str, float], compound: float) -> dict[str, Any]:
@@ -356,34 +391,3 @@ def _example(record: dict[str, Any], scores: dict[str, float], compound: float) 
 
 def _plain(scores: dict[str, float]) -> dict[str, float]:
     return {k: int(v) if v.is_integer() else v for k, v in scores.items()}
-
-
-def excerpt(
-    text: str, sentences: list[dict[str, Any]], spans: list[tuple[int, int, int]], limit: int = QUOTE_CHARS
-) -> tuple[str, list[list[int]]]:
-    """Cut a comment to about `limit` characters, starting at the sentence of its first evidence.
-
-    text (str): The comment.
-    sentences (list[dict]): The record's sentences (start/end offsets).
-    spans (list[tuple]): Evidence (start, end, sentence index) to keep visible where it fits.
-    limit (int): Longest excerpt, ellipses aside.
-    RETURNS (tuple): The excerpt and the evidence spans [[start, end], ...] as offsets into it.
-    """
-    begin, stop = 0, len(text)
-    if len(text) > limit:
-        if spans:
-            first = min(spans)
-            begin = first[0]
-            if 0 <= first[2] < len(sentences):  # a whole sentence reads better than a fragment
-                begin = min(begin, int(sentences[first[2]].get("start", begin)))
-            if first[0] - begin > limit // 2:
-                begin = min(first[0], text.find(" ", first[0] - limit // 4) + 1 or first[0])
-        stop = min(len(text), begin + limit)
-        if stop < len(text):
-            cut = text.rfind(" ", begin + limit // 2, stop)
-            stop = cut if cut > 0 else stop
-    prefix = "…" if begin > 0 else ""
-    suffix = "…" if stop < len(text) else ""
-    shift = len(prefix) - begin
-    kept = sorted({(s[0] + shift, s[1] + shift) for s in spans if s[0] >= begin and s[1] <= stop})
-    return prefix + text[begin:stop] + suffix, [list(s) for s in kept]

@@ -20,24 +20,28 @@ from ..config import DEFAULT_MIN_COUNT, ReportOptions
 from ..errors import Errors, InputError, ReportError
 from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from ..stats import (
+    FDR_LEVEL,
+    FDR_METHOD,
     HIGH_SCORE_COMPLAINT,
     LOW_SCORE_PRAISE,
     MISMATCH_RULES,
-    Z95,
     Metric,
     estimate,
     impact,
+    interval_p,
     mean_estimate,
     metric_for,
+    normal_p,
     rising_share_z,
     to_units,
     value_of,
 )
 from .aggregate import Aggregate, ReportAccumulator, ThemeLevel
+from .compare import cooccurrence, family, mark_significant, mean_interval, versus_rest
 from .dates import MAX_PERIODS, count_periods, next_period, period_label, period_start
 from .drivers import METHOD, driver_features, fit_drivers
 
-REPORT_VERSION = "1.0"
+REPORT_VERSION = "1.1"
 SCORE_ORDER = ("nps", "csat", "ces", "ttr", "rating")
 MAX_SEGMENTS = 20  # larger segmentations keep the biggest and pool the rest as OTHER_SEGMENT
 OTHER_SEGMENT = "(other)"
@@ -50,31 +54,36 @@ def make_report(
     records: Iterable[dict[str, Any]],
     options: ReportOptions | None = None,
     *,
-    by: str | None = None,
+    by: str | tuple[str, ...] | None = None,
     period: str | None = None,
     date_column: str | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
     depth: int = 1,
     seed: int = 0,
+    where: tuple[str, ...] = (),
+    fdr: bool = True,
 ) -> dict[str, Any]:
     """Build the report from analysed records in one pass.
 
     records (Iterable[dict]): Records as `feedback analyze` writes them; error records are skipped.
     options (ReportOptions | None): All of the settings below at once; when given, the keyword
         arguments are not used.
-    by (str | None): A carried field to segment by (`fields` of the records).
+    by (str | tuple[str, ...] | None): Carried fields to segment by (`fields` of the records), each
+        on its own.
     period (str | None): "day", "week", "month" or "quarter" for trends; needs `date_column`.
     date_column (str | None): The carried field holding each comment's date.
     min_count (int): Themes and drivers with fewer comments are flagged and left out of the fit.
     depth (int): 1 for top-level themes, 2 to add subthemes.
     seed (int): Seed of the bootstrap, so reports are reproducible.
+    where (tuple[str, ...]): "COLUMN=VALUE" / "COLUMN!=VALUE" filters, all applied.
+    fdr (bool): Benjamini-Hochberg control of each family of tests (see ReportOptions).
     RETURNS (dict): The report; see docs/report.md for the layout.
     RAISES (InputError): No records, a record of the wrong shape, or an unknown field.
     RAISES (OptionsError): An unknown `period`, a `period` without `date_column`, or the reverse.
     """
     if options is None:
-        options = ReportOptions(by, period, date_column, min_count, depth, seed)
-    accumulator = ReportAccumulator(depth=options.depth, by=options.by,
+        options = ReportOptions(by, period, date_column, min_count, depth, seed, tuple(where), fdr)
+    accumulator = ReportAccumulator(depth=options.depth, by=options.columns, where=options.filters(),
                                     date_column=options.date_column if options.period else None)
     return build_report(accumulator.update(records).finish(), options)
 
@@ -89,24 +98,34 @@ def build_report(agg: Aggregate, options: ReportOptions | None = None) -> dict[s
         `date_column` value is a date.
     """
     options = options or ReportOptions()
-    by, period, date_column = options.by, options.period, options.date_column
+    columns, period, date_column = options.columns, options.period, options.date_column
     min_count, depth, seed = options.min_count, options.depth, options.seed
-    if agg.n_comments == 0:
-        raise InputError(Errors.E301)
-    for param, column in (("by", by), ("date_column", date_column if period else None)):
-        if column is not None and column not in agg.fields:
+    checks = [("by", column) for column in columns] + [("where", column) for column, _, _ in options.filters()]
+    for param, column in checks + [("date_column", date_column if period else None)]:
+        if column is not None and column not in agg.fields and (agg.n_comments or param == "where"):
             known = ", ".join(sorted(agg.fields)) or "none"
             raise InputError(Errors.E303.format(param=param, column=column, known=known))
-    builder = _Builder(agg, min_count=min_count, depth=depth, seed=seed)
+    if agg.n_comments == 0:
+        if agg.n_filtered_out:
+            raise InputError(Errors.E313.format(where=" and ".join(options.where), n=agg.n_filtered_out))
+        raise InputError(Errors.E301)
+    builder = _Builder(agg, min_count=min_count, depth=depth, seed=seed, fdr=options.fdr)
     everyone = np.arange(agg.n_comments)
     summary = builder.summary(everyone)
+    segmentations = [builder.segments(column) for column in columns]
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,
         "generated_by": f"feedback {__version__}",
-        "options": {"by": by, "period": period, "date_column": date_column if period else None,
-                    "min_count": min_count, "depth": depth, "seed": seed},
+        "options": {"by": columns[0] if columns else None, "by_columns": list(columns), "where": list(options.where),
+                    "period": period, "date_column": date_column if period else None,
+                    "min_count": min_count, "depth": depth, "seed": seed, "fdr": options.fdr},
+        "multiple_testing": {"fdr": options.fdr, "level": FDR_LEVEL,
+                             "method": FDR_METHOD if options.fdr else "none: each test at the 5% level on its own"},
         "n_comments": agg.n_comments,
         "n_skipped": agg.n_skipped,
+        "n_filtered_out": agg.n_filtered_out,
+        # HTML character references (&amp;, &#34;) in comment text, decoded once when read.
+        "n_entities_decoded": agg.n_entities_decoded,
         # Non-answers and comments in other languages: their scores count, they have no sentiment
         # or themes, and they are not "unthemed" (the taxonomy did not miss them).
         "n_no_answer": agg.n_not_analysed.get("no_answer", 0),
@@ -116,9 +135,12 @@ def build_report(agg: Aggregate, options: ReportOptions | None = None) -> dict[s
                        else agg.n_comments) - sum(agg.n_not_analysed.values()),
         "metrics": {kind: _describe(builder.metrics[kind]) for kind in builder.kinds},
         "overall": summary["overall"],
+        "sentiment": builder.sentiment(everyone),
         "themes": summary["themes"],
         "drivers": builder.drivers(),
-        "segments": builder.segments(by) if by else {},
+        "cooccurrence": builder.cooccurrence(),
+        "segments": segmentations[0] if segmentations else {},
+        "segmentations": segmentations,
         "periods": builder.periods(period, date_column) if period and date_column else {},
         "mismatch": builder.mismatch(),
         "quotes": {entry["theme"]: agg.quotes.get(entry["theme"], {"negative": [], "positive": []})
@@ -135,11 +157,12 @@ def _describe(metric: Metric) -> dict[str, Any]:
 class _Builder:
     """Computes the report's tables over subsets (index arrays) of the accumulated comments."""
 
-    def __init__(self, agg: Aggregate, *, min_count: int, depth: int, seed: int) -> None:
+    def __init__(self, agg: Aggregate, *, min_count: int, depth: int, seed: int, fdr: bool = True) -> None:
         self.agg = agg
         self.min_count = min_count
         self.depth = depth
         self.seed = seed
+        self.fdr = fdr
         present = [kind for kind, values in agg.scores.items() if not np.isnan(values).all()]
         self.kinds = sorted(present, key=lambda k: (SCORE_ORDER.index(k) if k in SCORE_ORDER else len(SCORE_ORDER), k))
         self.metrics = {kind: metric_for(kind, agg.scores[kind]) for kind in self.kinds}
@@ -208,10 +231,39 @@ class _Builder:
                 in_theme = mentioned[valid[kind]]
                 result = self._estimate(kind, values[in_theme])
                 effect = impact(self.metrics[kind], values, in_theme, seed=self.seed)
-                result.update(impact=effect.value, impact_ci95=effect.ci95, impact_uncertain=effect.uncertain)
+                result.update(impact=effect.value, impact_ci95=effect.ci95, impact_uncertain=effect.uncertain,
+                              impact_p=interval_p(effect.value, effect.ci95))
                 entry["scores"][kind] = result
             themes.append(entry)
+        self._control_impacts(themes)
         return {"n_comments": n, "overall": self.score_block(idx), "themes": themes}
+
+    def _control_impacts(self, themes: list[dict[str, Any]]) -> None:
+        """One family: every theme x score impact of a table. With FDR control an impact is
+        certain only when its Benjamini-Hochberg q is at most 5% (and its interval excludes 0)."""
+        tests = [{"p": s["impact_p"], "score": s} for t in themes if not t["below_min_count"]
+                 for s in t["scores"].values()]
+        mark_significant(tests, fdr=self.fdr)
+        for test in tests:
+            score = test["score"]
+            score["impact_q"] = test["q"]
+            if self.fdr and score["impact_uncertain"] is False and not test["significant"]:
+                score["impact_uncertain"] = True
+
+    def sentiment(self, idx: np.ndarray) -> dict[str, Any]:
+        """Mean comment sentiment with its interval, and the shares of negative and positive comments."""
+        values = self.agg.compound[idx]
+        values = values[~np.isnan(values)].astype(np.float64)
+        out = mean_interval(values)
+        out["share_negative"] = float((values <= NEGATIVE_THRESHOLD).mean()) if len(values) else None
+        out["share_positive"] = float((values >= POSITIVE_THRESHOLD).mean()) if len(values) else None
+        return out
+
+    def cooccurrence(self) -> dict[str, Any]:
+        """Top-level themes that are mentioned together more often than chance."""
+        themes = self.agg.themes
+        return cooccurrence(themes.ids, themes.mentioned, ~np.isnan(self.agg.compound),
+                            min_count=self.min_count, fdr=self.fdr)
 
     def drivers(self) -> dict[str, Any]:
         """The key driver fit per score, on top-level themes (depth 1) or record theme ids (depth 2)."""
@@ -225,27 +277,54 @@ class _Builder:
             valid = ~np.isnan(values)
             fit = fit_drivers(features[valid], to_units(self.metrics[kind], values[valid]), names,
                               min_count=self.min_count)
+            tests = [{"p": interval_p(d["effect"], d["ci95"]), "driver": d} for d in fit["drivers"]]
+            mark_significant(tests, fdr=self.fdr)
+            for test in tests:
+                test["driver"]["q"] = test["q"]
+                if self.fdr and not test["significant"]:
+                    test["driver"]["uncertain"] = True
             fits[kind] = {"unit": self.metrics[kind].unit,
                           "target": _PER_COMMENT.get(self.metrics[kind].statistic, "the score"), **fit}
         return {"method": METHOD, "level": "subtheme" if level is self.agg.subthemes else "theme",
                 "min_count": self.min_count, "scores": fits}
 
     def segments(self, by: str) -> dict[str, Any]:
-        """The summary per value of `by`, biggest first; beyond MAX_SEGMENTS the rest is pooled."""
-        codes = self.agg.segment_codes
-        if codes is None:
+        """The summary per value of `by`, biggest first; beyond MAX_SEGMENTS the rest is pooled.
+
+        Each segment also carries its sentiment and `versus_rest`: its sentiment, scores and theme
+        shares tested against all other comments, one family of tests per `by` column.
+        """
+        if by not in self.agg.segmentations:
             return {}
-        names = list(self.agg.segments)
+        names, codes = self.agg.segmentations[by]
+        names = list(names)
         counts = np.bincount(codes, minlength=len(names))
         order = sorted(range(len(names)), key=lambda c: (-counts[c], names[c]))
         groups = [(names[c], np.flatnonzero(codes == c)) for c in order[:MAX_SEGMENTS]]
         if len(order) > MAX_SEGMENTS:
             groups.append((OTHER_SEGMENT, np.flatnonzero(np.isin(codes, order[MAX_SEGMENTS:]))))
         out = []
-        for name, idx in groups:
+        tested = [(theme_id, ~np.isnan(column)) for theme_id, _, column in self.rows
+                  if int((~np.isnan(column)).sum()) >= self.min_count]
+        tests: list[dict[str, Any]] = []
+        group_of = np.full(self.agg.n_comments, -1, dtype=np.int64)
+        for g, (_, idx) in enumerate(groups):
+            group_of[idx] = g
+        blocks = versus_rest(group_of, len(groups), compound=self.agg.compound,
+                             scores={k: self.agg.scores[k] for k in self.kinds}, metrics=self.metrics, themes=tested)
+        for (name, idx), block in zip(groups, blocks):
             summary = self.summary(idx)
-            out.append({"segment": name, "share": len(idx) / self.agg.n_comments, **summary})
-        return {"by": by, "n_segments": len(names), "groups": out}
+            if len(idx) < self.min_count or len(groups) < 2:
+                for test in family(block):  # too small to test, or nothing to compare with
+                    test["p"] = None
+            tests += family(block)
+            out.append({"segment": name, "share": len(idx) / self.agg.n_comments, **summary,
+                        "sentiment": self.sentiment(idx), "versus_rest": block})
+        mark_significant(tests, fdr=self.fdr)
+        method = (f"segments of at least {self.min_count} comments against all other comments: theme shares by two-proportion z test, mean sentiment and "
+                  "mean-type scores by Welch's t test (medians not tested); "
+                  + (FDR_METHOD + " (one family per segmentation)" if self.fdr else "each test at the 5% level"))
+        return {"by": by, "n_segments": len(names), "groups": out, "tests": method}
 
     def periods(self, unit: str, date_column: str) -> dict[str, Any]:
         """Volume, sentiment and scores per period, every period from the first to the last date."""
@@ -273,9 +352,14 @@ class _Builder:
         for i, (label, start) in enumerate(labels):
             idx = np.flatnonzero(period_of == i)
             series.append({"period": label, "start": start.isoformat(), "n_comments": len(idx),
+                           "below_min_count": len(idx) < self.min_count, "sentiment": self.sentiment(idx),
                            "overall": self.score_block(idx), "themes": self._period_themes(idx)})
         out = {"unit": unit, "date_column": date_column, "n_undated": int(len(dates) - len(dated)),
-               "series": series, "emerging": self._emerging(period_of, len(labels))}
+               "min_count": self.min_count, "series": series, "emerging": self._emerging(period_of, len(labels)),
+               "emerging_method": (
+                   "share of comments in the last period against all earlier periods, one-sided two-proportion z "
+                   f"test; emerging when {'the Benjamini-Hochberg q across the themes tested' if self.fdr else 'p'} "
+                   f"is at most 5% and the theme has at least {EMERGING_MIN_MENTIONS} comments in the last period")}
         if self.agg.n_implausible_dates:
             out["n_placeholder_dates"] = self.agg.n_implausible_dates
         return out
@@ -315,8 +399,12 @@ class _Builder:
                 "theme": theme_id, "share_last": k_last / n_last if n_last else None,
                 "share_before": k_before / n_before if n_before else None,
                 "count_last": k_last, "count_before": k_before, "z": z,
-                "emerging": bool(z is not None and z >= Z95 and k_last >= EMERGING_MIN_MENTIONS),
+                "p": normal_p(z, two_sided=False),
             })
+        mark_significant(out, fdr=self.fdr)
+        for entry in out:
+            entry["emerging"] = bool(entry.pop("significant") and entry["z"] is not None and entry["z"] > 0
+                                     and entry["count_last"] >= EMERGING_MIN_MENTIONS)
         out.sort(key=lambda e: (-e["z"] if e["z"] is not None else math.inf, e["theme"]))
         return out
 

@@ -14,6 +14,7 @@ from typing import Sequence
 from .page import esc
 
 GOOD, BAD, NEUTRAL, INK, MUTED, GRID = "#0f766e", "#c2410c", "#64748b", "#1e293b", "#64748b", "#e2e8f0"
+SHADE = "#f1f5f9"  # background of periods with too few comments
 # Okabe-Ito colours (distinguishable with colour-vision deficiencies), yellow left out: unreadable on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
@@ -121,25 +122,72 @@ def scatter_chart(points: Sequence[Point], *, title: str, width: int = 760, heig
     parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" transform="rotate(-90 12 {top + plot_h / 2:.1f})" '
                  f'text-anchor="middle" font-size="12" fill="{MUTED}" style="{_FONT}">mean sentiment</text>')
     dots = [(px(p.x), py(p.y)) for p in points]
-    boxes: list[tuple[float, float, float, float]] = [(x - 6, y - 6, x + 6, y + 6) for x, y in dots]
     for p, (cx, cy) in zip(points, dots):
         colour = GOOD if p.y >= 0.05 else BAD if p.y <= -0.05 else NEUTRAL
         parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" fill-opacity="0.85"/>')
-    for p, (cx, cy) in sorted(zip(points, dots), key=lambda pd: -pd[0].x):
-        label_w = 7.0 * len(p.label)  # about 7 px per character at 12 px
-        # Right, left, above, below the dot: the first spot that overlaps no dot and no label.
-        spots = [(cx + 9, cy + 4, "start"), (cx - 9, cy + 4, "end"), (cx, cy - 10, "middle"), (cx, cy + 18, "middle")]
-        chosen = spots[0]
-        for x, y, anchor in spots:
-            x0 = x if anchor == "start" else x - label_w if anchor == "end" else x - label_w / 2
-            box = (x0, y - 11, x0 + label_w, y + 3)
-            if x0 >= 0 and box[2] <= width and not any(_overlap(box, b) for b in boxes):
-                chosen = (x, y, anchor)
-                boxes.append(box)
-                break
-        parts.append(_text(chosen[0], chosen[1], p.label, anchor=chosen[2], size=12, fill=INK))
+    labels = _place_labels([p.label for p in points], dots, width, top + plot_h) if len(points) <= MAX_NAMED_DOTS else None
+    if labels is None:
+        # Too many names to fit without overlap: each dot gets a number, placed where it overlaps
+        # nothing (with a leader line when it had to move away), and the names go in a legend.
+        order = sorted(range(len(points)), key=lambda i: (-points[i].x, points[i].label))
+        numbers = {i: str(k + 1) for k, i in enumerate(order)}
+        labels = _place_labels([numbers[i] for i in range(len(points))], dots, width, top + plot_h, force=True) or []
+        columns = 4
+        for k, i in enumerate(order):
+            lx = left + (k % columns) * (plot_w + right - 20) / columns
+            ly = height + 14 + (k // columns) * 16
+            parts.append(_text(lx, ly, f"{k + 1}  {points[i].label}", size=11, fill=INK))
+        height += 20 + 16 * math.ceil(len(points) / columns)
+        parts[0] = _svg_open(width, height, title)
+    for x, y, anchor, text, leader in labels:
+        if leader is not None:
+            parts.append(f'<line x1="{leader[0]:.1f}" y1="{leader[1]:.1f}" x2="{leader[2]:.1f}" y2="{leader[3]:.1f}" '
+                         f'stroke="{MUTED}" stroke-width="0.8"/>')
+        parts.append(_text(x, y, text, anchor=anchor, size=12, fill=INK))
     parts.append("</svg>")
     return "".join(parts)
+
+
+MAX_NAMED_DOTS = 8  # more themes than this are numbered, with their names in a legend
+
+_Label = tuple[float, float, str, str, "tuple[float, float, float, float] | None"]
+
+
+def _place_labels(texts: Sequence[str], dots: Sequence[tuple[float, float]], width: float, bottom: float,
+                  *, force: bool = False) -> list[_Label] | None:
+    """Put each text next to its dot where it overlaps no dot and no other label.
+
+    Tries right, left, above and below the dot, then (with `force`) rings further out, drawn with
+    a leader line back to the dot. Returns None when a label finds no free spot and not `force`
+    (then the caller numbers the dots instead); with `force` a label that finds none sits right
+    of its dot.
+    """
+    boxes: list[tuple[float, float, float, float]] = [(x - 6, y - 6, x + 6, y + 6) for x, y in dots]
+    placed: list[_Label] = []
+    near = [(9, 4, "start"), (-9, 4, "end"), (0, -10, "middle"), (0, 18, "middle")]
+    far = [(dx * r, dy * r + 4, "middle") for r in (22, 34, 48) for dx, dy in
+           ((1, 0), (-1, 0), (0, -1), (0, 1), (0.7, -0.7), (-0.7, -0.7), (0.7, 0.7), (-0.7, 0.7))]
+    for i in sorted(range(len(texts)), key=lambda i: dots[i][0], reverse=True):
+        cx, cy = dots[i]
+        label_w = 7.0 * len(texts[i])  # about 7 px per character at 12 px
+        found = None
+        for k, (dx, dy, anchor) in enumerate(near + (far if force else [])):
+            x, y = cx + dx, cy + dy
+            x0 = x if anchor == "start" else x - label_w if anchor == "end" else x - label_w / 2
+            box = (x0 - 1, y - 11, x0 + label_w + 1, y + 3)
+            if x0 >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= bottom + 4 \
+                    and not any(_overlap(box, b) for b in boxes):
+                found = (x, y, anchor, box, k >= len(near))
+                break
+        if found is None:
+            if not force:
+                return None
+            found = (cx + 9, cy + 4, "start", (cx + 9, cy - 7, cx + 9 + label_w, cy + 7), False)
+        x, y, anchor, box, moved = found
+        boxes.append(box)
+        leader = (cx, cy, x, y - 4) if moved else None
+        placed.append((x, y, anchor, texts[i], leader))
+    return placed
 
 
 @dataclass(frozen=True)
@@ -152,20 +200,26 @@ class Series:
 
 
 def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: str, percent: bool = True,
-               width: int = 900, height: int = 280) -> str:
+               width: int = 900, height: int = 280, uncertain: Sequence[bool] = ()) -> str:
     """Lines over periods, with a legend below; emphasised series are thicker.
 
     categories (Sequence[str]): Period labels, in order.
     series (Sequence[Series]): The lines.
     title (str): Accessible title.
     percent (bool): Values are fractions to show as percentages.
+    uncertain (Sequence[bool]): Per category, too few comments to read: the period is shaded, its
+        points hollow and the line into or out of it dashed and pale.
     RETURNS (str): An <svg> element.
     """
+    few = list(uncertain) + [False] * (len(categories) - len(uncertain))
     left, right, top = 52, 40, 12
     legend_rows = math.ceil(len(series) / 3)
     plot_w, plot_h = width - left - right, height - top - 36
     total_h = height + legend_rows * 18
-    values = [v for s in series for v in s.values if v is not None]
+    # The scale follows the periods that can be read: one comment in a small period would
+    # otherwise stretch it to 100% and flatten every real line; small periods' points are clamped.
+    values = [v for s in series for i, v in enumerate(s.values) if v is not None and not few[i]] or \
+        [v for s in series for v in s.values if v is not None]
     y_lo = 0.0 if percent else _padded(min(values + [0.0]), 0)[0]
     y_ticks = nice_ticks(y_lo, max(values + [0.01]) * 1.05)
     y_lo, y_hi = y_ticks[0], y_ticks[-1]
@@ -175,35 +229,43 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
         return left + (i * step if len(categories) > 1 else plot_w / 2)
 
     def py(v: float) -> float:
-        return top + (y_hi - v) / (y_hi - y_lo) * plot_h
+        return top + (y_hi - min(max(v, y_lo), y_hi)) / (y_hi - y_lo) * plot_h
 
     parts = [_svg_open(width, total_h, title)]
+    for i, small in enumerate(few):
+        if small:
+            half = step / 2 if len(categories) > 1 else plot_w / 2
+            x0, x1 = max(left, px(i) - half), min(left + plot_w, px(i) + half)
+            parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{plot_h}" fill="{SHADE}"/>')
     for t in y_ticks:
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="{GRID}"/>')
         tick = f"{t * 100:.0f}%" if percent else _fmt(t, tick_digits(y_ticks))
         parts.append(_text(left - 6, py(t) + 4, tick, anchor="end", size=11, fill=MUTED))
     every = max(1, math.ceil(len(categories) / 12))
     for i, category in enumerate(categories):
-        if i % every == 0 or i == len(categories) - 1:
+        last = len(categories) - 1
+        if i == last or (i % every == 0 and (every == 1 or last - i >= every * 0.75)):
             parts.append(_text(px(i), top + plot_h + 16, category, size=11, fill=MUTED,
                                anchor="end" if i == len(categories) - 1 and i else "middle"))
     for n, s in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
-        # Periods without comments (None) break the line rather than pretend a value.
-        segments: list[list[str]] = [[]]
-        for i, v in enumerate(s.values):
-            if v is None:
-                segments.append([])
-            else:
-                segments[-1].append(f"{px(i):.1f} {py(v):.1f}")
-        segments = [points for points in segments if points]
-        for points in segments:
-            if len(points) == 1:
-                cx, cy = points[0].split()
-                parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{colour}"/>')
-            else:
-                parts.append(f'<path d="M{" L".join(points)}" fill="none" stroke="{colour}" '
-                             f'stroke-width="{3.2 if s.emphasis else 1.6}" stroke-linejoin="round"/>')
+        width_px = 3.2 if s.emphasis else 1.6
+        # Periods without comments (None) break the line rather than pretend a value; a step into
+        # or out of a period with too few comments is dashed and pale, not drawn as certain.
+        points = [(i, px(i), py(v)) for i, v in enumerate(s.values) if v is not None]
+        for (i, x0, y0), (j, x1, y1) in zip(points, points[1:]):
+            if j != i + 1:
+                continue
+            style = (' stroke-dasharray="4 4" stroke-opacity="0.5"' if few[i] or few[j] else "")
+            parts.append(f'<path d="M{x0:.1f} {y0:.1f} L{x1:.1f} {y1:.1f}" fill="none" stroke="{colour}" '
+                         f'stroke-width="{width_px}" stroke-linecap="round"{style}/>')
+        for i, x0, y0 in points:
+            alone = not any(abs(i - j) == 1 for j, _, _ in points)
+            if few[i]:
+                parts.append(f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="3" fill="#fff" stroke="{colour}" '
+                             'stroke-width="1.2"/>')
+            elif alone:
+                parts.append(f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="2.5" fill="{colour}"/>')
         lx = left + (n % 3) * (plot_w / 3)
         ly = height + (n // 3) * 18
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="14" height="{5 if s.emphasis else 3}" fill="{colour}"/>')

@@ -19,14 +19,24 @@ from ..errors import Errors, ReportError
 from ..io.tables import spreadsheet_cell as _csv_cell  # formula-safe cells, shared with -o x.csv
 from ..terminal import printable
 from .render_html import render_html
-from .tables import DisplayTable, number, report_tables, scores_text, unthemed_note, visible_themes
+from .tables import (
+    DisplayTable,
+    has_mismatch,
+    number,
+    report_notes,
+    report_tables,
+    scores_text,
+    unthemed_note,
+    visible_themes,
+)
 
 FORMATS = ("text", "json", "md", "csv", "html")
 _EXTENSIONS = {".json": "json", ".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html",
                ".txt": "text"}
 CSV_COLUMNS = ("segment", "theme", "level", "count", "share", "sentiment", "share_negative", "below_min_count",
                "score", "value", "n", "ci95_low", "ci95_high", "mean", "impact", "impact_ci95_low",
-               "impact_ci95_high", "impact_uncertain")
+               "impact_ci95_high", "impact_uncertain", "share_positive", "impact_q", "share_rest",
+               "share_difference_q", "share_differs")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 # What GitHub-flavoured Markdown turns into a link by itself: scheme://..., www.... and emails.
 # Backticks and pipes end the match: they cannot sit inside a code span in a table cell.
@@ -77,6 +87,7 @@ def render_text(report: dict[str, Any]) -> str:
     out = [f"feedback report: {report['n_comments']} comments"
            + (f" ({report['n_skipped']} error records skipped)" if report["n_skipped"] else "")
            + f"; {unthemed_note(report)}"]
+    out += report_notes(report)
     for table in report_tables(report):
         out.append("")
         out.append(table.title)
@@ -94,20 +105,32 @@ def render_text(report: dict[str, Any]) -> str:
 
 
 def render_csv(report: dict[str, Any]) -> str:
-    """One row per theme x score (then per segment x theme x score), safe to open in Excel."""
+    """One row per theme x score (then per segment x theme x score), safe to open in Excel.
+
+    A theme of records without scores still has its row (score columns empty). Segment rows carry
+    the theme's share among the other comments and the test of the difference (q, and whether it
+    is significant); with several `--by` columns, segments are named "column=value".
+    """
     buffer = io.StringIO()
     # QUOTE_NONNUMERIC quotes every text cell, as OWASP advises, and leaves numbers bare.
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    groups = (report["segments"] or {}).get("groups", [])
-    scopes = [("", report["themes"])] + [(g["segment"], g["themes"]) for g in groups]
-    for segment, themes in scopes:
+    blocks = report.get("segmentations") or ([report["segments"]] if report.get("segments") else [])
+    scopes: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = [("", report["themes"], {})]
+    for block in blocks:
+        for g in block.get("groups", []):
+            name = g["segment"] if len(blocks) == 1 else f"{block['by']}={g['segment']}"
+            scopes.append((name, g["themes"], g.get("versus_rest", {}).get("themes", {})))
+    for segment, themes, tests in scopes:
         for t in themes:
-            for kind, s in t["scores"].items():
+            test = tests.get(t["theme"], {})
+            for kind, s in (list(t["scores"].items()) or [(None, {})]):
                 ci, impact_ci = s.get("ci95") or [None, None], s.get("impact_ci95") or [None, None]
                 row = [segment, t["theme"], t["level"], t["count"], t["share"], t["sentiment"], t["share_negative"],
-                       t["below_min_count"], kind, s["value"], s["n"], ci[0], ci[1], s.get("mean"), s["impact"],
-                       impact_ci[0], impact_ci[1], s["impact_uncertain"]]
+                       t["below_min_count"], kind, s.get("value"), s.get("n"), ci[0], ci[1], s.get("mean"),
+                       s.get("impact"), impact_ci[0], impact_ci[1], s.get("impact_uncertain"),
+                       t.get("share_positive"), s.get("impact_q"), test.get("rest"), test.get("q"),
+                       test.get("significant")]
                 writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue()
 
@@ -135,6 +158,15 @@ def md_escape(text: str) -> str:
         position = match.start() + len(link)
     out.append(_md_plain(text[position:]))
     return "".join(out)
+
+
+def _md_note(text: str) -> str:
+    """A report note: text escaped, what it puts in backticks kept as code spans (they are inert)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: all of it as text
+        return md_escape(text)
+    return "".join(md_escape(part) if i % 2 == 0 else f"`{_WHITESPACE.sub(' ', part)}`"
+                   for i, part in enumerate(parts))
 
 
 def _md_plain(text: str) -> str:
@@ -172,9 +204,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     out = ["# Customer feedback report", "",
            f"{report['n_comments']} comments; {unthemed_note(report)}. "
            f"Generated by {md_escape(report['generated_by'])}.", ""]
+    out += [_md_note(note) + "\n" for note in report_notes(report)]
     for table in report_tables(report):
         out.append(_md_table(table))
-    examples = report["mismatch"]["examples"]
+    examples = report["mismatch"]["examples"] if has_mismatch(report) else {}
     for kind, title in (("high_score_complaint", "High score, complaint"), ("low_score_praise", "Low score, praise")):
         if examples.get(kind):
             out += [f"#### {title}", ""]
@@ -190,5 +223,6 @@ def render_markdown(report: dict[str, Any]) -> str:
             for q in quotes.get(side, []):
                 out.append(f"> {'−' if side == 'negative' else '+'} “{md_highlighted(q['text'], q['evidence'])}” — "
                            f"{md_escape(q['id'])}, sentiment {number(q['sentiment'], 2, sign=True)}"
+                           f"{'' if q.get('confident', True) else ', low confidence'}"
                            f"{', ' + md_escape(scores_text(q['scores'])) if q['scores'] else ''}\n")
     return "\n".join(out).rstrip() + "\n"

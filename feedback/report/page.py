@@ -39,7 +39,8 @@ mark{background:#fde68a;padding:0 1px;border-radius:2px}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:0 20px}
 @media (max-width:760px){.grid2{grid-template-columns:1fr}}
 @media print{body{background:#fff;font-size:11px}main{max-width:none;padding:0}
-figure,table,blockquote,.card{break-inside:avoid}h2{break-after:avoid}}
+figure,table,blockquote,.card{break-inside:avoid}h2{break-after:avoid}
+table{font-size:9.5px}th,td{padding:2px 4px}}
 """
 
 
@@ -87,7 +88,9 @@ def table(
     def cls(i: int) -> str:
         return ' class="r"' if i < len(align) and align[i] == "r" else ""
 
-    head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(headers))
+    # Theme ids as column titles ("customer_service") may break after an underscore, so a wide
+    # table of themes still fits the page in print.
+    head = "".join(f"<th{cls(i)}>{esc(h).replace('_', '_<wbr>')}</th>" for i, h in enumerate(headers))
     body = []
     for n, row in enumerate(rows):
         cells = "".join(f"<td{cls(i)}>{c if i in raw_columns else esc(c)}</td>" for i, c in enumerate(row))

@@ -13,6 +13,17 @@ from .dates import FIRST_YEAR, LAST_YEAR
 
 N_DRIVERS = 12  # driver rows shown per score (JSON has them all)
 UNCERTAIN_NOTE = "~ the 95% interval includes 0: not distinguishable from no effect"
+HIGHER, LOWER = "▲", "▼"  # a segment significantly above / below the rest
+N_SEGMENT_THEMES = 8  # theme columns of the theme-share-by-segment table
+N_PAIRS = 12  # co-occurring pairs shown
+
+
+def uncertain_note(report: dict[str, Any]) -> str:
+    """What "~" means, with the multiple-testing control the report applied."""
+    if report.get("multiple_testing", {}).get("fdr"):
+        return ("~ not distinguishable from no effect: the 95% interval includes 0, or the effect does not pass the "
+                "Benjamini-Hochberg false discovery rate control at 5% across the table's effects.")
+    return UNCERTAIN_NOTE
 
 
 def number(value: float | None, digits: int = 1, *, sign: bool = False, percent: bool = False) -> str:
@@ -100,20 +111,51 @@ def theme_table(report: dict[str, Any], themes: list[dict[str, Any]] | None = No
     """Volume, sentiment, each score among the theme's comments, and mismatches."""
     themes = report["themes"] if themes is None else themes
     metrics = report["metrics"]
-    headers = ["theme", "comments", "share", "sentiment", "negative"] + [score_title(m) for m in metrics.values()]
-    headers += ["high score, complaint", "low score, praise"]
+    judged = has_mismatch(report)
+    headers = ["theme", "comments", "share", "sentiment", "negative", "positive"]
+    headers += [score_title(m) for m in metrics.values()]
+    headers += ["high score, complaint", "low score, praise"] if judged else []
     rows, classes = [], []
     for t in visible_themes(report, themes):
         row = [t["theme"], str(t["count"]), number(t["share"], 1, percent=True), number(t["sentiment"], 2, sign=True),
-               number(t["share_negative"], 0, percent=True)]
+               number(t["share_negative"], 0, percent=True), number(t.get("share_positive"), 0, percent=True)]
         row += [number(t["scores"].get(k, {}).get("value"), digits_for(m)) for k, m in metrics.items()]
-        mismatch = t.get("mismatch", {})
-        row += [str(mismatch.get("high_score_complaint", 0)), str(mismatch.get("low_score_praise", 0))]
+        if judged:
+            mismatch = t.get("mismatch", {})
+            row += [str(mismatch.get("high_score_complaint", 0)), str(mismatch.get("low_score_praise", 0))]
         rows.append(row)
         classes.append("sub" if t.get("level") == 2 else "")
-    note = ("Score columns: the score among comments that mention the theme. Sentiment: mean of each comment's "
-            "mean mention sentiment (-1..1). " + _hidden_note(report, themes))
-    return DisplayTable(title, headers, rows, "lrrrr" + "r" * (len(metrics) + 2), note.strip(), classes)
+    note = ("Score columns: the score among comments that mention the theme. " if metrics else "")
+    note += ("Sentiment: mean of each comment's mean mention sentiment (-1..1); negative/positive: share of those "
+             "comments at or below -0.05 / at or above 0.05. " + _hidden_note(report, themes))
+    return DisplayTable(title, headers, rows, "l" + "r" * (len(headers) - 1), note.strip(), classes)
+
+
+def has_mismatch(report: dict[str, Any]) -> bool:
+    """Whether any comment carried a score the text can disagree with (NPS, CSAT or a rating)."""
+    return bool(report.get("mismatch", {}).get("n_judged"))
+
+
+def missing_scores_note(report: dict[str, Any]) -> str:
+    """What the score sections would need, when the records carry no score ("" when they do)."""
+    if report["metrics"]:
+        return ""
+    return ("No scores in these records, so there is no impact on scores, no key drivers and no check of text "
+            "against score. They need a numeric column per comment: NPS (0-10), CSAT (1-5), CES (1-7), time to "
+            "resolution (hours) or a star rating. Map it when analysing, e.g. `feedback analyze export.csv "
+            "--score nps=likelihood_to_recommend --score rating=Stars`, then run the report again.")
+
+
+def sentiment_table(report: dict[str, Any]) -> DisplayTable:
+    """Overall comment sentiment: mean with its interval and the negative / positive shares."""
+    s = report.get("sentiment") or {}
+    rows = [["comment sentiment (-1..1)", number(s.get("mean"), 2, sign=True), interval(s.get("ci95"), 3),
+             str(s.get("n", 0)), number(s.get("share_negative"), 1, percent=True),
+             number(s.get("share_positive"), 1, percent=True)]]
+    return DisplayTable(f"Sentiment over {s.get('n', 0)} analysed comments",
+                        ["", "mean", "95% CI", "n", "negative", "positive"], rows, "lrrrrr",
+                        "VADER compound of each comment (sentences scored one by one); negative at or below -0.05, "
+                        "positive at or above 0.05.")
 
 
 def impact_rows(report: dict[str, Any], kind: str, themes: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -134,7 +176,7 @@ def impact_table(report: dict[str, Any], kind: str) -> DisplayTable:
         classes.append("sub" if t.get("level") == 2 else "")
     title = f"Impact on {score_title(metric)} (all comments: {number(overall, d)})"
     note = (f"impact = {metric['name']} of all comments minus {metric['name']} without the theme's comments"
-            f"{'; lower is better' if metric['better'] == 'lower' else ''}. {UNCERTAIN_NOTE}")
+            f"{'; lower is better' if metric['better'] == 'lower' else ''}. {uncertain_note(report)}")
     return DisplayTable(title, ["theme", "n", "score with theme", "impact", "95% CI", ""], rows, "lrrrrl", note, classes)
 
 
@@ -144,38 +186,96 @@ def driver_table(report: dict[str, Any], kind: str) -> DisplayTable:
     fit = report["drivers"]["scores"].get(kind, {})
     d = digits_for(metric)
     rows = [[f"{x['theme']} ({x['sentiment']})", str(x["count"]), number(x["effect"], d, sign=True),
-             interval(x["ci95"], d), number(x["share"], 0, percent=True), "~" if x["uncertain"] else ""]
+             interval(x["ci95"], d), number(x["share"], 0, percent=True),
+             number(x.get("relative_share"), 0, percent=True), "~" if x["uncertain"] else ""]
             for x in fit.get("drivers", [])[:N_DRIVERS]]
     if "r2" in fit:
         note = (f"n = {fit['n']}, R² = {number(fit['r2'], 2)}, ridge alpha = {fit['alpha']:.3g}; effect per comment on "
-                f"{fit['target']}, in {metric['unit'] or 'score units'}. {UNCERTAIN_NOTE}")
+                f"{fit['target']}, in {metric['unit'] or 'score units'}. share: of the mean |SHAP value| of the ridge "
+                f"fit; relative weight: Johnson's relative weight, share of the R² ({number(fit.get('ols_r2'), 3)}) "
+                f"of a least-squares fit on the same indicators. {uncertain_note(report)}")
     else:
         note = fit.get("note", "")
-    return DisplayTable(f"Drivers of {score_title(metric)}", ["driver", "comments", "effect", "95% CI", "share", ""], rows,
-                 "lrrrrl", note)
+    return DisplayTable(f"Drivers of {score_title(metric)}",
+                        ["driver", "comments", "effect", "95% CI", "share", "relative weight", ""], rows,
+                        "lrrrrrl", note)
 
 
-def segment_table(report: dict[str, Any]) -> DisplayTable:
-    """Each segment's headline scores next to the overall, with its most harmful theme."""
-    seg = report["segments"]
+def segment_table(report: dict[str, Any], seg: dict[str, Any] | None = None) -> DisplayTable:
+    """Each segment's volume, sentiment and headline scores next to the overall, flagged against the rest."""
+    seg = report["segments"] if seg is None else seg
     metrics = report["metrics"]
     first = next(iter(metrics), None)
-    headers = [seg["by"], "comments", "share"] + [score_title(m) for m in metrics.values()]
+    headers = [seg["by"], "comments", "share", "sentiment", "95% CI"] + [score_title(m) for m in metrics.values()]
     if first:
         headers.append(f"most negative impact on {metrics[first]['name']}")
-    rows = [["(all)", str(report["n_comments"]), "100.0%"]
+    headers.append("themes above the rest")
+    overall = report.get("sentiment") or {}
+    rows = [["(all)", str(report["n_comments"]), "100.0%", number(overall.get("mean"), 2, sign=True),
+             interval(overall.get("ci95"), 2)]
             + [number(report["overall"][k]["value"], digits_for(m)) for k, m in metrics.items()]
-            + ([""] if first else [])]
+            + ([""] if first else []) + [""]]
     for g in seg["groups"]:
-        row = [g["segment"], str(g["n_comments"]), number(g["share"], 1, percent=True)]
-        row += [number(g["overall"][k]["value"], digits_for(m)) for k, m in metrics.items()]
+        versus = g.get("versus_rest", {})
+        sentiment = g.get("sentiment", {})
+        row = [g["segment"], str(g["n_comments"]), number(g["share"], 1, percent=True),
+               number(sentiment.get("mean"), 2, sign=True) + _flag(versus.get("sentiment")),
+               interval(sentiment.get("ci95"), 2)]
+        row += [number(g["overall"][k]["value"], digits_for(m)) + _flag(versus.get("scores", {}).get(k))
+                for k, m in metrics.items()]
         if first:
-            worst = _worst_theme(report, g["themes"], first)
-            row.append(worst)
+            row.append(_worst_theme(report, g["themes"], first))
+        above = sorted(((t, theme_id) for theme_id, t in versus.get("themes", {}).items()
+                        if t["significant"] and (t["difference"] or 0) > 0), key=lambda x: -x[0]["difference"])
+        row.append(", ".join(f"{theme_id} {number(t['value'], 0, percent=True)} vs {number(t['rest'], 0, percent=True)}"
+                             for t, theme_id in above[:3]))
         rows.append(row)
     note = f"{seg['n_segments']} distinct values" + (", the smallest pooled as (other)" if any(
-        g["segment"] == "(other)" for g in seg["groups"]) else "")
-    return DisplayTable(f"Segments by {seg['by']}", headers, rows, "lrr" + "r" * len(metrics) + "l", note)
+        g["segment"] == "(other)" for g in seg["groups"]) else "") + ". " + _tests_note(seg)
+    return DisplayTable(f"Segments by {seg['by']}", headers, rows, "lrrrr" + "r" * len(metrics) + "l" * (2 if first else 1),
+                        note)
+
+
+def segment_theme_table(report: dict[str, Any], seg: dict[str, Any]) -> DisplayTable:
+    """Share of each segment's comments that mention each of the biggest themes, flagged against the rest."""
+    top = [t["theme"] for t in visible_themes(report) if t.get("level") == 1][:N_SEGMENT_THEMES]
+    headers = [seg["by"], "comments"] + top
+    rows = [["(all)", str(report["n_comments"])] + [number(next(t["share"] for t in report["themes"]
+                                                              if t["theme"] == theme), 1, percent=True) for theme in top]]
+    for g in seg["groups"]:
+        tests = g.get("versus_rest", {}).get("themes", {})
+        shares = {t["theme"]: t["share"] for t in g["themes"]}
+        rows.append([g["segment"], str(g["n_comments"])]
+                    + [number(shares.get(theme, 0.0), 1, percent=True) + _flag(tests.get(theme)) for theme in top])
+    return DisplayTable(f"Theme share by {seg['by']}", headers, rows, "lr" + "r" * len(top),
+                        f"Share of the segment's comments that mention the theme. {HIGHER}/{LOWER}: significantly "
+                        "above / below the other comments (tests as in the table above).")
+
+
+def _flag(test: dict[str, Any] | None) -> str:
+    if not test or not test.get("significant") or not test.get("difference"):
+        return ""
+    return " " + (HIGHER if test["difference"] > 0 else LOWER)
+
+
+def _tests_note(seg: dict[str, Any]) -> str:
+    if "tests" not in seg:
+        return ""
+    return f"{HIGHER}/{LOWER}: significantly above / below the other comments ({seg['tests']})."
+
+
+def cooccurrence_table(report: dict[str, Any]) -> DisplayTable:
+    """Pairs of themes mentioned in the same comment more often than chance."""
+    co = report.get("cooccurrence") or {"pairs": [], "min_count": 0, "method": ""}
+    pairs = [p for p in co["pairs"] if p["significant"] and p["lift"] > 1][:N_PAIRS]
+    rows = [[f"{p['themes'][0]} + {p['themes'][1]}", str(p["count"]), number(p["lift"], 2),
+             number(p["share_of_a"], 0, percent=True), number(p["share_of_b"], 0, percent=True)] for p in pairs]
+    note = (f"Lift: how many times more often the two are mentioned together than if they were unrelated; pairs seen "
+            f"together at least {co['min_count']} times that pass the test ({co['method']}"
+            + ("; Benjamini-Hochberg FDR 5% across the pairs" if report.get("multiple_testing", {}).get("fdr") else "")
+            + ").")
+    return DisplayTable("Themes mentioned together", ["themes", "together", "lift", "of the first's comments",
+                                                      "of the second's comments"], rows, "lrrrr", note)
 
 
 def _worst_theme(report: dict[str, Any], themes: list[dict[str, Any]], kind: str) -> str:
@@ -196,14 +296,19 @@ def period_table(report: dict[str, Any]) -> DisplayTable:
     """Comments and headline scores per period."""
     per = report["periods"]
     metrics = report["metrics"]
-    headers = [per["unit"], "comments"] + [score_title(m) for m in metrics.values()]
-    rows = [[p["period"], str(p["n_comments"])] + [number(p["overall"][k]["value"], digits_for(m))
-                                                  for k, m in metrics.items()] for p in per["series"]]
-    note = f"{per['n_undated']} comment(s) without a readable {per['date_column']}." if per["n_undated"] else ""
+    headers = [per["unit"], "comments", "sentiment"] + [score_title(m) for m in metrics.values()]
+    rows = [[p["period"] + (" (few)" if p.get("below_min_count") else ""), str(p["n_comments"]),
+             number(p.get("sentiment", {}).get("mean"), 2, sign=True)]
+            + [number(p["overall"][k]["value"], digits_for(m)) for k, m in metrics.items()] for p in per["series"]]
+    few = sum(1 for p in per["series"] if p.get("below_min_count"))
+    note = (f"(few): fewer than {per.get('min_count')} comments, too few to read a change from ({few} "
+            f"{per['unit']}s); the trend chart draws them dashed. " if few else "")
+    note += f"{per['n_undated']} comment(s) without a readable {per['date_column']}." if per["n_undated"] else ""
     if per.get("n_placeholder_dates"):
         note += (f" {per['n_placeholder_dates']} of them have a placeholder date outside "
                  f"{FIRST_YEAR}-{LAST_YEAR} (such as 9999-12-31).")
-    return DisplayTable(f"Scores per {per['unit']}", headers, rows, "lr" + "r" * len(metrics), note)
+    title = f"Scores per {per['unit']}" if metrics else f"Comments per {per['unit']}"
+    return DisplayTable(title, headers, rows, "lrr" + "r" * len(metrics), note.strip())
 
 
 def emerging_table(report: dict[str, Any]) -> DisplayTable:
@@ -211,12 +316,20 @@ def emerging_table(report: dict[str, Any]) -> DisplayTable:
     per = report["periods"]
     last = per["series"][-1]["period"] if per["series"] else ""
     rows = [[e["theme"], number(e["share_before"], 1, percent=True), number(e["share_last"], 1, percent=True),
-             str(e["count_last"]), number(e["z"], 1), "emerging" if e["emerging"] else ""]
+             str(e["count_last"]), number(e["z"], 1), _p_text(e.get("q") if e.get("q") is not None else e.get("p")),
+             "emerging" if e["emerging"] else ""]
             for e in per["emerging"] if e["theme"] in {t["theme"] for t in visible_themes(report)}]
-    note = ("emerging: share of comments higher in the last period, two-proportion z >= 1.96, at least 5 "
-            "comments in the last period.")
+    fdr = report.get("multiple_testing", {}).get("fdr")
+    note = "emerging: " + per.get("emerging_method", "") + "."
     return DisplayTable(f"Emerging themes: {last} against earlier {per['unit']}s",
-                 ["theme", "share before", f"share {last}", f"comments {last}", "z", ""], rows, "lrrrrl", note)
+                        ["theme", "share before", f"share {last}", f"comments {last}", "z", "q (BH)" if fdr else "p", ""],
+                        rows, "lrrrrrl", note)
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def mismatch_table(report: dict[str, Any]) -> DisplayTable:
@@ -240,15 +353,25 @@ def scores_text(scores: dict[str, Any]) -> str:
 
 def report_tables(report: dict[str, Any]) -> list[DisplayTable]:
     """Every table of the text and Markdown reports, in reading order."""
-    tables = [headline_table(report), theme_table(report)]
+    tables = [headline_table(report)] if report["metrics"] else []
+    tables += [sentiment_table(report), theme_table(report)]
     tables += [impact_table(report, kind) for kind in report["metrics"]]
     tables += [driver_table(report, kind) for kind in report["metrics"]]
-    if report["segments"]:
-        tables.append(segment_table(report))
+    tables.append(cooccurrence_table(report))
+    for seg in segmentations(report):
+        tables += [segment_table(report, seg), segment_theme_table(report, seg)]
     if report["periods"]:
         tables += [period_table(report), emerging_table(report)]
-    tables.append(mismatch_table(report))
+    if has_mismatch(report):
+        tables.append(mismatch_table(report))
     return tables
+
+
+def segmentations(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every segmentation of the report (one per `--by` column)."""
+    if report.get("segmentations"):
+        return list(report["segmentations"])
+    return [report["segments"]] if report.get("segments") else []
 
 
 def unthemed_note(report: dict[str, Any]) -> str:
@@ -260,3 +383,22 @@ def unthemed_note(report: dict[str, Any]) -> str:
     if apart:
         note += f" ({' and '.join(apart)}: scores only)"
     return note
+
+
+def report_notes(report: dict[str, Any]) -> list[str]:
+    """Sentences about the whole report: filters, decoded text, missing scores, multiple testing."""
+    notes = []
+    where = report["options"].get("where") or []
+    if where:
+        notes.append(f"Only comments where {' and '.join(where)} ({report.get('n_filtered_out', 0)} others left out).")
+    if report.get("n_entities_decoded"):
+        notes.append(f"{report['n_entities_decoded']} comment(s) carried HTML character references such as &amp; or "
+                     "&#34;; they were decoded once when read, so quotes show the characters the customer typed.")
+    if missing_scores_note(report):
+        notes.append(missing_scores_note(report))
+    testing = report.get("multiple_testing") or {}
+    if testing.get("fdr"):
+        notes.append("Multiple testing: each family of tests (impacts, drivers, segment differences, emerging themes, "
+                     "co-occurring pairs) is controlled with the Benjamini-Hochberg false discovery rate at 5% "
+                     "(--no-fdr: each test at 5% on its own).")
+    return notes
