@@ -8,6 +8,8 @@ from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
 from ..errors import FeedbackError
 from ..io import atomic_output
 from ..report import FORMATS, format_for, make_report, read_records, render
+from ..report.interactive import DEFAULT_MAX_COMMENTS, CommentSample
+from ..report.render_html import render_html
 from .options import fail
 
 
@@ -25,8 +27,11 @@ from .options import fail
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 2),
               help="1: top-level themes; 2: subthemes too.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed (reports are reproducible).")
+@click.option("--max-comments", default=DEFAULT_MAX_COMMENTS, show_default=True, type=click.IntRange(0),
+              help="HTML: comments embedded for filtering and reading; beyond, a random sample (seeded by --seed), "
+                   "the report's own figures staying exact. 0: a static page without script.")
 def report(input_path: str, output: str, fmt: str | None, by: str | None, period: str | None,
-           date_column: str | None, min_count: int, depth: int, seed: int) -> None:
+           date_column: str | None, min_count: int, depth: int, seed: int, max_comments: int) -> None:
     """Which themes move the scores: impact on NPS/CSAT/CES/TTR, drivers, segments, trends.
 
     ANALYZED.jsonl is what `feedback analyze` wrote, or '-' for stdin.
@@ -40,10 +45,12 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
     try:
         options = ReportOptions(by, period, date_column, min_count, depth, seed)
         fmt = format_for(output, fmt)
-        result = make_report(read_records(input_path), options)
+        sample = CommentSample(options, max_comments=max_comments) if fmt == "html" and max_comments else None
+        records = read_records(input_path)
+        result = make_report(sample.tap(records) if sample else records, options)
     except FeedbackError as e:
         raise fail(e) from None
-    document = render(result, fmt)
+    document = render_html(result, comments=sample) if sample else render(result, fmt)
     with atomic_output(output) as out:
         out.write(document)
     if output != "-":
