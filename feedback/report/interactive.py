@@ -110,14 +110,14 @@ class CommentSample:
         cut = _cut(text, self.text_chars)
         skipped = bool(record.get("skipped"))
         sentiment = record.get("sentiment") or {}
-        compound = sentiment.get("compound")
-        analysed = not skipped and compound is not None
+        raw: Any = sentiment.get("compound")
+        compound = None if skipped or raw is None else round(float(raw), 4)  # the report checked it is a number
         scores = {str(k): float(v) for k, v in (record.get("scores") or {}).items()
                   if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v)}
         return _Comment(
             order=order, id=str(record.get("id", "")), text=text[:cut] + ("…" if cut < len(text) else ""),
-            label=LABEL_CODES.get(str(sentiment.get("label"))) if analysed else None,
-            compound=round(float(compound), 4) if analysed else None,
+            label=LABEL_CODES.get(str(sentiment.get("label"))) if compound is not None else None,
+            compound=compound,
             scores=scores, segments=segments, period=self._period(record.get("fields") or {}),
             themes=_theme_entries(record.get("themes") or [], self.options.depth, cut),
         )
