@@ -33,8 +33,7 @@ TEXT_CHARS = 1_000  # longer comments are cut (at a space) in the page; their ev
 LABEL_CODES = {"negative": 0, "neutral": 1, "positive": 2}
 # JSON inside <script>: "<" and ">" escaped so "</script>" or "<!--" in a comment cannot end or
 # comment out the element; "&" and the two JavaScript line terminators for good measure.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-                              "\u2029": "\\u2029"})
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 @dataclass(frozen=True)
@@ -228,7 +227,10 @@ def script_json(value: Any) -> str:
     RETURNS (str): JSON with "<", ">", "&", U+2028 and U+2029 as \\u escapes (JSON.parse reads
         them back unchanged), so no comment text can close the element or start markup.
     """
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(_SCRIPT_SAFE)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for character, escape in _SCRIPT_SAFE:  # str.replace: several times faster than str.translate on MBs
+        text = text.replace(character, escape)
+    return text
 
 
 def asset(name: str) -> str:

@@ -42,6 +42,7 @@
     if (Number(text) === 0) text = Number(0).toFixed(digits);
     return (sign && Number(text) > 0 ? "+" : "") + text;
   }
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function percent(v, digits) { return v === null ? "-" : fixed(100 * v, digits) + "%"; }
   function scoreDigits(kind) { return kind.statistic === "mean" ? 2 : 1; }
 
@@ -228,8 +229,9 @@
       box.appendChild(document.createTextNode(label));
       box.appendChild(span);
     }
-    part("n", "", String(rows.length), rows.length);
-    box.appendChild(document.createTextNode(" of " + comments.length + " comments (" + describe(s) + ")"));
+    part("n", "", thousands(rows.length), rows.length);
+    box.appendChild(document.createTextNode(" of " + thousands(comments.length) + (data.sampled ? " sampled" : "")
+                                            + " comments (" + describe(s) + ")"));
     part("sentiment", " · mean sentiment ", fixed(st.mean, 2, true), st.mean);
     LABELS.forEach(function (label, i) { part("share_" + label, " · " + label + " ", percent(st.shares[i], 0), st.shares[i]); });
     scoreValues(rows).forEach(function (v, k) {
@@ -356,7 +358,7 @@
     var box = document.getElementById("explore-comments");
     clear(box);
     if (!s.show) return;
-    var head = el("h3", { id: "explore-comments-title" }, rows.length + " comments: " + describe(s));
+    var head = el("h3", { id: "explore-comments-title" }, thousands(rows.length) + " comments: " + describe(s));
     box.appendChild(head);
     var list = el("div", { id: "explore-comment-list" });
     rows.slice(0, s.limit).forEach(function (c) {
