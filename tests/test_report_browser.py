@@ -217,6 +217,22 @@ def test_unfiltered_page_matches_the_json_report(clothing, load):
 
 
 @needs_chromium
+def test_subthemes_at_depth_2_match_the_json_report(clothing, load):
+    records = clothing[0]
+    options = ReportOptions(by=DEPARTMENT, depth=2)
+    sample = CommentSample(options)
+    report = make_report(sample.tap(records), options)
+    page = load(render_html(report, comments=sample), "#theme=quality")
+    page.assert_clean()
+    assert any("/" in theme for theme in page.themes())
+    group = [r for r in records if any(m["parent"] == "quality" for m in r["themes"])]
+    assert page.summary()["n"] == len(group)
+    # Under the theme filter, every row is computed over the comments that mention quality.
+    full = make_report(group, ReportOptions(depth=2))
+    assert_same(page.themes(), report_figures(full["themes"], "rating"))
+
+
+@needs_chromium
 def test_segment_filter_from_the_url_matches_the_report_segment(clothing, load):
     records, report, html = clothing
     page = load(html, "#segment=Dresses")
