@@ -291,6 +291,11 @@ def test_clicking_a_theme_row_bar_or_static_row_opens_its_comments_and_the_url_k
     static_row.click()
     page.page.wait_for_function(f"location.hash.includes('theme={theme}')")
     assert page.comment_ids() == expected
+    # A theme's label in a static chart (impact on rating, volume x sentiment).
+    page.page.goto(page.file + "#")
+    page.page.locator("main figure svg text.drill", has_text=theme).first.click()
+    page.page.wait_for_function(f"location.hash.includes('theme={theme}')")
+    assert page.comment_ids() == expected
     page.page.locator("#explore-segments tr[data-segment='Tops']").click()
     page.page.wait_for_function("location.hash.includes('Tops')")
     assert page.comment_ids() == [r["id"] for r in select(records, column=DEPARTMENT, segment="Tops", theme=theme)]

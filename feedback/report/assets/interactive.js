@@ -383,9 +383,21 @@
     if (!rows.length) box.appendChild(el("p", { class: "note" }, "No comment matches these filters."));
   }
 
-  // Static tables of the page (Themes, Segments): their rows open the same drill-down.
+  // A theme named by a static table cell or chart label: its id, a subtheme's short name
+  // (when only one theme has it), else null.
+  function themeNamed(text) {
+    var found = data.themes.filter(function (t) { return t === text || t.split("/").slice(1).join("/") === text; });
+    return found.length === 1 ? found[0] : null;
+  }
+
+  // The static parts of the page (Themes and Segments tables, the charts' theme labels) open
+  // the same drill-down.
   function enhanceStaticTables() {
     var column = data.columns.length ? data.columns[0].name : null;
+    Array.prototype.forEach.call(document.querySelectorAll("main figure svg text"), function (label) {
+      var id = themeNamed(label.textContent.trim());
+      if (id !== null) drillable(label, "Comments about " + id, openTheme(id));
+    });
     Array.prototype.forEach.call(document.querySelectorAll("main > h2"), function (h2) {
       var title = h2.textContent.trim();
       if (title !== "Themes" && title !== "Segments") return;
@@ -394,8 +406,8 @@
         Array.prototype.forEach.call(node.querySelectorAll("tbody tr"), function (row) {
           var first = row.cells[0] ? row.cells[0].textContent.trim() : "";
           if (title === "Themes") {
-            var id = data.themes.filter(function (t) { return t === first || t.split("/").slice(1).join("/") === first; });
-            if (id.length === 1) drillable(row, "Comments about " + id[0], openTheme(id[0]));
+            var id = themeNamed(first);
+            if (id !== null) drillable(row, "Comments about " + id, openTheme(id));
           } else if (column !== null && data.columns[0].values.indexOf(first) >= 0) {
             drillable(row, "Comments in " + first, openSegment(column, first));
           }
