@@ -296,6 +296,12 @@ def test_clicking_a_theme_row_bar_or_static_row_opens_its_comments_and_the_url_k
     page.page.locator("main figure svg text.drill", has_text=theme).first.click()
     page.page.wait_for_function(f"location.hash.includes('theme={theme}')")
     assert page.comment_ids() == expected
+    # A row of the static segment table.
+    page.page.goto(page.file + "#")
+    page.page.locator("main > h2 ~ table tr.drill", has_text="Intimate").first.click()
+    page.page.wait_for_function("location.hash.includes('Intimate')")
+    assert page.comment_ids() == [r["id"] for r in select(records, column=DEPARTMENT, segment="Intimate")]
+    page.page.goto(page.file + f"#theme={theme}")
     page.page.locator("#explore-segments tr[data-segment='Tops']").click()
     page.page.wait_for_function("location.hash.includes('Tops')")
     assert page.comment_ids() == [r["id"] for r in select(records, column=DEPARTMENT, segment="Tops", theme=theme)]

@@ -135,3 +135,14 @@ def test_cli_embeds_comments_in_html_unless_max_comments_is_zero(tmp_path):
     assert data["n"] == 7 and data["n_total"] == 40 and data["columns"][0]["name"] == "Department Name"
     result = CliRunner().invoke(cli, args + ["--max-comments", "0"], catch_exceptions=False)
     assert result.exit_code == 0 and "<script" not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(ReportOptions(), "filters"), reason="needs `feedback report --where` (issue 15)")
+def test_sample_embeds_only_the_comments_that_where_filters_let_through():
+    records = clothing_records()
+    options = ReportOptions(by="Department Name", where=("Department Name!=Dresses",))  # type: ignore[call-arg]
+    report, sample = build(records, options)
+    data = sample.payload(report)
+    kept = [r["id"] for r in records if r["fields"]["Department Name"] != "Dresses"]
+    assert [c[0] for c in data["comments"]] == kept and data["n_total"] == report["n_comments"] == len(kept)
+    assert "Dresses" not in data["columns"][0]["values"]

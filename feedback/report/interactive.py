@@ -67,6 +67,10 @@ class CommentSample:
         self.text_chars = text_chars
         by: Any = options.by
         self.columns: tuple[str, ...] = (by,) if isinstance(by, str) else tuple(by or ())
+        # Options that carry `where` filters (COLUMN=VALUE, COLUMN!=VALUE) give them as filters():
+        # the page must embed only the comments the report reads.
+        filters = getattr(options, "filters", None)
+        self.where: list[tuple[str, str, str]] = list(filters()) if callable(filters) else []
         self.n_comments = 0
         self._segment_counts: list[dict[str, int]] = [{} for _ in self.columns]
         self._kept: list[_Comment] = []
@@ -85,11 +89,13 @@ class CommentSample:
     def add(self, record: dict[str, Any]) -> None:
         """Count one record and keep it when the sample wants it; error records are ignored.
 
-        record (dict): A record the report has accepted.
+        record (dict): A record the report has accepted (filtered out by `where`: not kept).
         """
         if "error" in record:
             return
         fields = record.get("fields") or {}
+        if any((_segment_name(fields.get(column)) == value) != (op == "=") for column, op, value in self.where):
+            return
         segments = tuple(_segment_name(fields.get(column)) for column in self.columns)
         for counts, name in zip(self._segment_counts, segments):
             counts[name] = counts.get(name, 0) + 1

@@ -393,7 +393,6 @@
   // The static parts of the page (Themes and Segments tables, the charts' theme labels) open
   // the same drill-down.
   function enhanceStaticTables() {
-    var column = data.columns.length ? data.columns[0].name : null;
     Array.prototype.forEach.call(document.querySelectorAll("main figure svg text"), function (label) {
       var id = themeNamed(label.textContent.trim());
       if (id !== null) drillable(label, "Comments about " + id, openTheme(id));
@@ -403,13 +402,16 @@
       if (title !== "Themes" && title !== "Segments") return;
       for (var node = h2.nextElementSibling; node && node.tagName !== "H2"; node = node.nextElementSibling) {
         if (node.tagName !== "TABLE") continue;
+        // A segment table's first header names its column (one table per --by column).
+        var header = node.querySelector("thead th");
+        var column = data.columns.filter(function (c) { return header && c.name === header.textContent.trim(); })[0];
         Array.prototype.forEach.call(node.querySelectorAll("tbody tr"), function (row) {
           var first = row.cells[0] ? row.cells[0].textContent.trim() : "";
           if (title === "Themes") {
             var id = themeNamed(first);
             if (id !== null) drillable(row, "Comments about " + id, openTheme(id));
-          } else if (column !== null && data.columns[0].values.indexOf(first) >= 0) {
-            drillable(row, "Comments in " + first, openSegment(column, first));
+          } else if (column && column.values.indexOf(first) >= 0) {
+            drillable(row, "Comments in " + first, openSegment(column.name, first));
           }
         });
       }
