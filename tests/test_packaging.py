@@ -34,6 +34,8 @@ def test_packaging_wheel_carries_data_and_model(wheel):
         "feedback/schemas/record.schema.json",
         "feedback/models/cx-default/model.json",
         "feedback/models/cx-default/weights.npz",
+        "feedback/report/assets/interactive.js",
+        "feedback/report/assets/interactive.css",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "training/", "cli.py")) for n in names)
@@ -58,3 +60,9 @@ def test_packaging_installed_wheel_runs_outside_checkout(wheel, tmp_path):
     assert where.startswith(str(target))
     assert '"automation' in proc.stdout
     assert "rules + model cx-default" in proc.stderr
+    # The HTML report reads its script and style from the installed package.
+    (tmp_path / "analyzed.jsonl").write_text(proc.stdout, encoding="utf-8")
+    report = subprocess.run([sys.executable, "-c", "from feedback.cli import cli; cli()", "report", "analyzed.jsonl",
+                             "-o", "report.html"], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert report.returncode == 0, report.stderr
+    assert 'id="feedback-data"' in (tmp_path / "report.html").read_text(encoding="utf-8")

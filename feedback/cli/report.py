@@ -8,6 +8,8 @@ from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
 from ..errors import FeedbackError
 from ..io import atomic_output
 from ..report import FORMATS, format_for, make_report, read_records, render
+from ..report.interactive import DEFAULT_MAX_COMMENTS, CommentSample
+from ..report.render_html import render_html
 from .options import fail
 
 
@@ -33,8 +35,12 @@ from .options import fail
 @click.option("--fdr/--no-fdr", default=True, show_default=True,
               help="Benjamini-Hochberg false discovery rate control (5%) across each family of tests: impacts, "
                    "drivers, segment differences, emerging themes, co-occurring pairs. --no-fdr: each test alone.")
+@click.option("--max-comments", default=DEFAULT_MAX_COMMENTS, show_default=True, type=click.IntRange(0),
+              help="HTML: comments embedded for filtering and reading; beyond, a random sample (seeded by --seed), "
+                   "the report's own figures staying exact. 0: a static page without script.")
 def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], where: tuple[str, ...],
-           period: str | None, date_column: str | None, min_count: int, depth: int, seed: int, fdr: bool) -> None:
+           period: str | None, date_column: str | None, min_count: int, depth: int, seed: int, fdr: bool,
+           max_comments: int) -> None:
     """Themes, sentiment, segments and trends; with scores, which themes move them (impact, drivers).
 
     ANALYZED is what `feedback analyze` wrote: a .jsonl file ('-' for stdin), a .parquet file,
@@ -51,10 +57,12 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
     try:
         options = ReportOptions(by, period, date_column, min_count, depth, seed, where, fdr)
         fmt = format_for(output, fmt)
-        result = make_report(read_records(input_path), options)
+        sample = CommentSample(options, max_comments=max_comments) if fmt == "html" and max_comments else None
+        records = read_records(input_path)
+        result = make_report(sample.tap(records) if sample else records, options)
     except FeedbackError as e:
         raise fail(e) from None
-    document = render(result, fmt)
+    document = render_html(result, comments=sample) if sample else render(result, fmt)
     with atomic_output(output) as out:
         out.write(document)
     if output != "-":

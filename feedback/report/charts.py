@@ -17,7 +17,8 @@ GOOD, BAD, NEUTRAL, INK, MUTED, GRID = "#0f766e", "#c2410c", "#64748b", "#1e293b
 SHADE = "#f1f5f9"  # background of periods with too few comments
 # Okabe-Ito colours (distinguishable with colour-vision deficiencies), yellow left out: unreadable on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
-_FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
+# A presentation attribute, not a style attribute: the page's CSP allows no inline style attributes.
+_FONT = "font-family=\"system-ui,-apple-system,'Segoe UI',Roboto,sans-serif\""
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def scatter_chart(points: Sequence[Point], *, title: str, width: int = 760, heig
     parts.append(_text(left + plot_w / 2, height - 4, "share of comments mentioning the theme", anchor="middle",
                        size=12, fill=MUTED))
     parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" transform="rotate(-90 12 {top + plot_h / 2:.1f})" '
-                 f'text-anchor="middle" font-size="12" fill="{MUTED}" style="{_FONT}">mean sentiment</text>')
+                 f'text-anchor="middle" font-size="12" fill="{MUTED}" {_FONT}>mean sentiment</text>')
     dots = [(px(p.x), py(p.y)) for p in points]
     for p, (cx, cy) in zip(points, dots):
         colour = GOOD if p.y >= 0.05 else BAD if p.y <= -0.05 else NEUTRAL
@@ -315,7 +316,7 @@ def _padded(low: float, high: float) -> tuple[float, float]:
 
 def _svg_open(width: int, height: float, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
-            f'viewBox="0 0 {width} {height:.0f}" role="img" style="{_FONT}"><title>{esc(title)}</title>')
+            f'viewBox="0 0 {width} {height:.0f}" role="img" {_FONT}><title>{esc(title)}</title>')
 
 
 def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int = 12, fill: str = INK,

@@ -1,17 +1,20 @@
 """HTML building blocks of the self-contained report page: escaping, the page, tables, quotes.
 
-The page needs no script and no network: its Content-Security-Policy forbids both, and the
-charts (feedback.report.charts) are inline SVG. Every string that reaches the page goes
-through `esc`, so comment text, theme ids and segment names can never become markup.
+The static page needs no script and no network, and the charts (feedback.report.charts) are
+inline SVG. Every string that reaches the markup goes through `esc`, so comment text, theme ids
+and segment names can never become markup. The Content-Security-Policy is defence in depth behind
+`esc`: nothing may be fetched, and the only style and script allowed are the page's own inline
+ones, named by their SHA-256 hashes (computed here, as the page is written); no style attribute,
+event-handler attribute or eval can run, and Trusted Types make string-to-HTML sinks (innerHTML)
+throw.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from typing import Iterable, Sequence
-
-# No scripts, no fetches: inline styles and data: images only. Defence in depth behind `esc`.
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 STYLE = """
 *{box-sizing:border-box}
@@ -27,7 +30,7 @@ table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}
 th,td{padding:4px 8px;border-bottom:1px solid #e2e8f0;text-align:left;vertical-align:top}
 th{background:#f1f5f9;font-weight:600}td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}td.r{white-space:nowrap}
 tr.sub td:first-child{padding-left:22px;color:#475569}
-.bar{display:inline-block;height:9px;background:#0072B2;border-radius:2px;vertical-align:middle}
+svg.bar{display:inline-block;vertical-align:middle;height:9px}svg.bar rect{fill:#0072B2}
 .tag{display:inline-block;font-size:11px;padding:0 6px;border-radius:9px;background:#fee2e2;color:#991b1b}
 .tag.pos{background:#ccfbf1;color:#115e59}.tag.dim{background:#f1f5f9;color:#475569}
 figure{margin:10px 0 18px}figcaption{font-size:12.5px;color:#64748b}svg{max-width:100%;height:auto}
@@ -53,18 +56,45 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def page(title: str, body: str) -> str:
+def source_hash(source: str) -> str:
+    """The CSP source expression allowing one inline <script> or <style> with this exact text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def csp(scripts: Sequence[str] = (), styles: Sequence[str] = ()) -> str:
+    """The page's Content-Security-Policy: nothing fetched, only these inline scripts and styles.
+
+    scripts (Sequence[str]): The text of each inline <script> that may run.
+    styles (Sequence[str]): The text of each inline <style> that may apply.
+    RETURNS (str): The policy (`frame-ancestors` and `sandbox` are left out: a <meta> policy ignores them).
+    """
+    parts = ["default-src 'none'"]
+    if scripts:
+        parts.append("script-src " + " ".join(source_hash(s) for s in scripts))
+        parts.append("require-trusted-types-for 'script'")
+        parts.append("trusted-types 'none'")
+    parts.append("style-src " + " ".join(source_hash(s) for s in styles))
+    parts += ["base-uri 'none'", "form-action 'none'"]
+    return "; ".join(parts)
+
+
+def page(title: str, body: str, *, scripts: Sequence[str] = (), styles: Sequence[str] = ()) -> str:
     """A complete, self-contained HTML document.
 
     title (str): The document title (escaped here).
     body (str): Inner HTML of <main>, already safe.
-    RETURNS (str): The page.
+    scripts (Sequence[str]): Inline scripts to run at the end of the body (trusted code, not data).
+    styles (Sequence[str]): Inline styles added after the page's own.
+    RETURNS (str): The page, its CSP allowing exactly these scripts and styles.
     """
+    styles = (STYLE, *styles)
+    head_styles = "".join(f"<style>{s}</style>" for s in styles)
+    tail = "".join(f"<script>{s}</script>\n" for s in scripts)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(csp(scripts, styles))}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n{head_styles}\n</head>\n<body>\n<main>\n{body}\n</main>\n{tail}</body>\n</html>\n"
     )
 
 
@@ -120,4 +150,5 @@ def highlighted(text: str, spans: Sequence[Sequence[int]]) -> str:
 def share_bar(fraction: float, width: int = 90) -> str:
     """A small inline bar for a fraction in [0, 1]."""
     pixels = max(0, min(width, round(fraction * width)))
-    return f'<span class="bar" style="width:{pixels}px"></span>'
+    # SVG attributes, not a style attribute: the CSP allows no inline style attributes.
+    return f'<svg class="bar" width="{pixels}" height="9" aria-hidden="true"><rect width="{pixels}" height="9" rx="2"/></svg>'

@@ -1,7 +1,9 @@
-"""Render a report dict as one self-contained HTML page: no script, no network, charts as inline SVG.
+"""Render a report dict as one self-contained HTML page: no network, charts as inline SVG.
 
 Tables come from feedback.report.tables (the figures the text and Markdown reports show),
-markup from feedback.report.page, charts from feedback.report.charts.
+markup from feedback.report.page, charts from feedback.report.charts. Given the comments
+(feedback.report.interactive), the page gets an "Explore" section whose script filters them;
+without, it has no script at all.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import charts, page
+from .interactive import CommentSample, explorer
 from .tables import (
     DisplayTable,
     digits_for,
@@ -134,8 +137,14 @@ def _quote_html(q: dict[str, Any], side: str) -> str:
             '</span></blockquote>')
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """One self-contained HTML page: no script, no network, charts as inline SVG."""
+def render_html(report: dict[str, Any], comments: CommentSample | None = None) -> str:
+    """One self-contained HTML page: no network, charts as inline SVG.
+
+    report (dict): The report.
+    comments (CommentSample | None): The comments sampled while the report was built: adds the
+        interactive "Explore" section (filters, drill-down). None: a page without script.
+    RETURNS (str): The page.
+    """
     options = report["options"]
     metrics = report["metrics"]
     parts = ["<h1>Customer feedback report</h1>",
@@ -189,4 +198,8 @@ def render_html(report: dict[str, Any]) -> str:
             parts.append(f"<h3>{page.esc(t['theme'])}</h3>")
             parts.append("".join(_quote_html(q, side) for side in ("negative", "positive")
                                  for q in quotes.get(side, [])))
-    return page.page("Customer feedback report", "\n".join(parts))
+    if comments is None:
+        return page.page("Customer feedback report", "\n".join(parts))
+    section, script, style = explorer(report, comments)
+    parts.insert(3, section)  # after the title, the summary line and the score cards
+    return page.page("Customer feedback report", "\n".join(parts), scripts=[script], styles=[style])
