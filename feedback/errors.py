@@ -53,6 +53,11 @@ class Errors(metaclass=ErrorsWithCodes):
     E020 = "Reading spreadsheets (.xlsx, .xls, .ods) needs python-calamine: {hint}"
     E021 = "Cannot read {name} as a spreadsheet: {reason}"
     E022 = "{name} has no sheet {sheet!r}. Sheets: {sheets}. Name one with `sheet`."
+    E023 = "No column clearly holds the comments: {candidates}. Name it with `text_column`."
+    E024 = "{name} holds {n} files: {members}. Name one with `member`."
+    E025 = "{name} has no file {member!r}. Files: {members}"
+    E026 = "Unknown source {source!r}. Known sources: {known}"
+    E027 = "`score_map` {value!r}: expected LABEL=NUMBER, or a file of LABEL,NUMBER lines ({reason})"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -259,3 +264,4 @@ class ProblemCode(str, Enum):
     TEXT_TRUNCATED = "text_truncated"
     NOT_ENGLISH = "not_english"
     NOT_A_FINITE_NUMBER = "not_a_finite_number"
+    MOJIBAKE_REPAIRED = "mojibake_repaired"

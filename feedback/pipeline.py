@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, S
 from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
-from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_columns, to_comment
+from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_read, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .language import ClauseSplitter, english_lemmas, make_nlp
 from .model.types import ModelInput, Prediction
@@ -145,7 +145,8 @@ class Analyzer:
                     continue
                 compound, label_, sentences, themes = analyses[item.text]
                 yield AnalyzedRecord(item.id, item.row, item.text, compound, label_, sentences, themes, item.scores,
-                                     item.fields, item.problems, item.redacted, screening.language)
+                                     item.fields, item.problems, item.redacted, screening.language,
+                                     text_fields=item.text_fields, duplicate_of=item.duplicate_of)
 
     def _analyses(self, texts: list[str]) -> dict[str, TextAnalysis]:
         """What the text alone decides (sentences, sentiment, themes), once per distinct text.
@@ -194,7 +195,8 @@ class Analyzer:
         compound = combine(s.compound for s in sentences)
         mentions = self._mentions(doc, comment.text, bounds, sentences) if sentences else []
         return AnalyzedRecord(comment.id, comment.row, comment.text, compound, polarity_of(compound), sentences,
-                              mentions, comment.scores, comment.fields, comment.problems, comment.redacted)
+                              mentions, comment.scores, comment.fields, comment.problems, comment.redacted,
+                              text_fields=comment.text_fields, duplicate_of=comment.duplicate_of)
 
     def _mentions(self, doc: Doc, text: str, bounds: list[tuple[int, int]],
                   sentences: list[Sentence]) -> list[ThemeMention]:
@@ -318,7 +320,7 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
         label_, compound = prediction.sentiment
     r = record
     return AnalyzedRecord(r.id, r.row, r.text, compound, label_, r.sentences, mentions, r.scores, r.fields,
-                          r.problems, r.redacted)
+                          r.problems, r.redacted, text_fields=r.text_fields, duplicate_of=r.duplicate_of)
 
 
 _UNSCREENED = Screening("en", None)
@@ -346,7 +348,8 @@ def _skipped_record(comment: Comment, screening: Screening) -> AnalyzedRecord:
         problems = (*problems, Problem(ProblemCode.NOT_ENGLISH.value,
                                        f"written in {screening.language!r}, not English: no sentiment or themes"))
     return AnalyzedRecord(comment.id, comment.row, comment.text, None, None, [], [], comment.scores, comment.fields,
-                          problems, comment.redacted, screening.language, screening.skipped)
+                          problems, comment.redacted, screening.language, screening.skipped,
+                          text_fields=comment.text_fields, duplicate_of=comment.duplicate_of)
 
 
 def _span_key(mention: ThemeMention) -> tuple[int, int]:
@@ -407,7 +410,7 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
     if first is None:
         return
     columns = list(first.values or {})
-    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
+    spec = resolve_read(columns, read)
     source: Iterator[SourceRow | ErrorRecord] = _chain_first(first, rows)
     if read.redact:
         spec = redact_spec(spec, columns)
