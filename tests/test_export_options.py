@@ -205,3 +205,36 @@ def test_export_options_utf16_google_play_without_bom(tmp_path):
     table = open_input(ReadOptions(str(path)))
     assert table.encoding == "utf-16-le" and table.preset["text_columns"] == ("Review Title", "Review Text")
     assert codecs.BOM_UTF16_LE not in path.read_bytes()[:2]
+
+
+def test_export_options_console_lines_above_the_header_are_left_out(tmp_path):
+    # As in the real CFPB 2015-2020 sample: `unzip` output captured above the header.
+    path = tmp_path / "c.csv"
+    path.write_text("Archive:  /tmp/complaints.csv.zip\n  inflating: complaints.csv\n"
+                    "Date received,Product,Consumer complaint narrative,Complaint ID\n"
+                    "2020-03-18,Mortgage,They lost my payment twice,101\n2020-03-19,Card,,102\n", encoding="utf-8")
+    table = open_input(ReadOptions(str(path)))
+    rows = list(table.rows)
+    assert table.columns[0] == "Date received" and [r.line for r in rows] == [4, 5]
+    assert "2 lines above the header left out ('Archive:" in table.notes[0]
+    # A one-column file whose comments have commas keeps its header.
+    plain = tmp_path / "p.csv"
+    plain.write_text('comment\n"Fine, thanks, fast"\n"Slow, rude, late"\n', encoding="utf-8")
+    assert open_input(ReadOptions(str(plain))).columns == ["comment"]
+
+
+def test_export_options_source_names_on_the_command_line_are_the_vendors():
+    from feedback.cli.options import SOURCE_NAMES
+    from feedback.io.vendors import SOURCES
+
+    assert set(SOURCE_NAMES) == set(SOURCES)
+
+
+def test_export_options_cli_reports_encoding_dates_and_passed_over_columns(tmp_path):
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(EXPORTS / "helpdesk_fuzzy.csv"), "-o", str(out)])
+    assert result.exit_code == 0
+    said = " ".join(result.stderr.split())
+    assert "'Created' read as month/day (%m/%d/%Y %I:%M %p)" in said
+    assert said.count("'TTR' is named like a ttr score") == 1  # once for the column, not per row
+    assert all(not json.loads(line)["problems"] for line in out.read_text(encoding="utf-8").splitlines())

@@ -154,6 +154,24 @@ class _LineFeeder:
     def give_back(self, lines: list[Line]) -> None:
         self._pending.extendleft(reversed(lines))
 
+    def peek(self, n: int) -> list[Line]:
+        """The next `n` lines (fewer at the end), left to be fed."""
+        while len(self._pending) < n:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            self._pending.append(line)
+        return list(self._pending)[:n]
+
+    def drop(self, n: int) -> None:
+        """Leave out the next `n` pending lines (less one: the caller holds the first)."""
+        for _ in range(n - 1):
+            self._pending.popleft()
+
+    def pop(self) -> Line:
+        """Take the next pending line without feeding it."""
+        return self._pending.popleft()
+
     def at_end(self) -> bool:
         """Whether every line has been fed (looks one line ahead)."""
         if self._pending:
@@ -175,9 +193,11 @@ def _open_csv(lines: Iterator[Line], name: str, delimiter: str | None) -> Table:
         first = next(lines, None)
     if first is None:
         raise InputError(Errors.E006.format(name=name))
-    if delimiter is None:
-        delimiter = _pick_delimiter(first.text)
     feeder = _LineFeeder(lines)
+    skipped: list[Line] = []
+    if delimiter is None:
+        first, skipped = _past_lines_above_header(first, feeder)
+        delimiter = _pick_delimiter(first.text)
     feeder.give_back([first])
     try:
         header = next(csv.reader(feeder, delimiter=delimiter))
@@ -185,7 +205,33 @@ def _open_csv(lines: Iterator[Line], name: str, delimiter: str | None) -> Table:
         raise InputError(Errors.E007.format(name=name, reason=e)) from None
     feeder.take()
     columns = _unique_columns(header)
-    return Table(columns, _csv_rows(feeder, columns, delimiter), "csv", name)
+    table = Table(columns, _csv_rows(feeder, columns, delimiter), "csv", name)
+    if skipped:
+        shown = skipped[0].text.strip()
+        table.notes.append(f"{len(skipped)} line{'s' if len(skipped) > 1 else ''} above the header left out "
+                           f"({shown[:40]!r}{'...' if len(shown) > 40 else ''}; --skip-rows to say how many)")
+    return table
+
+
+# Lines looked at for a header under a title or console output (`Archive: x.zip`, `inflating:`).
+_HEAD_LINES = 10
+
+
+def _past_lines_above_header(first: Line, feeder: _LineFeeder) -> tuple[Line, list[Line]]:
+    """The header line, past lines above it that have no delimiter while the table under them
+    has several per line (a report title, captured console output). Otherwise `first` itself.
+
+    RETURNS (tuple[Line, list[Line]]): The header line and the lines left out above it.
+    """
+    head = [first, *feeder.peek(_HEAD_LINES - 1)]
+    counts = [max(_count_outside_quotes(line.text, d) for d in _DELIMITERS) for line in head]
+    if counts[0] > 0:
+        return first, []
+    for i in range(1, len(head) - 1):
+        if counts[i] >= 2 and counts[i + 1] >= counts[i] and all(n == 0 for n in counts[:i]):
+            feeder.drop(i)  # the lines above the header, but `first`, which was not pending
+            return feeder.pop(), head[:i]
+    return first, []
 
 
 def _csv_rows(feeder: _LineFeeder, columns: list[str], delimiter: str) -> Iterator[SourceRow | ErrorRecord]:
