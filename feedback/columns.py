@@ -16,7 +16,7 @@ from .language import clean_text, looks_like_html, may_be_mojibake, mojibake_sam
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .redact import redact_keys
 from .score_columns import detect_score_columns
-from .scores import ScoreKind, kind_of, label_key, normalise_name, parse_score
+from .scores import ScoreKind, column_key, kind_of, label_key, parse_score
 
 # Normalised column names that hold the comment, most specific first.
 TEXT_COLUMN_NAMES = (
@@ -31,6 +31,7 @@ _TEXT_NAME_WORDS = re.compile(r"(comment|feedback|verbatim|review|description|(^
 # Words of text columns that are not the customer's comment: a reply, a title, a link.
 _NOT_CUSTOMER_TEXT = re.compile(r"(^|_)(reply|replies|developer|agent|admin|company|title|subject|url|link|id|"
                                 r"date|type|language|lang|rating|score|stars|status|count)(_|$)")
+_HEADLINE = re.compile(r"(^|_)(title|subject|headline)$")
 # Names of a title or headline written over the comment (Google Play's `Review Title`, App
 # Store's `title`, Trustpilot's `Review Title`), analysed with it.
 _TITLE_NAMES = re.compile(r"^(.*_)?(title|headline)$")
@@ -138,10 +139,10 @@ def pick_text_column(columns: list[str], *, labels: Mapping[str, str] | None = N
 
 
 def _text_candidates_by_name(columns: list[str]) -> list[str]:
-    by_name = {normalise_name(c): c for c in reversed(columns)}
+    by_name = {column_key(c): c for c in reversed(columns)}
     found = [by_name[name] for name in TEXT_COLUMN_NAMES if name in by_name]
     for column in columns:
-        norm = normalise_name(column)
+        norm = column_key(column)
         if column not in found and _TEXT_NAME_WORDS.search(norm) and not _NOT_CUSTOMER_TEXT.search(norm):
             found.append(column)
     return found
@@ -154,11 +155,11 @@ def find_title_column(columns: list[str], text: str, sample: Sequence[Mapping[st
     only when its values are text, not codes.
     """
     parent = text.rpartition(".")[0]
-    prefix = normalise_name(text.rpartition(".")[2]).split("_")[0]
+    prefix = column_key(text.rpartition(".")[2]).split("_")[0]
     for column in columns:
         if column == text or column.rpartition(".")[0] != parent:
             continue
-        norm = normalise_name(column.rpartition(".")[2])
+        norm = column_key(column.rpartition(".")[2])
         match = _TITLE_NAMES.match(norm)
         if match is None or norm.startswith(("job", "page", "product", "conversation", "ticket")):
             continue
@@ -232,6 +233,7 @@ def _text_by_values(columns: list[str], sample: Sequence[Mapping[str, Any]],
     reply or title column (`Developer Reply Text`) is not the customer's comment.
     """
     found: list[tuple[str, float]] = []
+    headlines: list[tuple[str, float]] = []
     for column in columns:
         if column in exclude:
             continue
@@ -242,10 +244,14 @@ def _text_by_values(columns: list[str], sample: Sequence[Mapping[str, Any]],
         words = sum(len(v.split()) for v in values) / len(values)
         letters = sum(_letters(v) for v in values) / max(1, sum(len(v.replace(" ", "")) for v in values))
         distinct = len(set(values)) / len(values)
-        if mean >= 15 and words >= 3 and letters >= 0.6 and distinct >= 0.5 \
-                and not _NOT_CUSTOMER_TEXT.search(normalise_name(column)):
+        key = column_key(column)
+        if mean >= 15 and words >= 3 and letters >= 0.6 and distinct >= 0.5 and not _NOT_CUSTOMER_TEXT.search(key):
             found.append((column, mean))
-    return sorted(found, key=lambda item: -item[1])
+        elif mean >= 15 and words >= 3 and letters >= 0.6 and distinct >= 0.5 and _HEADLINE.search(key):
+            headlines.append((column, mean))
+    # A subject or title is the comment only when nothing else is (Zendesk's CSV export has
+    # no description).
+    return sorted(found or headlines, key=lambda item: -item[1])
 
 
 def _filled(column: str, sample: Sequence[Mapping[str, Any]]) -> list[Any]:
@@ -298,18 +304,18 @@ def pick_id_column(columns: list[str], *, labels: Mapping[str, str] | None = Non
 
     RETURNS (tuple[str | None, str]): The column (None: rows are numbered) and the reason.
     """
-    by_name = {normalise_name(c): c for c in reversed(columns)}
+    by_name = {column_key(c): c for c in reversed(columns)}
     for name in ID_COLUMN_NAMES:
         if name in by_name:
             return by_name[name], "by name"
     labels = labels or {}
-    by_label = {normalise_name(labels[c]): c for c in reversed(columns) if c in labels}
+    by_label = {column_key(labels[c]): c for c in reversed(columns) if c in labels}
     for name in ID_COLUMN_NAMES:
         if name in by_label:
             return by_label[name], f"by its label {labels[by_label[name]]!r}"
     if "#" in (c.strip() for c in columns):
         return next(c for c in columns if c.strip() == "#"), "by name (Typeform's response number)"
-    others = [c for c in columns if normalise_name(c).endswith("_id") and normalise_name(c) not in NOT_ROW_IDS]
+    others = [c for c in columns if column_key(c).endswith("_id") and column_key(c) not in NOT_ROW_IDS]
     if not others:
         return None, ""
     if len(others) > 1 and sample:

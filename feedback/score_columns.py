@@ -14,7 +14,7 @@ import re
 from typing import Any, Callable, Mapping, Sequence
 
 from .json_values import value_at
-from .scores import COLUMN_NAMES, kind_by_name, kind_of, normalise_name, parse_score
+from .scores import COLUMN_NAMES, column_key, kind_by_name, kind_of, parse_score
 
 # Words of a survey question that asks for a score, by kind.
 _SCORE_QUESTIONS = (
@@ -51,7 +51,7 @@ def detect_score_columns(columns: Sequence[str], *, skip: set[str], taken: set[s
     why: dict[str, str] = {}
     notes: list[str] = []
     taken = set(taken)
-    exact = [(c, k) for c in columns for k, names in COLUMN_NAMES.items() if normalise_name(c) in names]
+    exact = [(c, k) for c in columns for k, names in COLUMN_NAMES.items() if column_key(c) in names]
     by_words = [(c, k) for c in columns if (k := kind_by_name(c)) is not None]
     asked = [(c, k) for c in columns if (q := question(c)) and (k := score_kind_by_question(q)) is not None]
     for stage, candidates in (("by name", exact), ("by name", by_words), ("by its question", asked)):

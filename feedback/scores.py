@@ -100,6 +100,18 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def column_key(name: str) -> str:
+    """A column name as columns are compared: 'Review Text', 'reviewText' -> 'review_text'.
+
+    JSON APIs name fields in camelCase (App Store Connect's `createdDate`, `reviewId`); a
+    lowercase letter before a capital is a word break.
+    """
+    return normalise_name(_CAMEL.sub("_", name))
+
+
 def kind_of(name: str) -> ScoreKind:
     """The ScoreKind for a kind name; unknown names are plain numbers with no range."""
     return KINDS.get(name, ScoreKind(name))
@@ -231,7 +243,7 @@ def kind_by_name(column: str) -> str | None:
     column (str): A column name or dotted path ("satisfaction_rating.score").
     RETURNS (str | None): "nps", "csat", "ces", "ttr", "rating", "score", or None.
     """
-    norm = normalise_name(column)
+    norm = column_key(column)
     for kind, names in COLUMN_NAMES.items():
         if norm in names:
             return kind
@@ -239,8 +251,12 @@ def kind_by_name(column: str) -> str | None:
         return None
     for kind, pattern in _KIND_WORDS:
         if pattern.search(norm):
-            return kind
+            # TTR is in hours: "First reply time in minutes" is another unit, not a guess.
+            return None if kind == "ttr" and _OTHER_TIME_UNIT.search(norm) else kind
     return None
+
+
+_OTHER_TIME_UNIT = re.compile(r"(^|_)(minutes?|mins?|seconds?|secs?|days?|ms)(_|$)")
 
 
 def _show(value: Any) -> str:

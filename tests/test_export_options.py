@@ -238,3 +238,13 @@ def test_export_options_cli_reports_encoding_dates_and_passed_over_columns(tmp_p
     assert "'Created' read as month/day (%m/%d/%Y %I:%M %p)" in said
     assert said.count("'TTR' is named like a ttr score") == 1  # once for the column, not per row
     assert all(not json.loads(line)["problems"] for line in out.read_text(encoding="utf-8").splitlines())
+
+
+def test_export_options_camel_case_json_fields(tmp_path):
+    # The App Store Connect / Google Play Developer API spell fields in camelCase.
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps({"reviewId": f"r{i}", "starRating": i % 5 + 1, "reviewText": f"Review {i} of the app",
+                                        "lastModified": f"2025-0{i + 1}-01"}) + "\n" for i in range(3)), encoding="utf-8")
+    spec, records = spec_and_comments(ReadOptions(str(path)))
+    assert spec.text == "reviewText" and spec.id == "reviewId"
+    assert [r.scores for r in records] == [{"rating": 1}, {"rating": 2}, {"rating": 3}]

@@ -68,6 +68,9 @@ SHAPES = [
           said=["Zendesk export", "rows in 'tickets'", "csat=satisfaction_rating.score"]),
     Shape("zendesk_tickets.jsonl", ["5101", "5102", "5103"], ["My order was supposed", "I was charged twice", "I cannot log in"],
           [{}, {"csat": 4}, {"csat": 2}], said=["Zendesk export"]),
+    Shape("zendesk_export.csv", ["101", "102", "103"], ["The refund for my cancelled order", "Thanks for the quick help",
+                                                       "App crashes when I open"],
+          [{"csat": 2}, {"csat": 4}, {}], said=["Zendesk export", "text='Subject'", "csat=Satisfaction Score"]),
     Shape("freshdesk_tickets.json", ["2001", "2002"], ["I ordered a medium dress", "I have emailed three times"],
           [{}, {}], said=["Freshdesk export", "text='description_text'"]),
     Shape("freshdesk_tickets.csv", ["3001", "3002", "3003"], ["The refund for my returned", "The agent walked me", "The app shows an error"],
@@ -101,10 +104,10 @@ SHAPES = [
           [{"csat": 5}, {"csat": 1}, {"csat": 3}, {"csat": 4}],
           dates={"Created": ["2025-03-14T09:05:00", "2025-03-15T14:40:00", "2025-03-18T11:12:00", "2025-03-20T16:55:00"]},
           said=["text='Ticket Description'", "csat=Customer Satisfaction Rating", "'TTR' is named like a ttr score but 4 of its first 4"]),
-    Shape("app_reviews_mojibake.csv", ["1", "2", "3", "4", "5", "6"],
+    Shape("app_reviews_mojibake.csv", ["gp:1000", "gp:1001", "gp:1002", "gp:1003", "gp:1004", "gp:1005"],
           ["Nice app 🙂 works great", "Can’t log in since the update — please fix", "Love it!", "Love it!", "Nice app", "Crashes when I open the café"],
           [{"rating": 4}, {"rating": 1}, {"rating": 5}, {"rating": 5}, {"rating": 4}, {"rating": 2}],
-          said=["1 repeat an earlier comment"], problems={"1": ["mojibake_repaired"], "2": ["mojibake_repaired"]}),
+          said=["1 repeat an earlier comment"], problems={"gp:1000": ["mojibake_repaired"], "gp:1001": ["mojibake_repaired"]}),
     Shape("excel_cp1250.csv", ["cz-1", "cz-2", "cz-3"], ["Zboží přišlo poškozené", "Velmi rychlé doručení", "Obsluha byla příjemná"],
           [{"rating": 1}, {"rating": 5}, {"rating": 3}], said=["read as cp1250"]),
     Shape("excel_gb18030.csv", ["cn-1", "cn-2", "cn-3"], ["产品到达时已经损坏", "送货很快", "质量一般"],
@@ -166,4 +169,4 @@ def test_export_shapes_report_by_period_reads_normalised_dates(tmp_path):
 
 def test_export_shapes_duplicates_name_the_first(tmp_path):
     records, _, said = _analyze(tmp_path, "app_reviews_mojibake.csv")
-    assert [r.get("duplicate_of") for r in records] == [None, None, None, "3", None, None]
+    assert [r.get("duplicate_of") for r in records] == [None, None, None, "gp:1002", None, None]

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..records import ErrorRecord, SourceRow
-from ..scores import normalise_name
+from ..scores import column_key
 
 RAW_DATES = "_raw_dates"
 _NAME_WORDS = re.compile(r"(^|_)(date|dates|time|timestamp|datetime|created|updated|submitted|submit|recorded|"
                          r"started|ended|at|on|day|millis|epoch|when)(_|$)|date|time")
+# Day, month and year with separators, or a month's name: what any format below reads.
+_DATE_LIKE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}[ \-][A-Za-z]{3,9}[ \-,]+\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4}")
 _ISO = re.compile(r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:$|[T ])")
 # Month-first and day-first formats; the rest read one way only.
 _MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
@@ -65,7 +67,7 @@ def plan_dates(columns: Sequence[str], sample: Sequence[Mapping[str, Any]],
         values = [v for v in values if v not in (None, "") and not isinstance(v, (dict, list, bool))]
         if not values:
             continue
-        named = bool(_NAME_WORDS.search(normalise_name(column)))
+        named = bool(_NAME_WORDS.search(column_key(column)))
         plan = _plan_column(column, values, named, date_format)
         if plan is not None:
             plans.append(plan)
@@ -83,8 +85,8 @@ def _plan_column(column: str, values: list[Any], named: bool, date_format: str |
         return None
     if not all(isinstance(v, str) for v in values) or sum(1 for t in texts if _ISO.match(t)) * 2 >= len(texts):
         return None  # ISO already, or not text
-    if not named and not all(re.search(r"\d", t) and len(t) <= 40 for t in texts):
-        return None
+    if not all(len(t) <= 40 for t in texts) or sum(1 for t in texts if _DATE_LIKE.search(t)) * 10 < len(texts) * 9:
+        return None  # not dates: no strptime tried (a wide survey has hundreds of columns)
     if date_format is not None and _reads_all(date_format, texts):
         return DateColumn(column, date_format, f"the format {date_format!r} (--date-format)")
     month_first = next((f for f in _MONTH_FIRST if _reads_all(f, texts)), None)

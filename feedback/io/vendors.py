@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import Errors, InputError
-from ..scores import normalise_name
+from ..scores import column_key
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Source:
 
     name (str): The `--source` name.
     title (str): For messages.
-    signature (frozenset[str]): Normalised column names of its exports (`scores.normalise_name`;
+    signature (frozenset[str]): Normalised column names of its exports (`scores.column_key`;
         a nested JSON field by its dotted path normalised: `satisfaction_rating_score`).
     min_match (int): How many of them make a file this vendor's.
     text (tuple[tuple[str, ...], ...]): Text columns, each as alternatives, in the order they
@@ -44,7 +44,7 @@ class Source:
 
     def columns_for(self, columns: Sequence[str]) -> dict[str, Any]:
         """This vendor's picks among `columns`: "text_columns", "id_column", "scores"."""
-        by_name = {normalise_name(c): c for c in reversed(columns)}
+        by_name = {column_key(c): c for c in reversed(columns)}
 
         def first(names: tuple[str, ...]) -> str | None:
             return next((by_name[n] for n in names if n in by_name), None)
@@ -67,9 +67,9 @@ def _names(*names: str) -> frozenset[str]:
 
 
 SOURCES: dict[str, Source] = {source.name: source for source in (
-    Source("qualtrics", "Qualtrics", _names("responseid", "startdate", "enddate", "recordeddate", "ipaddress",
-                                            "distributionchannel", "userlanguage", "finished", "progress"), 4,
-           id=("responseid", "response_id"), layout="Qualtrics"),
+    Source("qualtrics", "Qualtrics", _names("response_id", "start_date", "end_date", "recorded_date", "ip_address",
+                                            "distribution_channel", "user_language", "finished", "progress"), 4,
+           id=("response_id",), layout="Qualtrics"),
     Source("surveymonkey", "SurveyMonkey", _names("respondent_id", "collector_id", "start_date", "end_date",
                                                   "ip_address", "email_address", "first_name", "last_name"), 4,
            id=("respondent_id",), layout="SurveyMonkey"),
@@ -84,8 +84,12 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
     Source("zendesk", "Zendesk", _names("url", "external_id", "subject", "raw_subject", "description", "priority",
                                         "status", "requester_id", "submitter_id", "assignee_id", "via",
                                         "satisfaction_rating", "satisfaction_rating_score", "has_incidents",
-                                        "brand_id", "ticket_form_id"), 5,
-           text=(("description",),), id=("id",), scores={"csat": ("satisfaction_rating_score",)}),
+                                        "brand_id", "ticket_form_id",
+                                        # the admin CSV export: no description, a Satisfaction Score
+                                        "requester", "requester_email", "requester_domain", "submitter",
+                                        "ticket_type", "solved_at", "satisfaction_score", "reopens", "replies",
+                                        "first_reply_time_in_minutes", "full_resolution_time_in_minutes"), 5,
+           text=(("description",),), id=("id",), scores={"csat": ("satisfaction_rating_score", "satisfaction_score")}),
     Source("freshdesk", "Freshdesk", _names("description_text", "requester_id", "responder_id", "fr_escalated",
                                             "is_escalated", "fr_due_by", "due_by", "cc_emails", "ticket_id",
                                             "agent", "group", "created_time", "resolved_time", "first_response_time_in_hrs",
@@ -102,7 +106,7 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
                                                 "review_submit_millis_since_epoch", "star_rating", "review_title",
                                                 "review_text", "developer_reply_text", "review_link"), 5,
            text=(("review_title",), ("review_text",)), scores={"rating": ("star_rating",)}),
-    Source("app-store", "App Store Connect", _names("rating", "title", "body", "reviewernickname", "createddate",
+    Source("app-store", "App Store Connect", _names("rating", "title", "body", "reviewer_nickname", "created_date",
                                                     "territory"), 4,
            text=(("title",), ("body",)), id=("id",), scores={"rating": ("rating",)}),
     Source("trustpilot", "Trustpilot", _names("review_created_utc", "review_id", "review_consumer_user_id",
@@ -120,7 +124,7 @@ def detect_source(columns: Sequence[str]) -> Source | None:
     columns (Sequence[str]): The table's columns (JSON: with dotted paths).
     RETURNS (Source | None): The best match, None when no vendor reaches its `min_match`.
     """
-    names = {normalise_name(c) for c in columns}
+    names = {column_key(c) for c in columns}
     best: tuple[int, Source] | None = None
     for source in SOURCES.values():
         n = len(names & source.signature)
