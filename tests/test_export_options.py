@@ -248,3 +248,12 @@ def test_export_options_camel_case_json_fields(tmp_path):
     spec, records = spec_and_comments(ReadOptions(str(path)))
     assert spec.text == "reviewText" and spec.id == "reviewId"
     assert [r.scores for r in records] == [{"rating": 1}, {"rating": 2}, {"rating": 3}]
+
+
+def test_export_options_envelope_one_level_down(tmp_path):
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps({"status": "ok", "data": {"reviews": [{"id": "a", "review": "Lovely fit, soft fabric"},
+                                                                     {"id": "b", "review": "Seams came apart"}]}}),
+                    encoding="utf-8")
+    table = open_input(ReadOptions(str(path)))
+    assert "rows in 'data.reviews'" in table.name and [r.values["id"] for r in table.rows] == ["a", "b"]

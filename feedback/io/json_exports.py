@@ -57,7 +57,7 @@ def open_json(lines: Iterator[Line], name: str) -> Table:
         value = None
     if value is None and first.startswith("{") and not first.endswith("}"):
         return _open_document(buffered, lines, name)  # a pretty-printed document
-    if isinstance(value, dict) and _rows_key(value) is not None:
+    if isinstance(value, dict) and _envelope(value)[0] is not None:
         for line in lines:  # one line with a list of objects: an envelope if nothing follows
             buffered.append(line)
             if line.text.strip():
@@ -109,6 +109,19 @@ def _rows_key(document: Mapping[str, Any]) -> str | None:
     return None if texts or len(document) > 6 else best[1]
 
 
+def _envelope(document: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Where an envelope's rows are: ("tickets", document), or one level down
+    (`{"data": {"reviews": [...]}}`: ("data.reviews", the inner object)); (None, document) if none."""
+    key = _rows_key(document)
+    if key is not None:
+        return key, document
+    inner = [(k, v) for k, v in document.items() if isinstance(v, dict) and _rows_key(v) in _ROWS_KEYS]
+    if len(inner) == 1:
+        outer, value = inner[0]
+        return f"{outer}.{_rows_key(value)}", value
+    return None, document
+
+
 def _row_of(item: dict[str, Any]) -> dict[str, Any]:
     """A JSON:API resource's attributes as the row, beside its id and type; other objects as they are."""
     attributes = item.get("attributes")
@@ -129,12 +142,12 @@ def _open_document(buffered: list[Line], lines: Iterable[Line], name: str) -> Ta
         raise InputError(Errors.E009.format(name=name, reason=_TOO_DEEP)) from None
     label = name
     if isinstance(document, dict):
-        key = _rows_key(document)
-        if key is None:
+        path, document = _envelope(document)
+        if path is None:
             items: list[Any] = [document]  # one object: one row
         else:
-            items = document[key]
-            label = f"{name} (rows in {key!r})"
+            items = document[path.rpartition(".")[2]]
+            label = f"{name} (rows in {path!r})"
     elif isinstance(document, list):
         items = document
     else:
