@@ -254,6 +254,14 @@ def _text_by_values(columns: list[str], sample: Sequence[Mapping[str, Any]],
     return sorted(found or headlines, key=lambda item: -item[1])
 
 
+def _repeats(column: str, sample: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a column's sampled values repeat too often to name rows: fewer distinct values
+    than half of 10 or more. (A review id over sentences of reviews repeats a little and still
+    names them; a product id over its reviews repeats a lot.)"""
+    values = [str(v) for v in _filled(column, sample)]
+    return len(values) >= 10 and len(set(values)) * 2 < len(values)
+
+
 def _filled(column: str, sample: Sequence[Mapping[str, Any]]) -> list[Any]:
     values = (value_at(row, column) for row in sample)
     return [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
@@ -316,6 +324,14 @@ def pick_id_column(columns: list[str], *, labels: Mapping[str, str] | None = Non
     if "#" in (c.strip() for c in columns):
         return next(c for c in columns if c.strip() == "#"), "by name (Typeform's response number)"
     others = [c for c in columns if column_key(c).endswith("_id") and column_key(c) not in NOT_ROW_IDS]
+    repeating = [c for c in others if _repeats(c, sample)]
+    if repeating and len(repeating) == len(others):
+        # A product's or an app's id (`Clothing ID`: 21 values in 50 reviews), not the row's:
+        # records named by it could not be told apart (nor a duplicate's first row).
+        n = len(_filled(repeating[0], sample))
+        return None, (f"none: {_names(repeating)} repeat{'s' if len(repeating) == 1 else ''} "
+                      f"({len(set(map(str, _filled(repeating[0], sample))))} values in the first {n} rows), so rows are numbered")
+    others = [c for c in others if c not in repeating]
     if not others:
         return None, ""
     if len(others) > 1 and sample:
@@ -558,7 +574,10 @@ def mark_duplicates(rows: Iterable[SourceRow | ErrorRecord], spec: ColumnSpec, *
     for row in rows:
         if isinstance(row, SourceRow):
             parts = [value_at(row.values, column) for column in spec.texts]
-            text = _NOT_WORDS.sub(" ", " ".join(p for p in parts if isinstance(p, str)).casefold()).strip()
+            joined = " ".join(p for p in parts if isinstance(p, str))
+            if may_be_mojibake(joined):
+                joined = repair_mojibake(joined)
+            text = _NOT_WORDS.sub(" ", joined.casefold()).strip()
             if text:
                 key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
                 first = seen.get(key)

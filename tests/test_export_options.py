@@ -257,3 +257,12 @@ def test_export_options_envelope_one_level_down(tmp_path):
                     encoding="utf-8")
     table = open_input(ReadOptions(str(path)))
     assert "rows in 'data.reviews'" in table.name and [r.values["id"] for r in table.rows] == ["a", "b"]
+
+
+def test_export_options_an_id_that_repeats_names_something_else():
+    # As in the real clothing reviews: `Clothing ID` is the product (21 values in 50 reviews).
+    sample = [{"Clothing ID": str(1000 + i % 4), "Review Text": f"Review {i} text"} for i in range(20)]
+    spec = resolve_read(["Clothing ID", "Review Text"], ReadOptions(), sample=sample)
+    assert spec.id is None and "'Clothing ID' repeats (4 values in the first 20 rows)" in spec.why["id"]
+    unique = [{"Order ID": f"o{i}", "Review Text": f"Review {i} text"} for i in range(20)]
+    assert resolve_read(["Order ID", "Review Text"], ReadOptions(), sample=unique).id == "Order ID"

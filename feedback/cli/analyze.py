@@ -99,8 +99,12 @@ def _picked_note(spec: ColumnSpec) -> str:
     """Why detection picked a column, for the picks a plain name match does not explain."""
     columns = {"text": spec.text, "id": spec.id,
                **{f"score {kind}": column for column, (kind, _) in spec.scores.items()}}
-    return "; ".join(why if role.startswith("note") else f"{role} {columns.get(role)!r} {why}"
-                     for role, why in spec.why.items() if why and why != "by name" and role != "title")
+    def said(role: str, why: str) -> str:
+        if role.startswith("note"):
+            return why
+        return f"{role} {columns[role]!r} {why}" if columns.get(role) is not None else f"{role}: {why}"
+
+    return "; ".join(said(role, why) for role, why in spec.why.items() if why and why != "by name" and role != "title")
 
 
 def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:
