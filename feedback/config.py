@@ -51,6 +51,17 @@ class ReadOptions:
         score columns with known names are found without them.
     redact (bool): Mask emails, URLs, IBANs, card and phone numbers before anything else.
     sheet (str | None): In a workbook (.xlsx, .xls, .ods), the sheet to read; None reads the first.
+    text_columns (tuple[str, ...]): Several text columns (a title and a body, several open
+        questions), joined in this order into one comment; wins over `text_column`.
+    score_map (tuple[tuple[str, float], ...]): (LABEL, NUMBER) pairs read as scores, beside the
+        built-in choice labels.
+    source (str | None): A vendor preset (`feedback.io.vendors.SOURCES`) instead of detection.
+    header_rows (int | None): Rows the header takes (the 2nd and later become column labels);
+        None detects known survey layouts.
+    skip_rows (int): Lines (sheet rows) above the header to leave out.
+    date_format (str | None): A strptime format for every date column; None chooses one per
+        column from its values.
+    member (str | None): In a .zip, the file to read; None reads its only one.
     """
 
     path: str = "-"
@@ -61,6 +72,19 @@ class ReadOptions:
     scores: tuple[tuple[str, str], ...] = ()
     redact: bool = False
     sheet: str | None = None
+    text_columns: tuple[str, ...] = ()
+    score_map: tuple[tuple[str, float], ...] = ()
+    source: str | None = None
+    header_rows: int | None = None
+    skip_rows: int = 0
+    date_format: str | None = None
+    member: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.skip_rows < 0:
+            raise OptionsError(Errors.E503.format(name="skip_rows", value=self.skip_rows))
+        if self.header_rows is not None and self.header_rows < 1:
+            raise OptionsError(Errors.E503.format(name="header_rows", value=self.header_rows))
 
     @classmethod
     def make(cls, path: str = "-", *, scores: Mapping[str, str] | None = None, **options: Any) -> ReadOptions:
@@ -283,6 +307,7 @@ class RunCounts:
     unthemed: int = 0  # analysed, not skipped, and no theme found
     no_answer: int = 0  # "n/a", "nothing", "-": kept as records, not analysed
     not_english: int = 0  # in another language: kept as records, not analysed
+    duplicates: int = 0  # repeat an earlier row's comment (`duplicate_of`): kept and analysed
     resumed_after: int = 0  # rows done by an interrupted run before this one went on
     redacted: dict[str, int] = field(default_factory=dict)  # kind -> masked this run
     partitions: int = 0  # with the Dask engine: partitions written
@@ -296,6 +321,7 @@ class RunCounts:
             return
         self.analysed += 1
         self.with_problems += row.status == "problems"
+        self.duplicates += row.duplicate
         if row.skipped == "no_answer":
             self.no_answer += 1
         elif row.skipped == "not_english":

@@ -57,6 +57,11 @@ class Errors(metaclass=ErrorsWithCodes):
             "DataFrame or Series")
     E024 = "The DataFrame has more than one column named {columns}; rename them first"
     E025 = "{what} needs {package}: {hint}"
+    E028 = "No column clearly holds the comments: {candidates}. Name it with `text_column`."
+    E029 = "{name} holds {n} files: {members}. Name one with `member`."
+    E030 = "{name} has no file {member!r}. Files: {members}"
+    E031 = "Unknown source {source!r}. Known sources: {known}"
+    E032 = "`score_map` {value!r}: expected LABEL=NUMBER, or a file of LABEL,NUMBER lines ({reason})"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -277,3 +282,4 @@ class ProblemCode(str, Enum):
     TEXT_TRUNCATED = "text_truncated"
     NOT_ENGLISH = "not_english"
     NOT_A_FINITE_NUMBER = "not_a_finite_number"
+    MOJIBAKE_REPAIRED = "mojibake_repaired"

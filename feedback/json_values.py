@@ -9,7 +9,7 @@ record). NaN and Infinity are not JSON: they are written as null, and the row sa
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 # Far deeper than any export nests, far shallower than Python's recursion limit.
 MAX_JSON_DEPTH = 100
@@ -67,3 +67,32 @@ def finite_or_null(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [finite_or_null(v) for v in value]
     return value
+
+
+def value_at(values: Mapping[str, Any], column: str, default: Any = None) -> Any:
+    """A row's value for a column, which may be a dotted path into nested objects.
+
+    values (Mapping[str, Any]): A row.
+    column (str): A key (`"description"`), or a path (`"satisfaction_rating.score"`); a key
+        spelt with dots wins over the path.
+    default (Any): What a missing key or path gives.
+    RETURNS (Any): The value.
+    """
+    if column in values:
+        return values[column]
+    if "." not in column:
+        return default
+    node: Any = values
+    for part in column.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def has_value_at(values: Mapping[str, Any], column: str) -> bool:
+    """Whether a row has a key or dotted path (`value_at` would not give its default)."""
+    return value_at(values, column, _MISSING) is not _MISSING
+
+
+_MISSING = object()

@@ -265,3 +265,54 @@ class ClauseSplitter:
                 prev = cut
         bounds.append((prev, end))
         return bounds
+
+
+# Help desks (Intercom's source.body, Freshdesk's and Zendesk's HTML descriptions) write HTML.
+_HTML_TAG = re.compile(r"</?(?:p|br|div|span|b|i|u|em|strong|ul|ol|li|a|h[1-6]|blockquote|table|tr|td|th|img|font)"
+                       r"\b[^<>]{0,500}>", re.IGNORECASE)
+_HTML_BREAK = re.compile(r"</?(?:p|br|div|li|h[1-6]|blockquote|tr)\b[^<>]{0,500}>", re.IGNORECASE)
+# Characters double-encoded UTF-8 starts with (UTF-8 bytes read as Windows-1252 or Latin-1:
+# "Ã©" for "é", "â€™" for "'", "ðŸ™‚" for an emoji): only such texts are given to ftfy.
+_MOJIBAKE_HINT = re.compile("[ÃÂâðÅÆÐÑØÙ][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u0178"
+                            "\u017d\u017e\u0192\u02c6\u02dc\u2122]")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a text holds HTML tags (a help desk's rich-text field)."""
+    return "<" in text and _HTML_TAG.search(text) is not None
+
+
+def plain_text(text: str) -> str:
+    """HTML as the text a reader sees: block tags become line breaks, others go, entities decoded.
+
+    text (str): A rich-text field.
+    RETURNS (str): Its text, one line per paragraph.
+    """
+    import html
+
+    text = _HTML_BREAK.sub("\n", text)
+    text = _HTML_TAG.sub("", text)
+    text = html.unescape(text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def may_be_mojibake(text: str) -> bool:
+    """Whether a text has the characters double-encoded UTF-8 leaves ("Ã©", "â€™", "ðŸ")."""
+    return not text.isascii() and _MOJIBAKE_HINT.search(text) is not None
+
+
+def mojibake_sample(text: str) -> str:
+    """The first stretch of a text that looks double-encoded, for messages."""
+    match = _MOJIBAKE_HINT.search(text)
+    return "" if match is None else text[match.start():match.start() + 4]
+
+
+def repair_mojibake(text: str) -> str:
+    """The text with double-encoded UTF-8 undone (ftfy's `fix_encoding`, nothing else changed).
+
+    text (str): A comment.
+    RETURNS (str): The repaired text; the same text when there is nothing to repair.
+    """
+    import ftfy
+
+    return ftfy.fix_encoding(text)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Pr
 from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
-from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_columns, to_comment
+from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_read, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .language import ClauseSplitter, english_lemmas, make_nlp
 from .model.types import ModelInput, Prediction
@@ -148,7 +148,8 @@ class Analyzer:
                     continue
                 compound, label_, sentences, themes = analyses[item.text]
                 yield AnalyzedRecord(item.id, item.row, item.text, compound, label_, sentences, themes, item.scores,
-                                     item.fields, item.problems, item.redacted, screening.language)
+                                     item.fields, item.problems, item.redacted, screening.language,
+                                     text_fields=item.text_fields, duplicate_of=item.duplicate_of)
 
     def _analyses(self, texts: list[str]) -> dict[str, TextAnalysis]:
         """What the text alone decides (sentences, sentiment, themes), once per distinct text.
@@ -197,7 +198,8 @@ class Analyzer:
         compound = combine(s.compound for s in sentences)
         mentions = self._mentions(doc, comment.text, bounds, sentences) if sentences else []
         return AnalyzedRecord(comment.id, comment.row, comment.text, compound, polarity_of(compound), sentences,
-                              mentions, comment.scores, comment.fields, comment.problems, comment.redacted)
+                              mentions, comment.scores, comment.fields, comment.problems, comment.redacted,
+                              text_fields=comment.text_fields, duplicate_of=comment.duplicate_of)
 
     def _mentions(self, doc: Doc, text: str, bounds: list[tuple[int, int]],
                   sentences: list[Sentence]) -> list[ThemeMention]:
@@ -321,7 +323,7 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
         label_, compound = prediction.sentiment
     r = record
     return AnalyzedRecord(r.id, r.row, r.text, compound, label_, r.sentences, mentions, r.scores, r.fields,
-                          r.problems, r.redacted)
+                          r.problems, r.redacted, text_fields=r.text_fields, duplicate_of=r.duplicate_of)
 
 
 _UNSCREENED = Screening("en", None)
@@ -349,7 +351,8 @@ def _skipped_record(comment: Comment, screening: Screening) -> AnalyzedRecord:
         problems = (*problems, Problem(ProblemCode.NOT_ENGLISH.value,
                                        f"written in {screening.language!r}, not English: no sentiment or themes"))
     return AnalyzedRecord(comment.id, comment.row, comment.text, None, None, [], [], comment.scores, comment.fields,
-                          problems, comment.redacted, screening.language, screening.skipped)
+                          problems, comment.redacted, screening.language, screening.skipped,
+                          text_fields=comment.text_fields, duplicate_of=comment.duplicate_of)
 
 
 def _span_key(mention: ThemeMention) -> tuple[int, int]:
@@ -431,6 +434,8 @@ def input_rows(comments: Any, text_column: str | None, id_column: str | None) ->
     # Columns from the first items, not the first alone: a score the first answer skipped
     # (its key left out) is still found.
     columns = list(dict.fromkeys(key for values in sample for key in values)) if head else None
+    if text_column is None and columns == ["text"]:
+        text_column = "text"  # strings given as comments are the comments, whatever they hold ("0")
     return _chain_first_many(head, rows), columns, sample, text_column, id_column
 
 
@@ -454,8 +459,7 @@ def analyze_rows(rows: Iterable[SourceRow | ErrorRecord], read: ReadOptions,
         return
     if columns is None:
         columns = list(first.values or {})
-    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns,
-                           sample=sample)
+    spec = resolve_read(columns, read, sample=sample)
     source: Iterator[SourceRow | ErrorRecord] = _chain_first(first, rows)
     if read.redact:
         spec = redact_spec(spec, columns)

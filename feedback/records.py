@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = "1.1"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
+SCHEMA_VERSION = "1.2"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
+# 1.2: optional "text_fields" (several text columns in one comment) and "duplicate_of"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class SourceRow:
     values: dict[str, Any]
     problems: tuple[Problem, ...] = ()
     redacted: dict[str, int] | None = None  # PII kinds masked, when --redact is on
+    duplicate_of: str | None = None  # the id of an earlier row with the same comment (`columns.mark_duplicates`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,9 @@ class Comment:
     fields: dict[str, Any]
     problems: tuple[Problem, ...] = ()
     redacted: dict[str, int] | None = None
+    # With several text columns: (column, start, end) of each one's text in `text`.
+    text_fields: tuple[tuple[str, int, int], ...] = ()
+    duplicate_of: str | None = None  # the id of an earlier comment with the same normalised text
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,8 @@ class AnalyzedRecord:
     redacted: dict[str, int] | None = None
     language: str | None = None  # ISO 639-1, None when the text has too little to tell
     skipped: str | None = None  # why it was not analysed: "no_answer", "not_english"
+    text_fields: tuple[tuple[str, int, int], ...] = ()  # see Comment
+    duplicate_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -137,6 +144,10 @@ class AnalyzedRecord:
         }
         if self.redacted is not None:
             d["redacted"] = self.redacted
+        if self.text_fields:
+            d["text_fields"] = [{"column": c, "start": start, "end": end} for c, start, end in self.text_fields]
+        if self.duplicate_of is not None:
+            d["duplicate_of"] = self.duplicate_of
         return d
 
 
@@ -180,3 +191,4 @@ class AnalyzedRow(NamedTuple):
     themed: bool
     payload: Any
     skipped: str | None = None  # "no_answer", "not_english": kept, not analysed
+    duplicate: bool = False  # the record repeats an earlier comment (`duplicate_of`)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from .errors import ProblemCode
 from .records import Problem
@@ -68,6 +68,27 @@ SCORE_LABELS: dict[str, dict[str, int]] = {
     },
     "nps": {"not at all likely": 0, "extremely likely": 10},
 }
+# 5-point quality and mood scales, read on the CSAT scale (1-5). A two-choice rating (Zendesk's
+# "good"/"bad") lands on the satisfied (4) and dissatisfied (2) sides, as the 5-point scale
+# places those words: CSAT's share of 4s and 5s is then the share of "good".
+SCORE_LABELS["csat"].update({
+    "very poor": 1, "very bad": 1, "terrible": 1, "awful": 1, "very unhappy": 1,
+    "poor": 2, "bad": 2, "unhappy": 2,
+    "fair": 3, "average": 3, "okay": 3, "ok": 3,
+    "good": 4, "happy": 4,
+    "very good": 5, "excellent": 5, "very happy": 5, "great": 5,
+})
+# 5-point likelihood, agreement and ease scales, for scores of no fixed range ("rating", or any
+# name): their place on a 1-5 scale is fixed.
+_FIVE_POINT = {
+    "very unlikely": 1, "unlikely": 2, "neither likely nor unlikely": 3, "likely": 4, "very likely": 5,
+    "strongly disagree": 1, "disagree": 2, "neither agree nor disagree": 3, "agree": 4, "strongly agree": 5,
+    "very difficult": 1, "difficult": 2, "neither easy nor difficult": 3, "easy": 4, "very easy": 5,
+    **SCORE_LABELS["csat"],
+}
+# Answers that say no rating was given: Zendesk's satisfaction_rating.score before the survey
+# was answered ("offered") or sent ("unoffered").
+_NOT_RATED = frozenset({"offered", "unoffered", "not rated", "no rating"})
 _LEADING_NUMBER_RE = re.compile(r"^(\d{1,2})\s*(?:-|–|—|=|:|\.|\))\s*[^\W\d_]")
 _MISSING = frozenset({"", "n/a", "na", "nan", "null", "none", "-", "--", "?", "#n/a", "not applicable"})
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -79,17 +100,32 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def column_key(name: str) -> str:
+    """A column name as columns are compared: 'Review Text', 'reviewText' -> 'review_text'.
+
+    JSON APIs name fields in camelCase (App Store Connect's `createdDate`, `reviewId`); a
+    lowercase letter before a capital is a word break.
+    """
+    return normalise_name(_CAMEL.sub("_", name))
+
+
 def kind_of(name: str) -> ScoreKind:
     """The ScoreKind for a kind name; unknown names are plain numbers with no range."""
     return KINDS.get(name, ScoreKind(name))
 
 
-def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None, Problem | None]:
+def parse_score(value: Any, kind: ScoreKind, column: str,
+                labels: Mapping[str, float] | None = None) -> tuple[float | None, Problem | None]:
     """Parse one score cell.
 
     value (Any): The raw cell: a string from CSV, or any JSON value.
     kind (ScoreKind): What the number must be.
     column (str): The column name, for the problem message.
+    labels (Mapping[str, float] | None): Your own label -> number map (`--score-map`), keyed by
+        `label_key`; it wins over the built-in labels.
     RETURNS (tuple): (number or None, problem or None). Missing values ("", "N/A") give
         (None, None): a respondent who skipped a question is not a data error.
     """
@@ -108,8 +144,10 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
             )
     elif isinstance(value, str):
         text = value.strip()
-        if text.lower() in _MISSING:
+        if text.lower() in _MISSING or text.lower() in _NOT_RATED:
             return None, None
+        if labels and label_key(text) in labels:
+            return _checked(labels[label_key(text)], kind, column, value)
         if text.endswith("%"):
             text = text[:-1].rstrip()  # "85%" scores 85: the kind's range decides if that fits
         if _THOUSANDS_RE.match(text):
@@ -133,6 +171,11 @@ def parse_score(value: Any, kind: ScoreKind, column: str) -> tuple[float | None,
             f"{column}: a {type(value).__name__} is not a number; the {kind.name} score was left out",
             column,
         )
+    return _checked(number, kind, column, value)
+
+
+def _checked(number: float, kind: ScoreKind, column: str, value: Any) -> tuple[float | None, Problem | None]:
+    """The number if it fits `kind`'s scale, else the problem that says why not."""
     if not math.isfinite(number):
         return None, Problem(
             ProblemCode.SCORE_NOT_A_NUMBER.value, f"{column}: {_show(value)} is not a finite number", column
@@ -165,13 +208,55 @@ def score_of_label(text: str, kind: ScoreKind) -> int | None:
     if match:
         number = int(match.group(1))
     else:
-        found = SCORE_LABELS.get(kind.name, {}).get(" ".join(text.lower().split()))
+        scale = SCORE_LABELS.get(kind.name, _FIVE_POINT if kind.name not in KINDS or kind.name == "rating" else {})
+        found = scale.get(label_key(text))
         if found is None:
             return None
         number = found
     if (kind.low is not None and number < kind.low) or (kind.high is not None and number > kind.high):
         return None
     return number
+
+
+def label_key(text: str) -> str:
+    """A choice label as labels are compared: lowercase, single spaces, no final full stop."""
+    return " ".join(text.lower().split()).rstrip(".")
+
+
+# Name words of each kind, for column names that are not exactly one of COLUMN_NAMES
+# ("Customer Satisfaction Rating", "Likelihood to Recommend", "Review Stars").
+_KIND_WORDS = (
+    ("nps", re.compile(r"(^|_)(nps|ltr)(_|$)|likel\w*_(to_)?recommend")),
+    ("csat", re.compile(r"(^|_)(csat|satisf\w*)(_|$)")),
+    ("ces", re.compile(r"(^|_)(ces|effort)(_|$)")),
+    ("ttr", re.compile(r"(^|_)(ttr|time_to_resol\w*|resolution_(time|hours))(_|$)")),
+    ("rating", re.compile(r"(^|_)(ratings?|stars?|rated|score)(_|$)")),
+)
+# Name words of columns that are about a score without being one: its id, date, comment, count.
+_NOT_A_SCORE = re.compile(r"(^|_)(id|ids|date|at|on|time|timestamp|created|updated|comments?|remarks?|text|"
+                          r"reason|count|total|average|avg|question|survey|url|link|title|reply|type)(_|$)")
+
+
+def kind_by_name(column: str) -> str | None:
+    """The score kind a column name says it holds, exact names first, then name words.
+
+    column (str): A column name or dotted path ("satisfaction_rating.score").
+    RETURNS (str | None): "nps", "csat", "ces", "ttr", "rating", "score", or None.
+    """
+    norm = column_key(column)
+    for kind, names in COLUMN_NAMES.items():
+        if norm in names:
+            return kind
+    if _NOT_A_SCORE.search(norm) and not _KIND_WORDS[3][1].search(norm):
+        return None
+    for kind, pattern in _KIND_WORDS:
+        if pattern.search(norm):
+            # TTR is in hours: "First reply time in minutes" is another unit, not a guess.
+            return None if kind == "ttr" and _OTHER_TIME_UNIT.search(norm) else kind
+    return None
+
+
+_OTHER_TIME_UNIT = re.compile(r"(^|_)(minutes?|mins?|seconds?|secs?|days?|ms)(_|$)")
 
 
 def _show(value: Any) -> str:

@@ -88,7 +88,7 @@ def records_of(data: bytes):
 def check_manifest(output_dir, manifest, n_rows):
     on_disk = json.loads((output_dir / "manifest.json").read_text())
     assert on_disk == manifest
-    assert manifest["schema_version"] == "1.1"
+    assert manifest["schema_version"] == "1.2"
     parts = manifest["partitions"]
     assert [p["index"] for p in parts] == list(range(len(parts)))
     # Row ranges tile the input in order, and the counts add up.

@@ -116,7 +116,8 @@ def test_exports_typeform_network_id_is_not_the_id():
 def test_exports_flag_column_named_feedback_does_not_win_over_text():
     rows, _, spec = read(EXPORTS / "review_flags.csv")
     assert spec.text == "verified_reviews"
-    assert "by its values" in spec.why["text"] and "'feedback' holds codes or numbers" in spec.why["text"]
+    # `verified_reviews` is a review column by name; the 0/1 `feedback` is passed over for its values.
+    assert "'feedback' holds codes or numbers" in spec.why["text"]
     assert {column: kind for column, (kind, _) in spec.scores.items()} == {"rating": "rating"}
 
 
@@ -156,7 +157,7 @@ def test_exports_score_labels(value, kind, expected):
     assert parse_score(value, KINDS[kind], "q") == (expected, None)
 
 
-@pytest.mark.parametrize(("value", "kind"), [("Very likely", "nps"), ("Very happy", "csat"), ("Agree", "csat"),
+@pytest.mark.parametrize(("value", "kind"), [("Very likely", "nps"), ("Over the moon", "csat"), ("Agree", "csat"),
                                              ("12 - Extremely likely", "nps")])
 def test_exports_unknown_or_ambiguous_labels_stay_problems(value, kind):
     number, problem = parse_score(value, KINDS[kind], "q")
@@ -203,7 +204,7 @@ def test_exports_cli_sheet_flag_and_reason_line(tmp_path):
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(cli, ["analyze", str(path), "--sheet", "Data", "-o", str(out), "--no-model"])
     assert result.exit_code == 0, result.stderr
-    assert "text='verified_reviews'" in result.stderr and "Columns: text 'verified_reviews' by its values" in result.stderr
+    assert "text='verified_reviews'" in result.stderr and "Columns: text 'verified_reviews' by name; 'feedback' holds codes" in result.stderr
     [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert record["text"] == "The speaker sounds great for its size" and record["scores"] == {"rating": 5}
     result = CliRunner().invoke(cli, ["analyze", str(path), "--sheet", "Nope", "-o", str(out), "--no-model"])

@@ -69,7 +69,7 @@ def test_parquet_round_trip_equals_jsonl_records(tmp_path, sample_records, recor
     parquet_file = pq.ParquetFile(path)
     assert parquet_file.metadata.num_row_groups == 3  # 11 records in batches of 4
     metadata = parquet_file.schema_arrow.metadata
-    assert metadata[b"feedback.schema_version"] == b"1.1"
+    assert metadata[b"feedback.schema_version"] == b"1.2"
     assert metadata[b"feedback.parquet_layout"] == b"1"
 
 

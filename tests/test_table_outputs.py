@@ -71,8 +71,9 @@ def test_table_outputs_csv_is_the_records_one_row_per_comment(hostile_export, js
             row["themes"] == "" and not record["themes"])
     # Cells a spreadsheet would run are text: prefixed with ' (OWASP), numbers left bare.
     formula, negative = rows[-2], rows[-1]
-    assert formula["text"] == "'=1+1 the delivery was slow" and formula["Title"].startswith("'=HYPERLINK(")
-    assert negative["text"] == "'-5 stars, rude support" and negative["Department Name"] == "'+Dresses"
+    # The title is joined to the review (docs/exports.md), so the text starts with the title's formula.
+    assert formula["text"].startswith("'=HYPERLINK(") and formula["text"].endswith("=1+1 the delivery was slow")
+    assert negative["text"].startswith("'@SUM(A1)") and negative["Department Name"] == "'+Dresses"
     assert negative["score_rating"] == "1"
 
 
@@ -91,7 +92,7 @@ def test_table_outputs_xlsx_has_typed_cells_and_a_mentions_sheet(hostile_export,
     by_name = [dict(zip(header, row)) for row in comments[1:]]
     assert [r["id"] for r in by_name] == [r["id"] for r in jsonl_run]
     assert [r["text"] for r in by_name] == [r["text"] for r in jsonl_run]  # exact: typed text, no prefix
-    assert by_name[-2]["text"] == "=1+1 the delivery was slow"
+    assert by_name[-2]["text"].startswith("=HYPERLINK(") and by_name[-2]["text"].endswith("=1+1 the delivery was slow")
     with zipfile.ZipFile(out) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet  # no cell is a formula

@@ -76,7 +76,8 @@ def analyze(input_path: str, output: str, errors_path: str | None, mentions_path
         spec = start.spec
         score_note = ", ".join(f"{kind}={column}" for column, (kind, _) in spec.scores.items()) or "none"
         engine = f"; engine: dask, {start.partition_rows:,} rows per partition" if start.engine == "dask" else ""
-        click.echo(printable(f"Reading {start.input_name}: text={spec.text!r}, id={spec.id or 'row number'!r}, "
+        text = " + ".join(repr(column) for column in spec.texts)
+        click.echo(printable(f"Reading {start.input_name}: text={text}, id={spec.id or 'row number'!r}, "
                              f"scores: {score_note}; themes: {start.analysis.themes_by}{engine}"), err=True)
         picked = _picked_note(spec)
         if picked:
@@ -104,8 +105,12 @@ def _picked_note(spec: ColumnSpec) -> str:
     """Why detection picked a column, for the picks a plain name match does not explain."""
     columns = {"text": spec.text, "id": spec.id,
                **{f"score {kind}": column for column, (kind, _) in spec.scores.items()}}
-    return "; ".join(f"{role} {columns.get(role)!r} {why}" for role, why in spec.why.items()
-                     if why and why != "by name")
+    def said(role: str, why: str) -> str:
+        if role.startswith("note"):
+            return why
+        return f"{role} {columns[role]!r} {why}" if columns.get(role) is not None else f"{role}: {why}"
+
+    return "; ".join(said(role, why) for role, why in spec.why.items() if why and why != "by name" and role != "title")
 
 
 def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:
@@ -118,6 +123,8 @@ def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:
         summary += f" (see the {counts.error_files} part-*.errors.jsonl files)"
     elif counts.errors and output.errors_path != "-":
         summary += f" (see {output.errors_path})"
+    if counts.duplicates:
+        summary += f"; {counts.duplicates} repeat an earlier comment (duplicate_of in the record)"
     scored = counts.analysed - counts.no_answer - counts.not_english
     if counts.no_answer or counts.not_english:
         summary += (f"; {counts.no_answer} non-answers and {counts.not_english} comments not in English were "

@@ -19,6 +19,9 @@ from ..terminal import printable
 F = TypeVar("F", bound=Callable[..., Any])
 
 INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet")  # feedback.io.INPUT_FORMATS, without importing io
+# feedback.io.vendors.SOURCES' names, without importing io (a test checks they agree).
+SOURCE_NAMES = ("qualtrics", "surveymonkey", "typeform", "google-forms", "medallia", "zendesk", "freshdesk",
+                "intercom", "google-play", "app-store", "trustpilot")
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -31,27 +34,91 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") -> Callable[[F], F]:
-    """--format, --encoding, --sheet, --text-column, --id-column, --score: how to read an export."""
+    """--format, --encoding, --sheet, --member, --source, --header-rows, --skip-rows, --text-column,
+    --id-column, --score, --score-map, --date-format: how to read an export."""
     return _stack(
         click.option("--format", "input_format", type=click.Choice(formats),
                      help="Input format (default: from the extension; .gz files are decompressed; "
                           "xlsx reads any workbook: .xlsx, .xls, .ods)."),
-        click.option("--encoding", help="Input text encoding (default UTF-8; a BOM wins)."),
+        click.option("--encoding", help="Input text encoding (default: detected; a BOM wins)."),
         click.option("--sheet", metavar="NAME", help="In a workbook, the sheet to read (default: the first)."),
-        click.option("--text-column", help=f"{prefix}The column with the comment (default: found by name)."),
+        click.option("--member", metavar="NAME", help="In a .zip, the file to read (default: its only one)."),
+        click.option("--source", metavar="NAME",
+                     help="The export's vendor, instead of detecting it: " + ", ".join(SOURCE_NAMES) + "."),
+        click.option("--header-rows", type=click.IntRange(1), metavar="N",
+                     help="Rows the header takes; the 2nd and later are read as question text, not comments "
+                          "(default: known survey layouts detected)."),
+        click.option("--skip-rows", type=click.IntRange(0), default=0, metavar="N",
+                     help="Lines above the header to leave out (a title over the table)."),
+        click.option("--text-column", "text_columns", multiple=True,
+                     help=f"{prefix}The column with the comment (default: found by name and content). Repeat it "
+                          "to join several (a title and a body) into one comment; the record's text_fields say "
+                          "where each one is."),
         click.option("--id-column", help=f"{prefix}The column with the id (default: 'id' or '*_id', else the row number)."),
         click.option("--score", "score_options", multiple=True, metavar="KIND=COLUMN",
                      help=f"{prefix}A score column: nps (0-10), csat (1-5), ces (1-7), ttr (hours), rating, "
-                          "or any name. Repeatable."),
+                          "or any name. Nested JSON fields by dotted path (satisfaction_rating.score). Repeatable."),
+        click.option("--score-map", "score_maps", multiple=True, metavar="LABEL=NUMBER|FILE",
+                     help="An answer label read as a score, or a CSV file of LABEL,NUMBER lines; beside the "
+                          "built-in labels (Very satisfied, Strongly agree, good/bad...). Repeatable."),
+        click.option("--date-format", metavar="FORMAT",
+                     help="A strptime format for the date columns, e.g. '%d/%m/%Y %H:%M' (default: chosen per "
+                          "column from its values)."),
     )
 
 
 def read_from(input_path: str, options: dict[str, Any], *, redact: bool = False) -> ReadOptions:
     """ReadOptions from the flags `read_options` added."""
+    texts = tuple(options["text_columns"])
     return ReadOptions.make(input_path, format=options["input_format"], encoding=options["encoding"],
-                            text_column=options["text_column"], id_column=options["id_column"],
-                            scores=parse_scores(options["score_options"]), redact=redact,
-                            sheet=options["sheet"])
+                            text_column=texts[0] if len(texts) == 1 else None, text_columns=texts if len(texts) > 1 else (),
+                            id_column=options["id_column"], scores=parse_scores(options["score_options"]),
+                            redact=redact, sheet=options["sheet"], member=options["member"],
+                            source=options["source"], header_rows=options["header_rows"],
+                            skip_rows=options["skip_rows"], date_format=options["date_format"],
+                            score_map=parse_score_map(options["score_maps"]))
+
+
+def parse_score_map(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """--score-map LABEL=NUMBER or FILE options -> ((label, number), ...).
+
+    A FILE holds one LABEL,NUMBER per line (CSV; a header line without a number is skipped).
+    """
+    import csv
+    import os
+
+    pairs: list[tuple[str, float]] = []
+    for value in values:
+        if os.path.isfile(value):
+            try:
+                with open(value, encoding="utf-8-sig", newline="") as f:
+                    lines = [row for row in csv.reader(f) if row and any(cell.strip() for cell in row)]
+            except (OSError, UnicodeDecodeError, csv.Error) as e:
+                raise click.BadParameter(Errors.E032.format(value=value, reason=e), param_hint="--score-map") from None
+            for n, row in enumerate(lines):
+                number = _number(row[-1]) if len(row) >= 2 else None
+                if number is None:
+                    if n == 0:
+                        continue  # a header line
+                    raise click.BadParameter(Errors.E032.format(value=value, reason=f"line {n + 1}: {row!r}"),
+                                             param_hint="--score-map")
+                pairs.append((",".join(row[:-1]).strip(), number))
+            continue
+        label, sep, number_text = value.rpartition("=")
+        number = _number(number_text)
+        if not sep or not label.strip() or number is None:
+            raise click.BadParameter(Errors.E032.format(value=value, reason="not LABEL=NUMBER, and no such file"),
+                                     param_hint="--score-map")
+        pairs.append((label.strip(), number))
+    return tuple(pairs)
+
+
+def _number(text: str) -> float | None:
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
 
 
 def analysis_options(fn: F) -> F:
@@ -109,8 +176,8 @@ def parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
 
 
 # Library parameters whose flag is not simply the name with dashes.
-_FLAG_FOR = {"scores": "--score", "format": "--format", "errors": "--errors", "input_format": "--format", "fmt": "--format",
-             "text_column": "--text-column", "id_column": "--id-column", "min_count": "--min-count",
+_FLAG_FOR = {"scores": "--score", "score_map": "--score-map", "format": "--format", "errors": "--errors", "input_format": "--format", "fmt": "--format",
+             "text_column": "--text-column", "text_columns": "--text-column", "id_column": "--id-column", "min_count": "--min-count",
              "date_column": "--date-column", "partition_rows": "--partition-rows", "model_mode": "--model-mode"}
 _PARAMETER = re.compile(r"`([a-z][a-z_]*)`")
 

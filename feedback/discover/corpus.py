@@ -97,7 +97,7 @@ def open_corpus(
         memory); stdin and raw exports are one-shot iterators.
     RAISES (InputError): The input cannot be read or has no comment column.
     """
-    from ..columns import redact_spec, resolve_columns
+    from ..columns import redact_spec, resolve_read
     from ..io import open_input
     from ..redact import redact_row
 
@@ -113,8 +113,8 @@ def open_corpus(
         else:
             docs = _analyzed_docs(chain([first], rows))
         return (RedactedDocs(docs) if read.redact else docs), False
-    spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns, labels=table.labels, sample=table.sample)
+    spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
+                        preset=table.preset)
     source: Iterable[SourceRow | ErrorRecord] = chain([first] if first is not None else [], rows)
     if read.redact:
         spec = redact_spec(spec, table.columns)

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from ..columns import ColumnSpec, redact_spec, resolve_columns, to_comment
+from ..columns import ColumnSpec, redact_spec, resolve_read, to_comment
 from ..config import (DEFAULT_PARTITION_ROWS, OUTPUT_FORMATS, AnalysisOptions, OutputOptions, ReadOptions,
                       RunCounts, RunOptions, as_dict)
 from ..errors import Errors, InputError, MissingExtraError, OptionsError
@@ -174,8 +174,8 @@ def _analyze_dask(
         require_pyarrow()
     analysis = analysis.absolute()
     table = open_input(read)
-    spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                           scores=read.score_columns, labels=table.labels, sample=table.sample)
+    spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
+                        preset=table.preset)
     if read.redact:
         spec = redact_spec(spec, table.columns)
     output_dir = os.path.abspath(output_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..columns import ColumnSpec, redact_spec, resolve_columns, to_comment
+from ..columns import ColumnSpec, redact_spec, resolve_read, to_comment
 from ..config import AnalysisOptions, ReadOptions
 from ..io.files import dumps
 from ..io.parquet import json_value, record_schema, require_pyarrow
@@ -49,7 +49,7 @@ def analyze_bag(
     if first is None:
         return db.from_sequence([], npartitions=1)
     columns = list(_item_values(first))
-    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
+    spec = resolve_read(columns, read)
     if read.redact:
         spec = redact_spec(spec, columns)
     starts = _starts(parts)
@@ -86,7 +86,7 @@ def analyze_dataframe(
     read = read or ReadOptions()
     analysis = (analysis or AnalysisOptions()).resolved().absolute()
     columns = [str(c) for c in ddf.columns]
-    spec = resolve_columns(columns, text_column=read.text_column, id_column=read.id_column, scores=read.score_columns)
+    spec = resolve_read(columns, read)
     if read.redact:
         spec = redact_spec(spec, columns)
     parts = ddf.to_delayed()

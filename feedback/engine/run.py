@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -11,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..columns import ColumnSpec, redact_spec, resolve_columns
+from ..columns import ColumnSpec, mark_duplicates, redact_spec, resolve_read
 from ..config import (
     DEFAULT_MODEL,
     OUTPUT_EXTENSIONS,
@@ -73,8 +74,10 @@ def run_analysis(
             remove_run_state(output.path, _state_errors_path(output))
         _load_named_files(analysis)
         table = open_input(read)
-        spec = resolve_columns(table.columns, text_column=read.text_column, id_column=read.id_column,
-                               scores=read.score_columns, labels=table.labels, sample=table.sample)
+        spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
+                            preset=table.preset)
+        # Before redaction, which renames the columns the spec names.
+        table = dataclasses.replace(table, rows=mark_duplicates(table.rows, spec))
         if read.redact:
             spec = redact_spec(spec, table.columns)
         return _run_local(table, spec, read, analysis, output, run, on_start, progress)

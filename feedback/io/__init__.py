@@ -3,6 +3,12 @@
     readers      CSV, TSV and JSONL exports as a stream of rows (encoding and delimiter detection)
     spreadsheets .xlsx, .xls and .ods workbooks, one sheet as a stream of rows
     layouts      survey exports with extra header rows (Qualtrics, SurveyMonkey) recognised
+    vendors      vendor exports recognised by their columns, and what their columns mean
+    json_exports JSON Lines, arrays and vendor envelopes (Zendesk, Intercom, App Store Connect)
+    encodings    telling a file's encoding, decoding it line by line
+    dates        date columns read in their vendor's format, written as ISO 8601
+    archives     a .zip holding one export
+    table        the Table every reader opens
     parquet      Parquet exports in, Parquet records out (the `parquet` extra)
     files        opening inputs (gzip decompressed), atomic outputs, JSON lines
     sinks        where the engine writes records: standard output, Parquet, resumable JSONL, tables
@@ -19,11 +25,16 @@ from itertools import chain
 
 from ..config import ReadOptions
 from ..records import SourceRow
+from .json_exports import columns_of
+from .archives import is_zip_path, open_zip_member
+from .dates import describe as describe_dates
+from .dates import iso_row, plan_dates, with_iso_dates
 from .files import atomic_output, dumps, open_binary, publish
 from .layouts import set_aside_header_rows
 from .parquet import is_parquet_path, open_parquet
 from .readers import FORMATS, Table, detect_format, open_table
 from .spreadsheets import SPREADSHEET_FORMAT, is_spreadsheet_path, open_workbook
+from .vendors import Source, detect_source, source_named
 
 INPUT_FORMATS = (*FORMATS, "parquet", SPREADSHEET_FORMAT)
 # Rows whose values `columns.resolve_columns` looks at to tell free text from codes and flags.
@@ -33,22 +44,54 @@ SAMPLE_ROWS = 50
 def open_input(read: ReadOptions) -> Table:
     """Open the export that `read` names, in any supported format.
 
-    CSV, TSV and JSONL may be gzip-compressed (`x.csv.gz`). A survey export's extra header rows
-    (Qualtrics, SurveyMonkey) are set aside as column labels (`io.layouts`), and the first rows'
-    values are kept in `Table.sample` for column detection.
+    CSV, TSV and JSON may be gzip-compressed (`x.csv.gz`); a `.zip` holding one export is read
+    as that export (`io.archives`). A survey export's extra header rows (Qualtrics,
+    SurveyMonkey, or `header_rows`) are set aside as column labels (`io.layouts`); a vendor is
+    recognised from its columns (`io.vendors`, or `source`) and its picks kept in
+    `Table.preset`; date columns are rewritten as ISO 8601 (`io.dates`); the first rows' values
+    are kept in `Table.sample` for column detection.
 
-    read (ReadOptions): Its path, format, encoding and sheet are used.
+    read (ReadOptions): Its path, format, encoding, sheet, member, source, header and skip rows,
+        and date format are used.
     RETURNS (Table): Columns and a row stream; close the input by exhausting the stream.
     RAISES (InputError): The file cannot be opened or read as a table.
     RAISES (MissingExtraError): A Parquet file without the `parquet` extra installed.
     """
+    source = source_named(read.source) if read.source else None
     if read.format == "parquet" or (read.format is None and is_parquet_path(read.path)):
-        return _sampled(open_parquet(read.path))
-    if read.format == SPREADSHEET_FORMAT or (read.format is None and is_spreadsheet_path(read.path)):
-        table = open_workbook(read.path, sheet=read.sheet)
+        table = open_parquet(read.path)
+    elif read.format is None and is_zip_path(read.path):
+        table = open_zip_member(read.path, read)
+    elif read.format == SPREADSHEET_FORMAT or (read.format is None and is_spreadsheet_path(read.path)):
+        table = open_workbook(read.path, sheet=read.sheet, skip_rows=read.skip_rows)
     else:
-        table = open_table(read.path, fmt=read.format, encoding=read.encoding)
-    return _sampled(set_aside_header_rows(table))
+        table = open_table(read.path, fmt=read.format, encoding=read.encoding, skip_rows=read.skip_rows)
+    if table.format != "parquet":
+        table = set_aside_header_rows(table, header_rows=read.header_rows,
+                                      layout=source.layout if source is not None else None)
+    return _dated(_recognised(_sampled(table), source), read.date_format)
+
+
+def _recognised(table: Table, source: Source | None) -> Table:
+    """The table with its vendor's picks in `preset`: the one named, or the one its columns match."""
+    detected = source is None
+    source = source or detect_source(table.columns)
+    if source is None:
+        return table
+    picks = source.columns_for(table.columns)
+    how = "recognised by its columns" if detected else "as --source says"
+    table.notes.insert(0, f"{source.title} export ({how})")
+    return dataclasses.replace(table, preset=picks)
+
+
+def _dated(table: Table, date_format: str | None) -> Table:
+    """The table with its non-ISO date columns rewritten as ISO 8601 (`io.dates`)."""
+    plans = plan_dates(table.columns, table.sample, date_format)
+    if not plans:
+        return table
+    table.notes.append(describe_dates(plans))
+    sample = [iso_row(SourceRow(0, 0, values), plans).values for values in table.sample]
+    return dataclasses.replace(table, rows=with_iso_dates(table.rows, plans), sample=sample)
 
 
 def _sampled(table: Table) -> Table:
@@ -60,7 +103,11 @@ def _sampled(table: Table) -> Table:
         if len(head) == SAMPLE_ROWS:
             break
     sample = [row.values for row in head if isinstance(row, SourceRow)]
-    return dataclasses.replace(table, rows=chain(head, rows), sample=sample)
+    columns = table.columns
+    if table.format in ("json", "jsonl"):
+        # JSON rows need not share keys: a score missing from the first line is still a column.
+        columns = list(dict.fromkeys([*columns, *(column for values in sample for column in columns_of(values))]))
+    return dataclasses.replace(table, columns=columns, rows=chain(head, rows), sample=sample)
 
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "Table", "atomic_output", "detect_format", "dumps", "open_binary",

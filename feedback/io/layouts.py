@@ -18,7 +18,7 @@ from itertools import chain
 from typing import Any, Iterator
 
 from ..records import ErrorRecord, SourceRow
-from .readers import Table
+from .table import Table
 
 # How many rows are looked at to recognise a layout: the longest known header has 3 rows.
 _HEADER_ROWS = 2
@@ -30,29 +30,45 @@ _SURVEYMONKEY_SUBHEADERS = frozenset({"response", "open-ended response"})
 _SURVEYMONKEY_FIELDS = frozenset({"respondent id", "collector id", "start date", "end date", "ip address"})
 
 
-def set_aside_header_rows(table: Table) -> Table:
+def set_aside_header_rows(table: Table, *, header_rows: int | None = None, layout: str | None = None) -> Table:
     """The table with a survey export's extra header rows taken out and read as column labels.
 
     table (Table): As a reader opened it (its first row still in `rows`).
+    header_rows (int | None): Rows the header takes (--header-rows): rows 2 to N are read as
+        labels, whatever the layout; None recognises the known layouts.
+    layout (str | None): "Qualtrics" or "SurveyMonkey" to read the file as that layout even
+        when it is not recognised (--source).
     RETURNS (Table): The same table when no known layout is recognised; otherwise one whose
         `labels` hold each column's question text, whose `layout` names the export, and whose
         rows start at the first answer.
     """
     head: list[SourceRow | ErrorRecord] = []
     rows = iter(table.rows)
+    wanted = max(_HEADER_ROWS, (header_rows or 1) - 1)
     for row in rows:
         head.append(row)
-        if len(head) == _HEADER_ROWS or not isinstance(row, SourceRow):
+        if len(head) == wanted or not isinstance(row, SourceRow):
             break
     values = [row.values for row in head if isinstance(row, SourceRow)]
-    skip, layout, labels = 0, None, {}
-    if len(values) == len(head) and values:
-        if _is_qualtrics(table.columns, values[0]):
+    skip, labels = 0, {}
+    if header_rows is not None:
+        if header_rows > 1:
+            skip = min(header_rows - 1, len(head))
+            labels = _joined_labels(table.columns, [row.values for row in head[:skip] if isinstance(row, SourceRow)])
+            layout = f"{header_rows}-row header"
+        else:
+            layout = None
+    elif len(values) == len(head) and values:
+        if layout == "Qualtrics" or (layout is None and _is_qualtrics(table.columns, values[0])):
             layout, labels = "Qualtrics", _texts(table.columns, values[0])
             skip = 2 if len(values) > 1 and _is_import_ids(values[1]) else 1
-        elif _is_surveymonkey(table.columns, values[0]):
+        elif layout == "SurveyMonkey" or (layout is None and _is_surveymonkey(table.columns, values[0])):
             layout, labels = "SurveyMonkey", _surveymonkey_labels(table.columns, values[0])
             skip = 1
+        else:
+            layout = None
+    else:
+        layout = None
     if layout is None:
         return dataclasses.replace(table, rows=chain(head, rows))
     renames = _renames(table.columns, labels) if layout == "SurveyMonkey" else {}
@@ -62,6 +78,17 @@ def set_aside_header_rows(table: Table) -> Table:
     name = f"{table.name} ({layout} export, {skip + 1} header rows)"
     return dataclasses.replace(table, columns=columns, rows=_renumbered(rest, skip, renames), labels=labels,
                                layout=layout, name=name)
+
+
+def _joined_labels(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Each column's label from the header's later rows, their texts joined with " - "."""
+    labels: dict[str, str] = {}
+    for column in columns:
+        texts = [_text(values.get(column)) for values in rows]
+        label = " - ".join(text for text in texts if text)
+        if label:
+            labels[column] = label
+    return labels
 
 
 def _is_qualtrics(columns: list[str], first: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..errors import Errors, InputError, MissingExtraError
 from .files import dumps, publish
-from .readers import Table
+from .table import Table
 from ..records import SCHEMA_VERSION, SourceRow
 
 if TYPE_CHECKING:

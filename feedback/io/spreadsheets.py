@@ -19,7 +19,8 @@ from typing import Any, Iterator
 
 from ..errors import Errors, InputError, MissingExtraError
 from ..records import ErrorRecord, SourceRow
-from .readers import Table, _unique_columns
+from .readers import _unique_columns
+from .table import Table
 
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 SPREADSHEET_FORMAT = "xlsx"
@@ -31,7 +32,7 @@ def is_spreadsheet_path(path: str) -> bool:
     return path != "-" and Path(path).suffix.lower() in SPREADSHEET_EXTENSIONS
 
 
-def open_workbook(path: str, *, sheet: str | None = None) -> Table:
+def open_workbook(path: str, *, sheet: str | None = None, skip_rows: int = 0, data: bytes | None = None) -> Table:
     """Open one sheet of a workbook as a table.
 
     path (str): A workbook file, or "-" for one on standard input.
@@ -46,7 +47,9 @@ def open_workbook(path: str, *, sheet: str | None = None) -> Table:
         raise MissingExtraError(Errors.E020.format(hint=_INSTALL_HINT)) from None
     name = "<stdin>" if path == "-" else path
     try:
-        if path == "-":
+        if data is not None:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        elif path == "-":
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
         else:
             workbook = CalamineWorkbook.from_path(path)
@@ -71,8 +74,12 @@ def open_workbook(path: str, *, sheet: str | None = None) -> Table:
     # the count is the row number a spreadsheet shows.
     rows = enumerate((list(row) for row in cells.iter_rows()), 1)
     header: list[Any] | None = None
+    to_skip = skip_rows
     for _, values in rows:
         if not _blank(values):
+            if to_skip:
+                to_skip -= 1
+                continue
             header = values
             break
     if header is None:

@@ -1,0 +1,194 @@
+"""JSON exports: JSON Lines, one array of objects, and the envelopes help desks and app stores wrap
+their rows in.
+
+    JSON Lines        one object per line (Zendesk's incremental export, any NDJSON)
+    array             `[{...}, {...}]` (Freshdesk's ticket list)
+    envelope          one object whose longest list of objects holds the rows: `{"tickets": [...],
+                      "next_page": ...}` (Zendesk), `{"type": "conversation.list",
+                      "conversations": [...]}` (Intercom), `{"data": [...], "links": ...}`
+    JSON:API items    `{"type": "customerReviews", "id": "...", "attributes": {...}}` (App Store
+                      Connect): the attributes are the row, beside the item's id and type
+
+Nested objects stay nested in each row; `columns_of` names their leaves by dotted path
+(`satisfaction_rating.score`), which `--text-column`, `--id-column` and `--score` accept and
+`json_values.value_at` reads. A whole document (array or envelope) is read at once: use JSON
+Lines for big files.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Iterator, Mapping
+
+from ..errors import Errors, InputError, RowErrorCode
+from ..json_values import MAX_JSON_DEPTH, finite_or_null, too_deep
+from ..records import ErrorRecord, SourceRow
+from .encodings import Line
+from .table import Table
+
+_DEEP = object()
+_TOO_DEEP = f"arrays or objects nest more than {MAX_JSON_DEPTH} levels deep"
+# Dotted paths go this deep into nested objects (`a.b.c.d`); deeper values stay in their parent.
+_PATH_DEPTH = 4
+
+
+def open_json(lines: Iterator[Line], name: str) -> Table:
+    """Open JSON Lines, a JSON array or an envelope document.
+
+    lines (Iterator[Line]): The decoded lines of the input.
+    name (str): The input's name, for messages.
+    RETURNS (Table): Columns (the first object's keys; `io.open_input` widens them to every
+        sampled row's) and a row stream.
+    RAISES (InputError): The input is empty, or a whole document does not parse.
+    """
+    buffered: list[Line] = []
+    for line in lines:
+        buffered.append(line)
+        if line.text.strip():
+            break
+    if not buffered or not buffered[-1].text.strip():
+        raise InputError(Errors.E008.format(name=name))
+    first = buffered[-1].text.strip()
+    if first.startswith("["):
+        return _open_document(buffered, lines, name)
+    try:
+        value = json.loads(first)
+    except (ValueError, RecursionError):
+        value = None
+    if value is None and first.startswith("{") and not first.endswith("}"):
+        return _open_document(buffered, lines, name)  # a pretty-printed document
+    if isinstance(value, dict) and _envelope(value)[0] is not None:
+        for line in lines:  # one line with a list of objects: an envelope if nothing follows
+            buffered.append(line)
+            if line.text.strip():
+                break
+        else:
+            return _open_document(buffered, iter(()), name)
+
+    def all_lines() -> Iterator[Line]:
+        yield from buffered
+        yield from lines
+
+    columns = list(map(str, _row_of(value))) if isinstance(value, dict) else []
+    return Table(columns, _jsonl_rows(all_lines()), "jsonl", name)
+
+
+def columns_of(values: Mapping[str, Any], prefix: str = "", depth: int = 1) -> list[str]:
+    """A row's keys, and the dotted paths of the leaves of its nested objects.
+
+    values (Mapping[str, Any]): A row.
+    RETURNS (list[str]): `["id", "satisfaction_rating", "satisfaction_rating.score", ...]`.
+    """
+    columns: list[str] = []
+    for key, value in values.items():
+        column = f"{prefix}{key}"
+        columns.append(column)
+        if isinstance(value, dict) and depth < _PATH_DEPTH:
+            columns.extend(columns_of(value, column + ".", depth + 1))
+    return columns
+
+
+# Keys vendors put their rows under. Another key holding a list of objects is an envelope's
+# only when nothing beside it is free text: a ticket with a `comments` list is a row.
+_ROWS_KEYS = ("tickets", "conversations", "data", "results", "reviews", "items", "records", "responses",
+              "satisfaction_ratings", "entries", "rows")
+
+
+def _rows_key(document: Mapping[str, Any]) -> str | None:
+    """The key of an envelope's rows: its longest list of objects (None: not an envelope)."""
+    best: tuple[int, str] | None = None
+    for key, value in document.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value[:50]):
+            if best is None or len(value) > best[0]:
+                best = (len(value), str(key))
+    if best is None:
+        return None
+    if best[1] in _ROWS_KEYS:
+        return best[1]
+    texts = [v for k, v in document.items() if k != best[1] and isinstance(v, str) and len(v.split()) >= 4]
+    return None if texts or len(document) > 6 else best[1]
+
+
+def _envelope(document: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Where an envelope's rows are: ("tickets", document), or one level down
+    (`{"data": {"reviews": [...]}}`: ("data.reviews", the inner object)); (None, document) if none."""
+    key = _rows_key(document)
+    if key is not None:
+        return key, document
+    inner = [(k, v) for k, v in document.items() if isinstance(v, dict) and _rows_key(v) in _ROWS_KEYS]
+    if len(inner) == 1:
+        outer, value = inner[0]
+        return f"{outer}.{_rows_key(value)}", value
+    return None, document
+
+
+def _row_of(item: dict[str, Any]) -> dict[str, Any]:
+    """A JSON:API resource's attributes as the row, beside its id and type; other objects as they are."""
+    attributes = item.get("attributes")
+    if isinstance(attributes, dict) and ("type" in item or "id" in item):
+        row: dict[str, Any] = {key: item[key] for key in ("id", "type") if key in item}
+        row.update((key, value) for key, value in attributes.items() if key not in row)
+        return row
+    return item
+
+
+def _open_document(buffered: list[Line], lines: Iterable[Line], name: str) -> Table:
+    text = "".join(line.text for line in buffered) + "".join(line.text for line in lines)
+    try:
+        document = json.loads(text)
+    except ValueError as e:
+        raise InputError(Errors.E009.format(name=name, reason=e)) from None
+    except RecursionError:
+        raise InputError(Errors.E009.format(name=name, reason=_TOO_DEEP)) from None
+    label = name
+    if isinstance(document, dict):
+        path, document = _envelope(document)
+        if path is None:
+            items: list[Any] = [document]  # one object: one row
+        else:
+            items = document[path.rpartition(".")[2]]
+            label = f"{name} (rows in {path!r})"
+    elif isinstance(document, list):
+        items = document
+    else:
+        raise InputError(Errors.E010.format(name=name))
+    columns = next((list(map(str, _row_of(item))) for item in items if isinstance(item, dict)), [])
+
+    def rows() -> Iterator[SourceRow | ErrorRecord]:
+        for n, item in enumerate(items, 1):
+            if too_deep(item):
+                yield ErrorRecord(n, 1, None, RowErrorCode.NESTED_TOO_DEEP.value, _TOO_DEEP, {"raw": None})
+            elif isinstance(item, dict):
+                yield SourceRow(n, 1, _row_of(item))
+            else:
+                yield ErrorRecord(n, 1, None, RowErrorCode.NOT_AN_OBJECT.value, f"expected a JSON object, got a {type(item).__name__}",
+                                  {"raw": finite_or_null(item)})
+
+    return Table(columns, rows(), "json", label)
+
+
+def _jsonl_rows(lines: Iterable[Line]) -> Iterator[SourceRow | ErrorRecord]:
+    row_number = 0
+    for line in lines:
+        if not line.text.strip():
+            continue
+        row_number += 1
+        try:
+            value = json.loads(line.text)
+        except ValueError as e:
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.INVALID_JSON.value, f"not valid JSON: {e}",
+                              {"raw": line.text[:1000]})
+            continue
+        except RecursionError:
+            value = _DEEP
+        if value is _DEEP or too_deep(value):
+            # Every later step (redaction, workers, writing) would recurse past Python's limit.
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NESTED_TOO_DEEP.value, _TOO_DEEP,
+                              {"raw": line.text[:1000]})
+            continue
+        if not isinstance(value, dict):
+            yield ErrorRecord(row_number, line.lineno, None, RowErrorCode.NOT_AN_OBJECT.value,
+                              f"expected a JSON object, got a {type(value).__name__}", {"raw": finite_or_null(value)})
+            continue
+        problems = (line.problem,) if line.problem is not None else ()
+        yield SourceRow(row_number, line.lineno, _row_of(value), problems)
