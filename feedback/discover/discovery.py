@@ -20,7 +20,7 @@ from ..themes import Taxonomy, load_taxonomy
 from . import DEFAULT_SAMPLE, DEFAULT_SEED
 from .candidates import filter_topics, make_candidate
 from .corpus import CorpusDoc
-from .features import Featurizer, covered_words
+from .features import Featurizer, covered_words, drop_words, is_short, short_text_stop, too_common
 from .results import Discovery
 from .tally import take_census, tally_corpus
 from .terms import choose_terms
@@ -78,18 +78,27 @@ def discover(
         raise DiscoveryError(Errors.E401.format(n=census.n_considered, which=which, minimum=MIN_DOCS))
     fitted = census.sample
     fitted_features = list(featurizer.pipe(d.text for d in fitted))
+    background = list(featurizer.pipe(d.text for d in census.background))
     min_df = max(3, math.ceil(0.001 * len(fitted)))
-    model = TopicModel(n_topics=n_topics, min_df=min_df, random_state=seed).fit(fitted_features)
+    # How many comments each sampled one stands for, with no theme (or all) and with a theme.
+    stands_for = (census.n_considered / len(fitted),
+                  census.coverage.n_themed / len(background) if background else 0.0)
+    common = too_common([(fitted_features, stands_for[0]), (background, stands_for[1])])
+    short = is_short(fitted_features)
+    # A sentence is mostly about one thing, and on a sentence opinion and generic words
+    # ("great", "works", "product") are most of what is said: left in, they become the topics.
+    # Whatever is left out here is out of the vocabulary, so pass 2 leaves it out too.
+    fitted_features = drop_words(fitted_features, common, short_text_stop() if short else frozenset())
+    model = TopicModel(n_topics=n_topics, min_df=min_df, short_texts=short, random_state=seed).fit(fitted_features)
     del fitted_features  # the model keeps what it needs; pass 2 featurizes again, chunk by chunk
     k = model.n_topics_
     top = [np.argsort(-model.components_[t], kind="stable")[: 3 * N_TOP] for t in range(k)]
     outside = None
-    if census.background:
+    if background:
         # A rule applies to every comment: terms must be precise among those with a theme too.
-        X_out = model.vectorizer_.transform(list(featurizer.pipe(d.text for d in census.background)))
+        X_out = model.vectorizer_.transform(background)
         # How many comments each sampled one with a theme stands for, per one without.
-        weight = (census.coverage.n_themed / len(census.background)) / (census.n_considered / len(fitted))
-        outside = (X_out, model.transform(X_out), weight)
+        outside = (X_out, model.transform(X_out), stands_for[1] / stands_for[0])
     term_cols = choose_terms(model, top, outside)
 
     # When the sample holds every comment, pass 2 runs over it in memory and the input is read once.
@@ -117,6 +126,7 @@ def discover(
         k_scores=model.k_scores_,
         n_explained=n_explained,
         only_unthemed=only_unthemed,
+        short_texts=short,
         seed=seed,
         taxonomy=f"{taxonomy.name} {taxonomy.version}",
     )

@@ -31,6 +31,26 @@ LINKS = frozenset({"to", "of", "and", "in", "on", "for", "with"})
 _OPINION_VERBS = frozenset({"love", "like", "hate", "dislike", "adore", "enjoy", "recommend", "disappoint"})
 # What `--redact` put in place of PII: "[EMAIL]" is not the word "email", nor a topic.
 _REDACTION_TOKEN = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
+# Words a review uses whatever it is about ("the product works", "I bought it", "no problem so
+# far"): never a subject of their own, so never a term, and on short comments not modelled.
+GENERIC = frozenset({
+    "product", "item", "thing", "stuff", "purchase", "buy", "use", "work", "time", "problem", "issue",
+    "want", "need", "think", "try", "find", "come", "look", "feel", "review", "star", "experience",
+    "far", "new", "able", "expect", "receive", "sure", "device", "order", "overall", "actually",
+    "know", "tell", "guess", "hope", "decide", "let", "start", "probably", "maybe", "right", "little",
+    "soon", "later", "ago", "today", "anymore", "away", "leave", "day", "year",
+})
+# Verdicts that are nouns or verbs too ("it sucks", "a piece of junk", "impressed"), which the
+# opinion words leave in because nouns and verbs usually name subjects.
+_VERDICTS = frozenset({"suck", "impress", "crap", "junk", "waste", "fine", "cool", "awesome", "complaint"})
+# Comments whose median count of distinct content words is at most this are short (one
+# sentence or two): each is mostly about one subject, so discovery models them differently
+# (docs/discover.md, "Short comments").
+SHORT_MEDIAN_WORDS = 8
+# A word that a comment of L content words holds with a higher chance than 1 - (1 - this)^L is
+# the corpus's own subject ("phone" in phone reviews, "app" in app reviews), not one of its topics
+# (`too_common`).
+MAX_WORD_RATE = 0.025
 _BREAK, _STOPWORD, _CONTENT = 0, 1, 2
 _ORTH_NORM = [ORTH, NORM]
 
@@ -156,6 +176,71 @@ def is_covered(feature: str, covered: dict[str, set[str]]) -> bool:
 def themes_of(feature: str, covered: dict[str, set[str]]) -> set[str]:
     """The existing themes whose terms match a feature or one of its words."""
     return set(covered.get(feature, ())).union(*(covered.get(word, ()) for word in feature.split()))
+
+
+@functools.lru_cache(maxsize=1)
+def short_text_stop() -> frozenset[str]:
+    """The words not modelled on short comments: opinion words, GENERIC words, verdicts, and
+    every other word of VADER's lexicon (|valence| >= 1) that is not a noun ("amaze",
+    "disappoint", "rude"). Nouns VADER scores stay ("crash", "delay", "fraud", "support"): on
+    a sentence they are what it is about.
+
+    RETURNS (frozenset[str]): Lowercase lemmas.
+    """
+    from spacy.lookups import load_lookups
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    nouns = set(load_lookups("en", ["lemma_index"]).get_table("lemma_index")["noun"])
+    lexicon = SentimentIntensityAnalyzer().lexicon
+    scored = {w for w, v in lexicon.items() if w.isalpha() and abs(float(v)) >= 1.0 and w not in nouns}
+    # "back" names a part of a garment but on a sentence is "I'll be back", "sent it back".
+    return opinion_words() | GENERIC | _VERDICTS | frozenset(scored) | {"back"}
+
+
+def is_short(features: list[list[str]]) -> bool:
+    """Whether comments are short: the median comment holds at most SHORT_MEDIAN_WORDS
+    distinct content words (features from `Featurizer.pipe`)."""
+    counts = sorted(len({f for f in fs if " " not in f}) for fs in features)
+    return bool(counts) and counts[len(counts) // 2] <= SHORT_MEDIAN_WORDS
+
+
+def too_common(samples: list[tuple[list[list[str]], float]]) -> frozenset[str]:
+    """The features too common to be a topic: those a comment of L distinct content words (the
+    corpus's mean) holds with a higher chance than 1 - (1 - MAX_WORD_RATE)^L. That is about 10%
+    of one-sentence reviews, where "phone" in 17% of phone reviews is the corpus's subject, and
+    44% of reviews of a paragraph, where "dress" in 30% of clothing reviews is one of its topics.
+    Counted over the whole corpus: with only_unthemed, a subject most comments with no theme
+    share is new, not the corpus's own.
+
+    samples (list[tuple[list[list[str]], float]]): Samples of comments' features (from
+        `Featurizer.pipe`), each with how many comments each of its comments stands for.
+    RETURNS (frozenset[str]): The features to leave out.
+    """
+    df: Counter[str] = Counter()
+    n_docs = n_words = 0.0
+    for features, weight in samples:
+        for fs in features:
+            seen = set(fs)
+            df.update(dict.fromkeys(seen, weight))
+            n_words += weight * sum(" " not in f for f in seen)
+        n_docs += weight * len(features)
+    if not n_docs:
+        return frozenset()
+    limit = n_docs * (1.0 - (1.0 - MAX_WORD_RATE) ** (n_words / n_docs))
+    return frozenset(f for f, n in df.items() if n > limit)
+
+
+def drop_words(features: list[list[str]], features_out: frozenset[str], words: frozenset[str]) -> list[list[str]]:
+    """Each comment's features without `features_out` and without those holding any of `words`
+    ("great phone" goes with "great")."""
+    return [[f for f in fs if f not in features_out and not any(w in words for w in f.split())] for fs in features]
+
+
+def is_generic(feature: str, evaluative: frozenset[str]) -> bool:
+    """Whether a feature says nothing of its own as a rule: all its words are GENERIC words,
+    verdicts ("sucks") or opinion words ("look good", "work great")."""
+    words = [w for w in feature.split() if w not in LINKS]
+    return bool(words) and all(w in GENERIC or w in _VERDICTS or w in evaluative for w in words)
 
 
 def is_evaluative(feature: str, evaluative: frozenset[str]) -> bool:
