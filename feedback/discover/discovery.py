@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 import numpy as np
 from spacy.language import Language
@@ -22,7 +23,7 @@ from .candidates import filter_topics, make_candidate
 from .corpus import CorpusDoc
 from .features import Featurizer, covered_words, drop_words, is_short, short_text_stop, too_common
 from .results import Discovery
-from .tally import take_census, tally_corpus
+from .tally import Census, Spill, take_census, tally_corpus
 from .terms import choose_terms
 from .topics import N_TOP, TopicModel
 
@@ -47,8 +48,9 @@ def discover(
 ) -> Discovery:
     """Find recurring topics and turn the good ones into candidate themes.
 
-    corpus (Iterable[CorpusDoc]): The analysed comments. Read twice when there are more than
-        `sample` (pass a list or an `AnalyzedFile`; a one-shot iterator is read into a list).
+    corpus (Iterable[CorpusDoc]): The analysed comments. Read once (a list, twice): pass 2
+        reads a temporary copy that pass 1 writes (`tally.Spill`). A one-shot iterator is read
+        into a list.
     taxonomy (Taxonomy | None): What the comments were analysed with (default: the default
         taxonomy). Its words are left out with `only_unthemed`, topics made of them are
         dropped, and a candidate names the terms it shares with it.
@@ -72,7 +74,29 @@ def discover(
     covered = covered_words(taxonomy, nlp)
     featurizer = Featurizer(nlp, exclude=covered if only_unthemed else ())
 
-    census = take_census(corpus, only_unthemed=only_unthemed, sample=sample, seed=seed)
+    # A list is read twice as it is; anything else (a file) once, pass 2 reading a spill of it.
+    with Spill() if not isinstance(corpus, list) else nullcontext() as spill:
+        census = take_census(corpus, only_unthemed=only_unthemed, sample=sample, seed=seed, spill=spill)
+        return _discover(census, spill if spill is not None else corpus, taxonomy, nlp, featurizer, covered,
+                         n_topics=n_topics, only_unthemed=only_unthemed, seed=seed, n_examples=n_examples,
+                         min_size=min_size)
+
+
+def _discover(
+    census: Census,
+    corpus: Iterable[CorpusDoc],
+    taxonomy: Taxonomy,
+    nlp: Language,
+    featurizer: Featurizer,
+    covered: dict[str, set[str]],
+    *,
+    n_topics: int | None,
+    only_unthemed: bool,
+    seed: int,
+    n_examples: int,
+    min_size: int | None,
+) -> Discovery:
+    """`discover` once pass 1 has read the corpus: fit, choose terms, pass 2, filter, name."""
     if census.n_considered < MIN_DOCS:
         which = "comments with no theme" if only_unthemed else "comments"
         raise DiscoveryError(Errors.E401.format(n=census.n_considered, which=which, minimum=MIN_DOCS))
