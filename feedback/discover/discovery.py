@@ -107,12 +107,15 @@ def _discover(
     # How many comments each sampled one stands for, with no theme (or all) and with a theme.
     stands_for = (census.n_considered / len(fitted),
                   census.coverage.n_themed / len(background) if background else 0.0)
-    common = too_common([(fitted_features, stands_for[0]), (background, stands_for[1])])
     short = is_short(fitted_features)
-    # A sentence is mostly about one thing, and on a sentence opinion and generic words
-    # ("great", "works", "product") are most of what is said: left in, they become the topics.
-    # Whatever is left out here is out of the vocabulary, so pass 2 leaves it out too.
-    fitted_features = drop_words(fitted_features, common, short_text_stop() if short else frozenset())
+    if short:
+        # A sentence is mostly about one thing, and on a sentence opinion and generic words
+        # ("great", "works", "product") are most of what is said, with the corpus's own subject
+        # ("phone"): left in, they become the topics. What is left out here is out of the
+        # vocabulary, so pass 2 leaves it out too. (On long comments the cap of `too_common`
+        # is near the vectorizer's max_df of 0.5, which applies.)
+        common = too_common([(fitted_features, stands_for[0]), (background, stands_for[1])])
+        fitted_features = drop_words(fitted_features, common, short_text_stop())
     model = TopicModel(n_topics=n_topics, min_df=min_df, short_texts=short, random_state=seed).fit(fitted_features)
     del fitted_features  # the model keeps what it needs; pass 2 featurizes again, chunk by chunk
     k = model.n_topics_
