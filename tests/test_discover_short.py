@@ -63,3 +63,37 @@ def test_discover_short_comments_file_is_a_taxonomy(discovered):
     _, toml_path = discovered
     result = invoke("themes", "--check", toml_path)
     assert result.exit_code == 0, result.output
+
+
+def test_discover_file_read_once_gives_what_a_list_gives(tmp_path, nlp):
+    """From a file, pass 2 reads the spill pass 1 wrote instead of the file: same result as
+    from the same records in memory, which are read twice."""
+    from feedback.discover import AnalyzedFile, discover
+
+    analysed = tmp_path / "a.jsonl"
+    result = invoke("analyze", SAMPLE, "--text-column", "sentence", "-o", analysed)
+    assert result.exit_code == 0, result.output
+    from_file = discover(AnalyzedFile(str(analysed)), sample=150, nlp=nlp)  # sampled: pass 2 reads all
+    from_list = discover(list(AnalyzedFile(str(analysed))), sample=150, nlp=nlp)
+    assert from_file.n_fitted == 150 and from_file.candidates
+    assert from_file.to_dict() == from_list.to_dict()
+
+
+def test_featurizer_memo_gives_the_same_features_and_spellings(nlp):
+    from collections import Counter
+
+    from feedback.discover import Featurizer
+
+    with open(SAMPLE, newline="", encoding="utf-8") as f:
+        texts = [row["sentence"] for row in csv.DictReader(f)]
+    texts = texts + texts[:100] + ["Good", "Good", "Good app", "Good"]  # repeats, as real exports have
+    featurizer = Featurizer(nlp)
+    plain = list(featurizer.pipe(texts))
+    keys = {f for fs in plain for f in fs}
+    spelled_plain: dict[str, Counter[str]] = {k: Counter() for k in keys}
+    spelled_memo: dict[str, Counter[str]] = {k: Counter() for k in keys}
+    assert list(featurizer.pipe(texts, surfaces=spelled_plain)) == plain
+    memo: dict = {}
+    assert list(featurizer.pipe(texts, surfaces=spelled_memo, memo=memo)) == plain
+    assert spelled_memo == spelled_plain
+    assert 0 < len(memo) < len(texts)
