@@ -29,6 +29,7 @@ MAX_EVALUATIVE = 0.5  # share of top-term weight on opinion words ("cute, great,
 MAX_KNOWN = 0.5  # share of top-term weight on words the taxonomy already matches
 MIN_KNOWN_LIFT = 3.0  # ... or one theme's rules tag MAX_KNOWN of its comments, this many times as often as all
 MAX_SIMILARITY = 0.5  # cosine of two topics' term vectors from which the weaker is a duplicate
+N_LEAD = 3  # ... or the first word of one is in the first N_LEAD terms of the other
 _NON_ID_RE = re.compile(r"[^a-z0-9]+")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -44,12 +45,17 @@ def filter_topics(
     size_floor: int,
 ) -> tuple[list[int], list[Dropped]]:
     """Keep the topics that make good candidates; say why each other one was dropped. Topics
-    are judged most coherent first, so of two duplicates the more coherent stays."""
+    are judged most coherent first, so of two duplicates the more coherent stays. On short
+    comments coherence is not a test (`TopicModel.fit` says why), and their opinion and
+    generic words were not modelled."""
     H, vocab = model.components_, model.vocabulary_
     evaluative = opinion_words()
     accepted: list[int] = []
     dropped: list[Dropped] = []
-    for t in sorted(range(model.n_topics_), key=lambda t: (-model.coherence_[t], t)):
+    # Judged most coherent first (of two duplicates the more coherent stays); on short comments,
+    # where coherence says little (`TopicModel.fit`), the biggest first.
+    order = (lambda t: (-int(tally.n[t]), t)) if model.short_texts else (lambda t: (-model.coherence_[t], t))
+    for t in sorted(range(model.n_topics_), key=order):
         features = [vocab[j] for j in top[t][:N_TOP]]
         weights = H[t, top[t][:N_TOP]]
         label = ", ".join(surface[f] for f in features[:4])
@@ -57,7 +63,7 @@ def filter_topics(
         reason = None
         if n < size_floor:
             reason = f"too small: {n} comments, fewer than {size_floor}"
-        elif model.coherence_[t] < MIN_COHERENCE:
+        elif model.coherence_[t] < MIN_COHERENCE and not model.short_texts:
             reason = (f"incoherent: its top words rarely occur in the same comments "
                       f"(NPMI {model.coherence_[t]:.3f} < {MIN_COHERENCE})")
         elif (share := _weight_share(features, weights, lambda f: is_evaluative(f, evaluative))) >= MAX_EVALUATIVE:
@@ -69,11 +75,24 @@ def filter_topics(
         elif (twin := next((a for a in accepted if float(H[t] @ H[a]) >= MAX_SIMILARITY), None)) is not None:
             twin_label = ", ".join(surface[vocab[j]] for j in top[twin][:4])
             reason = f"duplicate of the topic '{twin_label}' (cosine {float(H[t] @ H[twin]):.2f})"
+        elif (twin := next((a for a in accepted if _same_subject(vocab, top[t], top[a])), None)) is not None:
+            twin_label = ", ".join(surface[vocab[j]] for j in top[twin][:4])
+            reason = f"duplicate of the topic '{twin_label}': one's first word is among the other's first {N_LEAD}"
         if reason is None:
             accepted.append(t)
         else:
             dropped.append(Dropped(label, reason, n))
     return accepted, dropped
+
+
+def _same_subject(vocab: Any, top: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two topics are facets of one subject: the first word of either is a word of the
+    other's first N_LEAD terms ("life, long, battery" and "battery, charge, hours"; "bluetooth,
+    headset" and "headset, wireless"). Short comments split a subject so, by the words it is
+    said with."""
+    lead = [set(" ".join(vocab[j] for j in row[:N_LEAD]).split()) for row in (top, other)]
+    first = [vocab[row[0]].split()[0] for row in (top, other)]
+    return first[0] in lead[1] or first[1] in lead[0]
 
 
 def _weight_share(features: list[str], weights: np.ndarray, test: Any) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 import numpy as np
 from spacy.language import Language
@@ -20,9 +21,9 @@ from ..themes import Taxonomy, load_taxonomy
 from . import DEFAULT_SAMPLE, DEFAULT_SEED
 from .candidates import filter_topics, make_candidate
 from .corpus import CorpusDoc
-from .features import Featurizer, covered_words
+from .features import Featurizer, covered_words, drop_words, is_short, short_text_stop, too_common
 from .results import Discovery
-from .tally import take_census, tally_corpus
+from .tally import Census, Spill, take_census, tally_corpus
 from .terms import choose_terms
 from .topics import N_TOP, TopicModel
 
@@ -47,8 +48,9 @@ def discover(
 ) -> Discovery:
     """Find recurring topics and turn the good ones into candidate themes.
 
-    corpus (Iterable[CorpusDoc]): The analysed comments. Read twice when there are more than
-        `sample` (pass a list or an `AnalyzedFile`; a one-shot iterator is read into a list).
+    corpus (Iterable[CorpusDoc]): The analysed comments. Read once (a list, twice): pass 2
+        reads a temporary copy that pass 1 writes (`tally.Spill`). A one-shot iterator is read
+        into a list.
     taxonomy (Taxonomy | None): What the comments were analysed with (default: the default
         taxonomy). Its words are left out with `only_unthemed`, topics made of them are
         dropped, and a candidate names the terms it shares with it.
@@ -72,24 +74,58 @@ def discover(
     covered = covered_words(taxonomy, nlp)
     featurizer = Featurizer(nlp, exclude=covered if only_unthemed else ())
 
-    census = take_census(corpus, only_unthemed=only_unthemed, sample=sample, seed=seed)
+    # A list is read twice as it is; anything else (a file) once, pass 2 reading a spill of it.
+    with Spill() if not isinstance(corpus, list) else nullcontext() as spill:
+        census = take_census(corpus, only_unthemed=only_unthemed, sample=sample, seed=seed, spill=spill)
+        return _discover(census, spill if spill is not None else corpus, taxonomy, nlp, featurizer, covered,
+                         n_topics=n_topics, only_unthemed=only_unthemed, seed=seed, n_examples=n_examples,
+                         min_size=min_size)
+
+
+def _discover(
+    census: Census,
+    corpus: Iterable[CorpusDoc],
+    taxonomy: Taxonomy,
+    nlp: Language,
+    featurizer: Featurizer,
+    covered: dict[str, set[str]],
+    *,
+    n_topics: int | None,
+    only_unthemed: bool,
+    seed: int,
+    n_examples: int,
+    min_size: int | None,
+) -> Discovery:
+    """`discover` once pass 1 has read the corpus: fit, choose terms, pass 2, filter, name."""
     if census.n_considered < MIN_DOCS:
         which = "comments with no theme" if only_unthemed else "comments"
         raise DiscoveryError(Errors.E401.format(n=census.n_considered, which=which, minimum=MIN_DOCS))
     fitted = census.sample
     fitted_features = list(featurizer.pipe(d.text for d in fitted))
+    background = list(featurizer.pipe(d.text for d in census.background))
     min_df = max(3, math.ceil(0.001 * len(fitted)))
-    model = TopicModel(n_topics=n_topics, min_df=min_df, random_state=seed).fit(fitted_features)
+    # How many comments each sampled one stands for, with no theme (or all) and with a theme.
+    stands_for = (census.n_considered / len(fitted),
+                  census.coverage.n_themed / len(background) if background else 0.0)
+    short = is_short(fitted_features)
+    if short:
+        # A sentence is mostly about one thing, and on a sentence opinion and generic words
+        # ("great", "works", "product") are most of what is said, with the corpus's own subject
+        # ("phone"): left in, they become the topics. What is left out here is out of the
+        # vocabulary, so pass 2 leaves it out too. (On long comments the cap of `too_common`
+        # is near the vectorizer's max_df of 0.5, which applies.)
+        common = too_common([(fitted_features, stands_for[0]), (background, stands_for[1])])
+        fitted_features = drop_words(fitted_features, common, short_text_stop())
+    model = TopicModel(n_topics=n_topics, min_df=min_df, short_texts=short, random_state=seed).fit(fitted_features)
     del fitted_features  # the model keeps what it needs; pass 2 featurizes again, chunk by chunk
     k = model.n_topics_
     top = [np.argsort(-model.components_[t], kind="stable")[: 3 * N_TOP] for t in range(k)]
     outside = None
-    if census.background:
+    if background:
         # A rule applies to every comment: terms must be precise among those with a theme too.
-        X_out = model.vectorizer_.transform(list(featurizer.pipe(d.text for d in census.background)))
+        X_out = model.vectorizer_.transform(background)
         # How many comments each sampled one with a theme stands for, per one without.
-        weight = (census.coverage.n_themed / len(census.background)) / (census.n_considered / len(fitted))
-        outside = (X_out, model.transform(X_out), weight)
+        outside = (X_out, model.transform(X_out), stands_for[1] / stands_for[0])
     term_cols = choose_terms(model, top, outside)
 
     # When the sample holds every comment, pass 2 runs over it in memory and the input is read once.
@@ -117,6 +153,7 @@ def discover(
         k_scores=model.k_scores_,
         n_explained=n_explained,
         only_unthemed=only_unthemed,
+        short_texts=short,
         seed=seed,
         taxonomy=f"{taxonomy.name} {taxonomy.version}",
     )

@@ -12,6 +12,7 @@ from typing import Any
 from spacy.attrs import NORM, ORTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from ..language import make_nlp
 from ..redact import KINDS
@@ -31,7 +32,31 @@ LINKS = frozenset({"to", "of", "and", "in", "on", "for", "with"})
 _OPINION_VERBS = frozenset({"love", "like", "hate", "dislike", "adore", "enjoy", "recommend", "disappoint"})
 # What `--redact` put in place of PII: "[EMAIL]" is not the word "email", nor a topic.
 _REDACTION_TOKEN = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
+# Words a review uses whatever it is about ("the product works", "I bought it", "no problem so
+# far"): never a subject of their own, so never a term, and on short comments not modelled.
+GENERIC = frozenset({
+    "product", "item", "thing", "stuff", "purchase", "buy", "use", "work", "time", "problem", "issue",
+    "want", "need", "think", "try", "find", "come", "look", "feel", "review", "star", "experience",
+    "far", "new", "able", "expect", "receive", "sure", "device", "order", "overall", "actually",
+    "know", "tell", "guess", "hope", "decide", "let", "start", "probably", "maybe", "right", "little",
+    "soon", "later", "ago", "today", "anymore", "away", "leave", "day", "year",
+})
+# Verdicts that are nouns or verbs too ("it sucks", "a piece of junk", "impressed"), which the
+# opinion words leave in because nouns and verbs usually name subjects.
+_VERDICTS = frozenset({"suck", "impress", "crap", "junk", "waste", "fine", "cool", "awesome", "complaint"})
+# Comments whose median count of distinct content words is at most this are short (one
+# sentence or two): each is mostly about one subject, so discovery models them differently
+# (docs/discover.md, "Short comments").
+SHORT_MEDIAN_WORDS = 8
+# A word that a comment of L content words holds with a higher chance than 1 - (1 - this)^L is
+# the corpus's own subject ("phone" in phone reviews, "app" in app reviews), not one of its topics
+# (`too_common`).
+MAX_WORD_RATE = 0.025
 _BREAK, _STOPWORD, _CONTENT = 0, 1, 2
+# `Featurizer.pipe` featurizes a repeated text once: texts of at most MEMO_CHARS characters, up
+# to MEMO_SIZE of them (a few MB), are remembered.
+MEMO_CHARS = 120
+MEMO_SIZE = 50_000
 _ORTH_NORM = [ORTH, NORM]
 
 
@@ -66,45 +91,69 @@ class Featurizer:
         found = self._kinds[(orth, norm)] = (lemma, kind)
         return found
 
-    def pipe(self, texts: Iterable[str], *, surfaces: dict[str, Counter[str]] | None = None) -> Iterator[list[str]]:
+    def pipe(
+        self,
+        texts: Iterable[str],
+        *,
+        surfaces: dict[str, Counter[str]] | None = None,
+        memo: dict[str, tuple[list[str], list[tuple[str, str]]]] | None = None,
+    ) -> Iterator[list[str]]:
         """Featurize comments.
 
         texts (Iterable[str]): Comment texts.
         surfaces (dict[str, Counter] | None): When given, count here how each of its keys
             (features) is written, lowercased, to name features as people write them.
-        YIELDS (list[str]): Each comment's features, repeated as often as they occur.
+        memo (dict | None): Featurize a text once: short texts (MEMO_CHARS at most) are kept
+            here with their features, up to MEMO_SIZE of them, and a repeat is looked up.
+            Real exports repeat short answers ("Good" 1,052 times in 12,000 app reviews).
+            Use one memo with the same `surfaces` keys throughout.
+        YIELDS (list[str]): Each comment's features, repeated as often as they occur (the
+            same list for a repeated text: do not change it).
         """
-        exclude, cache, kind_of = self.exclude, self._kinds, self._kind
         tokenizer: Any = self.nlp.tokenizer  # a Tokenizer; Language types it as a plain callable
-        texts = (_REDACTION_TOKEN.sub(" ", text) if "[" in text else text for text in texts)
-        for doc in tokenizer.pipe(texts, batch_size=1000):
-            # Reading ORTH and NORM as an array skips building a Token object per word, which
-            # was most of the cost; NORM holds the lowercase lemma (`make_nlp`).
-            pairs = doc.to_array(_ORTH_NORM).tolist()
-            kinds = [cache.get(pair) or kind_of(*pair) for pair in map(tuple, pairs)]
-            n = len(kinds)
-            out: list[str] = []
-            for i, (norm, kind) in enumerate(kinds):
-                if kind != _CONTENT:
-                    continue
-                out.append(norm)
-                if surfaces is not None and norm in surfaces:
-                    surfaces[norm][doc[i].lower_] += 1
-                if i + 1 == n:
-                    continue
-                norm2, kind2 = kinds[i + 1]
-                if kind2 == _CONTENT or (kind2 == _STOPWORD and norm2 in PARTICLES):
-                    phrase, end = f"{norm} {norm2}", i + 2
-                elif kind2 == _STOPWORD and norm2 in LINKS and i + 2 < n and kinds[i + 2][1] == _CONTENT:
-                    phrase, end = f"{norm} {norm2} {kinds[i + 2][0]}", i + 3
-                else:
-                    continue
-                if phrase in exclude:
-                    continue
-                out.append(phrase)
-                if surfaces is not None and phrase in surfaces:
-                    surfaces[phrase][doc[i:end].text.lower()] += 1
-            yield out
+        for text in texts:
+            found = memo.get(text) if memo is not None else None
+            if found is None:
+                found = self._featurize(tokenizer(_REDACTION_TOKEN.sub(" ", text) if "[" in text else text), surfaces)
+                if memo is not None and len(text) <= MEMO_CHARS and len(memo) < MEMO_SIZE:
+                    memo[text] = found
+            features, spellings = found
+            if surfaces is not None:
+                for feature, spelling in spellings:
+                    surfaces[feature][spelling] += 1
+            yield features
+
+    def _featurize(self, doc: Doc, surfaces: dict[str, Counter[str]] | None) -> tuple[list[str], list[tuple[str, str]]]:
+        """A Doc's features, and how those that are keys of `surfaces` are written."""
+        exclude, cache, kind_of = self.exclude, self._kinds, self._kind
+        # Reading ORTH and NORM as an array skips building a Token object per word, which
+        # was most of the cost; NORM holds the lowercase lemma (`make_nlp`).
+        pairs = doc.to_array(_ORTH_NORM).tolist()
+        kinds = [cache.get(pair) or kind_of(*pair) for pair in map(tuple, pairs)]
+        n = len(kinds)
+        out: list[str] = []
+        spellings: list[tuple[str, str]] = []
+        for i, (norm, kind) in enumerate(kinds):
+            if kind != _CONTENT:
+                continue
+            out.append(norm)
+            if surfaces is not None and norm in surfaces:
+                spellings.append((norm, doc[i].lower_))
+            if i + 1 == n:
+                continue
+            norm2, kind2 = kinds[i + 1]
+            if kind2 == _CONTENT or (kind2 == _STOPWORD and norm2 in PARTICLES):
+                phrase, end = f"{norm} {norm2}", i + 2
+            elif kind2 == _STOPWORD and norm2 in LINKS and i + 2 < n and kinds[i + 2][1] == _CONTENT:
+                phrase, end = f"{norm} {norm2} {kinds[i + 2][0]}", i + 3
+            else:
+                continue
+            if phrase in exclude:
+                continue
+            out.append(phrase)
+            if surfaces is not None and phrase in surfaces:
+                spellings.append((phrase, doc[i:end].text.lower()))
+        return out, spellings
 
 
 def covered_words(taxonomy: Taxonomy, nlp: Language) -> dict[str, set[str]]:
@@ -156,6 +205,71 @@ def is_covered(feature: str, covered: dict[str, set[str]]) -> bool:
 def themes_of(feature: str, covered: dict[str, set[str]]) -> set[str]:
     """The existing themes whose terms match a feature or one of its words."""
     return set(covered.get(feature, ())).union(*(covered.get(word, ()) for word in feature.split()))
+
+
+@functools.lru_cache(maxsize=1)
+def short_text_stop() -> frozenset[str]:
+    """The words not modelled on short comments: opinion words, GENERIC words, verdicts, and
+    every other word of VADER's lexicon (|valence| >= 1) that is not a noun ("amaze",
+    "disappoint", "rude"). Nouns VADER scores stay ("crash", "delay", "fraud", "support"): on
+    a sentence they are what it is about.
+
+    RETURNS (frozenset[str]): Lowercase lemmas.
+    """
+    from spacy.lookups import load_lookups
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    nouns = set(load_lookups("en", ["lemma_index"]).get_table("lemma_index")["noun"])
+    lexicon = SentimentIntensityAnalyzer().lexicon
+    scored = {w for w, v in lexicon.items() if w.isalpha() and abs(float(v)) >= 1.0 and w not in nouns}
+    # "back" names a part of a garment but on a sentence is "I'll be back", "sent it back".
+    return opinion_words() | GENERIC | _VERDICTS | frozenset(scored) | {"back"}
+
+
+def is_short(features: list[list[str]]) -> bool:
+    """Whether comments are short: the median comment holds at most SHORT_MEDIAN_WORDS
+    distinct content words (features from `Featurizer.pipe`)."""
+    counts = sorted(len({f for f in fs if " " not in f}) for fs in features)
+    return bool(counts) and counts[len(counts) // 2] <= SHORT_MEDIAN_WORDS
+
+
+def too_common(samples: list[tuple[list[list[str]], float]]) -> frozenset[str]:
+    """The features too common to be a topic: those a comment of L distinct content words (the
+    corpus's mean) holds with a higher chance than 1 - (1 - MAX_WORD_RATE)^L. That is about 10%
+    of one-sentence reviews, where "phone" in 17% of phone reviews is the corpus's subject, and
+    44% of reviews of a paragraph, where "dress" in 30% of clothing reviews is one of its topics.
+    Counted over the whole corpus: with only_unthemed, a subject most comments with no theme
+    share is new, not the corpus's own.
+
+    samples (list[tuple[list[list[str]], float]]): Samples of comments' features (from
+        `Featurizer.pipe`), each with how many comments each of its comments stands for.
+    RETURNS (frozenset[str]): The features to leave out.
+    """
+    df: Counter[str] = Counter()
+    n_docs = n_words = 0.0
+    for features, weight in samples:
+        for fs in features:
+            seen = set(fs)
+            df.update(dict.fromkeys(seen, weight))
+            n_words += weight * sum(" " not in f for f in seen)
+        n_docs += weight * len(features)
+    if not n_docs:
+        return frozenset()
+    limit = n_docs * (1.0 - (1.0 - MAX_WORD_RATE) ** (n_words / n_docs))
+    return frozenset(f for f, n in df.items() if n > limit)
+
+
+def drop_words(features: list[list[str]], features_out: frozenset[str], words: frozenset[str]) -> list[list[str]]:
+    """Each comment's features without `features_out` and without those holding any of `words`
+    ("great phone" goes with "great")."""
+    return [[f for f in fs if f not in features_out and not any(w in words for w in f.split())] for fs in features]
+
+
+def is_generic(feature: str, evaluative: frozenset[str]) -> bool:
+    """Whether a feature says nothing of its own as a rule: all its words are GENERIC words,
+    verdicts ("sucks") or opinion words ("look good", "work great")."""
+    words = [w for w in feature.split() if w not in LINKS]
+    return bool(words) and all(w in GENERIC or w in _VERDICTS or w in evaluative for w in words)
 
 
 def is_evaluative(feature: str, evaluative: frozenset[str]) -> bool:

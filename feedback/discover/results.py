@@ -84,6 +84,7 @@ class Discovery:
     only_unthemed: bool
     seed: int
     taxonomy: str  # "name version" of the taxonomy the comments were compared with
+    short_texts: bool = False  # modelled as short comments (`features.is_short`)
 
     @property
     def share_explained(self) -> float:
@@ -98,5 +99,5 @@ class Discovery:
             "n_considered": self.n_considered, "n_fitted": self.n_fitted, "n_topics": self.n_topics,
             "k_scores": {str(k): score for k, score in self.k_scores.items()},
             "n_explained": self.n_explained, "share_explained": round(self.share_explained, 4),
-            "only_unthemed": self.only_unthemed, "seed": self.seed, "taxonomy": self.taxonomy,
+            "only_unthemed": self.only_unthemed, "short_texts": self.short_texts, "seed": self.seed, "taxonomy": self.taxonomy,
         }

@@ -17,10 +17,12 @@ def format_report(found: Discovery) -> str:
     cov = found.coverage
     which = "comments with no theme" if found.only_unthemed else "comments"
     tried = ", ".join(f"{k}: {score:.3f}" for k, score in found.k_scores.items())
+    how = ("short comments: opinion and generic words left out, the largest k" if found.short_texts
+           else f"mean coherence by k: {tried}")
     lines = [
         f"{cov.describe()}.",
         f"Fitted {found.n_topics} topics on {found.n_fitted:,} of {found.n_considered:,} {which} "
-        f"(seed {found.seed}; mean coherence by k: {tried}).",
+        f"(seed {found.seed}; {how}).",
         f"{_count(len(found.candidates), 'candidate theme')} {'covers' if len(found.candidates) == 1 else 'cover'} "
         f"{found.n_explained:,} of the {cov.n_unthemed:,} comments with no theme ({found.share_explained:.1%}); "
         f"{_count(len(found.dropped), 'topic')} dropped.",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .features import is_evaluative, opinion_words
+from .features import is_generic, opinion_words
 from .topics import MIN_WEIGHT, TopicModel
 
 # To be written, a term must belong to the topic (it carries at least this share of the term's
@@ -16,6 +16,7 @@ MIN_TERM_EXCLUSIVITY = 0.5
 MIN_TERM_PRECISION = 0.5  # ... most comments holding it must be in the topic
 MIN_TERM_LIFT = 2.0  # ... and that share be this many times the topic's share of all comments
 MIN_TERM_GAIN = 0.02  # after three terms, a term must find this share of the topic's comments anew
+MIN_TERM_SUPPORT = 3  # fewest of the topic's comments a term is in: a rarer word can be precise by chance
 MAX_TERMS = 10
 
 
@@ -27,9 +28,11 @@ def choose_terms(
     Candidates are the topic's strongest features that belong to it (it accounts for at least
     MIN_TERM_EXCLUSIVITY of the term's modelled weight) and whose comments are mostly in it
     (precision >= MIN_TERM_PRECISION and >= MIN_TERM_LIFT times the topic's share). Opinion
-    words ("perfect", "good") are left out: as rules they would tag praise, not a subject. In
-    order of weight, the first three are kept, then a term only if it finds MIN_TERM_GAIN of
-    the topic's comments that the terms before it missed, so words that merely keep the topic
+    words ("perfect", "good") are left out: as rules they would tag praise, not a subject; and
+    so are generic words ("product", "work", "look good"), which would tag any review. In
+    order of weight, the first three held by MIN_TERM_SUPPORT of the topic's comments are
+    kept, then a term only if it finds MIN_TERM_GAIN of the topic's comments that the terms
+    before it missed, so words that merely keep the topic
     company ("To be fair, ...") are not written. Terms an existing theme also matches are
     kept ("fabric" for a fabric topic): the candidate says so.
 
@@ -58,7 +61,7 @@ def choose_terms(
         cols: list[int] = []
         words: set[str] = set()
         for j in row:
-            if model.exclusivity_[t, j] < MIN_TERM_EXCLUSIVITY or is_evaluative(vocab[j], opinions):
+            if model.exclusivity_[t, j] < MIN_TERM_EXCLUSIVITY or is_generic(vocab[j], opinions):
                 continue
             if precision[t, j] < floors[t]:
                 continue
@@ -67,6 +70,8 @@ def choose_terms(
                 continue
             docs = binary.indices[binary.indptr[j]:binary.indptr[j + 1]]
             gain = int((~found[docs] & assigned[docs, t]).sum())
+            if assigned[docs, t].sum() < MIN_TERM_SUPPORT:
+                continue
             if len(cols) >= 3 and gain < MIN_TERM_GAIN * assigned[:, t].sum():
                 continue
             found[docs] = True

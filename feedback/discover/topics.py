@@ -54,6 +54,7 @@ class TopicModel:
         max_df: float = 0.5,
         max_features: int = 20_000,
         max_iter: int = 400,
+        short_texts: bool = False,
         random_state: int = DEFAULT_SEED,
     ) -> None:
         self.n_topics = n_topics
@@ -61,14 +62,20 @@ class TopicModel:
         self.max_df = max_df
         self.max_features = max_features
         self.max_iter = max_iter
+        self.short_texts = short_texts
         self.random_state = random_state
 
     def get_params(self) -> dict[str, Any]:
         return {"n_topics": self.n_topics, "min_df": self.min_df, "max_df": self.max_df,
-                "max_features": self.max_features, "max_iter": self.max_iter, "random_state": self.random_state}
+                "max_features": self.max_features, "max_iter": self.max_iter, "short_texts": self.short_texts,
+                "random_state": self.random_state}
 
     def fit(self, features: Sequence[list[str]]) -> TopicModel:
-        """Learn the vocabulary and the topics; choose their number when `n_topics` is None.
+        """Learn the vocabulary and the topics; choose their number when `n_topics` is None:
+        the most coherent k of the grid, or with `short_texts` the largest (on one-sentence
+        comments a topic's words stand in for each other rather than meet, so coherence over
+        comments is below zero for every k and falls as k grows: it would always pick the
+        fewest, broadest topics).
 
         features (Sequence[list[str]]): Each comment's features, from `Featurizer.pipe`.
         RETURNS (TopicModel): self, with vectorizer_, vocabulary_, binary_ and df_ (which
@@ -92,7 +99,7 @@ class TopicModel:
         self.binary_ = (X > 0).astype(np.float64).tocsc()
         self.df_ = np.asarray(self.binary_.sum(axis=0)).ravel()
         self._unigrams = np.array([" " not in term for term in self.vocabulary_])
-        grid = [self.n_topics] if self.n_topics else k_grid(n_docs)
+        grid = [self.n_topics] if self.n_topics else k_grid(n_docs)[-1:] if self.short_texts else k_grid(n_docs)
         fits: dict[int, tuple[Any, np.ndarray, list[float]]] = {}
         for k in dict.fromkeys(min(k, X.shape[0], X.shape[1]) for k in grid):
             nmf, W = self._fit_nmf(X, k)
