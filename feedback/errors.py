@@ -90,6 +90,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E221 = "{where}: {value!r} is not one of {allowed}"
     E222 = ("{path} does not match its `model_sha256` (or has none): the model was modified or written by "
             "an older feedback; refusing to load it. Retrain it with `feedback train`.")
+    E223 = ("{path}: its {part}/ model is not the one it was adapted with (missing or changed); refusing to "
+            "load it. Adapt again with `feedback train LABELLED --base ...`.")
+    E224 = "Nothing to select: {n} comments read, none left after leaving out {reasons}."
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"

@@ -55,10 +55,11 @@ def default_model_path() -> str:
 
 
 def load_theme_model(model: str) -> ThemeModelLike:
-    """A model directory, or DEFAULT_MODEL for the shipped one, loaded (no pickle, checksummed)."""
-    from .model import load_model
+    """A model directory (a ThemeModel or an AdaptedModel), or DEFAULT_MODEL for the shipped one,
+    loaded (no pickle, checksummed)."""
+    from .model.adapted import load_any_model
 
-    return load_model(default_model_path() if model == DEFAULT_MODEL else model)
+    return load_any_model(default_model_path() if model == DEFAULT_MODEL else model)
 
 
 class Analyzer:

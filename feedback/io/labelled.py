@@ -3,7 +3,10 @@
 JSONL  {"id": ..., "text": ..., "themes": {"<theme>": "<polarity>", ...}, "sentiment": "<label>"}
        (`themes` may also be a list of theme ids when polarities are unknown)
 CSV    columns text (or any name the comment-column rules find), themes ("speed:negative;price"),
-       sentiment (optional)
+       sentiment (optional). A sheet written by `feedback label` (it has predicted_themes) is
+       read as a person filled it: rows whose themes and sentiment are both blank are not
+       labels; "none" says no theme; "=" takes the prediction beside it as right.
+       Polarities may be shortened: pos, neg, neu, +, -.
 XML    SemEval-2014 Task 4: <sentence><text/><aspectCategories><aspectCategory category polarity/>
 """
 
@@ -113,24 +116,54 @@ def _read_jsonl(path: str) -> list[LabelledComment]:
     return items
 
 
-def _read_csv(path: str, delimiter: str) -> list[LabelledComment]:
+# What a person may type for a polarity in a sheet.
+POLARITY_ALIASES = {"pos": "positive", "+": "positive", "neg": "negative", "-": "negative",
+                    "neu": "neutral", "0": "neutral", "mixed": "conflict"}
+# A themes cell that says the comment has no theme (a label, unlike a blank cell on a sheet).
+NO_THEME = ("none", "no theme", "no themes", "-")
+# A cell that accepts the model's prediction beside it.
+SAME_AS_PREDICTED = ("=", "ok", "same")
+
+
+def _read_csv(path: str, delimiter: str, *, require_text: bool = True) -> list[LabelledComment]:
     items = []
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f, delimiter=delimiter)
         columns = list(reader.fieldnames or [])
         text_column = find_text_column(columns)
-        if text_column is None or "themes" not in columns:
+        if (text_column is None and require_text) or not ({"themes", "sentiment"} & set(columns)):
             raise InputError(Errors.E219.format(path=path, columns=columns))
+        # A sheet from `feedback label`: blank rows were left unlabelled, not labelled "no theme".
+        sheet = "predicted_themes" in columns
         for n, row in enumerate(reader, 1):
             where = f"{path} row {n}"
-            themes: dict[str, str | None] = {}
-            for part in (row.get("themes") or "").replace("|", ";").split(";"):
-                if part.strip():
-                    theme, _, polarity = part.partition(":")
-                    themes[theme.strip()] = _check(polarity, POLARITIES, where)
-            items.append(LabelledComment(row.get("id") or str(n), row[text_column] or "", themes,
-                                         _check(row.get("sentiment"), SENTIMENTS, where)))
+            cell, sentiment = (row.get("themes") or "").strip(), (row.get("sentiment") or "").strip()
+            if sheet and not cell and not sentiment:
+                continue
+            if cell.lower() in SAME_AS_PREDICTED:
+                cell = row.get("predicted_themes") or ""
+            if sentiment.lower() in SAME_AS_PREDICTED:
+                sentiment = row.get("predicted_sentiment") or ""
+            text = (row.get(text_column) if text_column else None) or ""
+            items.append(LabelledComment((row.get("id") or "").strip() or str(n), text, parse_themes(cell, where),
+                                         _check(POLARITY_ALIASES.get(sentiment.lower(), sentiment), SENTIMENTS, where)))
     return items
+
+
+def parse_themes(cell: str, where: str) -> dict[str, str | None]:
+    """A themes cell ("price:negative; quality:positive", "price", "none") as theme -> polarity.
+
+    RAISES (InputError): A polarity that is not one (with `where`).
+    """
+    themes: dict[str, str | None] = {}
+    if cell.strip().lower() in NO_THEME:
+        return themes
+    for part in cell.replace("|", ";").replace(",", ";").split(";"):
+        if part.strip():
+            theme, _, polarity = part.partition(":")
+            polarity = polarity.strip()
+            themes[theme.strip()] = _check(POLARITY_ALIASES.get(polarity.lower(), polarity), POLARITIES, where)
+    return themes
 
 
 def _read_semeval(path: str) -> list[LabelledComment]:
