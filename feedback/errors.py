@@ -53,6 +53,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E020 = "Reading spreadsheets (.xlsx, .xls, .ods) needs python-calamine: {hint}"
     E021 = "Cannot read {name} as a spreadsheet: {reason}"
     E022 = "{name} has no sheet {sheet!r}. Sheets: {sheets}. Name one with `sheet`."
+    E023 = "Writing {path} as .xlsx needs xlsxwriter: pip install 'feedback[xlsx]' (or write a .csv)"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -93,6 +94,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E223 = ("{path}: its {part}/ model is not the one it was adapted with (missing or changed); refusing to "
             "load it. Adapt again with `feedback train LABELLED --base ...`.")
     E224 = "Nothing to select: {n} comments read, none left after leaving out {reasons}."
+    E225 = ("A {kind} cannot say how unsure it is (it has no `predict_proba`): choose comments for labelling "
+            "with a model from `feedback train`, or the shipped one (`model` 'default').")
+    E226 = "Cannot write the labelling sheet {path}: {reason}"
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"

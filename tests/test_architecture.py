@@ -26,7 +26,8 @@ LAYERS = {
     "feedback.columns": 4, "feedback.io": 4,
     "feedback.model": 5,
     "feedback.pipeline": 6,
-    "feedback.model.training": 7, "feedback.model.adapting": 7, "feedback.model.selection": 7, "feedback.engine": 7, "feedback.report": 7,
+    "feedback.model.training": 7, "feedback.model.adapting": 7, "feedback.model.selection": 7,
+    "feedback.labelling": 7, "feedback.engine": 7, "feedback.report": 7,
     "feedback.discover": 8,
     "feedback.cli": 9, "feedback.__main__": 9,
 }

@@ -195,7 +195,7 @@ def fit_adapter(
     stacked = stacked_inputs(inputs, base.predict(inputs))
     labelled = sentiments if sentiments and any(sentiments) else None
     extended = [*rule_themes, *(BASE_PREFIX + t for t in base.themes_)]
-    adapter.fit(stacked, themes, labelled, rule_themes=extended, theme_order=[*rule_themes, *base.themes_])
+    adapter.fit(stacked, themes, labelled, rule_themes=extended, theme_order=list(dict.fromkeys([*rule_themes, *base.themes_])))
     weight = 1.0
     if labelled and adapter.sentiment_classes_:
         weight = sentiment_weight(base, adapter.get_params(), inputs, stacked, labelled, extended)
@@ -334,14 +334,15 @@ def write_adapted_card(directory: str) -> Path:
         "",
         "A `feedback` theme model adapted with a person's labels (`feedback train --base`): the base",
         "model (`base/`, unchanged) plus an adapter (`adapter/`) fitted on the labels with the base's",
-        "detections and sentiment as features. Themes the labels cover come from the adapter, the",
-        "others from the base; sentiment from the adapter when the labels carry sentiment. No pickle:",
-        "JSON and NumPy arrays, each part sealed with its SHA-256 in model.json.",
+        "detections as features. Themes the labels cover come from the adapter, the others from the",
+        "base; sentiment mixes the base's and the adapter's, weighted by how each does on the labels",
+        "(the labels' share below). No pickle: JSON and NumPy arrays, each part sealed with its",
+        "SHA-256 in model.json.",
         "",
         f"- Created: {card.get('created', '?')}",
         f"- Themes from the labels: {', '.join(meta.get('covered_themes', [])) or '(none)'}",
         f"- Themes kept from the base: {', '.join(t for t in meta.get('themes', []) if t not in meta.get('covered_themes', [])) or '(none)'}",
-        f"- Sentiment from: {meta.get('sentiment_source')}",
+        f"- Sentiment from: {meta.get('sentiment_source')} (labels' share {meta.get('sentiment_weight')})",
         f"- Reproduce: `{card.get('command') or 'see the README'}`",
         "",
         "## Data sets",
