@@ -54,6 +54,11 @@ class Errors(metaclass=ErrorsWithCodes):
     E021 = "Cannot read {name} as a spreadsheet: {reason}"
     E022 = "{name} has no sheet {sheet!r}. Sheets: {sheets}. Name one with `sheet`."
     E023 = "Writing {path} as .xlsx needs xlsxwriter: pip install 'feedback[xlsx]' (or write a .csv)"
+    E024 = "{path}: corrections are read from .csv, .tsv or .jsonl files"
+    E025 = "{path}: a corrections file needs an 'id' column and a 'themes' or 'sentiment' column; found {columns}"
+    E026 = "{where}: a correction needs the comment's id"
+    E027 = "{where}: not a correction ({reason})"
+    E028 = "{where}: {theme!r} is not a theme name (letters, digits and '_', e.g. price or delivery_speed)"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"

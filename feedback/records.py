@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = "1.1"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
+SCHEMA_VERSION = "1.2"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
+# 1.2: "corrected" and sentiment "source" on records a person corrected (`--corrections`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class AnalyzedRecord:
     redacted: dict[str, int] | None = None
     language: str | None = None  # ISO 639-1, None when the text has too little to tell
     skipped: str | None = None  # why it was not analysed: "no_answer", "not_english"
+    corrected: tuple[str, ...] = ()  # what a person corrected: "themes", "sentiment" (feedback.corrections)
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -137,6 +139,10 @@ class AnalyzedRecord:
         }
         if self.redacted is not None:
             d["redacted"] = self.redacted
+        if self.corrected:
+            d["corrected"] = list(self.corrected)
+            if "sentiment" in self.corrected:
+                d["sentiment"] = {"compound": self.compound, "label": self.label, "source": "person"}
         return d
 
 
@@ -180,3 +186,4 @@ class AnalyzedRow(NamedTuple):
     themed: bool
     payload: Any
     skipped: str | None = None  # "no_answer", "not_english": kept, not analysed
+    corrected: bool = False  # a person's correction was applied (`--corrections`)

@@ -24,7 +24,7 @@ LAYERS = {
     "feedback.screening": 2, "feedback.regex_safety": 2,
     "feedback.sentiment": 3, "feedback.themes": 3, "feedback.stats": 3,
     "feedback.columns": 4, "feedback.io": 4,
-    "feedback.model": 5,
+    "feedback.model": 5, "feedback.corrections": 5,
     "feedback.pipeline": 6,
     "feedback.model.training": 7, "feedback.model.adapting": 7, "feedback.model.selection": 7,
     "feedback.labelling": 7, "feedback.engine": 7, "feedback.report": 7,

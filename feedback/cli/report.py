@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 import click
 
 from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
@@ -25,8 +27,11 @@ from .options import fail
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 2),
               help="1: top-level themes; 2: subthemes too.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed (reports are reproducible).")
+@click.option("--corrections", type=click.Path(exists=True, dir_okay=False),
+              help="A person's corrections (CSV/JSONL: id, themes, sentiment), applied to the records by id as "
+                   "ground truth before the report is built.")
 def report(input_path: str, output: str, fmt: str | None, by: str | None, period: str | None,
-           date_column: str | None, min_count: int, depth: int, seed: int) -> None:
+           date_column: str | None, min_count: int, depth: int, seed: int, corrections: str | None) -> None:
     """Which themes move the scores: impact on NPS/CSAT/CES/TTR, drivers, segments, trends.
 
     ANALYZED.jsonl is what `feedback analyze` wrote, or '-' for stdin.
@@ -40,9 +45,17 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
     try:
         options = ReportOptions(by, period, date_column, min_count, depth, seed)
         fmt = format_for(output, fmt)
-        result = make_report(read_records(input_path), options)
+        records = read_records(input_path)
+        corrected = [0]
+        if corrections:
+            from ..corrections import correct_records, read_corrections
+
+            records = _counted(correct_records(records, read_corrections(corrections)), corrected)
+        result = make_report(records, options)
     except FeedbackError as e:
         raise fail(e) from None
+    if corrections:
+        click.echo(f"{corrected[0]} records corrected by hand ({corrections}).", err=True)
     document = render(result, fmt)
     with atomic_output(output) as out:
         out.write(document)
@@ -50,3 +63,9 @@ def report(input_path: str, output: str, fmt: str | None, by: str | None, period
         click.echo(f"Wrote {output} ({fmt}): {result['n_comments']} comments, {len(result['themes'])} themes.",
                    err=True)
 
+
+
+def _counted(records: Iterator[dict[str, Any]], corrected: list[int]) -> Iterator[dict[str, Any]]:
+    for record in records:
+        corrected[0] += "corrected" in record
+        yield record

@@ -64,7 +64,7 @@ def finished_rows(records: Iterable[AnalyzedRecord | ErrorRecord], as_json: bool
             out.append(AnalyzedRow("error", False, dumps(payload)))  # error records are always JSONL
         else:
             out.append(AnalyzedRow("problems" if r.problems else "ok", bool(r.themes),
-                                   dumps(payload) if as_json else payload, r.skipped))
+                                   dumps(payload) if as_json else payload, r.skipped, bool(r.corrected)))
     return out
 
 

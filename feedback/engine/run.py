@@ -191,6 +191,10 @@ def _load_named_files(analysis: AnalysisOptions) -> None:
         from ..model import load_any_model
 
         load_any_model(analysis.model)
+    if analysis.corrections:
+        from ..corrections import read_corrections
+
+        read_corrections(analysis.corrections)
 
 
 def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, run: RunOptions,

@@ -222,7 +222,8 @@ def sentiment_weight(base: Any, params: dict[str, Any], inputs: Sequence[ModelIn
     out_of_fold = np.zeros((len(rows), len(adapter_classes)))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=int(params.get("random_state", 0)))
     for train, test in folds.split(np.zeros(len(rows)), gold):
-        fold = ThemeModel(**params)
+        # Character n-grams feed theme detection only: not needed for the sentiment head.
+        fold = ThemeModel(**(params | {"char_ngram_range": None}))
         # Sentiment only: the theme heads play no part in the mixture.
         fold.fit([stacked[rows[i]] for i in train], [{} for _ in train], list(gold[train]), rule_themes=rule_themes)
         if not fold.sentiment_classes_:

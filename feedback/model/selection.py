@@ -3,8 +3,9 @@
 Active learning by "uncertainty, then diversity": every comment gets an uncertainty from the
 model's probabilities (the margin between its two likeliest sentiment classes, and how close its
 likeliest-undecided theme is to a coin toss); the most uncertain comments (POOL_FACTOR times as
-many as wanted) are clustered by k-means on their TF-IDF vectors (reduced by SVD), and the most
-uncertain comment of each cluster is chosen. Uncertainty alone picks near-duplicates of one
+many as wanted) are clustered by k-means on their TF-IDF vectors (reduced by SVD), and from each
+cluster the comment with the most uncertainty x typicality (closeness to its cluster's centre)
+is chosen. Uncertainty alone picks near-duplicates of one
 confusing kind of comment; clusters alone pick easy ones; both make labels teach the most
 (`benchmarks/learning_curve.py` measures it against random picks).
 
@@ -123,7 +124,8 @@ def model_uncertainty(model: Any, inputs: Sequence[Any]) -> np.ndarray:
 
 
 def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int = 0) -> list[int]:
-    """Indices of `n` comments: the most uncertain of each k-means cluster of the most uncertain.
+    """Indices of `n` comments: one per k-means cluster of the most uncertain, the most uncertain
+    and typical of its cluster.
 
     uncertainty (np.ndarray): Per comment, higher is more worth labelling.
     texts (Sequence[str]): The comments' texts (for their TF-IDF vectors).
@@ -139,10 +141,15 @@ def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int =
     pool = order[: min(len(texts), max(n * POOL_FACTOR, n))]
     if len(pool) <= n:
         return [int(i) for i in pool]
-    labels = _clusters([texts[i] for i in pool], n, seed)
+    labels, typicality = _clusters([texts[i] for i in pool], n, seed)
+    # In each cluster, the comment most worth it: uncertain, and typical of its cluster (an
+    # outlier's label teaches little about the comments around it).
     best: dict[int, int] = {}
-    for i, cluster in zip(pool, labels):  # pool is most uncertain first: the first of a cluster wins
-        best.setdefault(int(cluster), int(i))
+    worth: dict[int, float] = {}
+    for i, cluster, typical in zip(pool, labels, typicality):
+        value = float(uncertainty[i]) * (0.5 + 0.5 * typical)
+        if int(cluster) not in best or value > worth[int(cluster)] + 1e-12:
+            best[int(cluster)], worth[int(cluster)] = int(i), value
     chosen = list(best.values())
     if len(chosen) < n:  # k-means left clusters empty: fill with the next most uncertain
         taken = set(chosen)
@@ -150,8 +157,9 @@ def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int =
     return sorted(chosen, key=lambda i: (-float(uncertainty[i]), i))
 
 
-def _clusters(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
-    """k-means cluster labels of the texts' TF-IDF vectors (SVD-reduced, unit length)."""
+def _clusters(texts: Sequence[str], k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means cluster labels of the texts' TF-IDF vectors (SVD-reduced, unit length), and each
+    text's cosine similarity to its cluster's centre (its typicality, 0 to 1)."""
     from sklearn.cluster import KMeans
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -159,9 +167,14 @@ def _clusters(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
 
     try:
         X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(texts)
-    except ValueError:  # no words at all (numbers, emoji): one cluster each, in order
-        return np.arange(len(texts))
+    except ValueError:  # no words at all (numbers, emoji): one cluster each
+        return np.arange(len(texts)), np.ones(len(texts))
     if X.shape[1] > SVD_DIMENSIONS and len(texts) > SVD_DIMENSIONS:
         X = normalize(TruncatedSVD(SVD_DIMENSIONS, random_state=seed).fit_transform(X))
+    else:
+        X = X.toarray()
     k = min(k, X.shape[0])
-    return np.asarray(KMeans(n_clusters=k, n_init=1, random_state=seed).fit_predict(X))
+    kmeans = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X)
+    centres = normalize(kmeans.cluster_centers_)[kmeans.labels_]
+    typicality = np.clip(np.sum(np.asarray(X) * centres, axis=1), 0.0, 1.0)
+    return np.asarray(kmeans.labels_), typicality
