@@ -207,29 +207,33 @@ def sentiment_weight(base: Any, params: dict[str, Any], inputs: Sequence[ModelIn
     """The adapter's share of the sentiment mixture that scores best on the labels: the
     adapter's sentiment probabilities out of fold (cross-validated), mixed with the base's at
     each of WEIGHTS; the mean of accuracy and macro-F1 decides, ties going to the base."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import KFold, StratifiedKFold
 
     rows = [i for i, s in enumerate(sentiments) if s]
     gold = np.array([sentiments[i] for i in rows])
     base_proba = _base_sentiment_proba(base, [inputs[i] for i in rows])
-    if base_proba[1] is None:
-        return 1.0
     counts = np.unique(gold, return_counts=True)[1]
-    n_splits = min(int(params.get("cv", 5)), int(counts.min()))
-    if n_splits < 2 or len(counts) < 2:
+    n_splits = min(int(params.get("cv", 5)), len(rows))
+    if base_proba[1] is None or n_splits < 2 or len(counts) < 2:
         return 1.0
+    seed = int(params.get("random_state", 0))
+    # Stratified when every class can be in every fold; a class rarer than that still counts.
+    folds = (StratifiedKFold(n_splits, shuffle=True, random_state=seed) if counts.min() >= n_splits
+             else KFold(n_splits, shuffle=True, random_state=seed))
     adapter_classes = sorted(set(gold))
-    out_of_fold = np.zeros((len(rows), len(adapter_classes)))
-    folds = StratifiedKFold(n_splits, shuffle=True, random_state=int(params.get("random_state", 0)))
+    out_of_fold = np.full((len(rows), len(adapter_classes)), 1.0 / len(adapter_classes))
     for train, test in folds.split(np.zeros(len(rows)), gold):
-        # Character n-grams feed theme detection only: not needed for the sentiment head.
-        fold = ThemeModel(**(params | {"char_ngram_range": None}))
-        # Sentiment only: the theme heads play no part in the mixture.
-        fold.fit([stacked[rows[i]] for i in train], [{} for _ in train], list(gold[train]), rule_themes=rule_themes)
+        # Sentiment only, and character n-grams feed theme detection only: neither is needed.
+        fold = ThemeModel(**(params | {"char_ngram_range": None, "cv": 1}))
+        try:
+            fold.fit([stacked[rows[i]] for i in train], [{} for _ in train], list(gold[train]), rule_themes=rule_themes)
+        except ModelError:  # too few comments in this fold to keep any n-gram
+            continue
         if not fold.sentiment_classes_:
-            return 1.0
+            continue  # one class in this fold's training part: it says nothing (uniform)
         proba = fold.predict_proba([stacked[rows[i]] for i in test])[1]
         assert proba is not None
+        out_of_fold[test] = 0.0
         for k, name in enumerate(fold.sentiment_classes_):
             out_of_fold[test, adapter_classes.index(name)] = proba[:, k]
     best, best_score = 0.0, -1.0

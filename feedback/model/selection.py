@@ -138,7 +138,7 @@ def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int =
         return []
     # Ties broken by position, so the order of equal uncertainties is the input's.
     order = np.lexsort((np.arange(len(texts)), -np.asarray(uncertainty)))
-    pool = order[: min(len(texts), max(n * POOL_FACTOR, n))]
+    pool = order[: min(len(texts), int(max(n * POOL_FACTOR, n)))]
     if len(pool) <= n:
         return [int(i) for i in pool]
     labels, typicality = _clusters([texts[i] for i in pool], n, seed)
