@@ -45,8 +45,8 @@ from feedback.io.labelled import LabelledComment, read_labelled  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 BUDGETS = (50, 100, 200, 500)
-POOL_LIMIT = 3000  # comments in a labelling pool at most (the clothing reviews are 22k)
-TEST_LIMIT = 1000
+POOL_LIMIT = 1500  # comments in a labelling pool at most (the clothing reviews are 22k)
+TEST_LIMIT = 600
 
 
 class SimulatedLabeller:
@@ -86,7 +86,9 @@ def load_datasets(data: Path, seed: int) -> list[tuple[str, list[LabelledComment
         def read(name: str) -> list[LabelledComment]:
             return [LabelledComment(c.id, clean_text(c.text), c.themes, _sentence_gold(c.themes))
                     for c in read_labelled(str(semeval / name))]
-        out.append(("semeval2014-restaurants", read("train.xml"), read("test.xml")))
+        pool = read("train.xml")
+        random.Random(seed).shuffle(pool)
+        out.append(("semeval2014-restaurants", pool[:POOL_LIMIT], read("test.xml")))
     return out
 
 

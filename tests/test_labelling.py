@@ -111,13 +111,14 @@ def test_xlsx_sheet_round_trip(tmp_path):
 
 
 def test_choose_is_seeded_and_prefers_the_uncertain():
-    texts = [c.text for c in real_comments()[:200]]
+    texts = [c.text for c in real_comments()[:400]]
     uncertainty = [((i * 37) % 100) / 100 for i in range(len(texts))]
     first = choose(uncertainty, texts, 20, seed=1)
     assert first == choose(uncertainty, texts, 20, seed=1)
     assert len(set(first)) == 20
-    # Everything chosen is among the 3 x 20 most uncertain.
-    cutoff = sorted(uncertainty, reverse=True)[59]
+    # Everything chosen is among the POOL_FACTOR x 20 most uncertain.
+    from feedback.model.selection import POOL_FACTOR
+    cutoff = sorted(uncertainty, reverse=True)[int(POOL_FACTOR * 20) - 1]
     assert all(uncertainty[i] >= cutoff for i in first)
 
 
