@@ -115,12 +115,15 @@ class AnalysisOptions:
         themes, not yours). `resolved()` applies that rule, the only place it is decided.
     model_mode (str): "combine" (the model decides, reading rule hits as evidence) or "model"
         (the model's themes only).
+    corrections (str | None): A corrections file (`feedback.corrections`): a person's themes and
+        sentiment for comment ids, applied to their records as ground truth.
     """
 
     taxonomy: str | None = None
     lexicon: str | None = None
     model: str | None = AUTO_MODEL
     model_mode: str = "combine"
+    corrections: str | None = None
 
     def __post_init__(self) -> None:
         if self.model_mode not in MODEL_MODES:
@@ -143,7 +146,8 @@ class AnalysisOptions:
         model = self.model if self.model in (None, DEFAULT_MODEL, AUTO_MODEL) else absolute(self.model)
         from .taxonomy_spec import absolute_spec
 
-        return replace(self, taxonomy=absolute_spec(self.taxonomy), lexicon=absolute(self.lexicon), model=model)
+        return replace(self, taxonomy=absolute_spec(self.taxonomy), lexicon=absolute(self.lexicon), model=model,
+                       corrections=absolute(self.corrections))
 
     @property
     def themes_by(self) -> str:
@@ -308,6 +312,7 @@ class RunCounts:
     no_answer: int = 0  # "n/a", "nothing", "-": kept as records, not analysed
     not_english: int = 0  # in another language: kept as records, not analysed
     duplicates: int = 0  # repeat an earlier row's comment (`duplicate_of`): kept and analysed
+    corrected: int = 0  # records a person's correction was applied to (`corrections`)
     resumed_after: int = 0  # rows done by an interrupted run before this one went on
     redacted: dict[str, int] = field(default_factory=dict)  # kind -> masked this run
     partitions: int = 0  # with the Dask engine: partitions written
@@ -322,6 +327,7 @@ class RunCounts:
         self.analysed += 1
         self.with_problems += row.status == "problems"
         self.duplicates += row.duplicate
+        self.corrected += row.corrected
         if row.skipped == "no_answer":
             self.no_answer += 1
         elif row.skipped == "not_english":

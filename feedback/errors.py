@@ -62,6 +62,12 @@ class Errors(metaclass=ErrorsWithCodes):
     E030 = "{name} has no file {member!r}. Files: {members}"
     E031 = "Unknown source {source!r}. Known sources: {known}"
     E032 = "`score_map` {value!r}: expected LABEL=NUMBER, or a file of LABEL,NUMBER lines ({reason})"
+    E033 = "Writing {path} as .xlsx needs xlsxwriter: pip install 'feedback[xlsx]' (or write a .csv)"
+    E034 = "{path}: corrections are read from .csv, .tsv or .jsonl files"
+    E035 = "{path}: a corrections file needs an 'id' column and a 'themes' or 'sentiment' column; found {columns}"
+    E036 = "{where}: a correction needs the comment's id"
+    E037 = "{where}: not a correction ({reason})"
+    E038 = "{where}: {theme!r} is not a theme name (letters, digits and '_', e.g. price or delivery_speed)"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"
@@ -95,11 +101,17 @@ class Errors(metaclass=ErrorsWithCodes):
     E216 = "{where}: not valid JSON ({reason})"
     E217 = "{where}: expected an object with a 'text' string"
     E218 = "{where}: 'themes' must be an object or a list"
-    E219 = "{path}: needs a text column and a 'themes' column; found {columns}"
+    E219 = "{path}: needs a text column and a 'themes' or 'sentiment' column; found {columns}"
     E220 = "{path}: not valid XML ({reason})"
     E221 = "{where}: {value!r} is not one of {allowed}"
     E222 = ("{path} does not match its `model_sha256` (or has none): the model was modified or written by "
             "an older feedback; refusing to load it. Retrain it with `feedback train`.")
+    E223 = ("{path}: its {part}/ model is not the one it was adapted with (missing or changed); refusing to "
+            "load it. Adapt again with `feedback train LABELLED --base ...`.")
+    E224 = "Nothing to select: {n} comments read, none left after leaving out {reasons}."
+    E225 = ("A {kind} cannot say how unsure it is (it has no `predict_proba`): choose comments for labelling "
+            "with a model from `feedback train`, or the shipped one (`model` 'default').")
+    E226 = "Cannot write the labelling sheet {path}: {reason}"
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"

@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_read, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
+from .corrections import Correction, apply_corrections, read_corrections
 from .language import ClauseSplitter, english_lemmas, make_nlp
 from .model.types import ModelInput, Prediction
 from .errors import Errors, InputError, ProblemCode
@@ -58,10 +59,11 @@ def default_model_path() -> str:
 
 
 def load_theme_model(model: str) -> ThemeModelLike:
-    """A model directory, or DEFAULT_MODEL for the shipped one, loaded (no pickle, checksummed)."""
-    from .model import load_model
+    """A model directory (a ThemeModel or an AdaptedModel), or DEFAULT_MODEL for the shipped one,
+    loaded (no pickle, checksummed)."""
+    from .model.adapted import load_any_model
 
-    return load_model(default_model_path() if model == DEFAULT_MODEL else model)
+    return load_any_model(default_model_path() if model == DEFAULT_MODEL else model)
 
 
 class Analyzer:
@@ -76,11 +78,14 @@ class Analyzer:
     screener (Screener | None): Finds non-answers and comments in other languages, which are
         kept unanalysed; None analyses every comment as English.
     options (AnalysisOptions | None): What the parts were built from, when they were.
+    corrections (Mapping[str, Correction] | None): A person's corrections by comment id,
+        applied to the records as ground truth (`feedback.corrections`).
     """
 
     def __init__(self, nlp: Language, scorer: SentimentScorer, matcher: ThemeMatcher,
                  theme_model: ThemeModelLike | None = None, *, model_mode: str = "combine",
-                 screener: Screener | None = None, options: AnalysisOptions | None = None) -> None:
+                 screener: Screener | None = None, options: AnalysisOptions | None = None,
+                 corrections: Mapping[str, Correction] | None = None) -> None:
         self.nlp = nlp
         self.scorer = scorer
         self.matcher = matcher
@@ -88,6 +93,7 @@ class Analyzer:
         self.model_mode = model_mode
         self.screener = screener
         self.options = options
+        self.corrections = corrections
         self.clauses = ClauseSplitter(nlp.vocab)
         self._cache: OrderedDict[str, TextAnalysis] = OrderedDict()
 
@@ -100,8 +106,9 @@ class Analyzer:
         matcher = ThemeMatcher(nlp, load_taxonomy(options.taxonomy))
         theme_model = load_theme_model(options.model) if options.model else None
         screener = Screener(english_word_test(nlp, scorer))
+        corrections = read_corrections(options.corrections) if options.corrections else None
         return cls(nlp, scorer, matcher, theme_model, model_mode=options.model_mode, screener=screener,
-                   options=options)
+                   options=options, corrections=corrections)
 
     def with_model(self, theme_model: ThemeModelLike | None, *, model_mode: str = "combine") -> Analyzer:
         """The same rules with another theme model (or none), sharing the loaded parts."""
@@ -144,12 +151,14 @@ class Analyzer:
                     continue
                 screening = next(screenings)
                 if screening.skipped is not None:
-                    yield _skipped_record(item, screening)
+                    yield apply_corrections(_skipped_record(item, screening), self.corrections)
                     continue
                 compound, label_, sentences, themes = analyses[item.text]
-                yield AnalyzedRecord(item.id, item.row, item.text, compound, label_, sentences, themes, item.scores,
-                                     item.fields, item.problems, item.redacted, screening.language,
-                                     text_fields=item.text_fields, duplicate_of=item.duplicate_of)
+                yield apply_corrections(
+                    AnalyzedRecord(item.id, item.row, item.text, compound, label_, sentences, themes, item.scores,
+                                   item.fields, item.problems, item.redacted, screening.language,
+                                   text_fields=item.text_fields, duplicate_of=item.duplicate_of),
+                    self.corrections)
 
     def _analyses(self, texts: list[str]) -> dict[str, TextAnalysis]:
         """What the text alone decides (sentences, sentiment, themes), once per distinct text.

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = "1.2"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
+SCHEMA_VERSION = "1.3"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
 # 1.2: optional "text_fields" (several text columns in one comment) and "duplicate_of"
+# 1.3: "corrected" and sentiment "source" on records a person corrected (`--corrections`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class AnalyzedRecord:
     skipped: str | None = None  # why it was not analysed: "no_answer", "not_english"
     text_fields: tuple[tuple[str, int, int], ...] = ()  # see Comment
     duplicate_of: str | None = None
+    corrected: tuple[str, ...] = ()  # what a person corrected: "themes", "sentiment" (feedback.corrections)
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -148,6 +150,10 @@ class AnalyzedRecord:
             d["text_fields"] = [{"column": c, "start": start, "end": end} for c, start, end in self.text_fields]
         if self.duplicate_of is not None:
             d["duplicate_of"] = self.duplicate_of
+        if self.corrected:
+            d["corrected"] = list(self.corrected)
+            if "sentiment" in self.corrected:
+                d["sentiment"] = {"compound": self.compound, "label": self.label, "source": "person"}
         return d
 
 
@@ -192,3 +198,4 @@ class AnalyzedRow(NamedTuple):
     payload: Any
     skipped: str | None = None  # "no_answer", "not_english": kept, not analysed
     duplicate: bool = False  # the record repeats an earlier comment (`duplicate_of`)
+    corrected: bool = False  # a person's correction was applied (`--corrections`)

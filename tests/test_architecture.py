@@ -24,9 +24,10 @@ LAYERS = {
     "feedback.screening": 2, "feedback.regex_safety": 2,
     "feedback.sentiment": 3, "feedback.taxonomy": 3, "feedback.themes": 3, "feedback.stats": 3,
     "feedback.columns": 4, "feedback.score_columns": 4, "feedback.io": 4,
-    "feedback.model": 5,
+    "feedback.model": 5, "feedback.corrections": 5,
     "feedback.pipeline": 6,
-    "feedback.model.training": 7, "feedback.engine": 7, "feedback.report": 7, "feedback.frames": 7,
+    "feedback.model.training": 7, "feedback.model.adapting": 7, "feedback.model.selection": 7,
+    "feedback.labelling": 7, "feedback.engine": 7, "feedback.report": 7, "feedback.frames": 7,
     "feedback.discover": 8,
     "feedback.cli": 9, "feedback.__main__": 9,
 }

@@ -20,6 +20,7 @@ pytest.importorskip("pyarrow", reason=_REASON)
 from click.testing import CliRunner  # noqa: E402
 
 from feedback import analyze  # noqa: E402
+from feedback.records import SCHEMA_VERSION  # noqa: E402
 from feedback.cli import cli  # noqa: E402
 from feedback.columns import resolve_columns  # noqa: E402
 from feedback.errors import InputError  # noqa: E402
@@ -88,7 +89,7 @@ def records_of(data: bytes):
 def check_manifest(output_dir, manifest, n_rows):
     on_disk = json.loads((output_dir / "manifest.json").read_text())
     assert on_disk == manifest
-    assert manifest["schema_version"] == "1.2"
+    assert manifest["schema_version"] == SCHEMA_VERSION
     parts = manifest["partitions"]
     assert [p["index"] for p in parts] == list(range(len(parts)))
     # Row ranges tile the input in order, and the counts add up.

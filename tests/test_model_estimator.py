@@ -174,7 +174,7 @@ def test_model_weights_are_float32_and_roundtrip(tmp_path):
         ("a.jsonl", "{bad\n", "E216"),
         ("a.jsonl", '{"id": 1}\n', "E217"),
         ("a.jsonl", '{"text": "x", "themes": "speed"}\n', "E218"),
-        ("a.csv", "comment,sentiment\nslow,negative\n", "E219"),
+        ("a.csv", "comment,rating\nslow,1\n", "E219"),  # neither themes nor sentiment: no labels
         ("a.xml", "<sentences><sentence>", "E220"),
         ("a.jsonl", '{"text": "x", "themes": {"speed": "awful"}}\n', "E221"),
         ("a.jsonl", '{"text": "x", "themes": {"speed": 1}}\n', "E221"),

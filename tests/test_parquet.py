@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from feedback.cli import cli
 from feedback.columns import resolve_columns
 from feedback.errors import InputError
+from feedback.records import SCHEMA_VERSION
 from feedback.io import open_table
 from feedback.io.parquet import MissingExtraError, require_pyarrow
 from feedback.config import AnalysisOptions
@@ -69,7 +70,7 @@ def test_parquet_round_trip_equals_jsonl_records(tmp_path, sample_records, recor
     parquet_file = pq.ParquetFile(path)
     assert parquet_file.metadata.num_row_groups == 3  # 11 records in batches of 4
     metadata = parquet_file.schema_arrow.metadata
-    assert metadata[b"feedback.schema_version"] == b"1.2"
+    assert metadata[b"feedback.schema_version"] == SCHEMA_VERSION.encode()
     assert metadata[b"feedback.parquet_layout"] == b"1"
 
 

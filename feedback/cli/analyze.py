@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -48,8 +49,11 @@ if TYPE_CHECKING:
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS),
               help="Output format (default: from OUTPUT's extension; .parquet needs 'feedback[parquet]', .xlsx "
                    "'feedback[xlsx]').")
+@click.option("--corrections", type=click.Path(exists=True, dir_okay=False),
+              help="A person's corrections (CSV/JSONL: id, themes, sentiment; a filled `feedback label` sheet "
+                   "works): applied to those comments' records as ground truth, marked source 'person'.")
 def analyze(input_path: str, output: str, errors_path: str | None, mentions_path: str | None, redact: bool,
-            progress: bool | None, output_format: str | None, **options: Any) -> None:
+            progress: bool | None, output_format: str | None, corrections: str | None, **options: Any) -> None:
     """Analyse comments: one JSONL record per row with sentiment, themes and scores.
 
     INPUT is a .csv, .tsv, .jsonl or .parquet file, or '-' for stdin. Every row ends as exactly
@@ -65,7 +69,7 @@ def analyze(input_path: str, output: str, errors_path: str | None, mentions_path
     from ..engine import RunStart, run_analysis
 
     read = read_from(input_path, options, redact=redact)
-    analysis = analysis_from(options)
+    analysis = replace(analysis_from(options), corrections=corrections)
     out = OutputOptions(output, format=output_format, errors=errors_path, mentions=mentions_path)
     run = RunOptions(engine=options["engine"], workers=options["workers"], resume=options["resume"],
                      checkpoint_every=options["checkpoint_every"], strict=options["strict"],
@@ -132,6 +136,8 @@ def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:
     if scored:
         summary += (f"; {counts.unthemed} ({100 * counts.unthemed / scored:.1f}%) "
                     "have no theme (`feedback discover` finds what they talk about)")
+    if counts.corrected:
+        summary += f"; {counts.corrected} corrected by hand (--corrections)"
     summary += "."
     if run.engine == "dask":
         import os

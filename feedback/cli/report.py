@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 import click
 
 from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
@@ -38,9 +40,12 @@ from .options import fail
 @click.option("--max-comments", default=DEFAULT_MAX_COMMENTS, show_default=True, type=click.IntRange(0),
               help="HTML: comments embedded for filtering and reading; beyond, a random sample (seeded by --seed), "
                    "the report's own figures staying exact. 0: a static page without script.")
+@click.option("--corrections", type=click.Path(exists=True, dir_okay=False),
+              help="A person's corrections (CSV/JSONL: id, themes, sentiment), applied to the records by id as "
+                   "ground truth before the report is built.")
 def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], where: tuple[str, ...],
            period: str | None, date_column: str | None, min_count: int, depth: int, seed: int, fdr: bool,
-           max_comments: int) -> None:
+           max_comments: int, corrections: str | None) -> None:
     """Themes, sentiment, segments and trends; with scores, which themes move them (impact, drivers).
 
     ANALYZED is what `feedback analyze` wrote: a .jsonl file ('-' for stdin), a .parquet file,
@@ -59,9 +64,16 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
         fmt = format_for(output, fmt)
         sample = CommentSample(options, max_comments=max_comments) if fmt == "html" and max_comments else None
         records = read_records(input_path)
+        corrected = [0]
+        if corrections:
+            from ..corrections import correct_records, read_corrections
+
+            records = _counted(correct_records(records, read_corrections(corrections)), corrected)
         result = make_report(sample.tap(records) if sample else records, options)
     except FeedbackError as e:
         raise fail(e) from None
+    if corrections:
+        click.echo(f"{corrected[0]} records corrected by hand ({corrections}).", err=True)
     document = render_html(result, comments=sample) if sample else render(result, fmt)
     with atomic_output(output) as out:
         out.write(document)
@@ -69,3 +81,9 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
         click.echo(f"Wrote {output} ({fmt}): {result['n_comments']} comments, {len(result['themes'])} themes.",
                    err=True)
 
+
+
+def _counted(records: Iterator[dict[str, Any]], corrected: list[int]) -> Iterator[dict[str, Any]]:
+    for record in records:
+        corrected[0] += "corrected" in record
+        yield record

@@ -6,6 +6,7 @@ import click
 
 from ..config import AnalysisOptions
 from ..errors import FeedbackError
+from ..terminal import printable
 from .options import fail, parse_map
 
 
@@ -22,21 +23,31 @@ from .options import fail, parse_map
               help="Per-theme thresholds maximise F-beta in cross-validation; below 1 favours precision.")
 @click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
+@click.option("--base", metavar="MODEL",
+              help="Adapt this model with the labels instead of training from them alone: 'default' (the shipped "
+                   "model) or a model directory. Themes the labels do not cover keep the base's (docs/labelling.md).")
 @click.option("--redact", is_flag=True,
               help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers in the comments first, "
                    "so the model's vocabulary holds none of them (docs/security.md).")
 def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[str, ...], extra: tuple[str, ...],
-          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int, redact: bool) -> None:
+          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int, base: str | None,
+          redact: bool) -> None:
     """Train a theme model (themes, their polarity, sentiment) on labelled comments.
 
     LABELLED is JSONL ({"text", "themes": {theme: polarity}, "sentiment"}), CSV (text, themes
-    "speed:negative;price", sentiment) or SemEval-2014 XML. The model directory gets model.json,
-    weights.npz (no pickle) and a README.md model card.
+    "speed:negative;price", sentiment), a sheet filled from `feedback label` (.csv or .xlsx) or
+    SemEval-2014 XML. The model directory gets model.json, weights.npz (no pickle) and a
+    README.md model card. With --base, the base model is adapted with the labels (a few hundred
+    are enough) and saved with them (base/ and adapter/ inside the directory).
 
     \b
-    Example:
+    Examples:
       feedback train training/cx_train_a.jsonl --also training/cx_train_b.jsonl -o models/my-model
+      feedback train to_label.csv --base default -o models/mine
     """
+    if base:
+        _adapt(labelled, extra, output, base, taxonomy, map_options, test_path, redact)
+        return
     from ..io.labelled import read_labelled
     from ..model.card import write_card
     from ..model.persist import save_model
@@ -76,3 +87,37 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         held = card["held_out"]
         click.echo(f"Held-out ({len(test)}): micro F1={held['micro_f1']}, polarity accuracy={held['polarity_accuracy']}, "
                    f"sentiment accuracy={held.get('sentiment_accuracy')}", err=True)
+
+
+def _adapt(labelled: str, extra: tuple[str, ...], output: str, base: str, taxonomy: str | None,
+           map_options: tuple[str, ...], test_path: str | None, redact: bool) -> None:
+    """`train --base`: adapt a model with the labels (feedback.model.adapting)."""
+    from ..io.labelled import read_labelled
+    from ..model.adapted import save_adapted, write_adapted_card
+    from ..model.adapting import adapt
+
+    def say(message: str) -> None:
+        click.echo(printable(message), err=True)
+
+    mapping = parse_map(map_options)
+    try:
+        items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping, redact=redact)]
+        test = read_labelled(test_path, mapping=mapping, redact=redact) if test_path else None
+        model, card = adapt(items, base=base, analysis=AnalysisOptions(taxonomy=taxonomy, model=None), test=test,
+                            sources=(labelled, *extra), progress=say)
+        card["command"] = " ".join(
+            ["feedback train", labelled, *(f"--also {e}" for e in extra), "--base", base, "-o", output]
+            + ([f"--taxonomy {taxonomy}"] if taxonomy else []) + [f"--map {m}" for m in map_options]
+            + ([f"--test {test_path}"] if test_path else []) + (["--redact"] if redact else []))
+        model.card_ = card
+        save_adapted(model, output)
+    except FeedbackError as e:
+        raise fail(e) from None
+    write_adapted_card(output)
+    covered = ", ".join(model.covered_themes) or "none"
+    say(f"Adapted {base} with {len(items)} labelled comments -> {output} (themes from the labels: {covered}; "
+        f"sentiment: {model.sentiment_source}, labels' share {model.sentiment_weight:g})")
+    if test:
+        held = card["held_out"]
+        say(f"Held-out ({len(test)}): micro F1={held['micro_f1']}, polarity accuracy={held['polarity_accuracy']}, "
+            f"sentiment accuracy={held.get('sentiment_accuracy')}")

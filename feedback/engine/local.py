@@ -64,7 +64,8 @@ def finished_rows(records: Iterable[AnalyzedRecord | ErrorRecord], as_json: bool
             out.append(AnalyzedRow("error", False, dumps(payload)))  # error records are always JSONL
         else:
             out.append(AnalyzedRow("problems" if r.problems else "ok", bool(r.themes),
-                                   dumps(payload) if as_json else payload, r.skipped, r.duplicate_of is not None))
+                                   dumps(payload) if as_json else payload, r.skipped, r.duplicate_of is not None,
+                                   bool(r.corrected)))
     return out
 
 

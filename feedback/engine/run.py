@@ -223,9 +223,13 @@ def _load_named_files(analysis: AnalysisOptions) -> None:
     if analysis.lexicon:
         load_lexicon(analysis.lexicon)
     if analysis.model and analysis.model != DEFAULT_MODEL:
-        from ..model import load_model
+        from ..model import load_any_model
 
-        load_model(analysis.model)
+        load_any_model(analysis.model)
+    if analysis.corrections:
+        from ..corrections import read_corrections
+
+        read_corrections(analysis.corrections)
 
 
 def _sink(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions, run: RunOptions,

@@ -3,7 +3,11 @@
 JSONL  {"id": ..., "text": ..., "themes": {"<theme>": "<polarity>", ...}, "sentiment": "<label>"}
        (`themes` may also be a list of theme ids when polarities are unknown)
 CSV    columns text (or any name the comment-column rules find), themes ("speed:negative;price"),
-       sentiment (optional)
+       sentiment (optional). A sheet written by `feedback label` (it has predicted_themes) is
+       read as a person filled it: rows whose themes and sentiment are both blank are not
+       labels; "none" says no theme; "=" takes the prediction beside it as right.
+       Polarities may be shortened: pos, neg, neu, +, -.
+XLSX   the first sheet, read as a CSV (`feedback label -o to_label.xlsx`)
 XML    SemEval-2014 Task 4: <sentence><text/><aspectCategories><aspectCategory category polarity/>
 """
 
@@ -15,9 +19,11 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Iterable
 
 from ..columns import find_text_column
 from ..errors import Errors, InputError
+from ..records import ErrorRecord
 from ..redact import redact_text
 from ..scores import normalise_name
 
@@ -36,7 +42,8 @@ class LabelledComment:
 
 
 def read_labelled(path: str, *, mapping: dict[str, str] | None = None, redact: bool = False) -> list[LabelledComment]:
-    """Read a labelled file; the format follows the extension (.jsonl, .csv, .xml).
+    """Read a labelled file; the format follows the extension (.jsonl, .csv, .tsv, .xml, and
+    .xlsx for a sheet from `feedback label`).
 
     path (str): The file.
     mapping (dict[str, str] | None): Gold theme name -> theme id ({"price": "price"}). When
@@ -56,6 +63,8 @@ def read_labelled(path: str, *, mapping: dict[str, str] | None = None, redact: b
             items = _read_csv(path, "\t" if suffix == ".tsv" else ",")
         elif suffix == ".xml":
             items = _read_semeval(path)
+        elif suffix in (".xlsx", ".xls", ".ods"):
+            items = _read_xlsx(path)
         else:
             raise InputError(Errors.E215.format(path=path))
     except UnicodeDecodeError as e:
@@ -113,24 +122,77 @@ def _read_jsonl(path: str) -> list[LabelledComment]:
     return items
 
 
-def _read_csv(path: str, delimiter: str) -> list[LabelledComment]:
-    items = []
+# Cells a spreadsheet would run as formulas; `feedback label` writes them with a leading "'".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a person may type for a polarity in a sheet.
+POLARITY_ALIASES = {"pos": "positive", "+": "positive", "neg": "negative", "-": "negative",
+                    "neu": "neutral", "0": "neutral", "mixed": "conflict"}
+# A themes cell that says the comment has no theme (a label, unlike a blank cell on a sheet).
+NO_THEME = ("none", "no theme", "no themes", "-")
+# A cell that accepts the model's prediction beside it.
+SAME_AS_PREDICTED = ("=", "ok", "same")
+
+
+def _read_csv(path: str, delimiter: str, *, require_text: bool = True) -> list[LabelledComment]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f, delimiter=delimiter)
-        columns = list(reader.fieldnames or [])
-        text_column = find_text_column(columns)
-        if text_column is None or "themes" not in columns:
-            raise InputError(Errors.E219.format(path=path, columns=columns))
-        for n, row in enumerate(reader, 1):
-            where = f"{path} row {n}"
-            themes: dict[str, str | None] = {}
-            for part in (row.get("themes") or "").replace("|", ";").split(";"):
-                if part.strip():
-                    theme, _, polarity = part.partition(":")
-                    themes[theme.strip()] = _check(polarity, POLARITIES, where)
-            items.append(LabelledComment(row.get("id") or str(n), row[text_column] or "", themes,
-                                         _check(row.get("sentiment"), SENTIMENTS, where)))
+        return _read_rows(path, list(reader.fieldnames or []), reader, require_text=require_text)
+
+
+def _read_xlsx(path: str, *, require_text: bool = True) -> list[LabelledComment]:
+    """A workbook's first sheet (a `feedback label` .xlsx: "to label") read as a CSV would be."""
+    from .spreadsheets import open_workbook
+
+    table = open_workbook(path)
+    rows = ({k: "" if v is None else str(v) for k, v in row.values.items()}
+            for row in table.rows if not isinstance(row, ErrorRecord))
+    return _read_rows(path, table.columns, rows, require_text=require_text)
+
+
+def _read_rows(path: str, columns: list[str], rows: Iterable[dict[str, Any]], *,
+               require_text: bool = True) -> list[LabelledComment]:
+    items = []
+    text_column = find_text_column(columns)
+    if (text_column is None and require_text) or not ({"themes", "sentiment"} & set(columns)):
+        raise InputError(Errors.E219.format(path=path, columns=columns))
+    # A sheet from `feedback label`: blank rows were left unlabelled, not labelled "no theme".
+    sheet = "predicted_themes" in columns
+    for n, row in enumerate(rows, 1):
+        where = f"{path} row {n}"
+        cell, sentiment = (row.get("themes") or "").strip(), (row.get("sentiment") or "").strip()
+        if sheet and not cell and not sentiment:
+            continue
+        if cell.lower() in SAME_AS_PREDICTED:
+            cell = row.get("predicted_themes") or ""
+        if sentiment.lower() in SAME_AS_PREDICTED:
+            sentiment = row.get("predicted_sentiment") or ""
+        text = (row.get(text_column) if text_column else None) or ""
+        identifier = (row.get("id") or "").strip()
+        if sheet:  # the sheet's guard against spreadsheet formulas comes off
+            text, identifier = _unguard(text), _unguard(identifier)
+        items.append(LabelledComment(identifier or str(n), text, parse_themes(cell, where),
+                                     _check(POLARITY_ALIASES.get(sentiment.lower(), sentiment), SENTIMENTS, where)))
     return items
+
+
+def _unguard(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].lstrip().startswith(FORMULA_START) else value
+
+
+def parse_themes(cell: str, where: str) -> dict[str, str | None]:
+    """A themes cell ("price:negative; quality:positive", "price", "none") as theme -> polarity.
+
+    RAISES (InputError): A polarity that is not one (with `where`).
+    """
+    themes: dict[str, str | None] = {}
+    if cell.strip().lower() in NO_THEME:
+        return themes
+    for part in cell.replace("|", ";").replace(",", ";").split(";"):
+        if part.strip():
+            theme, _, polarity = part.partition(":")
+            polarity = polarity.strip()
+            themes[theme.strip()] = _check(POLARITY_ALIASES.get(polarity.lower(), polarity), POLARITIES, where)
+    return themes
 
 
 def _read_semeval(path: str) -> list[LabelledComment]:

@@ -6,6 +6,7 @@
     linear      the arithmetic of the linear heads (scores, thresholds, cross-validated figures)
     estimator   ThemeModel: theme detection, per-theme polarity, overall sentiment
     persist     save_model / load_model: model.json and a pickle-free weights.npz, checksummed
+    adapted     AdaptedModel: a base model adapted with a person's labels (`train --base`)
     card        the model card: what a model records about itself, and its README.md
     training    train and evaluate against labelled comments
 
@@ -31,12 +32,15 @@ _EXPORTS = {
     "save_model": "persist",
     "load_model": "persist",
     "write_card": "card",
+    "AdaptedModel": "adapted",
+    "load_any_model": "adapted",
     "train": "training",
     "evaluate": "training",
     "analyze_labelled": "training",
 }
 
 if TYPE_CHECKING:
+    from .adapted import AdaptedModel, load_any_model
     from .card import write_card
     from .estimator import ThemeModel
     from .features import char_ngrams, negation_ngrams

@@ -226,7 +226,7 @@ class ThemeModel(Estimator):
         # Some label sets give every comment a theme (SemEval's categories include a catch-all);
         # then a comment with no theme above its threshold still gets its most likely one.
         self.always_one_ = all(len(labels) > 0 for labels in themes)
-        gold = np.array([[t in labels for t in self.themes_] for labels in themes])
+        gold = np.array([[t in labels for t in self.themes_] for labels in themes], dtype=bool)  # bool with no themes too
         self.cv_scores_["micro"] = prf(cv_predictions.ravel(), gold.ravel())
         self._fit_polarity(tfidf, inputs, themes)
         self._fit_sentiment(tfidf, inputs, sentiments)
@@ -428,3 +428,22 @@ class ThemeModel(Estimator):
         for (i, j), (label, _, _) in self._polarity(heads, inputs, theme_rows).items():
             out[i][self.themes_[j]] = label
         return out
+
+    def predict_proba(self, inputs: Sequence[ModelInput]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The probabilities behind `predict`: what labelling (`feedback label`) reads to find
+        the comments a model is least sure about.
+
+        inputs (Sequence[ModelInput]): The comments.
+        RETURNS (tuple): Theme probabilities (comments x `themes_`) and sentiment class
+            probabilities (comments x `sentiment_classes_`, None without a sentiment head).
+        RAISES (NotFittedError): The model was neither fitted nor loaded.
+        """
+        self._check_fitted("predict_proba", "coef_")
+        words, tfidf = self._tfidf_blocks([item.text for item in inputs])
+        proba = sigmoid(self._detection_features(tfidf, inputs) @ self.coef_.T + self.intercept_)
+        sentiment = None
+        if self.sentiment_classes_:
+            heads = words if self.polarity_words_only else tfidf
+            sentiment = softmax(linear(self._words(heads), self._vader(inputs), self.sentiment_coef_,
+                                       self.sentiment_intercept_))
+        return np.asarray(proba), sentiment

@@ -1,0 +1,274 @@
+"""Learning curve: what 50, 100, 200, 500 labels buy, guided (`feedback label`) or random.
+
+    PYTHONPATH=. python benchmarks/learning_curve.py [--data ../shared/data] [--budgets 50,100,200,500]
+                                                  [--seeds 3] [--datasets a,b] [--json OUT]
+
+For each real labelled dataset, comments are split once (seeded) into a labelling pool and a
+held-out test split (SemEval-2014 restaurants: train.xml is the pool, test.xml the test). A
+simulated labeller answers from the gold labels (`SimulatedLabeller`): it is asked for the
+comments a strategy picks, and answers with their gold themes, polarities and sentiment, as a
+person filling `feedback label`'s sheet would. Strategies, each at every budget:
+
+  - guided: labelling in rounds as a person would (50, then 50 more, 100 more, 300 more): each
+    round `select_for_labelling` picks with the model adapted so far (first: the shipped one);
+  - random: the same number of comments drawn at random from the pool.
+
+Systems measured on the held-out split, through the pipeline's own merge of model and rules:
+  - shipped: the shipped cx-default model, no labels;
+  - labels only: a ThemeModel trained on the labels alone (`feedback train LABELLED`);
+  - adapted: the shipped model adapted with them (`feedback train LABELLED --base default`).
+Figures: sentiment accuracy and macro-F1 over the classes the gold uses (a neutral answer on
+binary gold is wrong), and for SemEval the macro-F1 of its five categories (themes the shipped
+model does not know: new themes learned from the labels). Means over --seeds seeds.
+
+Datasets are read in place; nothing is copied. SemEval is used for evaluation only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "benchmarks"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from real_world import clean_text, load_app_reviews, load_clothing, load_labelled_sentences  # noqa: E402
+
+from feedback.io.labelled import LabelledComment, read_labelled  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+BUDGETS = (50, 100, 200, 500)
+POOL_LIMIT = 1500  # comments in a labelling pool at most (the clothing reviews are 22k)
+TEST_LIMIT = 600
+
+
+class SimulatedLabeller:
+    """A person who labels from the gold: asked for comment ids, answers with their labels."""
+
+    def __init__(self, gold: Sequence[LabelledComment]) -> None:
+        self.gold = {c.id: c for c in gold}
+        self.asked = 0
+
+    def label(self, ids: Sequence[str]) -> list[LabelledComment]:
+        self.asked += len(ids)
+        return [self.gold[i] for i in ids]
+
+
+def _sentence_gold(themes: dict[str, str | None]) -> str | None:
+    polarities = {p for p in themes.values() if p}
+    return polarities.pop() if len(polarities) == 1 and "conflict" not in polarities else None
+
+
+def load_datasets(data: Path, seed: int) -> list[tuple[str, list[LabelledComment], list[LabelledComment]]]:
+    """(name, pool, test) per dataset, each comment with gold labels."""
+    out = []
+    simple = [("app-review-feature-sentiment", load_app_reviews),
+              ("sentiment-labelled-sentences", load_labelled_sentences),
+              ("womens-clothing-reviews", load_clothing)]
+    for folder, loader in simple:
+        if not (data / folder).is_dir():
+            continue
+        examples = [LabelledComment(e.id, e.text, {}, e.sentiment)
+                    for d in loader(data / folder) for e in d.examples if e.sentiment and e.text]
+        rng = random.Random(seed)
+        rng.shuffle(examples)
+        n_test = min(TEST_LIMIT, len(examples) // 3)
+        out.append((folder, examples[n_test : n_test + POOL_LIMIT], examples[:n_test]))
+    semeval = data / "semeval2014-restaurants"
+    if semeval.is_dir():
+        def read(name: str) -> list[LabelledComment]:
+            return [LabelledComment(c.id, clean_text(c.text), c.themes, _sentence_gold(c.themes))
+                    for c in read_labelled(str(semeval / name))]
+        pool = read("train.xml")
+        random.Random(seed).shuffle(pool)
+        out.append(("semeval2014-restaurants", pool[:POOL_LIMIT], read("test.xml")))
+    return out
+
+
+def scores(items: Sequence[LabelledComment], records: Sequence[Any]) -> dict[str, float | None]:
+    """Sentiment accuracy and macro-F1 (gold classes), theme macro-F1 (gold themes)."""
+    pairs = [(c.sentiment, r.label or "neutral") for c, r in zip(items, records) if c.sentiment]
+    out: dict[str, float | None] = {"accuracy": None, "macro_f1": None, "theme_macro_f1": None}
+    if pairs:
+        out["accuracy"] = round(sum(a == b for a, b in pairs) / len(pairs), 4)
+        out["macro_f1"] = _macro_f1(pairs, sorted({a for a, _ in pairs}))
+    gold_themes = sorted({t for c in items for t in c.themes})
+    if gold_themes:
+        predicted = [{m.parent for m in r.themes} for r in records]
+        f1s = []
+        for theme in gold_themes:
+            tp = sum(theme in c.themes and theme in p for c, p in zip(items, predicted))
+            fp = sum(theme not in c.themes and theme in p for c, p in zip(items, predicted))
+            fn = sum(theme in c.themes and theme not in p for c, p in zip(items, predicted))
+            f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+        out["theme_macro_f1"] = round(sum(f1s) / len(f1s), 4)
+    return out
+
+
+def _macro_f1(pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> float:
+    f1s = []
+    for label in labels:
+        tp = sum(a == label and b == label for a, b in pairs)
+        fp = sum(a != label and b == label for a, b in pairs)
+        fn = sum(a == label and b != label for a, b in pairs)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return round(sum(f1s) / len(f1s), 4)
+
+
+class Bench:
+    """One dataset analysed once by the rules; models are then fitted and scored on its inputs."""
+
+    def __init__(self, rules: Any, base: Any, pool: Sequence[LabelledComment], test: Sequence[LabelledComment]) -> None:
+        from feedback.model.training import analyze_labelled
+        from feedback.pipeline import model_input
+
+        self.rules, self.base = rules, base
+        pool_records = analyze_labelled(rules, pool)
+        keep = [i for i, r in enumerate(pool_records) if r.skipped is None]  # a person skips non-answers too
+        self.pool = [pool[i] for i in keep]
+        self.pool_records = [pool_records[i] for i in keep]
+        self.pool_inputs = [model_input(r) for r in self.pool_records]
+        self.index = {c.id: i for i, c in enumerate(self.pool)}
+        self.test = list(test)
+        self.test_records = analyze_labelled(rules, test)
+        self.scored = [i for i, r in enumerate(self.test_records) if r.skipped is None]
+        self.test_inputs = [model_input(self.test_records[i]) for i in self.scored]
+
+    def score(self, model: Any) -> dict[str, float | None]:
+        from feedback.pipeline import merge_prediction
+
+        records = list(self.test_records)
+        predictions = model.predict(self.test_inputs) if model is not None else []
+        for i, p in zip(self.scored, predictions):
+            records[i] = merge_prediction(records[i], p, model.themes_)
+        return scores(self.test, records)
+
+    def fit(self, labels: Sequence[LabelledComment], adapted: bool) -> Any:
+        from feedback.model import ThemeModel
+        from feedback.model.adapted import fit_adapter
+
+        inputs = [self.pool_inputs[self.index[c.id]] for c in labels]
+        themes = [dict(c.themes) for c in labels]
+        sentiments = [c.sentiment for c in labels]
+        rule_themes = self.rules.taxonomy.theme_ids
+        if adapted:
+            return fit_adapter(self.base, inputs, themes, sentiments, rule_themes=rule_themes)
+        return ThemeModel().fit(inputs, themes, sentiments if any(sentiments) else None,
+                                rule_themes=rule_themes, theme_order=rule_themes)
+
+    def guided(self, labeller: SimulatedLabeller, budgets: Sequence[int], seed: int) -> dict[int, Any]:
+        """Label in rounds: each round picks with the model adapted on the labels so far."""
+        from feedback.model.selection import select_for_labelling
+
+        labels: list[LabelledComment] = []
+        model: Any = self.base
+        out = {}
+        for budget in budgets:
+            selection = select_for_labelling(self.pool_records, model, budget - len(labels), seed=seed,
+                                             labelled_ids=[c.id for c in labels])
+            labels += labeller.label([r.id for r in selection.records])
+            model = self.fit(labels, adapted=True)
+            out[budget] = (labels[:], model)
+        return out
+
+
+def run_dataset(name: str, pool: Sequence[LabelledComment], test: Sequence[LabelledComment], rules: Any, base: Any,
+                budgets: Sequence[int], seeds: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    bench = Bench(rules, base, pool, test)
+    print(f"{name}: pool {len(bench.pool)}, test {len(test)} (analysed in {time.perf_counter() - started:.0f} s)",
+          file=sys.stderr)
+    budgets = [b for b in budgets if b <= len(bench.pool)]
+    figures: dict[str, Any] = {"dataset": name, "pool": len(bench.pool), "test": len(test),
+                               "shipped": bench.score(base), "rules_only": bench.score(None), "budgets": {}}
+    runs: dict[int, dict[str, list[dict[str, float | None]]]] = {b: {} for b in budgets}
+    for seed in range(seeds):
+        labeller = SimulatedLabeller(bench.pool)
+        guided = bench.guided(labeller, budgets, seed)
+        order = list(range(len(bench.pool)))
+        random.Random(1000 + seed).shuffle(order)
+        for budget in budgets:
+            random_labels = labeller.label([bench.pool[i].id for i in order[:budget]])
+            guided_labels, guided_model = guided[budget]
+            results = {
+                "adapted_guided": bench.score(guided_model),
+                "adapted_random": bench.score(bench.fit(random_labels, adapted=True)),
+                "labels_only_guided": bench.score(bench.fit(guided_labels, adapted=False)),
+                "labels_only_random": bench.score(bench.fit(random_labels, adapted=False)),
+            }
+            for system, s in results.items():
+                runs[budget].setdefault(system, []).append(s)
+            print(f"  seed {seed} budget {budget}: " + ", ".join(
+                f"{k} {v['accuracy']}/{v['macro_f1']}/{v['theme_macro_f1']}" for k, v in results.items()),
+                file=sys.stderr)
+    for budget, systems in runs.items():
+        figures["budgets"][str(budget)] = {system: _mean(values) for system, values in systems.items()}
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+def _mean(values: Sequence[dict[str, float | None]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key in values[0]:
+        found = [v[key] for v in values if v[key] is not None]
+        out[key] = round(sum(found) / len(found), 4) if found else None  # type: ignore[arg-type]
+    return out
+
+
+def render(all_figures: Sequence[dict[str, Any]]) -> str:
+    lines = []
+    for f in all_figures:
+        metric = "theme_macro_f1" if f["shipped"]["accuracy"] is None else "accuracy"
+        lines += [f"## {f['dataset']} (pool {f['pool']}, held-out {f['test']})", "",
+                  "| labels | shipped | labels only (random) | labels only (guided) | adapted (random) | adapted (guided) |",
+                  "|---|---|---|---|---|---|"]
+        keys = ["labels_only_random", "labels_only_guided", "adapted_random", "adapted_guided"]
+        for budget, systems in f["budgets"].items():
+            cells = [_cell(f["shipped"])] + [_cell(systems[k]) for k in keys]
+            lines.append(f"| {budget} | " + " | ".join(cells) + " |")
+        lines += ["", f"cells: sentiment accuracy / macro-F1{' / theme macro-F1' if f['shipped']['theme_macro_f1'] is not None else ''}"
+                  f" ({metric} first)", ""]
+    return "\n".join(lines)
+
+
+def _cell(s: dict[str, float | None]) -> str:
+    parts = [s["accuracy"], s["macro_f1"]] + ([s["theme_macro_f1"]] if s["theme_macro_f1"] is not None else [])
+    return " / ".join("-" if p is None else f"{p:.3f}" for p in parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--datasets", default="")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    from feedback.config import AnalysisOptions
+    from feedback.pipeline import Analyzer, load_theme_model
+
+    budgets = sorted(int(b) for b in args.budgets.split(","))
+    wanted = {d for d in args.datasets.split(",") if d}
+    rules = Analyzer.from_options(AnalysisOptions(model=None))
+    base = load_theme_model("default")
+    all_figures = []
+    for name, pool, test in load_datasets(args.data, seed=0):
+        if wanted and name not in wanted:
+            continue
+        all_figures.append(run_dataset(name, pool, test, rules, base, budgets, args.seeds))
+    print(render(all_figures))
+    if args.json:
+        args.json.write_text(json.dumps({"budgets": budgets, "seeds": args.seeds, "datasets": all_figures},
+                                        indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

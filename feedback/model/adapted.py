@@ -1,0 +1,375 @@
+"""AdaptedModel: a base theme model (e.g. the shipped cx-default) adapted with a person's labels.
+
+Composition, not retraining: the base model is kept whole, and a small ThemeModel (the adapter)
+is fitted on the person's labels with the base's opinion as features, stacked:
+  - the base's theme detections are extra detection columns ("base:price"), beside the rule
+    hits, so a labelled theme the base already knows starts from what the base finds;
+  - sentiment is a mixture of the base's class probabilities and the adapter's, weighted by
+    how well each does on the labels (the adapter's judged by cross-validation): a base that
+    reads the person's comments well keeps most of the say while labels are few, one that
+    does not (another domain) hands over to the labels.
+Predictions then take, theme by theme, the adapter's heads for the themes the labels cover and
+the base's for the rest (what the base knows about themes nobody labelled is kept); sentiment
+is the mixture when the labels carry sentiment, else the base's.
+
+Saved as a directory: model.json (format "feedback-adapted-model", the card, and the
+`model_sha256` of both parts, sealed like a ThemeModel's), base/ and adapter/ (each an ordinary
+saved ThemeModel: JSON and a pickle-free weights.npz). Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import Errors, ModelError
+from .estimator import ThemeModel
+from .persist import MODEL_FILE, load_model, model_checksum, save_model
+from .types import ModelInput, Prediction, banded
+
+FORMAT = "feedback-adapted-model"
+FORMAT_VERSION = 1
+BASE_DIR, ADAPTER_DIR = "base", "adapter"
+# The detection column that says "the base model found this theme".
+BASE_PREFIX = "base:"
+# Adapter parameters for a few hundred labels: word weights regularised harder than a model
+# trained on thousands of comments needs (benchmarks/learning_curve.py).
+ADAPTER_PARAMS: dict[str, Any] = {"sentiment_C": 3.0, "C": 10.0}
+# The adapter's share of the sentiment mixture is chosen among these.
+WEIGHTS = tuple(k / 10 for k in range(11))
+
+
+class AdaptedModel:
+    """A base ThemeModel with an adapter fitted on a person's labels (see the module docstring).
+
+    base (ThemeModel): The model adapted (kept unchanged).
+    adapter (ThemeModel): Fitted by `fit_adapter` on inputs from `stacked_inputs`.
+    card (dict | None): The model card's data.
+    sentiment_weight (float): The adapter's share of the sentiment mixture (0: the base's).
+    """
+
+    def __init__(self, base: Any, adapter: ThemeModel, card: dict[str, Any] | None = None, *,
+                 sentiment_weight: float = 1.0) -> None:
+        self.base = base
+        self.adapter = adapter
+        self.card_ = card or {}
+        self.sentiment_weight = sentiment_weight
+        covered = set(adapter.themes_)
+        self.themes_: list[str] = list(adapter.themes_) + [t for t in base.themes_ if t not in covered]
+
+    @property
+    def covered_themes(self) -> list[str]:
+        """The themes whose detection and polarity come from the labels."""
+        return list(self.adapter.themes_)
+
+    @property
+    def sentiment_source(self) -> str:
+        """"adapter" when the labels carried sentiment, else "base"."""
+        return "adapter" if self.adapter.sentiment_classes_ else "base"
+
+    @property
+    def n_train_(self) -> int:
+        return int(self.adapter.n_train_)
+
+    def predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
+        """Themes, their polarity, and sentiment: the adapter's for what the labels cover.
+
+        inputs (Sequence[ModelInput]): The comments, as the rules pipeline saw them.
+        RETURNS (list[Prediction]): One per input, in order.
+        """
+        if not inputs:
+            return []
+        base_predictions = self.base.predict(inputs)
+        stacked = stacked_inputs(inputs, base_predictions)
+        adapted = self.adapter.predict(stacked)
+        sentiments = [b.sentiment for b in base_predictions]
+        if self.adapter.sentiment_classes_:
+            classes, mixed = self._sentiment_proba(inputs, stacked)
+            sentiments = [banded(dict(zip(classes, p))) for p in mixed]
+        covered = set(self.adapter.themes_)
+        return [Prediction(list(a.themes) + [p for p in b.themes if p.theme not in covered], sentiment)
+                for b, a, sentiment in zip(base_predictions, adapted, sentiments)]
+
+    def _sentiment_proba(self, inputs: Sequence[ModelInput], stacked: Sequence[ModelInput]) -> tuple[list[str], np.ndarray]:
+        """The sentiment classes and their mixed probabilities (base and adapter)."""
+        adapter = self.adapter.predict_proba(stacked)[1]
+        base = _base_sentiment_proba(self.base, inputs)
+        return mix(base, adapter, self.adapter.sentiment_classes_, self.sentiment_weight)
+
+    @property
+    def sentiment_classes_(self) -> list[str]:
+        classes = list(getattr(self.base, "sentiment_classes_", []) or [])
+        return sorted(set(classes) | set(self.adapter.sentiment_classes_))
+
+    def predict_proba(self, inputs: Sequence[ModelInput]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Theme probabilities (comments x `themes_`) and sentiment class probabilities
+        (comments x `sentiment_classes_`, None without a sentiment head)."""
+        base_theme, base_sentiment = self.base.predict_proba(inputs)
+        stacked = stacked_inputs(inputs, self.base.predict(inputs))
+        theme = self.adapter.predict_proba(stacked)[0]
+        index = {t: j for j, t in enumerate(self.base.themes_)}
+        columns = [theme[:, j] for j in range(theme.shape[1])]
+        columns += [base_theme[:, index[t]] for t in self.themes_[len(self.adapter.themes_):]]
+        themes = np.column_stack(columns) if columns else np.zeros((len(inputs), 0))
+        if not self.adapter.sentiment_classes_:
+            return themes, base_sentiment
+        return themes, self._sentiment_proba(inputs, stacked)[1]
+
+    def predict_polarity(self, inputs: Sequence[ModelInput], themes: Sequence[Sequence[str]]) -> list[dict[str, str]]:
+        """The polarity of given themes in each comment (see ThemeModel.predict_polarity)."""
+        covered = set(self.adapter.themes_)
+        from_base = self.base.predict_polarity(inputs, [[t for t in want if t not in covered] for want in themes])
+        stacked = stacked_inputs(inputs, self.base.predict(inputs))
+        from_adapter = self.adapter.predict_polarity(stacked, [[t for t in want if t in covered] for want in themes])
+        return [b | a for b, a in zip(from_base, from_adapter)]
+
+
+def stacked_inputs(inputs: Sequence[ModelInput], base_predictions: Sequence[Prediction]) -> list[ModelInput]:
+    """The inputs as the adapter reads them: the base's detections as extra rule hits
+    ("base:<theme>")."""
+    return [item._replace(rule_themes=item.rule_themes | frozenset(BASE_PREFIX + p.theme for p in prediction.themes))
+            for item, prediction in zip(inputs, base_predictions)]
+
+
+def _base_sentiment_proba(base: Any, inputs: Sequence[ModelInput]) -> tuple[list[str], np.ndarray | None]:
+    """The base's sentiment classes and probabilities (None when it has no sentiment head)."""
+    classes = list(getattr(base, "sentiment_classes_", []) or [])
+    if not classes or not hasattr(base, "predict_proba"):
+        return [], None
+    return classes, base.predict_proba(inputs)[1]
+
+
+def mix(base: tuple[list[str], np.ndarray | None], adapter: np.ndarray | None, adapter_classes: Sequence[str],
+        weight: float) -> tuple[list[str], np.ndarray]:
+    """weight x the adapter's probabilities + (1 - weight) x the base's, over both class sets.
+
+    RETURNS (tuple): The classes (sorted) and the mixed probabilities (comments x classes).
+    """
+    base_classes, base_proba = base
+    classes = sorted(set(base_classes) | set(adapter_classes))
+    n = len(adapter) if adapter is not None else len(base_proba) if base_proba is not None else 0
+    out = np.zeros((n, len(classes)))
+    for share, names, proba in ((weight, adapter_classes, adapter), (1.0 - weight, base_classes, base_proba)):
+        if proba is None or not share:
+            continue
+        for k, name in enumerate(names):
+            out[:, classes.index(name)] += share * proba[:, k]
+    if base_proba is None and adapter is not None:
+        out = np.zeros((n, len(classes)))
+        for k, name in enumerate(adapter_classes):
+            out[:, classes.index(name)] = adapter[:, k]
+    return classes, out
+
+
+def fit_adapter(
+    base: Any,
+    inputs: Sequence[ModelInput],
+    themes: Sequence[dict[str, str | None]],
+    sentiments: Sequence[str | None] | None,
+    *,
+    rule_themes: Sequence[str],
+    params: dict[str, Any] | None = None,
+    card: dict[str, Any] | None = None,
+) -> AdaptedModel:
+    """Fit an adapter on labelled comments and compose it with `base`.
+
+    base (ThemeModel | AdaptedModel): The model to adapt; adapting an adapted model adapts its
+        base again (the labels of both rounds should then be given together).
+    inputs (Sequence[ModelInput]): The labelled comments, as the rules pipeline saw them.
+    themes (Sequence[dict]): Gold theme -> polarity (or None) per comment.
+    sentiments (Sequence[str | None] | None): Gold overall sentiment per comment.
+    rule_themes (Sequence[str]): The taxonomy's theme ids (rule-hit features).
+    params (dict | None): Adapter parameters over ADAPTER_PARAMS.
+    card (dict | None): The model card's data.
+    RETURNS (AdaptedModel): The composed model.
+    RAISES (ModelError): Labels a model cannot be fitted on (see ThemeModel.fit).
+    """
+    if isinstance(base, AdaptedModel):
+        base = base.base
+    adapter = ThemeModel()
+    adapter.set_params(**(ADAPTER_PARAMS | (params or {})))
+    stacked = stacked_inputs(inputs, base.predict(inputs))
+    labelled = sentiments if sentiments and any(sentiments) else None
+    extended = [*rule_themes, *(BASE_PREFIX + t for t in base.themes_)]
+    adapter.fit(stacked, themes, labelled, rule_themes=extended, theme_order=list(dict.fromkeys([*rule_themes, *base.themes_])))
+    weight = 1.0
+    if labelled and adapter.sentiment_classes_:
+        weight = sentiment_weight(base, adapter.get_params(), inputs, stacked, labelled, extended)
+    return AdaptedModel(base, adapter, card, sentiment_weight=weight)
+
+
+def sentiment_weight(base: Any, params: dict[str, Any], inputs: Sequence[ModelInput], stacked: Sequence[ModelInput],
+                     sentiments: Sequence[str | None], rule_themes: Sequence[str]) -> float:
+    """The adapter's share of the sentiment mixture that scores best on the labels: the
+    adapter's sentiment probabilities out of fold (cross-validated), mixed with the base's at
+    each of WEIGHTS; the mean of accuracy and macro-F1 decides, ties going to the base."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    rows = [i for i, s in enumerate(sentiments) if s]
+    gold = np.array([sentiments[i] for i in rows])
+    base_proba = _base_sentiment_proba(base, [inputs[i] for i in rows])
+    counts = np.unique(gold, return_counts=True)[1]
+    n_splits = min(int(params.get("cv", 5)), len(rows))
+    if base_proba[1] is None or n_splits < 2 or len(counts) < 2:
+        return 1.0
+    seed = int(params.get("random_state", 0))
+    # Stratified when every class can be in every fold; a class rarer than that still counts.
+    folds = (StratifiedKFold(n_splits, shuffle=True, random_state=seed) if counts.min() >= n_splits
+             else KFold(n_splits, shuffle=True, random_state=seed))
+    adapter_classes = sorted(set(gold))
+    out_of_fold = np.full((len(rows), len(adapter_classes)), 1.0 / len(adapter_classes))
+    for train, test in folds.split(np.zeros(len(rows)), gold):
+        # Sentiment only, and character n-grams feed theme detection only: neither is needed.
+        fold = ThemeModel(**(params | {"char_ngram_range": None, "cv": 1}))
+        try:
+            fold.fit([stacked[rows[i]] for i in train], [{} for _ in train], list(gold[train]), rule_themes=rule_themes)
+        except ModelError:  # too few comments in this fold to keep any n-gram
+            continue
+        if not fold.sentiment_classes_:
+            continue  # one class in this fold's training part: it says nothing (uniform)
+        proba = fold.predict_proba([stacked[rows[i]] for i in test])[1]
+        assert proba is not None
+        out_of_fold[test] = 0.0
+        for k, name in enumerate(fold.sentiment_classes_):
+            out_of_fold[test, adapter_classes.index(name)] = proba[:, k]
+    best, best_score = 0.0, -1.0
+    for weight in WEIGHTS:
+        classes, mixed = mix(base_proba, out_of_fold, adapter_classes, weight)
+        predicted = np.array([banded(dict(zip(classes, p)))[0] for p in mixed])
+        score = float(np.mean(predicted == gold)) + _macro_f1(gold, predicted)
+        if score > best_score + 1e-9:
+            best, best_score = weight, score
+    return best
+
+
+def _macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    f1s = []
+    for label in np.unique(gold):
+        tp = float(np.sum((gold == label) & (predicted == label)))
+        fp = float(np.sum((gold != label) & (predicted == label)))
+        fn = float(np.sum((gold == label) & (predicted != label)))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1s))
+
+
+def is_adapted(directory: str) -> bool:
+    """Whether `directory` holds an adapted model (its model.json says so)."""
+    meta_path = Path(directory) / MODEL_FILE
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def load_any_model(directory: str) -> ThemeModel | AdaptedModel:
+    """A saved ThemeModel or AdaptedModel, whichever `directory` holds (no pickle, checksummed).
+
+    RAISES (ModelError): As `load_model`, for either model or its parts.
+    """
+    return load_adapted(directory) if is_adapted(directory) else load_model(directory)
+
+
+def save_adapted(model: AdaptedModel, directory: str) -> None:
+    """Write model.json, base/ and adapter/ into `directory` (created if missing).
+
+    RAISES (ModelError): The directory cannot be written.
+    """
+    path = Path(directory)
+    for part, sub in ((model.base, BASE_DIR), (model.adapter, ADAPTER_DIR)):
+        target = path / sub
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+        save_model(part, str(target), card=getattr(part, "card_", None) if sub == BASE_DIR else {})
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "themes": model.themes_,
+        "covered_themes": model.covered_themes,
+        "sentiment_source": model.sentiment_source,
+        "sentiment_weight": model.sentiment_weight,
+        "parts": {sub: _part_checksum(path / sub) for sub in (BASE_DIR, ADAPTER_DIR)},
+        "card": model.card_,
+    }
+    meta["model_sha256"] = model_checksum(meta)
+    try:
+        (path / MODEL_FILE).write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise ModelError(Errors.E213.format(path=directory, reason=e.strerror or e)) from None
+
+
+def load_adapted(directory: str) -> AdaptedModel:
+    """Load an adapted model, checking its seal and that its parts are the ones it was saved with.
+
+    RAISES (ModelError): A part missing or changed, or model.json modified.
+    """
+    path = Path(directory)
+    meta_path = path / MODEL_FILE
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(Errors.E202.format(path=meta_path, reason=e)) from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelError(Errors.E203.format(path=meta_path, format=meta.get("format"),
+                                            version=meta.get("format_version"), expected=FORMAT,
+                                            expected_version=FORMAT_VERSION))
+    if meta.get("model_sha256") != model_checksum(meta):
+        raise ModelError(Errors.E222.format(path=meta_path))
+    parts = meta.get("parts") or {}
+    for sub in (BASE_DIR, ADAPTER_DIR):
+        if _part_checksum(path / sub) != parts.get(sub):
+            raise ModelError(Errors.E223.format(path=directory, part=sub))
+    base, adapter = load_model(str(path / BASE_DIR)), load_model(str(path / ADAPTER_DIR))
+    return AdaptedModel(base, adapter, meta.get("card") or {}, sentiment_weight=float(meta.get("sentiment_weight", 1.0)))
+
+
+def write_adapted_card(directory: str) -> Path:
+    """Render README.md for an adapted model: what it was adapted from and with.
+
+    RETURNS (Path): The README written.
+    """
+    meta = json.loads((Path(directory) / MODEL_FILE).read_text(encoding="utf-8"))
+    card = meta.get("card", {})
+    base = card.get("base", {})
+    lines = [
+        f"# Model card: {Path(directory).name} (adapted)",
+        "",
+        "A `feedback` theme model adapted with a person's labels (`feedback train --base`): the base",
+        "model (`base/`, unchanged) plus an adapter (`adapter/`) fitted on the labels with the base's",
+        "detections as features. Themes the labels cover come from the adapter, the others from the",
+        "base; sentiment mixes the base's and the adapter's, weighted by how each does on the labels",
+        "(the labels' share below). No pickle: JSON and NumPy arrays, each part sealed with its",
+        "SHA-256 in model.json.",
+        "",
+        f"- Created: {card.get('created', '?')}",
+        f"- Themes from the labels: {', '.join(meta.get('covered_themes', [])) or '(none)'}",
+        f"- Themes kept from the base: {', '.join(t for t in meta.get('themes', []) if t not in meta.get('covered_themes', [])) or '(none)'}",
+        f"- Sentiment from: {meta.get('sentiment_source')} (labels' share {meta.get('sentiment_weight')})",
+        f"- Reproduce: `{card.get('command') or 'see the README'}`",
+        "",
+        "## Data sets",
+        "",
+        f"Base model `{base.get('path', '?')}` ({base.get('n_train', '?')} training comments):",
+        "",
+    ]
+    lines += [f"- `{s['path']}` (sha256 `{s['sha256'][:16]}...`)" for s in base.get("training_data", [])]
+    lines += ["", f"Labels ({card.get('n_train', '?')} comments):", ""]
+    lines += [f"- `{s['path']}` (sha256 `{s['sha256'][:16]}...`)" for s in card.get("training_data", [])]
+    counts = card.get("theme_counts", {})
+    if counts:
+        lines += ["", "| theme | labelled comments |", "|---|---|"] + [f"| {t} | {n} |" for t, n in counts.items()]
+    if card.get("sentiment_counts"):
+        lines += ["", "Sentiment labels: " + ", ".join(f"{k} {v}" for k, v in card["sentiment_counts"].items())]
+    out = Path(directory) / "README.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+def _part_checksum(directory: Path) -> str | None:
+    try:
+        return json.loads((directory / MODEL_FILE).read_text(encoding="utf-8")).get("model_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -1,0 +1,184 @@
+"""Choosing the comments worth labelling: uncertain for the model, and unlike each other.
+
+Active learning by "uncertainty, then diversity": every comment gets an uncertainty from the
+model's probabilities (the margin between its two likeliest sentiment classes, and how close its
+likeliest-undecided theme is to a coin toss); the most uncertain comments (POOL_FACTOR = 10 times
+as many as wanted) are clustered by k-means on their TF-IDF vectors (reduced by SVD), and from each
+cluster the comment with the most uncertainty x typicality (closeness to its cluster's centre)
+is chosen. Uncertainty alone picks near-duplicates of one
+confusing kind of comment; clusters alone pick easy ones; both make labels teach the most
+(`benchmarks/learning_curve.py` measures it against random picks).
+
+Left out before choosing: comments the pipeline's screening skips (non-answers, other
+languages), empty ones, duplicates (same text once lowercased and stripped of punctuation and
+spaces: the first is kept), and comments already labelled (by id or by text), so labelling can
+go in rounds. The same comments, model and seed give the same choice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from ..errors import Errors, InputError
+from ..pipeline import model_input
+from ..records import AnalyzedRecord
+
+# Comments clustered, as a multiple of the number wanted: the most uncertain ones. A narrow
+# pool (3x) picked samples so unlike the rest that models adapted on them lost accuracy on real
+# data (benchmarks/learning_curve.py); 10x keeps the labels closer to what the export holds.
+POOL_FACTOR: float = 10
+# How much typicality (closeness to the cluster's centre) weighs beside uncertainty.
+TYPICALITY_SHARE = 0.5
+SVD_DIMENSIONS = 64
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def normalised_text(text: str) -> str:
+    """The text as duplicates are found: lowercase words, no punctuation, single spaces."""
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+@dataclass
+class Selection:
+    """The comments chosen for labelling, and what was left out before choosing.
+
+    records (list[AnalyzedRecord]): The chosen comments, most uncertain first.
+    uncertainty (list[float]): Each one's uncertainty in [0, 1].
+    left_out (dict[str, int]): Reason -> comments ("skipped", "empty", "duplicate", "labelled").
+    n_candidates (int): Comments that could have been chosen.
+    """
+
+    records: list[AnalyzedRecord]
+    uncertainty: list[float]
+    left_out: dict[str, int] = field(default_factory=dict)
+    n_candidates: int = 0
+
+
+def select_for_labelling(
+    records: Iterable[AnalyzedRecord],
+    model: Any,
+    n: int,
+    *,
+    seed: int = 0,
+    labelled_ids: Iterable[str] = (),
+    labelled_texts: Iterable[str] = (),
+) -> Selection:
+    """Choose `n` comments whose labels would teach `model` the most.
+
+    records (Iterable[AnalyzedRecord]): The comments as the pipeline analysed them (screened).
+    model (ThemeModel | AdaptedModel): The model to improve; read through `predict_proba`.
+    n (int): How many to choose (fewer if fewer are left).
+    seed (int): The same comments, model and seed give the same choice.
+    labelled_ids, labelled_texts (Iterable[str]): Comments already labelled, left out.
+    RETURNS (Selection): The chosen records and what was left out.
+    RAISES (InputError): No comment is left to choose from.
+    """
+    ids, texts = set(labelled_ids), {normalised_text(t) for t in labelled_texts}
+    left_out = {"skipped": 0, "empty": 0, "duplicate": 0, "labelled": 0}
+    candidates: list[AnalyzedRecord] = []
+    seen: set[str] = set()
+    total = 0
+    for record in records:
+        total += 1
+        key = normalised_text(record.text)
+        if record.skipped is not None:
+            left_out["skipped"] += 1
+        elif not key:
+            left_out["empty"] += 1
+        elif record.id in ids or key in texts:
+            left_out["labelled"] += 1
+        elif key in seen:
+            left_out["duplicate"] += 1
+        else:
+            seen.add(key)
+            candidates.append(record)
+    if not candidates:
+        reasons = ", ".join(f"{v} {k}" for k, v in left_out.items() if v) or "nothing"
+        raise InputError(Errors.E224.format(n=total, reasons=reasons))
+    uncertainty = model_uncertainty(model, [model_input(r) for r in candidates])
+    chosen = choose(uncertainty, [r.text for r in candidates], n, seed=seed)
+    return Selection([candidates[i] for i in chosen], [round(float(uncertainty[i]), 4) for i in chosen],
+                     left_out, len(candidates))
+
+
+def model_uncertainty(model: Any, inputs: Sequence[Any]) -> np.ndarray:
+    """Per comment, how unsure the model is: the mean of its sentiment margin's complement and
+    of its least decided theme's closeness to 0.5, each in [0, 1].
+
+    model (Any): Has `predict_proba(inputs) -> (theme probabilities, sentiment probabilities)`.
+    inputs (Sequence[ModelInput]): The comments.
+    RETURNS (np.ndarray): One value per comment.
+    """
+    if not inputs:
+        return np.zeros(0)
+    themes, sentiment = model.predict_proba(inputs)
+    parts = []
+    if sentiment is not None and sentiment.shape[1] >= 2:
+        top = np.sort(sentiment, axis=1)
+        parts.append(1.0 - (top[:, -1] - top[:, -2]))
+    if themes.shape[1]:
+        parts.append(np.max(1.0 - np.abs(2.0 * themes - 1.0), axis=1))
+    if not parts:
+        return np.zeros(len(inputs))
+    return np.asarray(np.mean(parts, axis=0))
+
+
+def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int = 0) -> list[int]:
+    """Indices of `n` comments: one per k-means cluster of the most uncertain, the most uncertain
+    and typical of its cluster.
+
+    uncertainty (np.ndarray): Per comment, higher is more worth labelling.
+    texts (Sequence[str]): The comments' texts (for their TF-IDF vectors).
+    n (int): How many to choose.
+    seed (int): Seeds k-means and the SVD.
+    RETURNS (list[int]): Indices into `texts`, most uncertain first.
+    """
+    n = min(n, len(texts))
+    if n <= 0:
+        return []
+    # Ties broken by position, so the order of equal uncertainties is the input's.
+    order = np.lexsort((np.arange(len(texts)), -np.asarray(uncertainty)))
+    pool = order[: min(len(texts), int(max(n * POOL_FACTOR, n)))]
+    if len(pool) <= n:
+        return [int(i) for i in pool]
+    labels, typicality = _clusters([texts[i] for i in pool], n, seed)
+    # In each cluster, the comment most worth it: uncertain, and typical of its cluster (an
+    # outlier's label teaches little about the comments around it).
+    best: dict[int, int] = {}
+    worth: dict[int, float] = {}
+    for i, cluster, typical in zip(pool, labels, typicality):
+        value = float(uncertainty[i]) * (1.0 - TYPICALITY_SHARE + TYPICALITY_SHARE * float(typical))
+        if int(cluster) not in best or value > worth[int(cluster)] + 1e-12:
+            best[int(cluster)], worth[int(cluster)] = int(i), value
+    chosen = list(best.values())
+    if len(chosen) < n:  # k-means left clusters empty: fill with the next most uncertain
+        taken = set(chosen)
+        chosen += [int(i) for i in pool if int(i) not in taken][: n - len(chosen)]
+    return sorted(chosen, key=lambda i: (-float(uncertainty[i]), i))
+
+
+def _clusters(texts: Sequence[str], k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means cluster labels of the texts' TF-IDF vectors (SVD-reduced, unit length), and each
+    text's cosine similarity to its cluster's centre (its typicality, 0 to 1)."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    try:
+        X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(texts)
+    except ValueError:  # no words at all (numbers, emoji): one cluster each
+        return np.arange(len(texts)), np.ones(len(texts))
+    if X.shape[1] > SVD_DIMENSIONS and len(texts) > SVD_DIMENSIONS:
+        X = normalize(TruncatedSVD(SVD_DIMENSIONS, random_state=seed).fit_transform(X))
+    else:
+        X = X.toarray()
+    k = min(k, X.shape[0])
+    kmeans = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X)
+    centres = normalize(kmeans.cluster_centers_)[kmeans.labels_]
+    typicality = np.clip(np.sum(np.asarray(X) * centres, axis=1), 0.0, 1.0)
+    return np.asarray(kmeans.labels_), typicality

@@ -1,0 +1,221 @@
+"""Guided labelling and adapted models: the sheet, the choice, the round trip on real comments.
+
+The real comments are evaluation/real_labelled.jsonl (clothing reviews CC0, CFPB public domain,
+app reviews MIT, Kotzias sentences CC BY 4.0; see evaluation/README.md). A simulated labeller
+answers from their gold labels, as a person filling the sheet would.
+"""
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedback.cli.main import cli
+from feedback.errors import InputError, ModelError
+from feedback.io.label_sheet import COLUMNS, write_sheet
+from feedback.io.labelled import LabelledComment, read_labelled
+from feedback.model.selection import choose, normalised_text, select_for_labelling
+
+ROOT = Path(__file__).parent.parent
+REAL = ROOT / "evaluation" / "real_labelled.jsonl"
+
+
+def real_comments():
+    items = []
+    for line in REAL.read_text(encoding="utf-8").splitlines():
+        obj = json.loads(line)
+        items.append(LabelledComment(obj["id"], obj["text"], obj.get("themes") or {}, obj.get("sentiment")))
+    return items
+
+
+def split(items, seed=3, n_test=120):
+    shuffled = items[:]
+    random.Random(seed).shuffle(shuffled)
+    return shuffled[n_test:], shuffled[:n_test]
+
+
+class SimulatedLabeller:
+    """Fills a `feedback label` sheet from gold labels, as a person would."""
+
+    def __init__(self, gold):
+        self.gold = {c.id: c for c in gold}
+
+    def fill(self, sheet: Path, out: Path, limit=None):
+        with open(sheet, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        for n, row in enumerate(rows):
+            if limit is not None and n >= limit:
+                continue  # left blank: not labelled
+            gold = self.gold[row["id"]]
+            row["themes"] = "; ".join(f"{t}:{p}" if p else t for t, p in gold.themes.items()) or "none"
+            row["sentiment"] = gold.sentiment or ""
+        with open(out, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        return rows
+
+
+def test_filled_sheet_reads_back_as_labels(tmp_path):
+    rows = [{"id": "a1", "text": "=SUM(A1) is what the price felt like", "predicted_themes": "price:negative",
+             "predicted_sentiment": "negative", "themes": "", "sentiment": "", "uncertainty": "0.9"},
+            {"id": "a2", "text": "Runs small, lovely fabric though.", "predicted_themes": "quality:positive",
+             "predicted_sentiment": "positive", "themes": "", "sentiment": "", "uncertainty": "0.8"},
+            {"id": "a3", "text": "Nothing to add.", "predicted_themes": "", "predicted_sentiment": "neutral",
+             "themes": "", "sentiment": "", "uncertainty": "0.7"},
+            {"id": "a4", "text": "Support never answered.", "predicted_themes": "", "predicted_sentiment": "neutral",
+             "themes": "", "sentiment": "", "uncertainty": "0.6"}]
+    path = tmp_path / "to_label.csv"
+    instructions = write_sheet(rows, str(path))
+    assert "price:negative; quality:positive" in instructions.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "'=SUM(A1)" in text  # a spreadsheet would run it as a formula
+    with open(path, newline="", encoding="utf-8") as f:
+        written = list(csv.DictReader(f))
+    assert list(written[0]) == list(COLUMNS)
+    written[0].update(themes="=", sentiment="neg")
+    written[1].update(themes="fit:neg, quality:pos", sentiment="=")
+    written[2].update(themes="none", sentiment="neutral")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(written)
+    items = read_labelled(str(path))
+    assert [c.id for c in items] == ["a1", "a2", "a3"]  # a4 left blank: not a label
+    assert items[0].text == "=SUM(A1) is what the price felt like"
+    assert items[0].themes == {"price": "negative"} and items[0].sentiment == "negative"
+    assert items[1].themes == {"fit": "negative", "quality": "positive"} and items[1].sentiment == "positive"
+    assert items[2].themes == {} and items[2].sentiment == "neutral"
+
+
+def test_bad_polarity_in_a_sheet_names_its_row(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("id,text,themes,sentiment\n1,Too dear,price:awful,negative\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"E221.*row 1"):
+        read_labelled(str(path))
+
+
+def test_xlsx_sheet_round_trip(tmp_path):
+    pytest.importorskip("xlsxwriter")
+    rows = [{"id": "b1", "text": "The zipper broke after a week.", "predicted_themes": "quality:negative",
+             "predicted_sentiment": "negative", "themes": "=", "sentiment": "=", "uncertainty": "0.5"},
+            {"id": "b2", "text": "Fits well.", "predicted_themes": "", "predicted_sentiment": "positive",
+             "themes": "", "sentiment": "", "uncertainty": "0.4"}]
+    path = tmp_path / "to_label.xlsx"
+    write_sheet(rows, str(path))
+    items = read_labelled(str(path))
+    assert [(c.id, c.themes, c.sentiment) for c in items] == [("b1", {"quality": "negative"}, "negative")]
+
+
+def test_choose_is_seeded_and_prefers_the_uncertain():
+    texts = [c.text for c in real_comments()[:400]]
+    uncertainty = [((i * 37) % 100) / 100 for i in range(len(texts))]
+    first = choose(uncertainty, texts, 20, seed=1)
+    assert first == choose(uncertainty, texts, 20, seed=1)
+    assert len(set(first)) == 20
+    # Everything chosen is among the POOL_FACTOR x 20 most uncertain.
+    from feedback.model.selection import POOL_FACTOR
+    cutoff = sorted(uncertainty, reverse=True)[int(POOL_FACTOR * 20) - 1]
+    assert all(uncertainty[i] >= cutoff for i in first)
+
+
+def test_selection_leaves_out_duplicates_non_answers_and_labelled(analyzer):
+    from feedback.model.training import analyze_labelled
+
+    items = real_comments()[:60]
+    extra = [LabelledComment("dup", items[0].text.upper() + "!!", {}), LabelledComment("na", "n/a", {}),
+             LabelledComment("es", "El servicio al cliente nunca responde y la entrega es muy lenta.", {})]
+    records = analyze_labelled(analyzer, items + extra)
+    selection = select_for_labelling(records, analyzer.theme_model, 10, seed=0, labelled_ids=[items[1].id],
+                                     labelled_texts=[items[2].text])
+    chosen = {r.id for r in selection.records}
+    assert len(chosen) == 10
+    assert selection.left_out["duplicate"] == 1 and selection.left_out["labelled"] == 2
+    assert selection.left_out["skipped"] == 2  # the non-answer and the Spanish comment
+    assert not chosen & {"dup", "na", "es", items[1].id, items[2].id}
+    assert normalised_text(items[0].text) == normalised_text(items[0].text.upper() + "!!")
+
+
+def test_round_trip_with_a_simulated_labeller(tmp_path):
+    """label -> a person fills the sheet -> train --base -> evaluate; then a second round."""
+    from feedback.labelling import adapt_model, label
+    from feedback.model import load_any_model
+    from feedback.model.training import evaluate
+    from feedback.pipeline import Analyzer
+    from feedback.config import AnalysisOptions
+
+    pool, test = split(real_comments())
+    export = tmp_path / "export.csv"
+    with open(export, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "comment"])
+        writer.writerows([c.id, c.text] for c in pool)
+    sheet = tmp_path / "to_label.csv"
+    rows = label(str(export), 150, output=str(sheet), seed=0)
+    assert len(rows) == 150 and all(r["predicted_sentiment"] for r in rows)
+    assert rows == label(str(export), 150, seed=0)  # seeded: the same sheet again
+    labeller = SimulatedLabeller(pool)
+    filled = tmp_path / "filled.csv"
+    labeller.fill(sheet, filled)
+
+    model = adapt_model(str(filled), base="default", output=str(tmp_path / "mine"))
+    loaded = load_any_model(str(tmp_path / "mine"))
+    assert loaded.themes_ == model.themes_
+    base_themes = set(loaded.base.themes_)
+    labelled_themes = {t for c in read_labelled(str(filled)) for t in c.themes}
+    assert base_themes - labelled_themes <= set(loaded.themes_)  # unlabelled themes kept from the base
+    card = json.loads((tmp_path / "mine" / "model.json").read_text())["card"]
+    assert card["n_train"] == 150 and card["training_data"][0]["path"] == str(filled)
+    assert card["base"]["training_data"]  # the shipped model's data, recorded too
+
+    rules = Analyzer.from_options(AnalysisOptions(model=None))
+    shipped = evaluate(rules.with_model(load_any_model(str(ROOT / "models" / "cx-default"))), test)
+    adapted = evaluate(rules.with_model(loaded), test)
+    assert adapted["sentiment_accuracy"] > shipped["sentiment_accuracy"]
+    assert adapted["micro_f1"] > shipped["micro_f1"]
+
+    second = label(str(export), 50, model=str(tmp_path / "mine"), exclude=[str(filled)], seed=0)
+    assert not {r["id"] for r in second} & {r["id"] for r in rows}
+
+
+def test_adapted_model_refuses_a_changed_part(tmp_path):
+    from feedback.labelling import adapt_model
+    from feedback.model import load_any_model
+
+    pool, _ = split(real_comments())
+    path = tmp_path / "labels.jsonl"
+    path.write_text("".join(json.dumps({"id": c.id, "text": c.text, "themes": c.themes, "sentiment": c.sentiment}) + "\n"
+                            for c in pool[:80]), encoding="utf-8")
+    adapt_model(str(path), output=str(tmp_path / "m"))
+    meta_path = tmp_path / "m" / "adapter" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["themes"] = list(reversed(meta["themes"]))
+    from feedback.model.persist import model_checksum
+    meta["model_sha256"] = model_checksum(meta)  # resealed by hand: the adapted model still refuses it
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="E223"):
+        load_any_model(str(tmp_path / "m"))
+
+
+def test_cli_label_and_train_base(tmp_path):
+    pool, _ = split(real_comments())
+    export = tmp_path / "export.csv"
+    with open(export, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "comment"])
+        writer.writerows([c.id, c.text] for c in pool[:120])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["label", str(export), "-n", "40", "-o", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Chose 40" in result.output
+    assert (tmp_path / "s.instructions.md").is_file()
+    SimulatedLabeller(pool).fill(tmp_path / "s.csv", tmp_path / "f.csv", limit=30)
+    result = runner.invoke(cli, ["train", str(tmp_path / "f.csv"), "--base", "default", "-o", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert "Adapted default with 30 labelled comments" in result.output
+    assert (tmp_path / "m" / "README.md").read_text().count("## Data sets") == 1
+    result = runner.invoke(cli, ["label", str(export), "-n", "5", "-o", str(tmp_path / "x.csv"), "--model", "nowhere"])
+    assert result.exit_code == 1 and "E201" in result.output and "Traceback" not in result.output
