@@ -196,7 +196,7 @@ class ReportAccumulator:
         i = self.n_comments
         self.n_comments += 1
         scores = {k: float(v) for k, v in scores.items()
-                  if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v)}
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and finite_number(v)}
         for kind in scores.keys() - self._scores.keys():
             self._scores[kind] = array("d", [math.nan]) * i  # backfill comments read before it
         for kind, column in self._scores.items():
@@ -216,7 +216,7 @@ class ReportAccumulator:
         fields = record.get("fields") or {}
         self._fields.update(fields)
         for by_column, ids, column_codes in zip(self.by, self._segment_ids, self._segment_codes):
-            segment = _segment_name(fields.get(by_column))
+            segment = segment_name(fields.get(by_column))
             column_codes.append(ids.setdefault(segment, len(ids)))
         if self.date_column is not None:
             self._dates.append(self._read_date(fields.get(self.date_column)))
@@ -280,7 +280,7 @@ class ReportAccumulator:
             raise InputError(Errors.E310.format(n=n, reason=f"fields is a {type(fields).__name__}, not an object"))
         self._fields.update(fields)
         for column, op, value in self.where:
-            if (_segment_name(fields.get(column)) == value) != (op == "="):
+            if (segment_name(fields.get(column)) == value) != (op == "="):
                 return False
         return True
 
@@ -316,7 +316,8 @@ class ReportAccumulator:
         )
 
 
-def _segment_name(value: Any) -> str:
+def segment_name(value: Any) -> str:
+    """A segment value as the report names it (missing values, booleans and numbers as text)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return MISSING_SEGMENT
     if isinstance(value, bool):
@@ -324,7 +325,7 @@ def _segment_name(value: Any) -> str:
     return str(value)
 
 
-def _finite(value: float) -> bool:
+def finite_number(value: float) -> bool:
     try:
         return math.isfinite(value)
     except OverflowError:  # an integer of hundreds of digits

@@ -16,14 +16,13 @@ feedback/report/assets, allowed by the page's CSP through their hashes).
 from __future__ import annotations
 
 import json
-import math
 import random
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterable, Iterator
 
 from ..config import ReportOptions
-from .aggregate import MISSING_SEGMENT
+from .aggregate import finite_number, segment_name
 from .build import MAX_SEGMENTS, OTHER_SEGMENT
 from .dates import parse_date, period_label, period_start, plausible
 from .page import esc
@@ -95,9 +94,9 @@ class CommentSample:
         if "error" in record:
             return
         fields = record.get("fields") or {}
-        if any((_segment_name(fields.get(column)) == value) != (op == "=") for column, op, value in self.where):
+        if any((segment_name(fields.get(column)) == value) != (op == "=") for column, op, value in self.where):
             return
-        segments = tuple(_segment_name(fields.get(column)) for column in self.columns)
+        segments = tuple(segment_name(fields.get(column)) for column in self.columns)
         for counts, name in zip(self._segment_counts, segments):
             counts[name] = counts.get(name, 0) + 1
         order = self.n_comments
@@ -120,7 +119,7 @@ class CommentSample:
         raw: Any = sentiment.get("compound")
         compound = None if skipped or raw is None else round(float(raw), 4)  # the report checked it is a number
         scores = {str(k): float(v) for k, v in (record.get("scores") or {}).items()
-                  if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v)}
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and finite_number(v)}
         return _Comment(
             order=order, id=str(record.get("id", "")), text=text[:cut] + ("…" if cut < len(text) else ""),
             label=LABEL_CODES.get(str(sentiment.get("label"))) if compound is not None else None,
@@ -210,22 +209,6 @@ def _cut(text: str, limit: int) -> int:
         return len(text)
     space = text.rfind(" ", limit // 2, limit)
     return space if space > 0 else limit
-
-
-def _segment_name(value: Any) -> str:
-    """A segment value as the report names it (feedback.report.aggregate)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return MISSING_SEGMENT
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def script_json(value: Any) -> str:
