@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from typing import Callable
+
 import click
 
 from ..config import AnalysisOptions
 from ..errors import FeedbackError
 from .options import fail, parse_map
+
+
+def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
+    """Training progress on stderr (stdout stays clean): a bar redrawn in place on a terminal,
+    one line per stage otherwise (logs, CI), each with the seconds since the start."""
+    start = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def show(stage: str, done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {time.perf_counter() - start:5.1f} s  {stage}"
+        if tty:
+            click.echo(f"\r{line:<79}", err=True, nl=False)
+        else:
+            click.echo(line, err=True)
+
+    return show
 
 
 @click.command("train")
@@ -43,6 +64,8 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
     from ..model.training import train as train_model
 
     mapping = parse_map(map_options)
+    click.echo(f"Reading labelled comments and running the rules over them ({labelled}"
+               f"{f' and {len(extra)} more' if extra else ''})...", err=True)
     try:
         items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping, redact=redact)]
         test = read_labelled(test_path, mapping=mapping, redact=redact) if test_path else None
@@ -52,9 +75,13 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
             params={"C": c, "threshold_beta": beta, "rule_weight": rule_weight, "random_state": seed},
             test=test,
             sources=(labelled, *extra),
+            progress=stage_printer(),
         )
     except FeedbackError as e:
         raise fail(e) from None
+    finally:
+        if sys.stderr.isatty():
+            click.echo(err=True)  # end the bar's line
     card["command"] = " ".join(
         ["feedback train", labelled, *(f"--also {e}" for e in extra), "-o", output]
         + ([f"--taxonomy {taxonomy}"] if taxonomy else [])
