@@ -40,7 +40,8 @@ def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
 @click.option("--test", "test_path", type=click.Path(exists=True, dir_okay=False), help="Held-out labelled file, scored once.")
 @click.option("--C", "c", type=float, default=30.0, show_default=True, help="Inverse regularisation of theme detection.")
 @click.option("--beta", type=float, default=0.85, show_default=True,
-              help="Per-theme thresholds maximise F-beta in cross-validation; below 1 favours precision.")
+              help="Thresholds of themes no rule can find maximise F-beta in cross-validation; below 1 favours "
+                   "precision. (Rule themes: hits kept unless confidently wrong, additions 80% precise.)")
 @click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
 @click.option("--redact", is_flag=True,
