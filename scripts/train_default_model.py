@@ -12,6 +12,7 @@ benchmarks/leave_one_out.py).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -33,15 +34,20 @@ from feedback.redact import redact_text  # noqa: E402
 # The shipped model's parameters (ThemeModel's defaults otherwise).
 PARAMS = {"random_state": 0, "min_df": 3, "cv": 4}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
+LONG_NUMBER = re.compile(r"\d{5,}")
 
 
 def fit(data: TrainingData, *, seed: int = 0, test: bool = True, quiet: bool = False):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     counts: Counter[str] = Counter()
-    # Masked before training (emails, phone and card numbers...), so none is in the vocabulary.
-    data = TrainingData([replace(i, text=redact_text(i.text, counts)) for i in data.items],
-                        [replace(i, text=redact_text(i.text, counts)) for i in data.sentiment_only],
-                        data.source_of, data.notes)
+
+    def clean(text: str) -> str:
+        # Masked before training (emails, phone and card numbers...), so none is in the
+        # vocabulary; long digit runs (amounts, what is left of an identifier) become "0000".
+        return LONG_NUMBER.sub("0000", redact_text(text, counts))
+
+    data = TrainingData([replace(i, text=clean(i.text)) for i in data.items],
+                        [replace(i, text=clean(i.text)) for i in data.sentiment_only], data.source_of, data.notes)
 
     def progress(stage: str, done: int, total: int) -> None:
         if not quiet:
