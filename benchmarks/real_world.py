@@ -23,13 +23,17 @@ The texts are cleaned the same way for all three systems (HTML entities and Wind
 control characters left by the source crawls); nothing else is changed.
 
 Datasets are read in place; nothing is copied. The SemEval files are used for their test split
-only (the train split is for training, `benchmarks/semeval.py`).
+only (the train split is for training, `benchmarks/semeval.py`). The datasets the shipped model
+may be trained on (TRAINED_ON) are scored on their held-out split only: the comments whose
+(dataset, id) hash puts them in the evaluation quarter (`held_out`); the training recipe
+(scripts/real_training_data.py) takes the other three quarters and never a text of this one.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import html
 import io
 import json
@@ -78,6 +82,47 @@ ISSUE_THEMES = {
 }
 
 csv.field_size_limit(2**31 - 1)
+
+# Folders whose comments the shipped model may be trained on: only their held-out quarter is
+# scored here. SemEval-2014 is evaluation only (its test split; never trained on for cx-default).
+TRAINED_ON = ("womens-clothing-reviews", "sentiment-labelled-sentences", "app-review-feature-sentiment",
+              "cfpb-complaints")
+HELD_OUT_BUCKETS = 4  # one bucket in four is held out
+
+
+def held_out(dataset: str, example_id: str) -> bool:
+    """Whether a comment is in the evaluation split: a fixed hash of its dataset name and id,
+    so the split is the same on every machine and run, whatever the sample size."""
+    digest = hashlib.sha256(f"{dataset}|{example_id}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % HELD_OUT_BUCKETS == 0
+
+
+# Real comments drawn for hand labelling and training (scripts/sample_eval_set.py --prefix train-):
+# always training, so never scored here, whichever split their hash gives.
+TRAINING_DRAW = ROOT / "training" / "real" / "draw.jsonl"
+
+
+def normal_text(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def training_draw_texts() -> frozenset[str]:
+    if not TRAINING_DRAW.is_file():
+        return frozenset()
+    with open(TRAINING_DRAW, encoding="utf-8") as f:
+        return frozenset(normal_text(json.loads(line)["text"]) for line in f if line.strip())
+
+
+def split(dataset: Dataset, evaluation: bool) -> list[Example]:
+    """The dataset's evaluation split (held out from training: its `held_out` quarter less the
+    comments drawn for hand-labelled training) or its training split (the other three
+    quarters); a dataset never trained on is all evaluation."""
+    if dataset.name.split("/")[0] not in TRAINED_ON:
+        return list(dataset.examples) if evaluation else []
+    if not evaluation:
+        return [e for e in dataset.examples if not held_out(dataset.name, e.id)]
+    drawn = training_draw_texts()
+    return [e for e in dataset.examples if held_out(dataset.name, e.id) and normal_text(e.text) not in drawn]
 
 
 @dataclass
@@ -384,7 +429,9 @@ def build_analyzers() -> tuple[dict[str, Any], dict[str, float]]:
     start = time.perf_counter()
     analyzers: dict[str, Any] = {"vader": SentimentIntensityAnalyzer()}
     seconds = {"vader": time.perf_counter() - start}
-    for system, model in (("rules", None), ("model", "default")):
+    # MODEL: another model directory to score as "the shipped model" (the training recipe scores
+    # the model it has just written before it is shipped).
+    for system, model in (("rules", None), ("model", os.environ.get("MODEL") or "default")):
         start = time.perf_counter()
         analyzers[system] = Analyzer.from_options(AnalysisOptions(model=model))
         seconds[system] = time.perf_counter() - start
@@ -551,6 +598,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Skipped {line}.")
     results = []
     for dataset in datasets:
+        if dataset.name.split("/")[0] in TRAINED_ON:
+            dataset.notes.append("held-out quarter only (benchmarks/real_world.py `held_out`): never trained on")
+        dataset.examples = split(dataset, evaluation=True)
         available = len(dataset.examples)
         dataset.examples = sample(dataset.examples, limit, args.seed)
         figures = evaluate_dataset(dataset, analyzers, available)

@@ -40,7 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    analyzer = Analyzer.from_options(AnalysisOptions(model=None if args.no_model else "default"))
+    # MODEL: a model directory to time instead of the shipped one.
+    analyzer = Analyzer.from_options(AnalysisOptions(model=None if args.no_model else os.environ.get("MODEL") or "default"))
     # Every stage's output for all N comments is held at once here, unlike the streaming CLI;
     # the garbage collector would then bill later stages for scanning earlier ones' objects.
     gc.freeze()

@@ -284,13 +284,17 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
                      mode: str = "combine") -> AnalyzedRecord:
     """Combine a rules record with a model's prediction.
 
-    In "combine" mode the model decides which of the themes it knows a comment is about (it
-    reads the rule hits as features): rule mentions of a theme it rejects are dropped, those it
-    accepts keep their evidence and subtheme and take the model's polarity; a theme it finds
-    without a rule mention gets one mention, on the sentence that speaks most for it. Themes
-    the model was not trained on keep their rule mentions as they are. In "model" mode only
-    the model's themes are reported. The model's sentiment head, when it has one, gives the
-    comment's sentiment; sentence compounds stay VADER's.
+    In "combine" mode the model reviews the themes it knows (it reads the rule hits as
+    features): a rule hit is kept unless the model is confidently against it (a ThemeModel
+    predicts a rule-hit theme unless its calibrated probability is below the theme's drop
+    threshold, chosen in cross-validation so such drops were rarely wrong); kept mentions keep
+    their evidence and subtheme and take the model's polarity; a theme the model finds without
+    a rule mention (only above a threshold chosen for precision) gets one mention, on the
+    sentence that speaks most for it. Themes the model was not trained on keep their rule
+    mentions as they are. In "model" mode only the model's themes are reported. The model's
+    sentiment head gives the comment's sentiment where it speaks (`Prediction.sentiment`; a
+    ThemeModel abstains, None, where it is not confident or read no word it knows); otherwise
+    the record keeps VADER's. Sentence compounds stay VADER's.
     """
     found = {p.theme: p for p in prediction.themes}
     known = set(model_themes)

@@ -110,3 +110,29 @@ def test_a_tiny_real_sample_end_to_end():
         assert 0.0 <= figures["theme_share"][system] <= 1.0
         assert sum(figures["sentiment"][system]["predicted"].values()) == 25
     assert "| plain VADER |" in rw.render_dataset(figures, seed=0)
+
+
+def test_held_out_split_is_a_fixed_quarter_and_disjoint_from_training():
+    examples = [rw.Example(f"id{i}", f"text number {i}", "positive") for i in range(4000)]
+    dataset = rw.Dataset("womens-clothing-reviews", "reviews", examples, "stars")
+    evaluation, training = rw.split(dataset, evaluation=True), rw.split(dataset, evaluation=False)
+    assert 0.22 < len(evaluation) / 4000 < 0.28
+    assert {e.id for e in evaluation}.isdisjoint(e.id for e in training)
+    assert len(evaluation) + len(training) <= 4000
+    assert [e.id for e in evaluation] == [e.id for e in rw.split(dataset, evaluation=True)]  # no seed, no drift
+    never_trained = rw.Dataset("semeval2014-laptops", "sentences", examples, "terms")
+    assert rw.split(never_trained, evaluation=False) == [] and len(rw.split(never_trained, evaluation=True)) == 4000
+
+
+@needs_data
+def test_training_data_never_holds_an_evaluated_text():
+    spec = importlib.util.spec_from_file_location("real_training_data", ROOT / "scripts" / "real_training_data.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["real_training_data"] = module
+    spec.loader.exec_module(module)
+    data = module.load(DATA)
+    trained = {module._normal(i.text) for i in data.items + data.sentiment_only}
+    assert trained.isdisjoint(module.evaluation_texts(DATA))
+    assert sum(source.startswith("hand-labelled/") for source in data.source_of.values()) == 800
+    assert {"womens-clothing-reviews", "app-review-feature-sentiment", "cfpb-complaints"} <= set(data.source_of.values())

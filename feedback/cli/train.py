@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from typing import Callable
+
 import click
 
 from ..config import AnalysisOptions
 from ..errors import FeedbackError
 from ..terminal import printable
 from .options import fail, parse_map
+
+
+def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
+    """Training progress on stderr (stdout stays clean): a bar redrawn in place on a terminal,
+    one line per stage otherwise (logs, CI), each with the seconds since the start."""
+    start = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def show(stage: str, done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {time.perf_counter() - start:5.1f} s  {stage}"
+        if tty:
+            click.echo(f"\r{line:<79}", err=True, nl=False)
+        else:
+            click.echo(line, err=True)
+
+    return show
 
 
 @click.command("train")
@@ -20,7 +41,8 @@ from .options import fail, parse_map
 @click.option("--test", "test_path", type=click.Path(exists=True, dir_okay=False), help="Held-out labelled file, scored once.")
 @click.option("--C", "c", type=float, default=30.0, show_default=True, help="Inverse regularisation of theme detection.")
 @click.option("--beta", type=float, default=0.85, show_default=True,
-              help="Per-theme thresholds maximise F-beta in cross-validation; below 1 favours precision.")
+              help="Thresholds of themes no rule can find maximise F-beta in cross-validation; below 1 favours "
+                   "precision. (Rule themes: hits kept unless confidently wrong, additions 80% precise.)")
 @click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
 @click.option("--base", metavar="MODEL",
@@ -54,6 +76,8 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
     from ..model.training import train as train_model
 
     mapping = parse_map(map_options)
+    click.echo(f"Reading labelled comments and running the rules over them ({labelled}"
+               f"{f' and {len(extra)} more' if extra else ''})...", err=True)
     try:
         items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping, redact=redact)]
         test = read_labelled(test_path, mapping=mapping, redact=redact) if test_path else None
@@ -63,9 +87,13 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
             params={"C": c, "threshold_beta": beta, "rule_weight": rule_weight, "random_state": seed},
             test=test,
             sources=(labelled, *extra),
+            progress=stage_printer(),
         )
     except FeedbackError as e:
         raise fail(e) from None
+    finally:
+        if sys.stderr.isatty():
+            click.echo(err=True)  # end the bar's line
     card["command"] = " ".join(
         ["feedback train", labelled, *(f"--also {e}" for e in extra), "-o", output]
         + ([f"--taxonomy {taxonomy}"] if taxonomy else [])

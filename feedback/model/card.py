@@ -44,9 +44,14 @@ def write_card(directory: str) -> Path:
     lines = [
         f"# Model card: {Path(directory).name}",
         "",
-        "A `feedback` theme model: one logistic regression per theme on TF-IDF word 1-2-grams plus the",
-        "taxonomy rules' hits; a per-theme polarity classifier; an overall sentiment classifier that",
-        "also reads VADER's compound. Files: `model.json` (parameters, vocabulary, this card's data) and",
+        "A `feedback` theme model: one logistic regression per theme on TF-IDF word 1-2-grams and",
+        "character n-grams plus the taxonomy rules' hits, its probabilities calibrated (Platt) on",
+        "cross-validated predictions; a per-theme polarity classifier; an overall sentiment classifier",
+        "that also reads VADER's compound (temperature-scaled). Combined with the rules, a rule hit is",
+        "kept unless the model's probability is below the theme's drop threshold, a theme the rules did",
+        "not find is added only above a threshold chosen for precision, and the sentiment head replaces",
+        "VADER's label only where it is confident and read a word it knows (thresholds below, all chosen",
+        "in cross-validation). Files: `model.json` (parameters, vocabulary, this card's data) and",
         "`weights.npz` (NumPy arrays, loaded with `allow_pickle=False`; its SHA-256 is in model.json).",
         "",
         f"- Created: {card.get('created', '?')}",
@@ -58,6 +63,13 @@ def write_card(directory: str) -> Path:
         "## Training data",
         "",
     ]
+    sources = card.get("sources", [])
+    if sources:
+        lines += ["| source | license | themes + sentiment labelled | sentiment only |", "|---|---|---|---|"]
+        lines += [f"| {row['source']} | {row['license']} | {row.get('themes+sentiment', 0)} | "
+                  f"{row.get('sentiment only', 0)} |" for row in sources]
+        lines.append("")
+    lines += [f"- {note}" for note in card.get("data_notes", [])]
     for source in card.get("training_data", []):
         lines.append(f"- `{source['path']}` (sha256 `{source['sha256'][:16]}...`)")
     counts = card.get("theme_counts", {})
@@ -65,6 +77,11 @@ def write_card(directory: str) -> Path:
         lines += ["", "| theme | training comments |", "|---|---|"]
         lines += [f"| {t} | {n} |" for t, n in counts.items()]
     lines += ["", "## Parameters", "", "```json", json.dumps(meta.get("params", {}), indent=1), "```", ""]
+    lines += ["## Thresholds (calibrated probabilities, chosen in cross-validation)", "",
+              "| theme | model-only theme from | rule hit dropped below |", "|---|---|---|"]
+    lines += [f"| {t} | {s.get('add_above', '-')} | {s.get('drop_below', '-')} |" for t, s in cv.get("themes", {}).items()]
+    lines += ["", f"Sentiment head: temperature {meta.get('sentiment_temperature', 1.0)}, replaces VADER's label from a "
+              f"top class probability of {meta.get('sentiment_cut', 0.0)} (above 1: never).", ""]
     lines += ["## Cross-validated scores (on the training data)", ""]
     lines += _scores_table(cv.get("themes", {}))
     micro = cv.get("micro", {})
@@ -72,7 +89,9 @@ def write_card(directory: str) -> Path:
         "",
         f"- micro precision {micro.get('precision')}, recall {micro.get('recall')}, F1 {micro.get('f1')}",
         f"- theme polarity accuracy (gold themes): {cv.get('polarity_accuracy_on_gold_themes')}",
-        f"- overall sentiment accuracy: {cv.get('sentiment_accuracy')}",
+        f"- overall sentiment accuracy: {cv.get('sentiment_accuracy')} (head alone), "
+        f"{cv.get('sentiment_accuracy_combined')} (head where confident, else VADER), "
+        f"{cv.get('sentiment_accuracy_vader')} (VADER alone)",
         "",
     ]
     held = card.get("held_out")
@@ -86,6 +105,7 @@ def write_card(directory: str) -> Path:
             f"- overall sentiment accuracy: {held.get('sentiment_accuracy')}, macro-F1 {held.get('sentiment_macro_f1')}",
             "",
         ]
+    lines += _real_data(card.get("real_data", {}))
     lines += ["## Library versions", ""]
     lines += [f"- {k} {v}" for k, v in card.get("library_versions", {}).items()]
     path = Path(directory) / "README.md"
@@ -98,3 +118,16 @@ def _scores_table(per_theme: dict[str, Any]) -> list[str]:
     for theme, s in per_theme.items():
         rows.append(f"| {theme} | {s.get('precision')} | {s.get('recall')} | {s.get('f1')} |")
     return rows
+
+
+def _real_data(figures: dict[str, Any]) -> list[str]:
+    """The real-data figures the training recipe measured after fitting (benchmarks/)."""
+    if not figures:
+        return []
+    lines = ["## On real data (held out, measured in one run with plain VADER and the rules alone)", ""]
+    lines += [f"{figures.get('how', '')}", "",
+              "| dataset | n | sentiment accuracy VADER / rules / model | macro-F1 VADER / rules / model | "
+              "theme recall rules / model |", "|---|---|---|---|---|"]
+    for row in figures.get("rows", []):
+        lines.append(f"| {row['dataset']} | {row['n']} | {row['accuracy']} | {row['macro_f1']} | {row.get('recall', '-')} |")
+    return lines + [""]

@@ -8,7 +8,9 @@ the email channel) and reads sentiment the way labelled customers' comments use 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,8 +19,25 @@ from ..errors import Errors, ModelError
 from .base import Estimator
 from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams, rule_hits,
                        tfidf_from_indices)
-from .linear import best_threshold, binary_as_two_rows, linear, prf, sigmoid, softmax
-from .types import ModelInput, Prediction, ThemePrediction, banded
+from .linear import (add_threshold, best_threshold, binary_as_two_rows, confidence_cut, drop_threshold, linear,
+                     platt, prf, sigmoid, softmax, temperature)
+from .types import ModelInput, Prediction, ThemePrediction, banded, polarity_label
+
+
+def one_vs_rest(binary: Any) -> Any:
+    """A classifier for any number of classes from a binary one (liblinear's, one per class)."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    return OneVsRestClassifier(binary)
+
+
+def coefficients(clf: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) of a fitted one-vs-rest classifier: one row per class, or a single row
+    for two classes, as LogisticRegression has them."""
+    estimators = clf.estimators_
+    coef = np.vstack([e.coef_ for e in estimators])
+    intercept = np.concatenate([np.ravel(e.intercept_) for e in estimators])
+    return coef, intercept
 
 
 class ThemeModel(Estimator):
@@ -36,9 +55,17 @@ class ThemeModel(Estimator):
     C, polarity_C, sentiment_C (float): Inverse regularisation of each head.
     rule_weight (float): Value of a rule hit as a detection feature (0: words only).
     vader_weight (float): Scale of VADER's compounds as polarity and sentiment features.
-    threshold_beta (float): Per-theme thresholds maximise F-beta in cross-validation.
+    threshold_beta (float): Thresholds of themes no rule can find maximise F-beta in
+        cross-validation.
+    add_precision (float): A theme the rules did not find is added only above the calibrated
+        probability at which such additions were this precise in cross-validation.
+    drop_precision (float): A rule hit is dropped only below the probability under which
+        dropped hits were wrong this often in cross-validation (never, if none was).
     cv (int): Cross-validation folds (fewer when a class is rarer).
     random_state (int): The same data and seed give the same model.
+    n_jobs (int | None): Threads fitting folds and themes at once (-1 or None: every core).
+        With 1 (the default) the same data and seed give the same model to the last bit; with
+        more, liblinear's shared random generator makes results equal only to its tolerance.
     """
 
     # Learned state, set by fit or when a saved model is loaded.
@@ -50,7 +77,9 @@ class ThemeModel(Estimator):
     char_idf_: np.ndarray
     coef_: np.ndarray
     intercept_: np.ndarray
-    thresholds_: np.ndarray
+    thresholds_: np.ndarray  # calibrated probability above which the model adds a theme
+    keep_thresholds_: np.ndarray  # ... below which it drops a rule hit
+    calibration_: np.ndarray  # Platt (a, b) per theme: probability = sigmoid(a * score + b)
     always_one_: bool
     polarity_classes_: dict[str, list[str]]
     polarity_coef_: dict[str, np.ndarray]
@@ -58,6 +87,8 @@ class ThemeModel(Estimator):
     sentiment_classes_: list[str]
     sentiment_coef_: np.ndarray
     sentiment_intercept_: np.ndarray
+    sentiment_temperature_: float  # softmax(scores / T): calibrated class probabilities
+    sentiment_cut_: float  # top probability from which the head's label replaces VADER's
     cv_scores_: dict[str, Any]
     n_train_: int
     card_: dict[str, Any]
@@ -76,8 +107,11 @@ class ThemeModel(Estimator):
         rule_weight: float = 3.0,
         vader_weight: float = 1.0,
         threshold_beta: float = 0.85,
+        add_precision: float = 0.8,
+        drop_precision: float = 0.95,
         cv: int = 5,
         random_state: int = 0,
+        n_jobs: int | None = 1,
     ) -> None:
         self.ngram_range = ngram_range
         self.mark_negation = mark_negation
@@ -90,8 +124,11 @@ class ThemeModel(Estimator):
         self.rule_weight = rule_weight
         self.vader_weight = vader_weight
         self.threshold_beta = threshold_beta
+        self.add_precision = add_precision
+        self.drop_precision = drop_precision
         self.cv = cv
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # --- features -------------------------------------------------------------------------
 
@@ -170,68 +207,143 @@ class ThemeModel(Estimator):
     def fit(
         self,
         inputs: Sequence[ModelInput],
-        themes: Sequence[dict[str, str | None]],
+        themes: Sequence[dict[str, str | None] | None],
         sentiments: Sequence[str | None] | None = None,
         *,
         rule_themes: Sequence[str] = (),
         theme_order: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+        groups: Sequence[str] | None = None,
     ) -> ThemeModel:
         """Fit theme detection, per-theme polarity, and (when labels exist) sentiment.
 
         inputs (Sequence[ModelInput]): The comments, as the rules pipeline saw them.
-        themes (Sequence[dict]): Gold theme -> polarity (or None) per comment.
+        themes (Sequence[dict | None]): Gold theme -> polarity (or None) per comment; None for
+            a comment whose themes were not labelled (e.g. star-rated reviews, read for
+            sentiment only), which theme detection and polarity then leave out.
         sentiments (Sequence[str | None] | None): Gold overall sentiment per comment.
         rule_themes (Sequence[str]): The taxonomy's theme ids, used as rule-hit features.
         theme_order (Sequence[str]): Preferred order of the model's themes (taxonomy order).
+        progress (Callable[[str], None] | None): Told each stage as it ends ("theme speed").
+        groups (Sequence[str] | None): The source of each comment: the sentiment head then
+            replaces VADER only at a confidence where no source loses accuracy by it.
         RETURNS (ThemeModel): self.
         RAISES (ModelError): No inputs, labels that do not match them, too few n-grams, or a
             theme in every comment.
         """
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
         if len(inputs) != len(themes):
             raise ModelError(Errors.E209.format(n_inputs=len(inputs), n_labels=len(themes)))
         if not inputs:
             raise ModelError(Errors.E210)
-        seen = {t for labels in themes for t in labels}
+        report = progress or (lambda stage: None)
+        labelled = [i for i, labels in enumerate(themes) if labels is not None]
+        gold_themes = [themes[i] or {} for i in labelled]
+        seen = {t for labels in gold_themes for t in labels}
         theme_ids = [t for t in theme_order if t in seen] + sorted(seen - set(theme_order))
         for theme in theme_ids:
-            if all(theme in labels for labels in themes):
+            if all(theme in labels for labels in gold_themes):
                 raise ModelError(Errors.E212.format(theme=theme))
         self._fit_tfidf([item.text for item in inputs])
         self.themes_ = theme_ids
         self.rule_themes_ = list(rule_themes)
         tfidf = self._tfidf_blocks([item.text for item in inputs])[1]
+        report("features")
+        with ThreadPoolExecutor(max_workers=self._workers()) as pool:
+            self._fit_detection(tfidf[labelled], [inputs[i] for i in labelled], gold_themes, pool, report)
+            self._fit_polarity(tfidf[labelled], [inputs[i] for i in labelled], gold_themes, pool, report)
+            self._fit_sentiment(tfidf, inputs, sentiments, pool, report, groups)
+        self.n_train_ = len(inputs)
+        return self
+
+    def _workers(self) -> int:
+        cores = os.cpu_count() or 1
+        return max(1, cores if self.n_jobs is None or self.n_jobs < 0 else min(self.n_jobs, cores))
+
+    def _folds(self, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Stratified, seeded folds (fewer when a class is rarer); none below two."""
+        from sklearn.model_selection import StratifiedKFold
+
+        n_splits = min(self.cv, int(np.unique(y, return_counts=True)[1].min())) if len(set(y)) > 1 else 0
+        if n_splits < 2:
+            return []
+        return list(StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state).split(np.zeros(len(y)), y))
+
+    def _cross_fit(self, make: Callable[[], Any], X: sp.csr_matrix, y: np.ndarray,
+                   pool: ThreadPoolExecutor) -> Callable[[], tuple[Any, np.ndarray | None]]:
+        """Start fitting a classifier on every fold and on all rows, in parallel threads
+        (liblinear spends its time outside the GIL); the function returned waits for (the fitted
+        classifier, its cross-validated decision values or None when a class is too rare to
+        fold). Submitted all at once, so one theme's folds run beside another's."""
+        folds = self._folds(y)
+
+        def fit(rows: np.ndarray | None) -> Any:
+            clf = make()
+            return clf.fit(X if rows is None else X[rows], y if rows is None else y[rows])
+
+        futures = [pool.submit(fit, train) for train, _ in folds]
+        final = pool.submit(fit, None)
+
+        def result() -> tuple[Any, np.ndarray | None]:
+            z = None
+            if folds:
+                n_classes = len(set(y))
+                z = np.zeros((len(y), n_classes if n_classes > 2 else 1))
+                for (_, test), future in zip(folds, futures):
+                    z[test] = future.result().decision_function(X[test]).reshape(len(test), -1)
+                z = z[:, 0] if z.shape[1] == 1 else z
+            return final.result(), z
+
+        return result
+
+    def _fit_detection(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput],
+                       themes: Sequence[dict[str, str | None]], pool: ThreadPoolExecutor,
+                       report: Callable[[str], None]) -> None:
+        """One logistic regression per theme, its probabilities calibrated (Platt) and its
+        thresholds chosen on cross-validated predictions: rule hits are kept unless the model is
+        confidently against them, and model-only hits need `add_precision`."""
+        from sklearn.linear_model import LogisticRegression
+
         X = self._detection_features(tfidf, inputs)
-        self.coef_ = np.zeros((len(self.themes_), X.shape[1]))
-        self.intercept_ = np.zeros(len(self.themes_))
-        self.thresholds_ = np.full(len(self.themes_), 0.5)
+        n = len(self.themes_)
+        self.coef_ = np.zeros((n, X.shape[1]))
+        self.intercept_ = np.zeros(n)
+        self.thresholds_ = np.full(n, 0.5)
+        self.keep_thresholds_ = np.full(n, 0.5)
+        self.calibration_ = np.tile([1.0, 0.0], (n, 1))
         self.cv_scores_ = {"themes": {}}
-        cv_predictions = np.zeros((len(inputs), len(self.themes_)), dtype=bool)
-        for j, theme in enumerate(self.themes_):
-            y = np.array([theme in labels for labels in themes])
-            clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, solver="liblinear",
-                                     random_state=self.random_state)
-            n_splits = min(self.cv, int(y.sum()), int((~y).sum()))
-            if n_splits >= 2:
-                folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-                proba = cross_val_predict(clf, X, y, cv=folds, method="predict_proba")[:, 1]
-                self.thresholds_[j] = best_threshold(proba, y, self.threshold_beta)
-                cv_predictions[:, j] = proba >= self.thresholds_[j]
-            clf.fit(X, y)
-            self.coef_[j] = clf.coef_[0]
-            self.intercept_[j] = clf.intercept_[0]
-            self.cv_scores_["themes"][theme] = prf(cv_predictions[:, j], y) | {"n": int(y.sum())}
+        cv_predictions = np.zeros((len(inputs), n), dtype=bool)
+
+        def make() -> Any:
+            return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, solver="liblinear", dual=True,
+                                      random_state=self.random_state)
+
+        gold = np.array([[t in labels for t in self.themes_] for labels in themes], dtype=bool).reshape(len(inputs), n)
+        rules = set(self.rule_themes_)
+        jobs = [self._cross_fit(make, X, gold[:, j], pool) for j in range(n)]
+        for j, (theme, job) in enumerate(zip(self.themes_, jobs)):
+            y = gold[:, j]
+            clf, z = job()
+            self.coef_[j], self.intercept_[j] = clf.coef_[0], clf.intercept_[0]
+            if z is not None:
+                a, b = platt(z, y)
+                self.calibration_[j] = a, b
+                proba = sigmoid(a * z + b)
+                if theme in rules:
+                    hit = np.array([theme in item.rule_themes for item in inputs], dtype=bool)
+                    self.thresholds_[j] = add_threshold(proba[~hit], y[~hit], self.add_precision)
+                    self.keep_thresholds_[j] = drop_threshold(proba[hit], y[hit], self.drop_precision)
+                    cv_predictions[:, j] = (proba >= self.thresholds_[j]) | (hit & (proba >= self.keep_thresholds_[j]))
+                else:  # no rule can find it: the model alone decides, at its best F-beta
+                    self.thresholds_[j] = self.keep_thresholds_[j] = best_threshold(proba, y, self.threshold_beta)
+                    cv_predictions[:, j] = proba >= self.thresholds_[j]
+            self.cv_scores_["themes"][theme] = prf(cv_predictions[:, j], y) | {
+                "n": int(y.sum()), "add_above": float(self.thresholds_[j]),
+                "drop_below": float(self.keep_thresholds_[j])}
+            report(f"theme {theme}")
         # Some label sets give every comment a theme (SemEval's categories include a catch-all);
         # then a comment with no theme above its threshold still gets its most likely one.
         self.always_one_ = all(len(labels) > 0 for labels in themes)
-        gold = np.array([[t in labels for t in self.themes_] for labels in themes], dtype=bool)  # bool with no themes too
         self.cv_scores_["micro"] = prf(cv_predictions.ravel(), gold.ravel())
-        self._fit_polarity(tfidf, inputs, themes)
-        self._fit_sentiment(tfidf, inputs, sentiments)
-        self.n_train_ = len(inputs)
-        return self
 
     def _local(self, inputs: Sequence[ModelInput], theme: str, theme_index: int) -> list[float]:
         """Per comment, the compound nearest the theme: its rule mentions', else its best sentence's."""
@@ -245,14 +357,22 @@ class ThemeModel(Estimator):
         return local
 
     def _fit_polarity(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput],
-                      themes: Sequence[dict[str, str | None]]) -> None:
+                      themes: Sequence[dict[str, str | None]], pool: ThreadPoolExecutor,
+                      report: Callable[[str], None]) -> None:
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
         self.polarity_classes_ = {}
         self.polarity_coef_ = {}
         self.polarity_intercept_ = {}
         correct = total = 0
+
+        def make() -> Any:
+            # liblinear (one-vs-rest, coordinate descent) is ~50x faster than lbfgs's multinomial
+            # fit here; the heads' scores go through a softmax at prediction either way.
+            return one_vs_rest(LogisticRegression(C=self.polarity_C, solver="liblinear", dual=True, max_iter=5000,
+                                                  random_state=self.random_state))
+
+        started = []
         for j, theme in enumerate(self.themes_):
             rows = [i for i, labels in enumerate(themes) if labels.get(theme)]
             if not rows:
@@ -260,54 +380,72 @@ class ThemeModel(Estimator):
             y = np.array([themes[i][theme] for i in rows])
             subset = [inputs[i] for i in rows]
             X = self._head_features(tfidf[rows], self._vader(subset, self._local(subset, theme, j)))
-            classes = sorted(set(y))
-            if len(classes) == 1:
-                self.polarity_classes_[theme] = classes
+            if len(set(y)) == 1:
+                self.polarity_classes_[theme] = sorted(set(y))
                 self.polarity_coef_[theme] = np.zeros((1, X.shape[1]))
                 self.polarity_intercept_[theme] = np.zeros(1)
                 correct += len(y)
                 total += len(y)
                 continue
-            clf = LogisticRegression(C=self.polarity_C, max_iter=5000, random_state=self.random_state)
-            counts = np.unique(y, return_counts=True)[1]
-            n_splits = min(self.cv, int(counts.min()))
-            if n_splits >= 2:
-                folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-                predicted = cross_val_predict(clf, X, y, cv=folds)
+            # Only the columns these comments use: the others' weights are zero at the optimum
+            # anyway (L2), and lbfgs's cost grows with the columns it carries.
+            columns = np.unique(X.indices)
+            started.append((theme, y, X.shape[1], columns, self._cross_fit(make, X[:, columns], y, pool)))
+        for theme, y, width, columns, job in started:
+            clf, z = job()
+            if z is not None:
+                predicted = clf.classes_[(z > 0).astype(int)] if z.ndim == 1 else clf.classes_[z.argmax(axis=1)]
                 correct += int((predicted == y).sum())
                 total += len(y)
-            clf.fit(X, y)
+            weights, intercept = coefficients(clf)
+            coef = np.zeros((weights.shape[0], width))
+            coef[:, columns] = weights
             self.polarity_classes_[theme] = [str(c) for c in clf.classes_]
             self.polarity_coef_[theme], self.polarity_intercept_[theme] = binary_as_two_rows(
-                clf.coef_, clf.intercept_, len(clf.classes_))
+                coef, intercept, len(clf.classes_))
+            report(f"polarity {theme}")
         if total:
             self.cv_scores_["polarity_accuracy_on_gold_themes"] = round(correct / total, 4)
 
     def _fit_sentiment(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput],
-                       sentiments: Sequence[str | None] | None) -> None:
+                       sentiments: Sequence[str | None] | None, pool: ThreadPoolExecutor,
+                       report: Callable[[str], None], groups: Sequence[str] | None = None) -> None:
+        """The overall sentiment head, its temperature (calibration) and the confidence above
+        which it replaces VADER's label, both chosen on cross-validated predictions."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
         self.sentiment_classes_ = []
+        self.sentiment_temperature_ = 1.0
+        self.sentiment_cut_ = 0.0
         if not sentiments:
             return
         rows = [i for i, s in enumerate(sentiments) if s]
         y = np.array([sentiments[i] for i in rows])
         if len(set(y)) < 2:
             return
-        X = self._head_features(tfidf[rows], self._vader([inputs[i] for i in rows]))
-        clf = LogisticRegression(C=self.sentiment_C, max_iter=5000, random_state=self.random_state)
-        n_splits = min(self.cv, int(np.unique(y, return_counts=True)[1].min()))
-        if n_splits >= 2:
-            folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-            proba = cross_val_predict(clf, X, y, cv=folds, method="predict_proba")
-            classes = sorted(set(y))
-            labels = [banded(dict(zip(classes, p)))[0] for p in proba]
-            self.cv_scores_["sentiment_accuracy"] = round(float(np.mean(np.array(labels) == y)), 4)
-        clf.fit(X, y)
+        subset = [inputs[i] for i in rows]
+        X = self._head_features(tfidf[rows], self._vader(subset))
+        clf, z = self._cross_fit(lambda: one_vs_rest(LogisticRegression(
+            C=self.sentiment_C, solver="liblinear", dual=True, max_iter=5000, random_state=self.random_state)),
+            X, y, pool)()
         self.sentiment_classes_ = [str(c) for c in clf.classes_]
-        self.sentiment_coef_, self.sentiment_intercept_ = binary_as_two_rows(
-            clf.coef_, clf.intercept_, len(clf.classes_))
+        self.sentiment_coef_, self.sentiment_intercept_ = binary_as_two_rows(*coefficients(clf), len(clf.classes_))
+        if z is not None:
+            z = np.column_stack([-z / 2, z / 2]) if z.ndim == 1 else z
+            index = {c: k for k, c in enumerate(self.sentiment_classes_)}
+            gold = np.array([index[label] for label in y])
+            self.sentiment_temperature_ = temperature(z, gold)
+            proba = softmax(z / self.sentiment_temperature_)
+            labels = np.array([banded(dict(zip(self.sentiment_classes_, p)))[0] for p in proba])
+            vader = np.array([polarity_label(item.compound) for item in subset])
+            sources = np.array([groups[i] for i in rows]) if groups is not None else None
+            self.sentiment_cut_ = confidence_cut(proba, labels == y, vader == y, sources)
+            use = proba.max(axis=1) >= self.sentiment_cut_
+            self.cv_scores_["sentiment_accuracy"] = round(float(np.mean(labels == y)), 4)
+            self.cv_scores_["sentiment_accuracy_vader"] = round(float(np.mean(vader == y)), 4)
+            self.cv_scores_["sentiment_accuracy_combined"] = round(
+                float(np.mean(np.where(use, labels, vader) == y)), 4)
+        report("sentiment")
 
     # --- prediction -----------------------------------------------------------------------
 
@@ -355,8 +493,12 @@ class ThemeModel(Estimator):
     def _predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         words, tfidf = self._tfidf_blocks([item.text for item in inputs])
         X = self._detection_features(tfidf, inputs)
-        proba = sigmoid(X @ self.coef_.T + self.intercept_)
+        proba = sigmoid((X @ self.coef_.T + self.intercept_) * self.calibration_[:, 0] + self.calibration_[:, 1])
+        # A rule hit stays unless the model is confidently against it; a theme the rules did
+        # not find needs the (higher) probability at which the model alone was precise.
         found = proba >= self.thresholds_
+        hit = rule_hits([item.rule_themes for item in inputs], self.themes_, 1.0).toarray() > 0
+        found |= hit & (proba >= self.keep_thresholds_)
         if self.always_one_ and len(self.themes_):
             empty = ~found.any(axis=1)
             found[empty, np.argmax(proba[empty], axis=1)] = True
@@ -369,9 +511,15 @@ class ThemeModel(Estimator):
         polarity = self._polarity(heads, inputs, theme_rows)
         sentiments: list[tuple[str, float] | None] = [None] * len(inputs)
         if self.sentiment_classes_:
-            probs = softmax(linear(self._words(heads), self._vader(inputs), self.sentiment_coef_,
-                                   self.sentiment_intercept_))
-            sentiments = [banded(dict(zip(self.sentiment_classes_, p))) for p in probs]
+            word_block = self._words(heads)
+            probs = softmax(linear(word_block, self._vader(inputs), self.sentiment_coef_,
+                                   self.sentiment_intercept_) / self.sentiment_temperature_)
+            # The head speaks where it is confident and has read a word it knows; elsewhere
+            # (None) the comment keeps VADER's label: no known word is no evidence, not negative.
+            known = np.diff(word_block.indptr) > 0
+            confident = probs.max(axis=1) >= self.sentiment_cut_
+            sentiments = [banded(dict(zip(self.sentiment_classes_, p))) if k and c else None
+                          for p, k, c in zip(probs, known, confident)]
         out = []
         for i in range(len(inputs)):
             predictions = []

@@ -21,7 +21,7 @@ def linear(X: sp.csr_matrix, extra: np.ndarray, coef: np.ndarray, intercept: np.
 
 def sigmoid(z: Any) -> np.ndarray:
     z = np.asarray(z)
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
 
 
 def softmax(z: Any) -> np.ndarray:
@@ -33,10 +33,11 @@ def softmax(z: Any) -> np.ndarray:
 
 def binary_as_two_rows(coef: np.ndarray, intercept: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """A fitted LogisticRegression's weights with one row per class: a binary one has a single
-    row (for the second class), which becomes (-w, w) so softmax gives the same probabilities."""
+    row (for the second class), which becomes (-w/2, w/2), so softmax gives the same
+    probabilities, sigmoid(w . x)."""
     if n_classes > 2:
         return coef, intercept
-    return np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
+    return np.vstack([-coef[0] / 2, coef[0] / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
 
 
 def best_threshold(proba: np.ndarray, y: np.ndarray, beta: float) -> float:
@@ -60,3 +61,90 @@ def prf(predicted: np.ndarray, gold: np.ndarray) -> dict[str, float]:
     r = tp / gold.sum() if gold.sum() else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: (a, b) so that sigmoid(a * z + b) is a calibrated probability, fitted on
+    cross-validated decision values `z` against the gold `y` (Platt 1999, with his smoothed
+    targets so a separable fold does not give an infinite slope)."""
+    n_pos, n_neg = float(y.sum()), float((~y).sum())
+    if not n_pos or not n_neg:
+        return 1.0, 0.0
+    target = np.where(y, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    a, b = 1.0, 0.0
+    # Newton's method on the two parameters (the loss is convex); a few steps converge.
+    for _ in range(50):
+        p = sigmoid(a * z + b)
+        g = p - target
+        w = np.maximum(p * (1 - p), 1e-12)
+        grad = np.array([float((g * z).sum()), float(g.sum())])
+        hess = np.array([[float((w * z * z).sum()) + 1e-9, float((w * z).sum())],
+                         [float((w * z).sum()), float(w.sum()) + 1e-9]])
+        step = np.linalg.solve(hess, grad)
+        a, b = a - float(step[0]), b - float(step[1])
+        if abs(step).max() < 1e-8:
+            break
+    return round(a, 6), round(b, 6)
+
+
+# The thresholds a calibrated probability is compared with, for adding and for dropping a theme.
+ADD_GRID = np.round(np.arange(0.30, 0.96, 0.05), 2)
+DROP_GRID = np.array([0.02, 0.05, 0.1, 0.15])
+NEVER = 1.01  # a threshold no probability reaches
+
+
+def add_threshold(proba: np.ndarray, y: np.ndarray, precision: float, min_found: int = 3) -> float:
+    """The lowest threshold at which comments the rules did not flag, found by the model alone,
+    are right at least `precision` of the time (on cross-validated probabilities); NEVER if no
+    threshold gets there, so a theme the model cannot find precisely is left to the rules."""
+    for t in ADD_GRID:
+        found = proba >= t
+        if found.sum() >= min_found and (found & y).sum() >= precision * found.sum():
+            return float(t)
+    return NEVER
+
+
+def drop_threshold(proba: np.ndarray, y: np.ndarray, precision: float, min_dropped: int = 3) -> float:
+    """The highest threshold below which a rule hit can be dropped while the hits dropped are
+    wrong at least `precision` of the time (cross-validated); 0.0 (never drop) otherwise."""
+    best = 0.0
+    for t in DROP_GRID:
+        dropped = proba < t
+        if dropped.sum() >= min_dropped and (dropped & ~y).sum() >= precision * dropped.sum():
+            best = float(t)
+    return best
+
+
+def temperature(z: np.ndarray, y: np.ndarray) -> float:
+    """The temperature T minimising the log-loss of softmax(z / T) against class indices `y`
+    (temperature scaling, Guo et al. 2017): T > 1 softens an over-confident head."""
+    best, best_loss = 1.0, np.inf
+    rows = np.arange(len(y))
+    for t in np.round(np.arange(0.5, 4.01, 0.1), 2):
+        p = softmax(z / t)
+        loss = -float(np.log(np.maximum(p[rows, y], 1e-12)).mean())
+        if loss < best_loss - 1e-9:
+            best, best_loss = float(t), loss
+    return best
+
+
+def confidence_cut(proba: np.ndarray, model_right: np.ndarray, fallback_right: np.ndarray,
+                   groups: np.ndarray | None = None, min_group: int = 50) -> float:
+    """The confidence above which a head's label beats the fallback's (cross-validated): the cut
+    maximising the accuracy of 'head where its top probability reaches the cut, else fallback'.
+    Scanned from high to low, a lower cut must do strictly better to be chosen. With `groups`
+    (the source of each comment), a cut must also leave no group of at least `min_group`
+    comments less accurate than the fallback alone: a kind of comment the head reads worse
+    than VADER gets VADER."""
+    top = proba.max(axis=1)
+    best, best_right = NEVER, int(fallback_right.sum())
+    names = [] if groups is None else [g for g in set(groups.tolist()) if (groups == g).sum() >= min_group]
+    for t in np.round(np.arange(0.95, 0.32, -0.05), 2):
+        use = top >= t
+        combined = np.where(use, model_right, fallback_right)
+        if any(combined[groups == g].sum() < fallback_right[groups == g].sum() for g in names):
+            continue
+        right = int(combined.sum())
+        if right > best_right:
+            best, best_right = float(t), right
+    return best

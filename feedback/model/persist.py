@@ -47,6 +47,8 @@ def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None
         "coef": model.coef_,
         "intercept": model.intercept_,
         "thresholds": model.thresholds_,
+        "keep_thresholds": model.keep_thresholds_,
+        "calibration": model.calibration_,
     }
     for k, theme in enumerate(model.polarity_classes_):
         arrays[f"polarity_coef_{k}"] = model.polarity_coef_[theme]
@@ -71,6 +73,8 @@ def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None
             "polarity_themes": list(model.polarity_classes_),
             "polarity_classes": model.polarity_classes_,
             "sentiment_classes": model.sentiment_classes_,
+            "sentiment_temperature": model.sentiment_temperature_,
+            "sentiment_cut": model.sentiment_cut_,
             "always_one": bool(model.always_one_),
             "vocabulary": vocabulary,
             "char_vocabulary": char_vocabulary,
@@ -175,9 +179,11 @@ def _read_arrays(weights: Path, directory: str) -> dict[str, np.ndarray]:
 def _check_shapes(model: ThemeModel, directory: str) -> None:
     """RAISES (ModelError): An array whose shape does not fit the themes it serves."""
     n_themes = len(model.themes_)
-    for name in ("intercept_", "thresholds_"):
+    for name in ("intercept_", "thresholds_", "keep_thresholds_"):
         if getattr(model, name).shape != (n_themes,):
             raise _inconsistent(directory, f"{name.rstrip('_')} has shape {getattr(model, name).shape}, expected ({n_themes},)")
+    if model.calibration_.shape != (n_themes, 2):
+        raise _inconsistent(directory, f"calibration has shape {model.calibration_.shape}, expected ({n_themes}, 2)")
     if model.coef_.ndim != 2:
         raise _inconsistent(directory, f"coef has {model.coef_.ndim} dimensions, expected 2")
     for theme, coef in model.polarity_coef_.items():
@@ -216,6 +222,10 @@ def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
     model.coef_ = arrays["coef"]
     model.intercept_ = arrays["intercept"]
     model.thresholds_ = arrays["thresholds"]
+    # Models saved before calibration: raw probabilities, and one threshold for rule hits and
+    # model-only themes alike (what they were fitted with).
+    model.keep_thresholds_ = arrays.get("keep_thresholds", model.thresholds_)
+    model.calibration_ = arrays.get("calibration", np.tile([1.0, 0.0], (len(model.themes_), 1)))
     model.polarity_classes_ = {t: list(c) for t, c in meta["polarity_classes"].items()}
     polarity_themes = meta["polarity_themes"]
     model.polarity_coef_ = {t: arrays[f"polarity_coef_{k}"] for k, t in enumerate(polarity_themes)}
@@ -224,6 +234,8 @@ def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
     if model.sentiment_classes_:
         model.sentiment_coef_ = arrays["sentiment_coef"]
         model.sentiment_intercept_ = arrays["sentiment_intercept"]
+    model.sentiment_temperature_ = float(meta.get("sentiment_temperature", 1.0))
+    model.sentiment_cut_ = float(meta.get("sentiment_cut", 0.0))
     model.n_train_ = meta["n_train"]
     model.always_one_ = bool(meta.get("always_one", False))
     model.cv_scores_ = meta["cv_scores"]

@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..config import AnalysisOptions
 from ..errors import Errors, ModelError
@@ -42,46 +42,81 @@ def train(
     params: dict[str, Any] | None = None,
     test: Sequence[LabelledComment] | None = None,
     sources: Sequence[str] = (),
+    sentiment_only: Sequence[LabelledComment] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> tuple[ThemeModel, dict[str, Any]]:
     """Fit a ThemeModel on labelled comments.
 
-    items (Sequence[LabelledComment]): Training comments.
+    items (Sequence[LabelledComment]): Training comments, their themes labelled (an empty
+        dict is "no theme").
     analysis (AnalysisOptions | None): The rules pipeline (taxonomy, lexicon) whose output the
         model reads; its model setting is ignored.
     params (dict | None): ThemeModel parameters.
     test (Sequence[LabelledComment] | None): Held-out comments to score once after fitting.
     sources (Sequence[str]): Training file paths, hashed into the model card.
+    sentiment_only (Sequence[LabelledComment]): More comments whose overall sentiment is known
+        but whose themes were not labelled (star-rated reviews): the sentiment head and the
+        vocabulary read them, theme detection does not.
+    progress (Callable[[str, int, int], None] | None): Told each stage as it ends: its name
+        ("rules", "theme speed"), the stages done and their expected total.
+    groups (Sequence[str] | None): The source of each comment (items, then sentiment_only):
+        the sentiment head is trusted only where no source loses accuracy against VADER.
     RETURNS (tuple): The fitted model and its card (a dict saved with it).
     RAISES (ModelError): No comments, an unknown parameter, labels a model cannot be fitted
         on, or a source that cannot be read.
     """
     if not items:
         raise ModelError(Errors.E210)
+    n_themes = len({t for item in items for t in item.themes})
+    report = _counter(progress, total=3 + 2 * n_themes + bool(test))
     model = ThemeModel()
     model.set_params(**(params or {}))
     rules = Analyzer.from_options(replace(analysis or AnalysisOptions(), model=None))
-    inputs = [model_input(r) for r in analyze_labelled(rules, items, screen=False)]
-    themes = [dict(item.themes) for item in items]
-    sentiments = [item.sentiment for item in items]
+    every = [*items, *sentiment_only]
+    inputs = [model_input(r) for r in analyze_labelled(rules, every, screen=False)]
+    report("rules")
+    themes: list[dict[str, str | None] | None] = [dict(item.themes) for item in items]
+    themes += [None] * len(sentiment_only)
+    sentiments = [item.sentiment for item in every]
     model.fit(
         inputs,
         themes,
         sentiments if any(sentiments) else None,
         rule_themes=rules.taxonomy.theme_ids,
         theme_order=rules.taxonomy.theme_ids,
+        progress=report,
+        groups=groups,
     )
     card: dict[str, Any] = {
         "created": today(),
         "training_data": [{"path": str(p), "sha256": _file_sha256(p)} for p in sources],
-        "n_train": len(items),
-        "theme_counts": dict(Counter(t for labels in themes for t in labels)),
+        "n_train": len(every),
+        "n_theme_labelled": len(items),
+        "n_sentiment_only": len(sentiment_only),
+        "theme_counts": dict(Counter(t for item in items for t in item.themes)),
+        "sentiment_counts": dict(Counter(s for s in sentiments if s)),
         "taxonomy": {"name": rules.taxonomy.name, "version": rules.taxonomy.version, "sha256": rules.taxonomy.sha256},
         "library_versions": library_versions(),
         "cv_scores": model.cv_scores_,
     }
     if test:
         card["held_out"] = evaluate(rules.with_model(model), test)
+        report("held-out evaluation")
     return model, card
+
+
+def _counter(progress: Callable[[str, int, int], None] | None, total: int) -> Callable[[str], None]:
+    """A stage reporter that counts the stages done (a bar's length is `total`)."""
+    done = 0
+
+    def report(stage: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(stage, min(done, total), total)
+
+    return report
 
 
 def evaluate(analyzer: Analyzer, items: Sequence[LabelledComment]) -> dict[str, Any]:

@@ -46,6 +46,11 @@ class Prediction:
     sentiment: tuple[str, float] | None  # (label, compound) when the model has a sentiment head
 
 
+def polarity_label(compound: float) -> str:
+    """VADER's label for a compound: positive from +0.05, negative from -0.05, else neutral."""
+    return "positive" if compound >= BAND else "negative" if compound <= -BAND else "neutral"
+
+
 def banded(probabilities: Mapping[str, float]) -> tuple[str, float]:
     """Turn class probabilities into (label, compound) that agree at VADER's +-0.05 thresholds.
 

@@ -1,0 +1,103 @@
+"""Train the shipped model models/cx-default from the project's and the licensed real data.
+
+    python scripts/train_default_model.py [--data ../shared/data] [-o models/cx-default] [--seed 0]
+                                          [--without SOURCE]
+
+The data and its splits are scripts/real_training_data.py's (real comments are read in place
+from the data folder, only their training split). Progress goes to stderr. The same data and
+seed give the same model. `--without` leaves one source out (leave-one-source-out evaluation,
+benchmarks/leave_one_out.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+from real_training_data import DEFAULT_DATA, PROJECT_FILES, SOURCES, TrainingData, load  # noqa: E402
+
+from feedback.config import AnalysisOptions  # noqa: E402
+from feedback.io.labelled import read_labelled  # noqa: E402
+from feedback.model.card import write_card  # noqa: E402
+from feedback.model.persist import save_model  # noqa: E402
+from feedback.model.training import train  # noqa: E402
+from feedback.redact import redact_text  # noqa: E402
+
+# The shipped model's parameters (ThemeModel's defaults otherwise).
+PARAMS = {"random_state": 0, "min_df": 3, "cv": 4}
+HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
+LONG_NUMBER = re.compile(r"\d{5,}")
+
+
+def fit(data: TrainingData, *, seed: int = 0, test: bool = True, quiet: bool = False):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    counts: Counter[str] = Counter()
+
+    def clean(text: str) -> str:
+        # Masked before training (emails, phone and card numbers...), so none is in the
+        # vocabulary; long digit runs (amounts, what is left of an identifier) become "0000".
+        return LONG_NUMBER.sub("0000", redact_text(text, counts))
+
+    data = TrainingData([replace(i, text=clean(i.text)) for i in data.items],
+                        [replace(i, text=clean(i.text)) for i in data.sentiment_only], data.source_of, data.notes)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not quiet:
+            print(f"[{done:>2}/{total}] {time.perf_counter() - start:6.1f} s  {stage}", file=sys.stderr, flush=True)
+
+    return train(data.items, analysis=AnalysisOptions(model=None), params=PARAMS | {"random_state": seed},
+                 test=read_labelled(str(HELD_OUT)) if test else None, sentiment_only=data.sentiment_only,
+                 progress=progress, sources=[str(p.relative_to(ROOT)) for p in PROJECT_FILES],
+                 groups=[source_group(data.source_of[i.id]) for i in [*data.items, *data.sentiment_only]])
+
+
+def license_of(source: str) -> str:
+    if source.startswith("project/"):
+        return "CC0 1.0 (written for this project)"
+    folder = source.removeprefix("hand-labelled/").split("/", 1)[0]
+    return next((license for name, (loader, _, license) in SOURCES.items() if loader == folder), "?")
+
+
+def source_group(source: str) -> str:
+    """The kind of comment a source is, for the sentiment head's per-source check: the
+    hand-labelled comments count with their dataset, the project's files as one."""
+    source = source.removeprefix("hand-labelled/")
+    return "project" if source.startswith("project/") else source
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("-o", "--output", default=str(ROOT / "models" / "cx-default"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--without", help="Leave this source out (a name of real_training_data.SOURCES or a prefix).")
+    args = parser.parse_args()
+    data = load(Path(args.data), seed=args.seed)
+    if args.without:
+        data = data.without(args.without)
+    counts = data.counts()
+    print(f"Training on {len(data.items)} theme-labelled and {len(data.sentiment_only)} sentiment-only comments",
+          file=sys.stderr)
+    model, card = fit(data, seed=args.seed)
+    card["sources"] = [{"source": source, "license": license_of(source), **kinds} for source, kinds in counts.items()]
+    card["data_notes"] = [note.replace(str(ROOT) + "/", "") for note in data.notes]
+    card["command"] = "bash scripts/train_default_model.sh" + (f" (--without {args.without})" if args.without else "")
+    save_model(model, args.output, card=card)
+    write_card(args.output)
+    cv = model.cv_scores_
+    print(f"Saved {args.output}: cross-validated theme micro F1 {cv['micro']['f1']}, sentiment accuracy "
+          f"{cv.get('sentiment_accuracy')} (head), {cv.get('sentiment_accuracy_combined')} (head where confident, "
+          f"else VADER; VADER alone {cv.get('sentiment_accuracy_vader')})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

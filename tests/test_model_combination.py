@@ -1,0 +1,151 @@
+"""How a theme model is combined with the rules and VADER: calibrated probabilities, rule hits
+kept unless the model is confidently against them, precise model-only themes, a sentiment head
+that abstains where it is not confident or read no word it knows; training in parallel threads
+gives the same model, and `feedback train` reports its stages on stderr."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from feedback import analyze
+from feedback.cli import cli
+from feedback.io.labelled import LabelledComment, read_labelled
+from feedback.model import ModelInput, load_model, save_model, train
+from feedback.model.linear import NEVER, add_threshold, confidence_cut, drop_threshold, platt, sigmoid, temperature
+from feedback.model.persist import seal_model_file
+
+ROOT = Path(__file__).parent.parent
+TRAIN = ROOT / "training" / "cx_train_a.jsonl"
+FAST = {"char_ngram_range": None, "cv": 3}
+# Real comments (women's clothing reviews, CC0; Kotzias et al. Amazon/Yelp sentences, CC BY 4.0).
+REAL = [
+    "Love this dress! it's sooo pretty. i happened to find it in a store, and i'm glad i did bc i never would have ordered it online bc it's petite.",
+    "The material is very thin and it shrank after one wash.",
+    "Great for the jawbone.",
+    "The food was terrible and the service slow.",
+    "Customer service was very helpful when I called about the refund.",
+    "Way too expensive for what you get.",
+]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    items = read_labelled(str(TRAIN))[:400]
+    model, _ = train(items, params=FAST)
+    return model
+
+
+def test_platt_scaling_recovers_a_known_slope():
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 3, 4000)
+    y = rng.random(4000) < sigmoid(0.5 * z - 1.0)
+    a, b = platt(z, y)
+    assert a == pytest.approx(0.5, abs=0.08) and b == pytest.approx(-1.0, abs=0.15)
+
+
+def test_thresholds_follow_the_precision_asked():
+    proba = np.array([0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35])
+    y = np.array([1, 1, 1, 1, 0, 0, 1, 0], dtype=bool)
+    assert add_threshold(proba, y, 0.8) == 0.55  # the lowest: 4 of the 5 from 0.55 are right
+    assert add_threshold(proba, y, 0.85) == 0.65  # 4 of 4
+    assert add_threshold(proba, ~y, 0.8) == NEVER  # never precise: left to the rules
+    # Dropping a rule hit only where drops are wrong hits often enough; never otherwise.
+    low = np.array([0.01, 0.03, 0.04, 0.06, 0.12, 0.6])
+    assert drop_threshold(low, np.array([0, 0, 0, 1, 1, 1], dtype=bool), 0.9) == 0.05
+    assert drop_threshold(low, np.array([0, 0, 0, 0, 1, 1], dtype=bool), 0.9) == 0.1
+    assert drop_threshold(low, np.array([1, 1, 0, 1, 1, 1], dtype=bool), 0.9) == 0.0
+
+
+def test_temperature_softens_an_overconfident_head_and_the_cut_prefers_the_better_labeller():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 3000)
+    z = rng.normal(0, 1, (3000, 3))
+    z[np.arange(3000), y] += 1.0
+    assert temperature(z * 4, y) > 2.0  # scores four times too sharp
+    proba = np.array([[0.9, 0.05, 0.05], [0.5, 0.3, 0.2], [0.4, 0.3, 0.3]])
+    assert confidence_cut(proba, np.array([True, False, False]), np.array([False, True, True])) == 0.9
+    assert confidence_cut(proba, np.array([False] * 3), np.array([True] * 3)) == NEVER
+
+
+def test_rule_hits_are_kept_unless_the_model_is_confidently_against_them(fitted):
+    j = fitted.themes_.index("price")
+    inputs = [ModelInput(text, 0.0, rule_themes=frozenset({"price"})) for text in REAL]
+    found = ["price" in {t.theme for t in p.themes} for p in fitted.predict(inputs)]
+    X = fitted._detection_features(fitted._tfidf_blocks(REAL)[1], inputs)
+    a, b = fitted.calibration_[j]
+    proba = sigmoid((X @ fitted.coef_[j] + fitted.intercept_[j]) * a + b)
+    assert found == list(proba >= min(fitted.keep_thresholds_[j], fitted.thresholds_[j]))
+    fitted_keep = fitted.keep_thresholds_.copy()
+    try:
+        fitted.keep_thresholds_[:] = 0.0  # never confident enough to drop: every rule hit stays
+        assert all("price" in {t.theme for t in p.themes} for p in fitted.predict(inputs))
+    finally:
+        fitted.keep_thresholds_[:] = fitted_keep
+
+
+def test_sentiment_head_abstains_without_known_words_or_confidence(fitted):
+    unknown = fitted.predict([ModelInput("asdfgh qwzxv", 0.0), ModelInput("👍", 0.0)])
+    assert [p.sentiment for p in unknown] == [None, None]
+    inputs = [ModelInput(text, 0.0) for text in REAL]
+    cut = fitted.sentiment_cut_
+    try:
+        fitted.sentiment_cut_ = NEVER
+        assert all(p.sentiment is None for p in fitted.predict(inputs))
+        fitted.sentiment_cut_ = 0.0
+        assert all(p.sentiment is not None for p in fitted.predict(inputs))
+        # Calibrated class probabilities, not summed evidence: a long comment does not peg at 0.99.
+        assert all(abs(p.sentiment[1]) < 0.99 for p in fitted.predict(inputs))
+    finally:
+        fitted.sentiment_cut_ = cut
+
+
+def test_no_known_word_is_neutral_with_a_model(tmp_path, fitted):
+    save_model(fitted, str(tmp_path / "m"))
+    for record in analyze(["asdfgh", "zzzzzz qqqq"], model=str(tmp_path / "m")):
+        assert record["sentiment"]["label"] in (None, "neutral")
+
+
+def test_sentiment_only_comments_train_the_head_not_the_detector():
+    items = read_labelled(str(TRAIN))[:300]
+    stars = [LabelledComment(f"s{i}", text, {}, label)
+             for i, (text, label) in enumerate([(REAL[0], "positive"), (REAL[1], "negative"), (REAL[2], "positive"),
+                                                (REAL[3], "negative")] * 5)]
+    model, card = train(items, params=FAST, sentiment_only=stars)
+    alone, _ = train(items, params=FAST)
+    assert card["n_train"] == 320 and card["n_sentiment_only"] == 20
+    assert card["theme_counts"] == _["theme_counts"]
+    assert model.cv_scores_["themes"]["price"]["n"] == alone.cv_scores_["themes"]["price"]["n"]
+    assert "jawbone" in model.vocabulary_ and "jawbone" not in alone.vocabulary_
+
+
+def test_models_saved_before_calibration_still_load(tmp_path, fitted):
+    path = tmp_path / "old"
+    save_model(fitted, str(path))
+    weights = dict(np.load(path / "weights.npz"))
+    del weights["keep_thresholds"], weights["calibration"]
+    np.savez_compressed(path / "weights.npz", **weights)
+    meta = json.loads((path / "model.json").read_text())
+    import hashlib
+
+    meta["weights_sha256"] = hashlib.sha256((path / "weights.npz").read_bytes()).hexdigest()
+    del meta["sentiment_temperature"], meta["sentiment_cut"]
+    (path / "model.json").write_text(json.dumps(meta))
+    seal_model_file(str(path))
+    old = load_model(str(path))
+    assert np.array_equal(old.keep_thresholds_, old.thresholds_)  # one threshold, as it was fitted
+    assert old.calibration_.tolist() == [[1.0, 0.0]] * len(old.themes_)
+    assert len(old.predict([ModelInput(REAL[4], 0.3, rule_themes=frozenset({'customer_service'}))])) == 1
+
+
+def test_cli_train_reports_stages_on_stderr_only(tmp_path):
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(TRAIN.read_text(encoding="utf-8").splitlines(keepends=True)[:200]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["train", str(small), "-o", str(tmp_path / "m")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    for stage in ("rules", "features", "theme price", "polarity price", "sentiment"):
+        assert f"  {stage}" in result.stderr
+    assert "[########################]" in result.stderr
