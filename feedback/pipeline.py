@@ -398,8 +398,8 @@ def analyze(
     scores (dict[str, str] | None): KIND -> field name, e.g. {"nps": "likelihood"}.
     taxonomy, lexicon (str | None): Paths replacing the defaults.
     model (str | None): A model directory; "default" for the shipped model; None for the
-        taxonomy rules alone; "auto" (the default): the rules alone today (see
-        feedback.config.DEFAULT_THEME_MODEL), never the shipped model with your taxonomy.
+        taxonomy rules alone; "auto" (the default): the shipped model (see
+        feedback.config.DEFAULT_THEME_MODEL), never with your own taxonomy file.
     redact (bool): Mask emails, URLs, IBANs, card and phone numbers first (see feedback.redact).
     analyzer (Analyzer | None): A prebuilt Analyzer to reuse across calls (then taxonomy,
         lexicon and model are its own).

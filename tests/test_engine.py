@@ -86,7 +86,8 @@ def test_options_refused_by_the_library_name_parameters():
 
 
 def test_the_default_model_rule_is_decided_once():
-    assert AnalysisOptions().resolved().model is None  # the rules, until a model beats them on real data
+    assert AnalysisOptions().resolved().model == "default"  # the shipped model
+    assert AnalysisOptions(taxonomy="default+retail").resolved().model == "default"
     assert AnalysisOptions(taxonomy="mine.toml").resolved().model is None
     assert AnalysisOptions(taxonomy="mine.toml", model="default").resolved().model == "default"
     assert AnalysisOptions(model=None).resolved().model is None

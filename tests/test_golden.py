@@ -58,8 +58,8 @@ def test_golden_analyze_output_is_unchanged(name: str, tmp_path: Path) -> None:
         assert not errors.exists()
 
 
-def test_default_analysis_is_the_rules_alone(tmp_path: Path) -> None:
-    """No model named: the taxonomy rules (the shipped model is opt-in until it beats them on real data)."""
+def test_default_analysis_is_the_shipped_model(tmp_path: Path) -> None:
+    """No model named: the shipped model with the taxonomy rules (README, Accuracy)."""
     from click.testing import CliRunner
 
     from feedback.cli import cli
@@ -67,8 +67,8 @@ def test_default_analysis_is_the_rules_alone(tmp_path: Path) -> None:
     output = tmp_path / "out.jsonl"
     result = CliRunner().invoke(cli, ["analyze", str(GOLDEN / "survey.csv"), "-o", str(output),
                                       "--errors", str(tmp_path / "errors.jsonl")], catch_exceptions=False)
-    assert result.exit_code == 0 and "themes: rules only" in result.stderr
-    assert output.read_bytes() == (GOLDEN / "survey-rules.expected.jsonl").read_bytes()
+    assert result.exit_code == 0 and "themes: rules + model" in result.stderr
+    assert output.read_bytes() == (GOLDEN / "survey-model.expected.jsonl").read_bytes()
 
 
 def main() -> None:

@@ -175,7 +175,9 @@ def test_round_trip_with_a_simulated_labeller(tmp_path):
     shipped = evaluate(rules.with_model(load_any_model(str(ROOT / "models" / "cx-default"))), test)
     adapted = evaluate(rules.with_model(loaded), test)
     assert adapted["sentiment_accuracy"] > shipped["sentiment_accuracy"]
-    assert adapted["micro_f1"] > shipped["micro_f1"]
+    # The shipped model already learned these sources' themes from 800 labels; 150 more must not
+    # make them worse (a labelled theme stays the base's unless the adapter detects it better).
+    assert adapted["micro_f1"] >= shipped["micro_f1"]
 
     second = label(str(export), 50, model=str(tmp_path / "mine"), exclude=[str(filled)], seed=0)
     assert not {r["id"] for r in second} & {r["id"] for r in rows}

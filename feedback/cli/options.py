@@ -131,9 +131,9 @@ def analysis_options(fn: F) -> F:
                      help="A sentiment lexicon TSV instead of the default."),
         click.option("--model", type=click.Path(file_okay=False),
                      help="A trained theme model directory (see `feedback train`), or 'default' for the "
-                          "shipped cx-default model. Default: the taxonomy rules alone (the shipped model "
-                          "is worse than them on real data: README, Accuracy)."),
-        click.option("--no-model", is_flag=True, help="Taxonomy rules only, no trained model (the default)."),
+                          "shipped cx-default model. Default: the shipped model with the taxonomy rules (with "
+                          "your own --taxonomy file: the rules alone)."),
+        click.option("--no-model", is_flag=True, help="Taxonomy rules only, no trained model."),
         click.option("--model-mode", type=click.Choice(MODEL_MODES), default="combine", show_default=True,
                      help="combine: the model decides, reading rule hits as evidence; model: the model's themes only."),
     )(fn)

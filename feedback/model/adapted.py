@@ -53,18 +53,21 @@ class AdaptedModel:
     """
 
     def __init__(self, base: Any, adapter: ThemeModel, card: dict[str, Any] | None = None, *,
-                 sentiment_weight: float = 1.0) -> None:
+                 sentiment_weight: float = 1.0, adapter_themes: Sequence[str] | None = None) -> None:
         self.base = base
         self.adapter = adapter
         self.card_ = card or {}
         self.sentiment_weight = sentiment_weight
-        covered = set(adapter.themes_)
-        self.themes_: list[str] = list(adapter.themes_) + [t for t in base.themes_ if t not in covered]
+        # The labelled themes the adapter decides: those it detects better than the base on the
+        # labels (cross-validated), and every theme the base does not know.
+        self.adapter_themes = list(adapter.themes_ if adapter_themes is None else adapter_themes)
+        covered = set(self.adapter_themes)
+        self.themes_: list[str] = list(self.adapter_themes) + [t for t in base.themes_ if t not in covered]
 
     @property
     def covered_themes(self) -> list[str]:
         """The themes whose detection and polarity come from the labels."""
-        return list(self.adapter.themes_)
+        return list(self.adapter_themes)
 
     @property
     def sentiment_source(self) -> str:
@@ -90,8 +93,9 @@ class AdaptedModel:
         if self.adapter.sentiment_classes_:
             classes, mixed = self._sentiment_proba(inputs, stacked)
             sentiments = [banded(dict(zip(classes, p))) for p in mixed]
-        covered = set(self.adapter.themes_)
-        return [Prediction(list(a.themes) + [p for p in b.themes if p.theme not in covered], sentiment)
+        covered = set(self.adapter_themes)
+        return [Prediction([p for p in a.themes if p.theme in covered] + [p for p in b.themes if p.theme not in covered],
+                           sentiment)
                 for b, a, sentiment in zip(base_predictions, adapted, sentiments)]
 
     def _sentiment_proba(self, inputs: Sequence[ModelInput], stacked: Sequence[ModelInput]) -> tuple[list[str], np.ndarray]:
@@ -112,8 +116,9 @@ class AdaptedModel:
         stacked = stacked_inputs(inputs, self.base.predict(inputs))
         theme = self.adapter.predict_proba(stacked)[0]
         index = {t: j for j, t in enumerate(self.base.themes_)}
-        columns = [theme[:, j] for j in range(theme.shape[1])]
-        columns += [base_theme[:, index[t]] for t in self.themes_[len(self.adapter.themes_):]]
+        own = {t: j for j, t in enumerate(self.adapter.themes_)}
+        columns = [theme[:, own[t]] for t in self.adapter_themes]
+        columns += [base_theme[:, index[t]] for t in self.themes_[len(self.adapter_themes):]]
         themes = np.column_stack(columns) if columns else np.zeros((len(inputs), 0))
         if not self.adapter.sentiment_classes_:
             return themes, base_sentiment
@@ -121,7 +126,7 @@ class AdaptedModel:
 
     def predict_polarity(self, inputs: Sequence[ModelInput], themes: Sequence[Sequence[str]]) -> list[dict[str, str]]:
         """The polarity of given themes in each comment (see ThemeModel.predict_polarity)."""
-        covered = set(self.adapter.themes_)
+        covered = set(self.adapter_themes)
         from_base = self.base.predict_polarity(inputs, [[t for t in want if t not in covered] for want in themes])
         stacked = stacked_inputs(inputs, self.base.predict(inputs))
         from_adapter = self.adapter.predict_polarity(stacked, [[t for t in want if t in covered] for want in themes])
@@ -199,7 +204,30 @@ def fit_adapter(
     weight = 1.0
     if labelled and adapter.sentiment_classes_:
         weight = sentiment_weight(base, adapter.get_params(), inputs, stacked, labelled, extended)
-    return AdaptedModel(base, adapter, card, sentiment_weight=weight)
+    return AdaptedModel(base, adapter, card, sentiment_weight=weight,
+                        adapter_themes=better_themes(base, adapter, inputs, themes))
+
+
+def better_themes(base: Any, adapter: ThemeModel, inputs: Sequence[ModelInput],
+                  themes: Sequence[dict[str, str | None]]) -> list[str]:
+    """The adapter's themes it should decide: new ones, and known ones whose cross-validated F1 on
+    the labels beats the base's F1 on them (the base never saw these labels). A strong base is
+    not replaced by an adapter fitted on a few dozen examples of a theme it already finds well."""
+    known = set(base.themes_)
+    found = [{p.theme for p in prediction.themes} for prediction in base.predict(inputs)]
+    chosen = []
+    for theme in adapter.themes_:
+        if theme not in known:
+            chosen.append(theme)
+            continue
+        gold = [theme in labels for labels in themes]
+        tp = sum(g and theme in f for g, f in zip(gold, found))
+        fp = sum(not g and theme in f for g, f in zip(gold, found))
+        fn = sum(g and theme not in f for g, f in zip(gold, found))
+        base_f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if adapter.cv_scores_.get("themes", {}).get(theme, {}).get("f1", 0.0) > base_f1:
+            chosen.append(theme)
+    return chosen
 
 
 def sentiment_weight(base: Any, params: dict[str, Any], inputs: Sequence[ModelInput], stacked: Sequence[ModelInput],
@@ -291,6 +319,7 @@ def save_adapted(model: AdaptedModel, directory: str) -> None:
         "covered_themes": model.covered_themes,
         "sentiment_source": model.sentiment_source,
         "sentiment_weight": model.sentiment_weight,
+        "adapter_themes": model.adapter_themes,
         "parts": {sub: _part_checksum(path / sub) for sub in (BASE_DIR, ADAPTER_DIR)},
         "card": model.card_,
     }
@@ -323,7 +352,8 @@ def load_adapted(directory: str) -> AdaptedModel:
         if _part_checksum(path / sub) != parts.get(sub):
             raise ModelError(Errors.E223.format(path=directory, part=sub))
     base, adapter = load_model(str(path / BASE_DIR)), load_model(str(path / ADAPTER_DIR))
-    return AdaptedModel(base, adapter, meta.get("card") or {}, sentiment_weight=float(meta.get("sentiment_weight", 1.0)))
+    return AdaptedModel(base, adapter, meta.get("card") or {}, sentiment_weight=float(meta.get("sentiment_weight", 1.0)),
+                        adapter_themes=meta.get("adapter_themes"))
 
 
 def write_adapted_card(directory: str) -> Path:
