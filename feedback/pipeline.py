@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_columns, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
-from .language import ClauseSplitter, english_lemmas, make_nlp
+from .language import ClauseSplitter, english_lemmas, make_docs, make_nlp
 from .model.types import ModelInput, Prediction
 from .errors import ProblemCode
 from .records import AnalyzedRecord, Comment, ErrorRecord, Problem, Sentence, SourceRow, ThemeMention
@@ -37,6 +37,10 @@ TextAnalysis = tuple[float | None, str | None, list[Sentence], list[ThemeMention
 # stays flat: at most CACHED_TEXTS entries of at most CACHED_CHARS characters each.
 CACHED_TEXTS = 20_000
 CACHED_CHARS = 200
+# Sentences repeat across comments far more than whole comments do ("Thank you.", "Great
+# service!"): their VADER compounds (a function of the text alone) are kept too, at most
+# CACHED_SENTENCES of at most CACHED_CHARS characters; the table starts afresh when full.
+CACHED_SENTENCES = 20_000
 
 
 class ThemeModelLike(Protocol):
@@ -87,6 +91,7 @@ class Analyzer:
         self.options = options
         self.clauses = ClauseSplitter(nlp.vocab)
         self._cache: OrderedDict[str, TextAnalysis] = OrderedDict()
+        self._scores: dict[str, float] = {}
 
     @classmethod
     def from_options(cls, options: AnalysisOptions | None = None) -> Analyzer:
@@ -164,7 +169,7 @@ class Analyzer:
         if not new:
             return found
         stubs = [Comment("", 0, 0, text, {}, {}) for text in new]
-        docs = self.nlp.pipe(text[:MAX_ANALYSED_CHARS] for text in new)
+        docs = make_docs(self.nlp, [text[:MAX_ANALYSED_CHARS] for text in new])
         records = [self._analyze_doc(stub, doc) for stub, doc in zip(stubs, docs)]
         if self.theme_model is not None:
             predictions = self.theme_model.predict([model_input(r) for r in records])
@@ -178,8 +183,19 @@ class Analyzer:
                     cache.popitem(last=False)
         return found
 
+    def _score(self, text: str) -> float:
+        """The scorer's compound for a sentence or clause, once per distinct short text."""
+        compound = self._scores.get(text)
+        if compound is None:
+            compound = self.scorer.score(text)
+            if len(text) <= CACHED_CHARS:
+                if len(self._scores) >= CACHED_SENTENCES:
+                    self._scores.clear()
+                self._scores[text] = compound
+        return compound
+
     def _analyze_doc(self, comment: Comment, doc: Doc) -> AnalyzedRecord:
-        score = self.scorer.score
+        score = self._score
         sentences: list[Sentence] = []
         bounds: list[tuple[int, int]] = []  # token range of each sentence kept
         analysed_text = comment.text[:MAX_ANALYSED_CHARS]
@@ -239,7 +255,7 @@ class Analyzer:
             return [(bounds[0], bounds[1], sentence.compound)]
         out = []
         for start, end in clauses:
-            compound = self.scorer.score(doc[start:end].text)
+            compound = self._score(doc[start:end].text)
             # A clause with no sentiment words of its own ("I called them") takes its sentence's.
             if compound == 0.0:
                 compound = sentence.compound
