@@ -160,6 +160,8 @@ def affix_run_cuts(text: str) -> list[int]:
     text (str): A comment.
     RETURNS (list[int]): Character offsets, increasing; empty for ordinary text.
     """
+    if len(text) <= AFFIX_RUN_PIECE:
+        return []  # no run can be longer than the text: short answers stop here
     cuts: list[int] = []
     for run in _AFFIX_RUN_RE.finditer(text):
         start, end = run.span()
@@ -175,7 +177,7 @@ def affix_run_cuts(text: str) -> list[int]:
             if cut < end:
                 cuts.append(cut)
             cut += AFFIX_RUN_PIECE
-    for run in _LONG_RUN_RE.finditer(text):
+    for run in _LONG_RUN_RE.finditer(text) if len(text) > LONG_RUN_PIECE else ():
         position, end = run.span()
         while end - position > LONG_RUN_PIECE:
             infixes = list(_INFIX_RE.finditer(text, position + LONG_RUN_PIECE // 2, position + LONG_RUN_PIECE))
