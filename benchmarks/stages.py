@@ -29,6 +29,7 @@ from generate import generate  # noqa: E402
 from feedback.columns import resolve_columns, to_comment  # noqa: E402
 from feedback.io import dumps, open_table  # noqa: E402
 from feedback.config import AnalysisOptions  # noqa: E402
+from feedback.language import make_docs  # noqa: E402
 from feedback.pipeline import Analyzer, merge_prediction, model_input  # noqa: E402
 
 
@@ -70,7 +71,7 @@ def main() -> None:
             vader.polarity_scores(c.text)
         baseline = time.perf_counter() - clock
         clock = time.perf_counter()
-        docs = list(analyzer.nlp.pipe(c.text for c in comments))
+        docs = make_docs(analyzer.nlp, [c.text for c in comments])
         lap("spaCy: tokens, sentences")
         records = [analyzer._analyze_doc(c, d) for c, d in zip(comments, docs)]
         lap("records: sentence sentiment, theme matching, clauses")

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_read, to_comment
 from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
 from .corrections import Correction, apply_corrections, read_corrections
-from .language import ClauseSplitter, english_lemmas, make_nlp
+from .language import ClauseSplitter, english_lemmas, make_docs, make_nlp
 from .model.types import ModelInput, Prediction
 from .errors import Errors, InputError, ProblemCode
 from .io.frames import cell_value, frame_kind, frame_rows
@@ -36,11 +36,17 @@ if TYPE_CHECKING:
 # A text's analysis depends on nothing but the text: (compound, label, sentences, themes).
 TextAnalysis = tuple[float | None, str | None, list[Sentence], list[ThemeMention]]
 # Recent short texts whose analysis is kept: repeated answers cost a look-up. Bounded, so memory
-# stays flat: at most CACHED_TEXTS entries of at most CACHED_CHARS characters each.
-CACHED_TEXTS = 20_000
+# stays flat: at most CACHED_TEXTS entries of at most CACHED_CHARS characters each. Small enough
+# to be full within the first few thousand comments, so 10k and 1M comments peak alike (20,000
+# entries made 100k comments peak 13% above 10k); the answers that repeat most stay in it.
+CACHED_TEXTS = 4096
 CACHED_CHARS = 200
 # Items of a list given to `analyze` whose keys and values decide the columns (as io.SAMPLE_ROWS).
 SAMPLE_ITEMS = 50
+# Sentences repeat across comments far more than whole comments do ("Thank you.", "Great
+# service!"): their VADER compounds (a function of the text alone) are kept too, at most
+# CACHED_SENTENCES of at most CACHED_CHARS characters; the table starts afresh when full.
+CACHED_SENTENCES = 8192
 
 
 class ThemeModelLike(Protocol):
@@ -96,6 +102,8 @@ class Analyzer:
         self.corrections = corrections
         self.clauses = ClauseSplitter(nlp.vocab)
         self._cache: OrderedDict[str, TextAnalysis] = OrderedDict()
+        self._scores: dict[str, float] = {}
+        self._screenings: dict[str, Screening] = {}
 
     @classmethod
     def from_options(cls, options: AnalysisOptions | None = None) -> Analyzer:
@@ -142,7 +150,7 @@ class Analyzer:
                 return
             comments = [c for c in batch if isinstance(c, Comment)]
             screener = self.screener if screen else None
-            screened = [screener(c.text) if screener else _UNSCREENED for c in comments]
+            screened = [self._screen(screener, c.text) if screener else _UNSCREENED for c in comments]
             analyses = self._analyses([c.text for c, s in zip(comments, screened) if s.skipped is None])
             screenings = iter(screened)
             for item in batch:
@@ -177,7 +185,7 @@ class Analyzer:
         if not new:
             return found
         stubs = [Comment("", 0, 0, text, {}, {}) for text in new]
-        docs = self.nlp.pipe(text[:MAX_ANALYSED_CHARS] for text in new)
+        docs = make_docs(self.nlp, [text[:MAX_ANALYSED_CHARS] for text in new])
         records = [self._analyze_doc(stub, doc) for stub, doc in zip(stubs, docs)]
         if self.theme_model is not None:
             predictions = self.theme_model.predict([model_input(r) for r in records])
@@ -191,8 +199,30 @@ class Analyzer:
                     cache.popitem(last=False)
         return found
 
+    def _screen(self, screener: Screener, text: str) -> Screening:
+        """The screener's verdict, once per distinct short text (bounded like `_score`'s)."""
+        screening = self._screenings.get(text)
+        if screening is None:
+            screening = screener(text)
+            if len(text) <= CACHED_CHARS:
+                if len(self._screenings) >= CACHED_TEXTS:
+                    self._screenings.clear()
+                self._screenings[text] = screening
+        return screening
+
+    def _score(self, text: str) -> float:
+        """The scorer's compound for a sentence or clause, once per distinct short text."""
+        compound = self._scores.get(text)
+        if compound is None:
+            compound = self.scorer.score(text)
+            if len(text) <= CACHED_CHARS:
+                if len(self._scores) >= CACHED_SENTENCES:
+                    self._scores.clear()
+                self._scores[text] = compound
+        return compound
+
     def _analyze_doc(self, comment: Comment, doc: Doc) -> AnalyzedRecord:
-        score = self.scorer.score
+        score = self._score
         sentences: list[Sentence] = []
         bounds: list[tuple[int, int]] = []  # token range of each sentence kept
         analysed_text = comment.text[:MAX_ANALYSED_CHARS]
@@ -253,7 +283,7 @@ class Analyzer:
             return [(bounds[0], bounds[1], sentence.compound)]
         out = []
         for start, end in clauses:
-            compound = self.scorer.score(doc[start:end].text)
+            compound = self._score(doc[start:end].text)
             # A clause with no sentiment words of its own ("I called them") takes its sentence's.
             if compound == 0.0:
                 compound = sentence.compound

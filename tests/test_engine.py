@@ -123,3 +123,54 @@ def test_repeated_comments_are_analysed_once_with_identical_records(rules_analyz
         fresh._cache.clear()
         assert {**record, "id": "", "row": 0} == {**alone, "id": "", "row": 0}
     assert 0 < len(rules_analyzer._cache) <= CACHED_TEXTS
+
+
+def test_repeated_sentences_reuse_their_scores_and_screenings_with_identical_records(rules_analyzer):
+    """Real review sentences (tests/data/golden/clothing.csv, CC0) recombined, so that sentences
+    and short answers repeat across different comments: every record equals a first analysis
+    by an analyzer with empty caches, and the caches stay within their bounds."""
+    import csv
+    import random
+    import re
+
+    from feedback import Analyzer, analyze
+    from feedback.pipeline import CACHED_SENTENCES, CACHED_TEXTS
+
+    with open(DATA / "golden" / "clothing.csv", encoding="utf-8") as f:
+        reviews = [row["Review Text"] for row in csv.DictReader(f) if row["Review Text"].strip()]
+    sentences = [s for r in reviews for s in re.split(r"(?<=[.!?])\s+", r.strip()) if s][:60]
+    rng = random.Random(3)
+    texts = [" ".join(rng.sample(sentences, rng.randint(1, 3))) for _ in range(120)]
+    texts += ["n/a", "Love it!", "n/a", "Love it!"]
+    analyzer = Analyzer.from_options(AnalysisOptions(model=None))
+    records = list(analyze(texts, analyzer=analyzer))
+    assert len(analyzer._scores) < sum(len(r["sentences"]) for r in records)  # sentences did repeat
+    fresh = Analyzer.from_options(AnalysisOptions(model=None))
+    for text, record in zip(texts, records):
+        alone = next(analyze([text], analyzer=fresh))
+        fresh._cache.clear()
+        fresh._scores.clear()
+        fresh._screenings.clear()
+        assert {**record, "id": "", "row": 0} == {**alone, "id": "", "row": 0}
+    assert 0 < len(analyzer._scores) <= CACHED_SENTENCES
+    assert 0 < len(analyzer._screenings) <= CACHED_TEXTS
+
+
+def test_make_docs_gives_the_docs_nlp_pipe_gives(rules_analyzer):
+    """The pipeline's own batch loop and Language.pipe agree token for token and sentence for
+    sentence, line breaks (one, two, wrapped) and long affix runs included."""
+    import csv
+
+    from spacy.attrs import IS_SPACE, NORM, ORTH, SENT_START
+
+    from feedback.language import make_docs
+
+    with open(DATA / "golden" / "clothing.csv", encoding="utf-8") as f:
+        texts = [row["Review Text"] for row in csv.DictReader(f) if row["Review Text"].strip()]
+    texts += ["Slow delivery\nGreat staff", "Line one\n\nline two", "wrapped\nline goes on", "!" * 300 + "ok", ""]
+    assert any("\n" in t for t in texts[:-5])
+    nlp = rules_analyzer.nlp
+    attrs = [ORTH, NORM, SENT_START, IS_SPACE]
+    for made, piped in zip(make_docs(nlp, texts), nlp.pipe(texts), strict=True):
+        assert made.text == piped.text
+        assert made.to_array(attrs).tolist() == piped.to_array(attrs).tolist()

@@ -1,0 +1,159 @@
+"""Every speed figure of issue 16 for `feedback analyze`, with one command, written to a JSON.
+
+    python benchmarks/speed.py                       # ~5-10 min on 2 idle cores
+    python benchmarks/speed.py --million             # also 1M comments for memory (many minutes)
+    python benchmarks/speed.py --n 40000 --scale-n 100000 --json benchmarks/results-speed.json
+
+Whole processes, each ratio measured within one run (this machine is shared: the load average
+is printed beside every figure, and timings vary by 10-20% between runs):
+
+- one worker against VADER alone (`vader_baseline.py`: read the CSV, `polarity_scores` per
+  comment) on the same texts: N generated comments of realistic length (benchmarks/generate.py),
+  with the rules alone and with the shipped model; and the real exports of the shared data when
+  present: the 23,486 Women's Clothing reviews and the 2,062 app-review sentences;
+- `--workers 2` against `--workers 1` on SCALE_N generated comments;
+- peak memory (RSS of the analysing process) on 10k comments against the largest size run.
+
+Each figure is given as wall time and as CPU time (user + system, workers included): on a
+shared machine CPU time is the steadier of the two, and for two workers it tells what two free
+cores would give.
+
+A ratio to VADER above 1 is faster than VADER alone. Outputs are not compared here: byte
+identity for any number of workers is the tests' and `cmp`'s job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+DATA = Path(os.environ.get("FEEDBACK_DATA", "/work/shared/data"))
+# Real exports: (name, CSV path, text column).
+REAL = [
+    ("clothing reviews", DATA / "womens-clothing-reviews" / "Womens Clothing E-Commerce Reviews.csv", "Review Text"),
+    ("app-review sentences", DATA / "app-review-feature-sentiment" / "ground_truth.csv", "Sentence content"),
+]
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Run a command; return wall seconds, CPU seconds (user + system, its worker processes
+    included) and the peak RSS in MiB of its largest process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def vader(path: str, column: str = "comment") -> dict:
+    load_before = load()
+    seconds, cpu, rss = measure([sys.executable, str(HERE / "vader_baseline.py"), path, column])
+    return {"s": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mib": round(rss), "load": load_before}
+
+
+def analyze(path: str, out: str, *, workers: int = 1, model: str | None = None, column: str | None = None) -> dict:
+    cmd = [sys.executable, "-m", "feedback", "analyze", path, "-o", out, "--workers", str(workers), "--no-progress"]
+    if model:
+        cmd += ["--model", model]
+    if column:
+        cmd += ["--text-column", column]
+    load_before = load()
+    seconds, cpu, rss = measure(cmd)
+    return {"s": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mib": round(rss), "load": load_before}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40000, help="Generated comments for the VADER ratio.")
+    parser.add_argument("--scale-n", type=int, default=100000, help="Generated comments for 2 vs 1 worker.")
+    parser.add_argument("--memory-sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--million", action="store_true", help="Add 1,000,000 to the memory sizes.")
+    parser.add_argument("--model", default="default", help="The model for the 'shipped model' rows.")
+    parser.add_argument("--json", default=str(HERE / "results-speed.json"))
+    args = parser.parse_args()
+    sizes = sorted(set(args.memory_sizes + ([1_000_000] if args.million else [])))
+    results: dict = {"meta": {"python": platform.python_version(), "machine": platform.machine(),
+                              "cpus": os.cpu_count(), "load_at_start": load()}}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.jsonl")
+        generated = os.path.join(tmp, f"generated_{args.n}.csv")
+        generate(args.n, generated)
+        rows = []
+        base = vader(generated)
+        rules = analyze(generated, out)
+        model = analyze(generated, out, model=args.model)
+        rows.append({"data": f"generated, {args.n:,} comments", "n": args.n, "vader": base, "rules": rules,
+                     "model": model})
+        _print_vader_row(rows[-1])
+        for name, path, column in REAL:
+            if not path.exists():
+                print(f"{name}: {path} not found, skipped")
+                continue
+            base = vader(str(path), column)
+            rules = analyze(str(path), out, column=column)
+            model = analyze(str(path), out, column=column, model=args.model)
+            rows.append({"data": name, "vader": base, "rules": rules, "model": model})
+            _print_vader_row(rows[-1])
+        results["vs_vader"] = rows
+
+        scale = os.path.join(tmp, f"generated_{args.scale_n}.csv")
+        generate(args.scale_n, scale)
+        one = analyze(scale, out, workers=1)
+        two = analyze(scale, out, workers=2)
+        # On a loaded machine two workers cannot have two cores; the CPU they spend in all tells
+        # what two free cores would give: the run's CPU time spread over both.
+        ideal = one["cpu_s"] / (two["cpu_s"] / 2)
+        results["workers"] = {"n": args.scale_n, "w1": one, "w2": two, "speedup": round(one["s"] / two["s"], 2),
+                              "speedup_two_free_cores": round(ideal, 2)}
+        print(f"workers, {args.scale_n:,} generated comments, rules: 1 worker {one['s']} s (CPU {one['cpu_s']} s, "
+              f"load {one['load']}), 2 workers {two['s']} s (CPU {two['cpu_s']} s, load {two['load']}): "
+              f"{one['s'] / two['s']:.2f}x wall; {ideal:.2f}x on two free cores (CPU time / 2)", flush=True)
+
+        memory = []
+        for n in sizes:
+            path = scale if n == args.scale_n else os.path.join(tmp, f"generated_{n}.csv")
+            if n != args.scale_n:
+                generate(n, path)
+            run = one if n == args.scale_n else analyze(path, out)
+            memory.append({"n": n, **run})
+            print(f"memory, {n:,} comments, 1 worker: peak {run['rss_mib']} MiB ({run['s']} s, load {run['load']})",
+                  flush=True)
+            if n != args.scale_n:
+                os.remove(path)
+        smallest, largest = memory[0], memory[-1]
+        growth = largest["rss_mib"] / smallest["rss_mib"] - 1
+        results["memory"] = {"runs": memory, "growth": round(growth, 3)}
+        print(f"memory, {largest['n']:,} vs {smallest['n']:,} comments: {growth:+.1%}")
+    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.json}")
+
+
+def _print_vader_row(row: dict) -> None:
+    v = row["vader"]
+    parts = [f"{row['data']}: VADER alone {v['s']} s (CPU {v['cpu_s']} s, load {v['load']})"]
+    for kind in ("rules", "model"):
+        r = row[kind]
+        parts.append(f"analyze {kind} {r['s']} s = {v['s'] / r['s']:.2f}x VADER (CPU {r['cpu_s']} s = "
+                     f"{v['cpu_s'] / r['cpu_s']:.2f}x; load {r['load']}, {r['rss_mib']} MiB)")
+    print("; ".join(parts), flush=True)
+
+
+if __name__ == "__main__":
+    main()
