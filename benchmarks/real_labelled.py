@@ -58,7 +58,7 @@ def render(name: str, f: dict[str, Any]) -> str:
     lines = [f"## {name} (n = {f['n']})", "",
              "| system | sentiment accuracy | macro-F1 | theme P | theme R | theme F1 |",
              "|---|---|---|---|---|---|"]
-    names = {"vader": "plain VADER", "rules": "feedback, rules (default)", "model": "feedback + shipped model"}
+    names = {"vader": "plain VADER", "rules": "feedback, rules only (--no-model)", "model": "feedback + shipped model (default)"}
     for system in ("vader", "rules", "model"):
         micro = t.get(system, {}).get("micro")
         theme_cells = " | ".join(num(micro[k]) for k in ("precision", "recall", "f1")) if micro else "- | - | -"
