@@ -119,9 +119,16 @@ class Loaded:
         return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#explore-summary span')]
             .map(s => [s.dataset.key, s.dataset.value === undefined ? null : Number(s.dataset.value)]))""")
 
-    def comment_ids(self):
-        return self.page.evaluate("() => [...document.querySelectorAll('#explore-comment-list blockquote')]"
-                                  ".map(b => b.dataset.id)")
+    def comment_ids(self, timeout=5.0):
+        """The ids of the comments listed, once the list has drawn (a click sets the URL first and
+        draws the list after it: polled from Python, as `wait_for_hash` explains)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ids = self.page.evaluate("() => [...document.querySelectorAll('#explore-comment-list blockquote')]"
+                                     ".map(b => b.dataset.id)")
+            if ids or time.monotonic() > deadline:
+                return ids
+            self.page.wait_for_timeout(25)
 
     def hash(self):
         return self.page.evaluate("() => decodeURIComponent(location.hash)")
