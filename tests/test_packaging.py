@@ -36,6 +36,7 @@ def test_packaging_wheel_carries_data_and_model(wheel):
         "feedback/models/cx-default/weights.npz",
         "feedback/report/assets/interactive.js",
         "feedback/report/assets/interactive.css",
+        *(f"feedback/data/packs/{pack}.toml" for pack in ("apps", "banking", "retail", "telecom", "travel")),
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "training/", "cli.py")) for n in names)
