@@ -201,25 +201,24 @@ def _merge_pack(base: dict[str, Any], pack: dict[str, Any]) -> dict[str, Any]:
         if theme_id not in themes:
             themes[theme_id] = theme
             continue
-        merged = themes[theme_id]
-        for key in ("terms", "exact", "patterns"):
-            if theme.get(key):
-                merged[key] = list(merged.get(key, [])) + list(theme[key])
-        subthemes = {sub_id: dict(sub) for sub_id, sub in merged.get("subthemes", {}).items()}
+        merged = _with_rules(themes[theme_id], theme, ("terms", "exact", "patterns"))
+        subthemes = dict(merged.get("subthemes", {}))
         for sub_id, sub in theme.get("subthemes", {}).items():
-            if sub_id not in subthemes:
-                subthemes[sub_id] = sub
-                continue
-            for key in ("terms", "exact", "patterns", "cues"):
-                if sub.get(key):
-                    subthemes[sub_id][key] = list(subthemes[sub_id].get(key, [])) + list(sub[key])
-        merged["subthemes"] = subthemes
-    matching = dict(base.get("matching", {}))
-    extra_ignore = pack.get("matching", {}).get("ignore", [])
-    if extra_ignore:
-        matching["ignore"] = list(matching.get("ignore", [])) + list(extra_ignore)
+            subthemes[sub_id] = (_with_rules(subthemes[sub_id], sub, ("terms", "exact", "patterns", "cues"))
+                                 if sub_id in subthemes else sub)
+        themes[theme_id] = {**merged, "subthemes": subthemes}
+    matching = _with_rules(base.get("matching", {}), pack.get("matching", {}), ("ignore",))
     return {**base, "name": f"{base['name']}+{pack['name']}", "version": f"{base['version']}+{pack['name']}-{pack['version']}",
             "matching": matching, "themes": themes}
+
+
+def _with_rules(table: dict[str, Any], extra: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of `table` with the lists under `keys` extended by `extra`'s."""
+    out = dict(table)
+    for key in keys:
+        if extra.get(key):
+            out[key] = list(out.get(key, [])) + list(extra[key])
+    return out
 
 
 def check_taxonomy_data(data: dict[str, Any]) -> list[str]:
