@@ -2,7 +2,9 @@
 
 Charts are SVG written here in Python rather than drawn by a plotting library: the page needs
 no script and no network (its Content-Security-Policy forbids both), the output is small and
-byte-for-byte reproducible, and it prints sharply. Every label goes through `esc`.
+byte-for-byte reproducible, and it prints sharply. Every label goes through `esc`. A mark given
+a `key` (a theme id) carries it as `data-theme` (trend points also `data-period`), so the
+interactive page can open the comments behind it; the static page ignores them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Bar:
     high: float | None
     uncertain: bool
     indent: bool = False
+    key: str | None = None  # the theme id, for the page's drill-down
 
 
 def impact_chart(bars: Sequence[Bar], *, title: str, better: str, digits: int = 1, width: int = 460) -> str:
@@ -65,6 +68,8 @@ def impact_chart(bars: Sequence[Bar], *, title: str, better: str, digits: int = 
         colour = GOOD if good else BAD
         opacity = 0.35 if bar.uncertain else 0.9
         x0, x1 = sorted((x(0), x(bar.value)))
+        if bar.key is not None:
+            parts.append(f'<g{_data(theme=bar.key)}>')
         parts.append(_text(label_w - 8, y + 15, ("  " if bar.indent else "") + bar.label, anchor="end", size=12,
                            fill=MUTED if bar.indent else INK))
         parts.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 8}" '
@@ -75,6 +80,8 @@ def impact_chart(bars: Sequence[Bar], *, title: str, better: str, digits: int = 
                          f'M{b:.1f} {mid - 4:.1f}V{mid + 4:.1f}" stroke="{INK}" stroke-width="1.2" fill="none"/>')
         parts.append(_text(width - 4, y + 15, _fmt(bar.value, digits, sign=True), anchor="end", size=12,
                            fill=MUTED if bar.uncertain else INK))
+        if bar.key is not None:
+            parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -86,6 +93,7 @@ class Point:
     label: str
     x: float  # share of comments, 0-1
     y: float  # mean mention sentiment, -1..1
+    key: str | None = None  # the theme id, for the page's drill-down
 
 
 def scatter_chart(points: Sequence[Point], *, title: str, width: int = 760, height: int = 340) -> str:
@@ -125,19 +133,22 @@ def scatter_chart(points: Sequence[Point], *, title: str, width: int = 760, heig
     dots = [(px(p.x), py(p.y)) for p in points]
     for p, (cx, cy) in zip(points, dots):
         colour = GOOD if p.y >= 0.05 else BAD if p.y <= -0.05 else NEUTRAL
-        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" fill-opacity="0.85"/>')
-    labels = _place_labels([p.label for p in points], dots, width, top + plot_h) if len(points) <= MAX_NAMED_DOTS else None
+        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" fill-opacity="0.85"'
+                     f'{_data(theme=p.key)}/>')
+    labels = (_place_labels([p.label for p in points], dots, width, top + plot_h, left=left)
+              if len(points) <= MAX_NAMED_DOTS else None)
     if labels is None:
         # Too many names to fit without overlap: each dot gets a number, placed where it overlaps
         # nothing (with a leader line when it had to move away), and the names go in a legend.
         order = sorted(range(len(points)), key=lambda i: (-points[i].x, points[i].label))
         numbers = {i: str(k + 1) for k, i in enumerate(order)}
-        labels = _place_labels([numbers[i] for i in range(len(points))], dots, width, top + plot_h, force=True) or []
+        labels = _place_labels([numbers[i] for i in range(len(points))], dots, width, top + plot_h, left=left,
+                               force=True) or []
         columns = 4
         for k, i in enumerate(order):
             lx = left + (k % columns) * (plot_w + right - 20) / columns
             ly = height + 14 + (k // columns) * 16
-            parts.append(_text(lx, ly, f"{k + 1}  {points[i].label}", size=11, fill=INK))
+            parts.append(_text(lx, ly, f"{k + 1}  {points[i].label}", size=11, fill=INK, data=_data(theme=points[i].key)))
         height += 20 + 16 * math.ceil(len(points) / columns)
         parts[0] = _svg_open(width, height, title)
     for x, y, anchor, text, leader in labels:
@@ -155,13 +166,13 @@ _Label = tuple[float, float, str, str, "tuple[float, float, float, float] | None
 
 
 def _place_labels(texts: Sequence[str], dots: Sequence[tuple[float, float]], width: float, bottom: float,
-                  *, force: bool = False) -> list[_Label] | None:
+                  *, left: float = 0.0, force: bool = False) -> list[_Label] | None:
     """Put each text next to its dot where it overlaps no dot and no other label.
 
     Tries right, left, above and below the dot, then (with `force`) rings further out, drawn with
     a leader line back to the dot. Returns None when a label finds no free spot and not `force`
     (then the caller numbers the dots instead); with `force` a label that finds none sits right
-    of its dot.
+    of its dot. Labels stay right of `left` (the plot's edge), clear of the axis's tick labels.
     """
     boxes: list[tuple[float, float, float, float]] = [(x - 6, y - 6, x + 6, y + 6) for x, y in dots]
     placed: list[_Label] = []
@@ -176,7 +187,7 @@ def _place_labels(texts: Sequence[str], dots: Sequence[tuple[float, float]], wid
             x, y = cx + dx, cy + dy
             x0 = x if anchor == "start" else x - label_w if anchor == "end" else x - label_w / 2
             box = (x0 - 1, y - 11, x0 + label_w + 1, y + 3)
-            if x0 >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= bottom + 4 \
+            if x0 >= left and box[2] <= width and box[1] >= 0 and box[3] <= bottom + 4 \
                     and not any(_overlap(box, b) for b in boxes):
                 found = (x, y, anchor, box, k >= len(near))
                 break
@@ -198,6 +209,7 @@ class Series:
     label: str
     values: Sequence[float | None]
     emphasis: bool = False
+    key: str | None = None  # the theme id, for the page's drill-down
 
 
 def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: str, percent: bool = True,
@@ -247,7 +259,8 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
         last = len(categories) - 1
         if i == last or (i % every == 0 and (every == 1 or last - i >= every * 0.75)):
             parts.append(_text(px(i), top + plot_h + 16, category, size=11, fill=MUTED,
-                               anchor="end" if i == len(categories) - 1 and i else "middle"))
+                               anchor="end" if i == len(categories) - 1 and i else "middle",
+                               data=_data(period=category) if any(s.key for s in series) else ""))
     for n, s in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
         width_px = 3.2 if s.emphasis else 1.6
@@ -262,6 +275,9 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
                          f'stroke-width="{width_px}" stroke-linecap="round"{style}/>')
         for i, x0, y0 in points:
             alone = not any(abs(i - j) == 1 for j, _, _ in points)
+            if s.key is not None:  # a target for the pointer, invisible: the line shows the value
+                parts.append(f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="5" fill="{colour}" fill-opacity="0"'
+                             f'{_data(theme=s.key, period=categories[i])}/>')
             if few[i]:
                 parts.append(f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="3" fill="#fff" stroke="{colour}" '
                              'stroke-width="1.2"/>')
@@ -270,7 +286,7 @@ def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: st
         lx = left + (n % 3) * (plot_w / 3)
         ly = height + (n // 3) * 18
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="14" height="{5 if s.emphasis else 3}" fill="{colour}"/>')
-        parts.append(_text(lx + 20, ly - 2, s.label, size=12, fill=INK, bold=s.emphasis))
+        parts.append(_text(lx + 20, ly - 2, s.label, size=12, fill=INK, bold=s.emphasis, data=_data(theme=s.key)))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -314,15 +330,20 @@ def _padded(low: float, high: float) -> tuple[float, float]:
     return low - span * 0.05, high + span * 0.05
 
 
+def _data(**values: str | None) -> str:
+    """`data-*` attributes for the given values (None: left out), escaped."""
+    return "".join(f' data-{name}="{esc(value)}"' for name, value in values.items() if value is not None)
+
+
 def _svg_open(width: int, height: float, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
             f'viewBox="0 0 {width} {height:.0f}" role="img" {_FONT}><title>{esc(title)}</title>')
 
 
 def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int = 12, fill: str = INK,
-          bold: bool = False) -> str:
+          bold: bool = False, data: str = "") -> str:
     weight = ' font-weight="600"' if bold else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{weight}>'
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}"{weight}{data}>'
             f"{esc(content)}</text>")
 
 

@@ -27,6 +27,7 @@ from .build import MAX_SEGMENTS, OTHER_SEGMENT
 from .dates import parse_date, period_label, period_start, plausible
 from .page import esc
 from .records_in import unescape_entities
+from .tables import impact_digits, score_title
 
 DEFAULT_MAX_COMMENTS = 20_000  # about 12 MB of page for reviews of 300-500 characters
 TEXT_CHARS = 1_000  # longer comments are cut (at a space) in the page; their evidence beyond is dropped
@@ -171,7 +172,9 @@ class CommentSample:
             "min_count": report["options"]["min_count"], "depth": self.options.depth,
             "themes": theme_ids,
             "kinds": [{"kind": kind, "name": metrics[kind]["name"], "statistic": metrics[kind]["statistic"],
-                       "unit": metrics[kind]["unit"]} for kind in kinds],
+                       "unit": metrics[kind]["unit"], "better": metrics[kind]["better"],
+                       "title": score_title(metrics[kind]), "impact_digits": impact_digits(metrics[kind])}
+                      for kind in kinds],
             "columns": columns,
             "periods": {"unit": self.options.period, "labels": periods} if self.options.period else None,
             "comments": rows,
@@ -246,12 +249,15 @@ def explorer(report: dict[str, Any], sample: CommentSample) -> tuple[str, str, s
     section = (
         '<section id="explore" class="explore" hidden aria-label="Explore the comments">'
         "<h2>Explore</h2>"
-        f'<p class="note" id="explore-scope">{esc(scope)} Click a theme or segment to read its comments; '
-        "the address keeps the view, so a link reproduces it. Comments longer than "
-        f"{data['text_chars']:,} characters are cut.</p>"
+        f'<p class="note" id="explore-scope">{esc(scope)} Click any bar, point or row (or focus it and press '
+        "Enter) to read the comments behind it; the address keeps the view, so a link reproduces it. Comments "
+        f"longer than {data['text_chars']:,} characters are cut.</p>"
         '<div class="controls" id="explore-controls"></div>'
         '<p id="explore-summary" class="summary"></p>'
         '<div id="explore-chart"></div>'
+        '<div id="explore-impact" class="grid2"></div>'
+        '<div id="explore-scatter"></div>'
+        '<div id="explore-trend"></div>'
         '<div id="explore-themes"></div>'
         '<div id="explore-segments"></div>'
         '<div id="explore-comments" class="comments"></div>'

@@ -81,7 +81,8 @@ def _impact_figure(report: dict[str, Any], kind: str) -> str:
         low, high = s["impact_ci95"] or (None, None)
         subtheme = t.get("level") == 2
         label = t["theme"].split("/", 1)[1] if subtheme else t["theme"]
-        bars.append(charts.Bar(label, s["impact"], low, high, bool(s["impact_uncertain"]), indent=subtheme))
+        bars.append(charts.Bar(label, s["impact"], low, high, bool(s["impact_uncertain"]), indent=subtheme,
+                               key=t["theme"]))
     if not bars:
         return ""
     title = f"Impact on {score_title(metric)}"
@@ -106,7 +107,7 @@ def _trend_figure(report: dict[str, Any]) -> str:
     chosen += [t["theme"] for t in themes if t["theme"] not in chosen][:max(0, N_TREND_LINES - len(chosen))]
     lines = [charts.Series(theme + (" (emerging)" if theme in emerging else ""),
                       [p["themes"].get(theme, {}).get("share", 0.0) if p["n_comments"] else None for p in series],
-                      emphasis=theme in emerging) for theme in chosen]
+                      emphasis=theme in emerging, key=theme) for theme in chosen]
     few = [bool(p.get("below_min_count")) for p in series]
     chart = charts.line_chart([p["period"] for p in series], lines, title=f"Share of comments per {per['unit']}",
                               uncertain=few)
@@ -160,7 +161,7 @@ def render_html(report: dict[str, Any], comments: CommentSample | None = None) -
         parts.append('<div class="grid2">' + "".join(_impact_figure(report, kind) for kind in metrics) + "</div>")
     top = [t for t in visible_themes(report) if t.get("level") == 1]
     if top:
-        points = [charts.Point(t["theme"], t["share"], t["sentiment"]) for t in top]
+        points = [charts.Point(t["theme"], t["share"], t["sentiment"], key=t["theme"]) for t in top]
         parts.append("<h2>Volume and sentiment</h2>")
         parts.append(f"<figure>{charts.scatter_chart(points, title='Share of comments and mean sentiment per theme')}"
                      "<figcaption>Right: talked about more. Up: said more warmly.</figcaption></figure>")
