@@ -1,10 +1,12 @@
 """The interactive HTML report in a real headless Chromium, on real comments.
 
-Two reports: 40 women's clothing reviews (CC0, tests/data/golden, with star ratings and a
-department) plus two hostile comments, and 60 CFPB complaint narratives from 2015-2020 (US public
-domain, tests/data/report, with dates and a product). Every figure the page computes is compared
-with the JSON report for the same filter, or with a computation here from the records; each
-scenario is one page load; every page is checked for console errors, CSP violations and requests.
+Three reports: 40 women's clothing reviews (CC0, tests/data/golden, with star ratings and a
+department) plus two hostile comments; 300 more of those reviews (tests/data/report), for charts
+with enough comments per theme; and 60 CFPB complaint narratives from 2015-2020 (US public
+domain, tests/data/report, with dates and a product). Every figure the page computes (tables,
+redrawn charts) is compared with the JSON report `feedback report --where ...` writes for the
+same filter, or with a computation here from the records; each drill-down's list of ids with the
+records; every page is checked for console errors, CSP violations and requests.
 """
 
 import json
@@ -77,6 +79,38 @@ def complaints(tmp_path_factory):
     return records, report, render_html(report, comments=sample)
 
 
+def cli_report(records, tmp_path, *args):
+    """`feedback report` on these records, as a file: the JSON report, or with `-o X.html` the page."""
+    from feedback.cli import cli
+
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / ("report.html" if "html" in args else "report.json")
+    args = tuple(a for a in args if a != "html")
+    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    return text if out.suffix == ".html" else json.loads(text)
+
+
+CLOTHING_300 = ("--by", "department", "--min-count", "5")
+
+
+@pytest.fixture(scope="module")
+def clothing_300(tmp_path_factory):
+    """300 real clothing reviews with star ratings and a department: the records and the page."""
+    from feedback.cli import cli
+
+    folder = tmp_path_factory.mktemp("clothing300")
+    out = folder / "analyzed.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(DATA / "report" / "clothing_300_sample.csv"), "--text-column",
+                                      "text", "--id-column", "review_id", "--score", "rating=rating", "-o", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return records, cli_report(records, folder, *CLOTHING_300, "html")
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -129,6 +163,12 @@ class Loaded:
             if ids or time.monotonic() > deadline:
                 return ids
             self.page.wait_for_timeout(25)
+
+    def marks(self, selector, *keys):
+        """Per mark of a chart (e.g. "#explore-trend-chart circle"): its data-* values, numbers as numbers."""
+        return self.page.evaluate("""([selector, keys]) => [...document.querySelectorAll(selector)].map(node =>
+            Object.fromEntries(keys.map(k => [k, node.dataset[k] === undefined ? null
+                : isNaN(Number(node.dataset[k])) ? node.dataset[k] : Number(node.dataset[k])])))""", [selector, list(keys)])
 
     def hash(self):
         return self.page.evaluate("() => decodeURIComponent(location.hash)")
@@ -342,6 +382,8 @@ def test_hostile_comment_text_stays_inert_text(clothing, load):
     assert SCRIPT_END in text and IMG in text and "<!--" in text
     assert quote.locator("mark").all_inner_texts() == ["price"]
     assert page.page.locator("img").count() == 0 and page.page.locator("b").count() == 0
+    # Drill-down labels built from the hostile department are attribute text, not markup.
+    assert page.page.locator(f"main > table tr[aria-label='Comments in {IMG}']").count() >= 1
     assert page.page.locator("script").count() == 2
     # The hostile department is an option of the filter, as text.
     options = page.page.locator("select[data-filter='segment.Department Name'] option").all_text_contents()
@@ -395,7 +437,191 @@ def test_print_hides_the_controls_and_keeps_the_static_report(clothing, load):
     page.page.emulate_media(media="print")
     assert not page.page.locator("#explore-controls").is_visible()
     assert page.page.locator("#explore-themes").is_visible()  # a filtered view prints with its figures
+    assert page.page.locator("#explore-scatter-chart").is_visible() and page.page.locator("#explore-bars").is_visible()
     assert page.page.locator("h2", has_text="Themes").first.is_visible()
     page.page.goto(page.file + "#")
     page.page.emulate_media(media="print")
     assert not page.page.locator("#explore").is_visible()  # unfiltered, the static tables say it all
+
+
+# --- charts redrawn from the filtered comments, and their drill-down -----------------------------
+
+
+def visible_top(report):
+    """Top-level themes the report shows (at least its min count), in its order."""
+    return [t for t in report["themes"] if t["level"] == 1 and not t["below_min_count"]]
+
+
+def wait_for_count(page, n, timeout=10.0):
+    """Wait until the page has redrawn for a filter with `n` comments (it draws after the URL changes)."""
+    deadline = time.monotonic() + timeout
+    while page.summary().get("n") != n:
+        assert time.monotonic() < deadline, f"the page did not redraw to {n} comments"
+        page.page.wait_for_timeout(25)
+
+
+def check_impact_and_scatter(page, report, kind="rating"):
+    """The page's redrawn impact bars and volume x sentiment dots against a JSON report (--no-fdr)."""
+    expected = [t for t in report["themes"] if not t["below_min_count"] and t["scores"][kind]["impact"] is not None]
+    bars = page.marks(f"#explore-impact-{kind} g[data-theme]", "theme", "value", "low", "high", "count")
+    assert [b["theme"] for b in bars] == [t["theme"] for t in expected[:15]] and bars
+    uncertain = page.page.evaluate(f"""() => [...document.querySelectorAll('#explore-impact-{kind} g[data-theme] rect')]
+        .map(r => r.getAttribute('fill-opacity') === '0.35')""")
+    for bar, t, pale in zip(bars, expected, uncertain):
+        s = t["scores"][kind]
+        assert bar["value"] == pytest.approx(s["impact"], abs=2e-4), t["theme"]
+        assert [bar["low"], bar["high"]] == pytest.approx(s["impact_ci95"], abs=2e-4), t["theme"]
+        assert bar["count"] == report["overall"][kind]["n"]
+        assert pale == s["impact_uncertain"], t["theme"]  # without FDR control: the interval includes 0
+    dots = page.marks("#explore-scatter-chart circle[data-theme]", "theme", "x", "y", "count")
+    assert {d["theme"]: [d["x"], d["y"], d["count"]] for d in dots} == {
+        t["theme"]: [pytest.approx(t["share"], abs=2e-4), pytest.approx(t["sentiment"], abs=2e-4), t["count"]]
+        for t in visible_top(report)}
+
+
+def check_trend(page, report):
+    """The page's redrawn trend points (share per period of the 6 biggest themes) against a JSON report."""
+    lines = [t["theme"] for t in visible_top(report)][:6]
+    assert lines
+    points = page.marks("#explore-trend-chart circle[data-theme]", "theme", "period", "value", "n", "count")
+    hollow = page.page.evaluate("""() => [...document.querySelectorAll('#explore-trend-chart circle[data-theme]')]
+        .map(c => c.getAttribute('fill') === '#fff')""")
+    shown = {(p["theme"], p["period"]): [p["value"], p["n"], h] for p, h in zip(points, hollow)}
+    expected = {(theme, p["period"]): [pytest.approx(p["themes"].get(theme, {}).get("share", 0.0), abs=2e-4),
+                                       p["n_comments"], p["below_min_count"]]
+                for p in report["periods"]["series"] if p["n_comments"] for theme in lines}
+    assert shown == expected
+
+
+def no_overlap(page, chart):
+    """The boxes of a scatter's labels, as drawn, overlap no other label and no dot."""
+    boxes = page.page.evaluate("""(chart) => {
+        const box = n => { const b = n.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
+        return { labels: [...document.querySelectorAll(chart + ' text[data-label]')].map(box),
+                 dots: [...document.querySelectorAll(chart + ' circle[data-theme]')].map(box) }; }""", chart)
+    labels, dots = boxes["labels"], boxes["dots"]
+    assert len(labels) == len(dots) > 0
+
+    def overlap(a, b, slack=0.5):
+        return a[0] + slack < b[2] and b[0] + slack < a[2] and a[1] + slack < b[3] and b[1] + slack < a[3]
+
+    for i, a in enumerate(labels):
+        assert not any(overlap(a, b) for b in labels[i + 1:] + dots), (i, a)
+
+
+@needs_chromium
+def test_filtered_impact_and_scatter_match_the_json_report_for_the_same_filter(clothing_300, load, tmp_path):
+    records, html = clothing_300
+    page = load(html)
+    full = cli_report(records, tmp_path, *CLOTHING_300, "--no-fdr")
+    check_impact_and_scatter(page, full)
+    no_overlap(page, "#explore-scatter-chart")
+    # A segment chosen in the page redraws both charts, as the report for the same --where.
+    page.page.locator("select[data-filter='segment.department']").select_option("Dresses")
+    page.wait_for_hash("segment.department=Dresses")
+    dresses = cli_report(records, tmp_path, *CLOTHING_300, "--no-fdr", "--where", "department=Dresses")
+    wait_for_count(page, dresses["n_comments"])
+    check_impact_and_scatter(page, dresses)
+    no_overlap(page, "#explore-scatter-chart")
+    # The note says what the page leaves out: the FDR control the static chart applies.
+    assert "no false-discovery-rate control" in page.page.locator("#explore-impact figcaption").first.inner_text()
+    page.assert_clean()
+
+
+@needs_chromium
+def test_filtered_trend_matches_the_json_report_for_the_same_filter(complaints, load, tmp_path):
+    records = complaints[0]
+    # 60 complaints over 23 quarters: themes from 3 comments up, so the filtered trend has lines.
+    args = ("--by", "product", "--period", "quarter", "--date-column", "date_received", "--min-count", "3")
+    page = load(cli_report(records, tmp_path, *args, "html"))
+    check_trend(page, cli_report(records, tmp_path, *args))
+    no_overlap(page, "#explore-scatter-chart")  # 9 themes: numbered dots, names in a legend
+    product = "Credit reporting, credit repair services, or other personal consumer reports"
+    page.page.locator("select[data-filter='segment.product']").select_option(product)
+    page.wait_for_hash("segment.product")
+    filtered = cli_report(records, tmp_path, *args, "--where", f"product={product}")
+    wait_for_count(page, filtered["n_comments"])
+    check_trend(page, filtered)
+    dots = page.marks("#explore-scatter-chart circle[data-theme]", "theme", "x", "y")
+    assert {d["theme"]: [d["x"], d["y"]] for d in dots} == {
+        t["theme"]: [pytest.approx(t["share"], abs=2e-4), pytest.approx(t["sentiment"], abs=2e-4)]
+        for t in visible_top(filtered)}
+    assert page.page.locator("#explore-impact svg").count() == 0  # no scores, no impact chart
+    # A period chosen keeps every period in the trend (the chosen one marked): the lines stay comparable.
+    period = next(p["period"] for p in filtered["periods"]["series"] if p["n_comments"])
+    page.page.locator("select[data-filter='period']").select_option(period)
+    page.wait_for_hash("period=")
+    kept = select(records, column="product", segment=product, date_column="date_received", period=period)
+    wait_for_count(page, len(kept))
+    check_trend(page, filtered)
+    page.assert_clean()
+
+
+@needs_chromium
+def test_clicking_an_impact_bar_a_dot_or_a_segment_theme_cell_lists_exactly_its_comments(clothing_300, load):
+    records, html = clothing_300
+    page = load(html)
+    theme = "price"
+    expected = [r["id"] for r in select(records, theme=theme)]
+    assert 0 < len(expected) <= 50  # one page of comments
+    page.page.locator(f"#explore-impact-rating g[data-theme='{theme}'] rect").click()
+    page.wait_for_hash(f"theme={theme}")
+    assert page.hash() == f"#theme={theme}&comments=1"
+    assert page.comment_ids() == expected
+    # The static impact chart's bar, from the keyboard: focus, Enter.
+    page.page.goto(page.file + "#")
+    bar = page.page.locator(f"main > div figure g[data-theme='{theme}']")
+    assert bar.get_attribute("tabindex") == "0" and bar.get_attribute("role") == "button"
+    bar.focus()
+    page.page.keyboard.press("Enter")
+    page.wait_for_hash(f"theme={theme}")
+    assert page.comment_ids() == expected
+    # A dot of the redrawn scatter and of the static one.
+    for dot in ("#explore-scatter-chart circle[data-theme='convenience']", "main > figure circle[data-theme='speed']"):
+        theme = dot.split("'")[1]
+        page.page.goto(page.file + "#")
+        page.page.locator(dot).click()
+        page.wait_for_hash(f"theme={theme}")
+        assert page.comment_ids() == [r["id"] for r in select(records, theme=theme)]
+    # A cell of the static "Theme share by department" table: that segment and that theme.
+    page.page.goto(page.file + "#")
+    page.page.locator("main > table td[aria-label='Comments in Dresses about price']").click()
+    page.wait_for_hash("theme=price")
+    assert page.hash() == "#theme=price&segment.department=Dresses&comments=1"
+    assert page.comment_ids() == [r["id"] for r in select(records, column="department", segment="Dresses", theme="price")]
+    page.assert_clean()
+
+
+@needs_chromium
+def test_trend_points_periods_and_theme_pairs_drill_down_from_the_keyboard(complaints, load):
+    records, report, html = complaints
+    page = load(html)
+    # A point of the redrawn trend: its theme in its period.
+    point = page.marks("#explore-trend-chart circle[data-theme]", "theme", "period", "count")
+    point = max(point, key=lambda p: p["count"])
+    page.page.locator(f"#explore-trend-chart circle[data-theme='{point['theme']}'][data-period='{point['period']}']").focus()
+    page.page.keyboard.press("Enter")
+    page.wait_for_hash("period=")
+    kept = select(records, theme=point["theme"], date_column="date_received", period=point["period"])
+    assert len(kept) == point["count"] and page.comment_ids() == [r["id"] for r in kept]
+    # A point of the static trend chart, and a period on its axis.
+    page.page.goto(page.file + "#")
+    page.page.locator(f"main > figure circle[data-theme='{point['theme']}'][data-period='{point['period']}']").focus()
+    page.page.keyboard.press("Enter")
+    page.wait_for_hash("period=")
+    assert page.comment_ids() == [r["id"] for r in kept]
+    page.page.goto(page.file + "#")
+    label = page.page.locator("main > figure text[data-period]").first
+    period = label.get_attribute("data-period")
+    label.focus()
+    page.page.keyboard.press("Enter")
+    page.wait_for_hash("period=")
+    assert page.comment_ids() == [r["id"] for r in select(records, date_column="date_received", period=period)]
+    # A row of the static "Themes mentioned together" table: comments that mention both.
+    page.page.goto(page.file + "#")
+    pair = next(p for p in report["cooccurrence"]["pairs"] if p["significant"] and p["lift"] > 1)["themes"]
+    page.page.locator("main > table tr.drill", has_text=f"{pair[0]} + {pair[1]}").click()
+    page.wait_for_hash("also=")
+    both = [r["id"] for r in records if {m["parent"] for m in r["themes"]} >= set(pair)]
+    assert both and page.comment_ids() == both
+    page.assert_clean()
