@@ -14,7 +14,7 @@
   // As feedback/report/charts.py and render_html.py draw the static charts.
   var INK = "#1e293b", MUTED = "#64748b", GRID = "#e2e8f0", SHADE = "#f1f5f9", GOOD = "#0f766e", BAD = "#c2410c";
   var PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"];
-  var MAX_NAMED_DOTS = 8, N_TREND_LINES = 6, N_IMPACT_BARS = 15;
+  var MAX_NAMED_DOTS = 8, N_TREND_LINES = 6;
   var Z95 = 1.959963984540054;
   var block = document.getElementById("feedback-data");
   var root = document.getElementById("explore");
@@ -178,7 +178,10 @@
   function drillable(node, label, action) {
     setAttrs(node, { tabindex: "0", role: "button", "aria-label": label });
     node.classList.add("drill");
-    if (node.namespaceURI === NS && !node.querySelector("title")) node.appendChild(svg("title")).textContent = label;
+    // A tooltip on chart marks (not inside <text>: its title would join the label's text).
+    if (node.namespaceURI === NS && node.tagName !== "text" && !node.querySelector("title")) {
+      node.appendChild(svg("title")).textContent = label;
+    }
     node.addEventListener("click", action);
     node.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); action(); } });
   }
@@ -369,7 +372,6 @@
         effect.uncertain = effect.low === null || (effect.low <= 0 && 0 <= effect.high);
         bars.push(effect);
       });
-      bars = bars.slice(0, N_IMPACT_BARS);
       if (!bars.length) return;
       var width = 460, labelW = 150, valueW = 52, rowH = 22, top = 8, plotW = width - labelW - valueW;
       var extent = [0];
