@@ -43,7 +43,8 @@ def main() -> None:
             box = page.locator("h2", has_text=args.heading).first.bounding_box()
             if box is None:
                 raise SystemExit(f"no <h2> {args.heading!r} in {args.html}")
-            top = max(0.0, box["y"] - 12)
+            # The box is relative to the viewport, which a view that opens its comments has scrolled.
+            top = max(0.0, box["y"] + page.evaluate("window.scrollY") - 12)
         total = page.evaluate("document.body.scrollHeight")
         height = min(args.height, total - top)
         page.screenshot(path=str(args.png), full_page=True, clip={"x": 0, "y": top, "width": WIDTH, "height": height})

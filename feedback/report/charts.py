@@ -105,7 +105,7 @@ def scatter_chart(points: Sequence[Point], *, title: str, width: int = 760, heig
     """
     left, right, top, bottom = 52, 130, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    x_hi = max([p.x for p in points] + [0.05]) * 1.08
+    x_hi = min(1.0, max([p.x for p in points] + [0.05]) * 1.08)  # a share: the axis ends at 100% at most
     y_ext = max([abs(p.y) for p in points] + [0.2]) * 1.15
     x_ticks = nice_ticks(0, x_hi)
     y_ticks = nice_ticks(-y_ext, y_ext, count=7)

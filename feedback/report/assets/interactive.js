@@ -452,7 +452,7 @@
     if (!points.length) return;
     var width = 760, height = 340, left = 52, right = 130, top = 12, bottom = 40;
     var plotW = width - left - right, plotH = height - top - bottom;
-    var xTicks = niceTicks(0, Math.max.apply(null, points.map(function (p) { return p.share; }).concat([0.05])) * 1.08);
+    var xTicks = niceTicks(0, Math.min(1, Math.max.apply(null, points.map(function (p) { return p.share; }).concat([0.05])) * 1.08));
     var yExt = Math.max.apply(null, points.map(function (p) { return Math.abs(p.sentiment); }).concat([0.2])) * 1.15;
     var yTicks = niceTicks(-yExt, yExt, 7);
     var xHi = xTicks[xTicks.length - 1], yLo = yTicks[0], yHi = yTicks[yTicks.length - 1];
