@@ -178,6 +178,10 @@
   function drillable(node, label, action) {
     setAttrs(node, { tabindex: "0", role: "button", "aria-label": label });
     node.classList.add("drill");
+    // The children of role="img" are presentational to assistive technology: a chart with
+    // buttons in it is a group (named by its <title>).
+    var owner = node.ownerSVGElement;
+    if (owner && owner.getAttribute("role") === "img") owner.setAttribute("role", "group");
     // A tooltip on chart marks (not inside <text>: its title would join the label's text).
     if (node.namespaceURI === NS && node.tagName !== "text" && !node.querySelector("title")) {
       node.appendChild(svg("title")).textContent = label;
