@@ -228,8 +228,24 @@ def test_scatter_labels_never_overlap(n_themes):
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
         for cx, cy in dots:
             assert not (a[0] < cx + 5 and cx - 5 < a[2] and a[1] < cy + 5 and cy - 5 < a[3]), (a, (cx, cy))
+        assert a[0] >= 52, a  # right of the plot's left edge: clear of the sentiment axis's tick labels
     if n_themes > 8:
         assert all(f"theme_number_{i}" in svg for i in range(n_themes))  # the legend names every theme
+
+
+def test_scatter_label_of_a_dot_at_the_left_edge_stays_in_the_plot():
+    """A rare theme's dot near 0%, its right side taken by a neighbour: its label (a name, or a
+    number when no name fits) never lands on the sentiment axis's tick labels."""
+    svg = charts.scatter_chart([charts.Point("fit", 0.001, 0.2), charts.Point("size", 0.004, 0.2)], title="t")
+    labels = [b for b in _label_boxes(svg) if b[4] in ("fit", "size", "1", "2") and b[1] < 300]
+    assert len(labels) == 2 and all(b[0] >= 52 for b in labels), labels
+
+
+def test_scatter_share_axis_ends_at_100_percent_at_most():
+    """A theme in 97% of the comments (quality, in real clothing reviews) does not stretch the axis to 150%."""
+    svg = charts.scatter_chart([charts.Point("quality", 0.97, 0.3), charts.Point("price", 0.12, -0.2)], title="t")
+    ticks = re.findall(r">(\d+)%</text>", svg)
+    assert ticks and max(int(t) for t in ticks) == 100
 
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
