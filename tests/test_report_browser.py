@@ -619,6 +619,15 @@ def test_trend_points_periods_and_theme_pairs_drill_down_from_the_keyboard(compl
     page.page.keyboard.press("Enter")
     page.wait_for_hash("period=")
     assert page.comment_ids() == [r["id"] for r in select(records, date_column="date_received", period=period)]
+    # A row of the static table per quarter (a period with few comments is marked "(few)" there).
+    page.page.goto(page.file + "#")
+    rows = page.page.locator("xpath=//main/table[thead/tr/th[1][normalize-space()='quarter']]/tbody/tr")
+    row = next(rows.nth(i) for i in range(1, rows.count()) if int(rows.nth(i).locator("td").nth(1).inner_text()) > 0)
+    period = row.locator("td").first.inner_text().replace(" (few)", "").strip()
+    row.click()
+    page.wait_for_hash(f"period={period}")
+    kept = [r["id"] for r in select(records, date_column="date_received", period=period)]
+    assert kept and page.comment_ids() == kept
     # A row of the static "Themes mentioned together" table: comments that mention both.
     page.page.goto(page.file + "#")
     pair = next(p for p in report["cooccurrence"]["pairs"] if p["significant"] and p["lift"] > 1)["themes"]
