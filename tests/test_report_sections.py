@@ -275,3 +275,18 @@ def test_real_complaints_without_scores_get_no_empty_score_sections():
     page = render(report, "html")
     assert "What moves the scores" not in page and "Key drivers" not in page and "Text and score disagree" not in page
     assert "--score" in page and "Volume and sentiment" in page and "Themes mentioned together" in page
+
+
+def test_chart_marks_carry_their_theme_and_period_escaped():
+    """The page's script finds a mark's comments by data-theme / data-period: attribute text, never markup."""
+    hostile = 'x"><img src=y onerror=alert(1)>'
+    escaped = 'data-theme="x&quot;&gt;&lt;img src=y onerror=alert(1)&gt;"'
+    impact = charts.impact_chart([charts.Bar(hostile, 0.5, 0.1, 0.9, False, key=hostile)], title="t", better="higher")
+    scatter = charts.scatter_chart([charts.Point(hostile, 0.3, 0.2, key=hostile)], title="t")
+    trend = charts.line_chart(["2025-Q1", hostile], [charts.Series(hostile, [0.2, 0.3], key=hostile)], title="t")
+    for svg in (impact, scatter, trend):
+        assert escaped in svg and "<img" not in svg
+    assert trend.count(escaped) == 3  # two points and the legend
+    assert 'data-period="x&quot;&gt;&lt;img' in trend and 'data-period="2025-Q1"' in trend
+    # Without keys: no data attributes at all.
+    assert "data-" not in charts.scatter_chart([charts.Point("price", 0.3, 0.2)], title="t")
