@@ -636,3 +636,17 @@ def test_trend_points_periods_and_theme_pairs_drill_down_from_the_keyboard(compl
     both = [r["id"] for r in records if {m["parent"] for m in r["themes"]} >= set(pair)]
     assert both and page.comment_ids() == both
     page.assert_clean()
+
+
+@needs_chromium
+def test_filtered_impact_of_a_share_metric_matches_the_json_report(clothing_300, load, tmp_path):
+    """The same real star ratings read as CSAT (% of 4-5 answers): a share, whose interval uses the
+    population variance, unlike a mean's."""
+    records = [{**r, "scores": {"csat": r["scores"]["rating"]}} for r in clothing_300[0]]
+    page = load(cli_report(records, tmp_path, *CLOTHING_300, "html"))
+    check_impact_and_scatter(page, cli_report(records, tmp_path, *CLOTHING_300, "--no-fdr"), kind="csat")
+    page.page.locator("select[data-filter='segment.department']").select_option("Tops")
+    tops = cli_report(records, tmp_path, *CLOTHING_300, "--no-fdr", "--where", "department=Tops")
+    wait_for_count(page, tops["n_comments"])
+    check_impact_and_scatter(page, tops, kind="csat")
+    page.assert_clean()
