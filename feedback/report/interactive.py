@@ -249,9 +249,11 @@ def explorer(report: dict[str, Any], sample: CommentSample) -> tuple[str, str, s
     section = (
         '<section id="explore" class="explore" hidden aria-label="Explore the comments">'
         "<h2>Explore</h2>"
-        f'<p class="note" id="explore-scope">{esc(scope)} Click any bar, point or row (or focus it and press '
-        "Enter) to read the comments behind it; the address keeps the view, so a link reproduces it. Comments "
-        f"longer than {data['text_chars']:,} characters are cut.</p>"
+        f'<p class="note" id="explore-scope">{esc(scope)} The sections after this one are the report on all '
+        "comments and do not follow the filters (key drivers, a model fit, are not redone here). Click any bar, "
+        "point or row, here or below (or focus it and press Enter), to read the comments behind it; the address "
+        f"keeps the view, so a link reproduces it. Comments longer than {data['text_chars']:,} characters are "
+        "cut.</p>"
         '<div class="controls" id="explore-controls"></div>'
         '<p id="explore-summary" class="summary"></p>'
         '<div id="explore-chart"></div>'
