@@ -309,3 +309,63 @@ def test_exports_cli_qualtrics_analyses_answers_only(tmp_path):
     assert not any("ImportId" in r["text"] or r["text"].startswith("Is there") for r in records)
     [error] = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert (error["row"], error["line"], error["error"]["code"]) == (3, 6, "empty_text")
+
+
+def _zendesk_incremental(n_tickets: int, rated_from: int) -> list[dict]:
+    """Tickets as Zendesk's incremental export writes them, one per line: the older ones were
+    solved before the satisfaction survey went out, so `satisfaction_rating` and `solved_at`
+    appear first at line `rated_from` + 1."""
+    texts = ["My parcel arrived two days late and the box was crushed.",
+             "The agent sorted out my refund in five minutes, thank you.",
+             "I cannot log in since the last update; it says my password is wrong.",
+             "Billing charged me twice for the same order.",
+             "Nobody answered my emails for a week."]
+    tickets = []
+    for i in range(n_tickets):
+        ticket = {"url": f"https://example.zendesk.com/api/v2/tickets/{7000 + i}.json", "id": 7000 + i,
+                  "created_at": f"2025-03-{1 + i % 28:02d}T10:00:00Z", "type": "question",
+                  "subject": "Order issue", "raw_subject": "Order issue",
+                  "description": f"{texts[i % len(texts)]} (order {50000 + i})", "priority": "normal",
+                  "status": "solved", "requester_id": 900 + i, "submitter_id": 900 + i, "assignee_id": 12,
+                  "tags": ["web"], "via": {"channel": "web"}}
+        if i >= rated_from:
+            ticket["satisfaction_rating"] = {"score": "bad" if i % 3 == 0 else "good", "comment": None}
+            ticket["solved_at"] = f"3/{1 + i % 28}/2025 4:05 PM"
+        tickets.append(ticket)
+    return tickets
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".json"])
+def test_json_keys_first_seen_after_row_200_are_found(tmp_path, suffix):
+    tickets = _zendesk_incremental(260, rated_from=230)
+    path = tmp_path / f"tickets{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps({"tickets": tickets, "next_page": None, "count": len(tickets)}), encoding="utf-8")
+    else:
+        text = "".join(json.dumps(t) + "\n" for t in tickets)
+        path.write_bytes(gzip.compress(text.encode()) if suffix.endswith(".gz") else text.encode())
+    rows, table, spec = read(path)
+    assert "satisfaction_rating.score" in table.columns and "solved_at" in table.columns
+    # Chosen by its values, as any column: good/bad as CSAT, the dates as month first.
+    assert {column: kind for column, (kind, _) in spec.scores.items()} == {"satisfaction_rating.score": "csat"}
+    records = comments(rows, spec)
+    assert len(records) == 260
+    assert [r.scores for r in records[228:232]] == [{}, {}, {"csat": 4.0}, {"csat": 2.0}]
+    assert records[231].fields["solved_at"] == "2025-03-08T16:05:00"
+
+
+def test_json_lines_from_a_pipe_say_their_keys_come_from_the_first_rows(tmp_path):
+    text = "".join(json.dumps(t) + "\n" for t in _zendesk_incremental(80, rated_from=60))
+    result = CliRunner().invoke(cli, ["analyze", "-", "-o", str(tmp_path / "out.jsonl")], input=text)
+    assert result.exit_code == 0, result.output
+    assert "JSON keys are those of the first 50 rows" in " ".join(result.stderr.split())
+
+
+def test_json_late_keys_are_columns_of_the_table_output(tmp_path):
+    path = tmp_path / "tickets.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in _zendesk_incremental(240, rated_from=210)), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "solved_at" in header and "csat" in header

@@ -25,7 +25,7 @@ from itertools import chain
 
 from ..config import ReadOptions
 from ..records import SourceRow
-from .json_exports import columns_of
+from .json_exports import columns_of, scan_columns
 from .archives import is_zip_path, open_zip_member
 from .dates import describe as describe_dates
 from .dates import iso_row, plan_dates, with_iso_dates
@@ -107,6 +107,15 @@ def _sampled(table: Table) -> Table:
     if table.format in ("json", "jsonl"):
         # JSON rows need not share keys: a score missing from the first line is still a column.
         columns = list(dict.fromkeys([*columns, *(column for values in sample for column in columns_of(values))]))
+        if table.rescan is not None and len(head) == SAMPLE_ROWS:
+            columns, late, left_out = scan_columns(table.rescan(), columns, sample)
+            sample = sample + late
+            if left_out:
+                table.notes.append(f"{left_out:,} more JSON keys were left out of the columns (over {len(columns):,} "
+                                   "distinct keys); name one with --text-column, --id-column or --score")
+        elif len(head) == SAMPLE_ROWS:
+            table.notes.append(f"JSON keys are those of the first {SAMPLE_ROWS} rows (this input can be read only "
+                               "once); a key first seen later is read only if named: --score, --text-column")
     return dataclasses.replace(table, columns=columns, rows=chain(head, rows), sample=sample)
 
 
