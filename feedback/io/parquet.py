@@ -129,15 +129,16 @@ def iter_parquet_rows(
     converters = [_converter(field.type) for field in fields]
     names = [field.name for field in fields]
     position = first_row
+    selected_names = names if columns is not None else None
     for batch in parquet_file.iter_batches(batch_size=batch_size, row_groups=groups, use_threads=False,
-                                           columns=names if columns is not None else None):
+                                           columns=selected_names):
         lo, hi = max(start - position, 0), min(stop - position, batch.num_rows)
         if lo < hi:
             selected = batch.slice(lo, hi - lo)
-            columns = [_convert_column(col.to_pylist(maps_as_pydicts="lossy"), convert)
+            decoded = [_convert_column(col.to_pylist(maps_as_pydicts="lossy"), convert)
                        for col, convert in zip(selected.columns, converters)]
             number = position + lo
-            for values in zip(*columns):
+            for values in zip(*decoded):
                 number += 1
                 yield SourceRow(number, number, dict(zip(names, values)))
         position += batch.num_rows
