@@ -445,7 +445,8 @@ def resolve_read(columns: list[str], read: ReadOptions, *, labels: Mapping[str, 
     text_columns = read.text_columns or ((read.text_column,) if read.text_column else ()) or preset.get("text_columns", ())
     scores = {**preset.get("scores", {}), **read.score_columns}
     return resolve_columns(columns, text_columns=text_columns, id_column=read.id_column or preset.get("id_column"),
-                           scores=scores, labels=labels, sample=sample, score_labels=dict(read.score_map),
+                           scores=scores, labels=labels, sample=sample,
+                           score_labels={**preset.get("score_map", {}), **dict(read.score_map)},
                            notes=notes)
 
 

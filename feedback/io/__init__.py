@@ -24,6 +24,7 @@ import dataclasses
 from itertools import chain
 
 from ..config import ReadOptions
+from ..errors import Errors, InputError
 from ..records import SourceRow
 from .json_exports import columns_of, scan_columns
 from .archives import is_zip_path, open_zip_member
@@ -34,7 +35,8 @@ from .layouts import set_aside_header_rows
 from .parquet import is_parquet_path, open_parquet
 from .readers import FORMATS, Table, detect_format, open_table
 from .spreadsheets import SPREADSHEET_FORMAT, is_spreadsheet_path, open_workbook
-from .vendors import Source, detect_source, source_named
+from .presets import Preset, resolve_source
+from .vendors import Source, detect_source
 
 INPUT_FORMATS = (*FORMATS, "parquet", SPREADSHEET_FORMAT)
 # Rows whose values `columns.resolve_columns` looks at to tell free text from codes and flags.
@@ -57,7 +59,13 @@ def open_input(read: ReadOptions) -> Table:
     RAISES (InputError): The file cannot be opened or read as a table.
     RAISES (MissingExtraError): A Parquet file without the `parquet` extra installed.
     """
-    source = source_named(read.source) if read.source else None
+    preset, source = resolve_source(read.source, read.source_file) if read.source else (None, None)
+    if preset is not None:
+        # Options given win; the preset fills what they leave unset.
+        read = dataclasses.replace(read, encoding=read.encoding or preset.encoding, sheet=read.sheet or preset.sheet,
+                                   header_rows=read.header_rows or preset.header_rows,
+                                   skip_rows=read.skip_rows or preset.skip_rows or 0,
+                                   date_format=read.date_format or preset.date_format)
     if read.format == "parquet" or (read.format is None and is_parquet_path(read.path)):
         table = open_parquet(read.path)
     elif read.format is None and is_zip_path(read.path):
@@ -69,13 +77,16 @@ def open_input(read: ReadOptions) -> Table:
     if table.format != "parquet":
         table = set_aside_header_rows(table, header_rows=read.header_rows,
                                       layout=source.layout if source is not None else None)
-    return _dated(_recognised(_sampled(table), source), read.date_format)
+    table = _recognised(_sampled(table), source, detect=preset is None or preset.like is None)
+    if preset is not None:
+        table = _with_preset(table, preset)
+    return _dated(table, read.date_format, preset.dates if preset is not None else ())
 
 
-def _recognised(table: Table, source: Source | None) -> Table:
+def _recognised(table: Table, source: Source | None, *, detect: bool = True) -> Table:
     """The table with its vendor's picks in `preset`: the one named, or the one its columns match."""
     detected = source is None
-    source = source or detect_source(table.columns)
+    source = source or (detect_source(table.columns) if detect else None)
     if source is None:
         return table
     picks = source.columns_for(table.columns)
@@ -84,9 +95,25 @@ def _recognised(table: Table, source: Source | None) -> Table:
     return dataclasses.replace(table, preset=picks)
 
 
-def _dated(table: Table, date_format: str | None) -> Table:
+def _with_preset(table: Table, preset: Preset) -> Table:
+    """The table with a user's preset's columns over any vendor's picks, each checked against
+    the file's columns (or a survey column's question text)."""
+    labels = {" ".join(label.split()).casefold() for label in table.labels.values()}
+    named = (("text", preset.text), ("id", (preset.id,) if preset.id else ()),
+             ("scores", tuple(column for _, column in preset.scores)), ("dates", preset.dates),
+             ("segments", preset.segments))
+    for option, names in named:
+        missing = [name for name in names if name not in table.columns and " ".join(name.split()).casefold() not in labels]
+        if missing:
+            raise InputError(Errors.E011.format(option=f"{preset.name}.{option}", column=missing[0],
+                                                available=", ".join(repr(c) for c in table.columns[:12])))
+    table.notes.insert(0, f"{preset.title or preset.name} (preset {preset.name!r} in {preset.path})")
+    return dataclasses.replace(table, preset={**table.preset, **preset.picks()})
+
+
+def _dated(table: Table, date_format: str | None, date_columns: tuple[str, ...] = ()) -> Table:
     """The table with its non-ISO date columns rewritten as ISO 8601 (`io.dates`)."""
-    plans = plan_dates(table.columns, table.sample, date_format)
+    plans = plan_dates(table.columns, table.sample, date_format, date_columns)
     if not plans:
         return table
     table.notes.append(describe_dates(plans))

@@ -1,8 +1,8 @@
 """Vendor exports recognised by their columns, and what each one's columns mean.
 
 A vendor is recognised when enough of its documented column names are in the file (`SOURCES`,
-`detect_source`); `--source NAME` names one instead. A recognised vendor's picks (its text
-columns, id and scores) are used where the options name none; detection by name and content
+`detect_source`); `--source NAME` names one instead (or a user's preset: `io.presets`). A
+recognised vendor's picks (its text columns, id and scores) are used where the options name none; detection by name and content
 (`feedback.columns`) does the rest. Survey exports with extra header rows (Qualtrics,
 SurveyMonkey) are set aside by `io.layouts`, which `--source` can force.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..errors import Errors, InputError
 from ..scores import column_key
 
 
@@ -132,13 +131,3 @@ def detect_source(columns: Sequence[str]) -> Source | None:
             best = (n, source)
     return None if best is None else best[1]
 
-
-def source_named(name: str) -> Source:
-    """The `--source` NAME's vendor.
-
-    RAISES (InputError): No such vendor.
-    """
-    key = name.strip().lower().replace("_", "-").replace(" ", "-")
-    if key not in SOURCES:
-        raise InputError(Errors.E031.format(source=name, known=", ".join(SOURCES)))
-    return SOURCES[key]
