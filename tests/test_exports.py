@@ -142,7 +142,20 @@ def test_exports_explicit_text_column_always_wins():
 def test_exports_id_prefers_the_column_whose_values_repeat_less():
     sample = [{"App id": "app", "Review id": f"r{i}"} for i in range(5)]
     assert pick_id_column(["App id", "Review id"], sample=sample)[0] == "Review id"
-    assert pick_id_column(["App id", "Review id"])[0] == "App id"  # no sample: the first, as before
+    assert pick_id_column(["App id", "Review id"])[0] == "Review id"  # an app's id never names a row
+    assert pick_id_column(["Order id", "Visit id"])[0] == "Order id"  # no sample: the first, as before
+
+
+def test_exports_id_is_the_rows_own_not_a_customers_or_products():
+    # Amazon's review dataset: the review's id, never the customer's or the product's.
+    columns = ["marketplace", "customer_id", "review_id", "product_id", "product_parent", "star_rating", "review_body"]
+    assert pick_id_column(columns)[0] == "review_id"
+    # Judge.me and Yotpo exports name the product but not the review: rows are numbered.
+    assert pick_id_column(["title", "body", "rating", "product_id", "reviewer_email"])[0] is None
+    assert pick_id_column(["Review Title", "Review Score", "Product ID", "Reviewer Email"])[0] is None
+    # A person's id names rows only when nothing else does.
+    assert pick_id_column(["user_id", "comment", "order_id"])[0] == "order_id"
+    assert pick_id_column(["user_id", "comment"])[0] == "user_id"
     assert pick_id_column(["StartDate", "ResponseId"])[0] == "ResponseId"
 
 
@@ -369,3 +382,43 @@ def test_json_late_keys_are_columns_of_the_table_output(tmp_path):
     assert result.exit_code == 0, result.output
     header = out.read_text(encoding="utf-8-sig").splitlines()[0]
     assert "solved_at" in header and "csat" in header
+
+
+@pytest.mark.parametrize("name, content", [
+    ("header.csv", "id,comment,nps\r\n"),
+    # A Qualtrics download filtered to no responses: its three header rows and nothing under them.
+    ("qualtrics.csv", "".join((EXPORTS / "qualtrics.csv").read_text(encoding="utf-8").splitlines(keepends=True)[:3])),
+    ("array.json", "[]"),
+    ("tickets.json", '{"tickets": [], "next_page": null, "previous_page": null, "count": 0}'),
+    ("conversations.json", '{"type": "conversation.list", "pages": {"page": 1}, "total_count": 0, "conversations": []}'),
+])
+def test_exports_with_no_rows_give_zero_records_and_say_so(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Read 0 rows: the input has no rows under its header; nothing was analysed" in " ".join(result.stderr.split())
+    assert out.read_bytes() == b""
+
+
+def test_exports_a_row_with_an_empty_list_is_a_row_not_an_empty_envelope(tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text('{"id": 7, "comment": "The shoes pinch.", "items": []}', encoding="utf-8")
+    rows, _, spec = read(path)
+    assert [row.values["comment"] for row in rows] == ["The shoes pinch."] and spec.text == "comment"
+
+
+def test_exports_excel_csv_with_trailing_empty_columns_and_embedded_newlines(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text('id,comment,rating,,,\r\n1,Fast delivery and a fair price.,5,,,\r\n'
+                    '2,"The app crashes on login.\r\nEvery time, since the update.",1,,,\r\n3,Okay overall.,3,,,\r\n'
+                    ',,,,,\r\n', encoding="utf-8")
+    rows, _, spec = read(path)
+    records = comments(rows, spec)
+    assert (spec.text, spec.id) == ("comment", "id")
+    assert [r.id for r in records[:3]] == ["1", "2", "3"]
+    assert records[1].text == "The app crashes on login.\nEvery time, since the update."
+    assert [r.scores for r in records[:3]] == [{"rating": 5}, {"rating": 1}, {"rating": 3}]
+    # Excel's row of empty cells under the table is a row with nothing to analyse: an error record.
+    assert isinstance(records[3], ErrorRecord) and records[3].code == "empty_text" and len(records) == 4

@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet")  # feedback.io.INPUT_FORMATS, without importing io
 # feedback.io.vendors.SOURCES' names, without importing io (a test checks they agree).
 SOURCE_NAMES = ("qualtrics", "surveymonkey", "typeform", "google-forms", "medallia", "zendesk", "freshdesk",
-                "intercom", "google-play", "app-store", "trustpilot")
+                "intercom", "google-play", "app-store", "delighted", "hotjar", "trustpilot")
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:

@@ -184,7 +184,7 @@ def _analyze_dask(
     analysis = analysis.absolute()
     table = open_input(read)
     spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
-                        preset=table.preset)
+                        preset=table.preset, empty=table.empty)
     # Before redaction, which renames the columns the spec names (as the local engine does).
     found_by = spec
     table = dataclasses.replace(table, rows=mark_duplicates(table.rows, spec))

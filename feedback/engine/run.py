@@ -75,7 +75,7 @@ def run_analysis(
         _load_named_files(analysis)
         table = open_input(read)
         spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
-                            preset=table.preset)
+                            preset=table.preset, empty=table.empty)
         # Before redaction, which renames the columns the spec names.
         table = dataclasses.replace(table, rows=mark_duplicates(table.rows, spec))
         if read.redact:

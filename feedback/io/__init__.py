@@ -143,7 +143,9 @@ def _sampled(table: Table) -> Table:
         elif len(head) == SAMPLE_ROWS:
             table.notes.append(f"JSON keys are those of the first {SAMPLE_ROWS} rows (this input can be read only "
                                "once); a key first seen later is read only if named: --score, --text-column")
-    return dataclasses.replace(table, columns=columns, rows=chain(head, rows), sample=sample)
+    if not head:
+        table.notes.append("no rows under the header: nothing to analyse")
+    return dataclasses.replace(table, columns=columns, rows=chain(head, rows), sample=sample, empty=not head)
 
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "Table", "atomic_output", "detect_format", "dumps", "open_binary",

@@ -18,6 +18,7 @@ Lines for big files.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..errors import Errors, InputError, RowErrorCode
@@ -159,11 +160,28 @@ def _rows_key(document: Mapping[str, Any]) -> str | None:
             if best is None or len(value) > best[0]:
                 best = (len(value), str(key))
     if best is None:
-        return None
+        return _empty_rows_key(document)
     if best[1] in _ROWS_KEYS:
         return best[1]
     texts = [v for k, v in document.items() if k != best[1] and isinstance(v, str) and len(v.split()) >= 4]
     return None if texts or len(document) > 6 else best[1]
+
+
+def _empty_rows_key(document: Mapping[str, Any]) -> str | None:
+    """An envelope with no rows (`{"tickets": [], "next_page": null, "count": 0}`): its rows key,
+    when nothing beside it could be a row's value (only paging, counts, links and a list type)."""
+    keys = [key for key, value in document.items() if key in _ROWS_KEYS and value == []]
+    if len(keys) != 1:
+        return None
+    for key, value in document.items():
+        if key == keys[0] or value is None or isinstance(value, (bool, int, float, dict)):
+            continue
+        if not (isinstance(value, str) and _PAGING_KEY.search(str(key))):
+            return None
+    return keys[0]
+
+
+_PAGING_KEY = re.compile(r"(page|cursor|url|link|next|prev|after|before|stream|type|count)", re.IGNORECASE)
 
 
 def _envelope(document: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:

@@ -23,6 +23,7 @@ class Table:
     rescan (Callable[[], Iterator[SourceRow | ErrorRecord]] | None): A fresh stream of the same
         rows, for a first pass over the whole input (JSON keys first seen late); None when the
         input cannot be read twice (standard input, a pipe, a zip member).
+    empty (bool): The input has a header (or a JSON array or envelope) but no rows.
     """
 
     columns: list[str]
@@ -37,3 +38,5 @@ class Table:
     # A vendor's column picks (`io.vendors`), used where the options name none.
     preset: dict[str, Any] = field(default_factory=dict)
     rescan: Callable[[], Iterator[SourceRow | ErrorRecord]] | None = None
+    # No rows under the header (known once sampled): nothing to analyse, and not an error.
+    empty: bool = False
