@@ -420,5 +420,16 @@ def test_exports_excel_csv_with_trailing_empty_columns_and_embedded_newlines(tmp
     assert [r.id for r in records[:3]] == ["1", "2", "3"]
     assert records[1].text == "The app crashes on login.\nEvery time, since the update."
     assert [r.scores for r in records[:3]] == [{"rating": 5}, {"rating": 1}, {"rating": 3}]
+    # The empty columns right of the table are not columns of the records.
+    assert all(not r.fields for r in records[:3])
     # Excel's row of empty cells under the table is a row with nothing to analyse: an error record.
     assert isinstance(records[3], ErrorRecord) and records[3].code == "empty_text" and len(records) == 4
+
+
+def test_exports_a_value_under_a_blank_header_is_kept_in_its_row(tmp_path):
+    path = tmp_path / "excel.csv"
+    lines = [f"{i},Comment number {i} about the delivery.,4,," for i in range(1, 60)] + ["60,Late one.,2,,stray note"]
+    path.write_text("id,comment,rating,,\r\n" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    rows, table, spec = read(path)
+    assert table.columns == ["id", "comment", "rating"]
+    assert rows[-1].values["column_5"] == "stray note" and "column_4" not in rows[-1].values

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 from itertools import chain
+from typing import Iterator
 
 from ..config import ReadOptions
 from ..errors import Errors, InputError
-from ..records import SourceRow
+from ..records import ErrorRecord, SourceRow
 from .json_exports import columns_of, scan_columns
 from .archives import is_zip_path, open_zip_member
 from .dates import describe as describe_dates
@@ -77,10 +78,32 @@ def open_input(read: ReadOptions) -> Table:
     if table.format != "parquet":
         table = set_aside_header_rows(table, header_rows=read.header_rows,
                                       layout=source.layout if source is not None else None)
-    table = _recognised(_sampled(table), source, detect=preset is None or preset.like is None)
+    table = _recognised(_without_blank_columns(_sampled(table)), source, detect=preset is None or preset.like is None)
     if preset is not None:
         table = _with_preset(table, preset)
     return _dated(table, read.date_format, preset.dates if preset is not None else ())
+
+
+def _without_blank_columns(table: Table) -> Table:
+    """The table without columns that have no header and nothing in their first rows: the empty
+    columns Excel writes to the right of a table (`id,comment,rating,,,,`). A value a later row
+    does have there is kept in that row's values."""
+    if table.format not in ("csv", SPREADSHEET_FORMAT) or not table.sample:
+        return table
+    drop = {column for i, column in enumerate(table.columns, 1)
+            if column == f"column_{i}" and all(values.get(column) in (None, "") for values in table.sample)}
+    if not drop:
+        return table
+
+    def rows() -> Iterator[SourceRow | ErrorRecord]:
+        for row in table.rows:
+            if isinstance(row, SourceRow) and not drop.isdisjoint(row.values):
+                row = dataclasses.replace(row, values={k: v for k, v in row.values.items()
+                                                       if k not in drop or v not in (None, "")})
+            yield row
+
+    sample = [{k: v for k, v in values.items() if k not in drop} for values in table.sample]
+    return dataclasses.replace(table, columns=[c for c in table.columns if c not in drop], rows=rows(), sample=sample)
 
 
 def _recognised(table: Table, source: Source | None, *, detect: bool = True) -> Table:
