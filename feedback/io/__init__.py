@@ -3,6 +3,7 @@
     readers      CSV, TSV and JSONL exports as a stream of rows (encoding and delimiter detection)
     spreadsheets .xlsx, .xls and .ods workbooks, one sheet as a stream of rows
     layouts      survey exports with extra header rows (Qualtrics, SurveyMonkey) recognised
+    presets      a user's own source presets ([sources.NAME] in feedback.toml), for --source
     vendors      vendor exports recognised by their columns, and what their columns mean
     json_exports JSON Lines, arrays and vendor envelopes (Zendesk, Intercom, App Store Connect)
     encodings    telling a file's encoding, decoding it line by line
@@ -51,11 +52,13 @@ def open_input(read: ReadOptions) -> Table:
     as that export (`io.archives`). A survey export's extra header rows (Qualtrics,
     SurveyMonkey, or `header_rows`) are set aside as column labels (`io.layouts`); a vendor is
     recognised from its columns (`io.vendors`, or `source`) and its picks kept in
-    `Table.preset`; date columns are rewritten as ISO 8601 (`io.dates`); the first rows' values
-    are kept in `Table.sample` for column detection.
+    `Table.preset`; JSON keys are gathered from every row (`json_exports.scan_columns`);
+    Excel's empty columns right of a table are left out; date columns are rewritten as ISO
+    8601 (`io.dates`); the first rows' values are kept in `Table.sample` for column detection.
 
-    read (ReadOptions): Its path, format, encoding, sheet, member, source, header and skip rows,
-        and date format are used.
+    read (ReadOptions): Its path, format, encoding, sheet, member, source (a built-in vendor, or
+        a user's preset from `source_file`: `io.presets`), header and skip rows, and date
+        format are used. A preset's columns go into `Table.preset`, over a vendor's picks.
     RETURNS (Table): Columns and a row stream; close the input by exhausting the stream.
     RAISES (InputError): The file cannot be opened or read as a table.
     RAISES (MissingExtraError): A Parquet file without the `parquet` extra installed.
