@@ -15,6 +15,7 @@ from .json_values import MAX_JSON_DEPTH, finite_or_null, has_non_finite, has_val
 from .language import clean_text, looks_like_html, may_be_mojibake, mojibake_sample, plain_text, repair_mojibake
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .redact import redact_keys
+from .id_columns import ID_COLUMN_NAMES, NOT_ROW_IDS, find_id_column, pick_id_column  # noqa: F401 (re-exported)
 from .score_columns import detect_score_columns
 from .scores import ScoreKind, column_key, kind_of, label_key, parse_score
 
@@ -31,10 +32,13 @@ _TEXT_NAME_WORDS = re.compile(r"(comment|feedback|verbatim|review|description|(^
 # Words of text columns that are not the customer's comment: a reply, a title, a link.
 _NOT_CUSTOMER_TEXT = re.compile(r"(^|_)(reply|replies|developer|agent|admin|company|title|subject|url|link|id|"
                                 r"date|type|language|lang|rating|score|stars|status|count)(_|$)")
+# ... except the comment given with a rating (Help Scout's `Rating Comments`, Zendesk's
+# `satisfaction_rating.comment`): the customer's own words.
+_RATING_COMMENT = re.compile(r"(^|_)(rating|score|stars|survey)_(comments?|feedback|text|reason)$")
 _HEADLINE = re.compile(r"(^|_)(title|subject|headline)$")
 # Names of a title or headline written over the comment (Google Play's `Review Title`, App
 # Store's `title`, Trustpilot's `Review Title`), analysed with it.
-_TITLE_NAMES = re.compile(r"^(.*_)?(title|headline)$")
+_TITLE_NAMES = re.compile(r"^(.*_)?(title|headline|summary)$")
 # Between the texts of several columns in one comment: a paragraph break, so a title without a
 # full stop does not run into the body's first sentence.
 TEXT_SEPARATOR = "\n\n"
@@ -143,9 +147,13 @@ def _text_candidates_by_name(columns: list[str]) -> list[str]:
     found = [by_name[name] for name in TEXT_COLUMN_NAMES if name in by_name]
     for column in columns:
         norm = column_key(column)
-        if column not in found and _TEXT_NAME_WORDS.search(norm) and not _NOT_CUSTOMER_TEXT.search(norm):
+        if column not in found and _TEXT_NAME_WORDS.search(norm) and not _not_customer_text(norm):
             found.append(column)
     return found
+
+
+def _not_customer_text(norm: str) -> bool:
+    return _NOT_CUSTOMER_TEXT.search(norm) is not None and _RATING_COMMENT.search(norm) is None
 
 
 def find_title_column(columns: list[str], text: str, sample: Sequence[Mapping[str, Any]] = ()) -> str | None:
@@ -245,21 +253,13 @@ def _text_by_values(columns: list[str], sample: Sequence[Mapping[str, Any]],
         letters = sum(_letters(v) for v in values) / max(1, sum(len(v.replace(" ", "")) for v in values))
         distinct = len(set(values)) / len(values)
         key = column_key(column)
-        if mean >= 15 and words >= 3 and letters >= 0.6 and distinct >= 0.5 and not _NOT_CUSTOMER_TEXT.search(key):
+        if mean >= 15 and words >= 3 and letters >= 0.6 and distinct >= 0.5 and not _not_customer_text(key):
             found.append((column, mean))
         elif mean >= 15 and words >= 3 and letters >= 0.6 and distinct >= 0.5 and _HEADLINE.search(key):
             headlines.append((column, mean))
     # A subject or title is the comment only when nothing else is (Zendesk's CSV export has
     # no description).
     return sorted(found or headlines, key=lambda item: -item[1])
-
-
-def _repeats(column: str, sample: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether a column's sampled values repeat too often to name rows: fewer distinct values
-    than half of 10 or more. (A review id over sentences of reviews repeats a little and still
-    names them; a product id over its reviews repeats a lot.)"""
-    values = [str(v) for v in _filled(column, sample)]
-    return len(values) >= 10 and len(set(values)) * 2 < len(values)
 
 
 def _filled(column: str, sample: Sequence[Mapping[str, Any]]) -> list[Any]:
@@ -287,61 +287,6 @@ def _names(columns: list[str]) -> str:
     return ", ".join(repr(c) for c in columns)
 
 
-# Normalised names of a respondent's, ticket's or review's own id, in order of preference.
-ID_COLUMN_NAMES = ("id", "response_id", "responseid", "respondent_id", "respondentid")
-# *_id columns that name something else than the row: a device network (Typeform), the survey
-# link (SurveyMonkey), a list or a distribution.
-NOT_ROW_IDS = frozenset({"network_id", "collector_id", "distribution_id", "list_id", "survey_id", "panel_id",
-                         "contact_list_id", "form_id", "channel_id", "language_id", "country_id"})
-
-
-def find_id_column(columns: list[str], *, sample: Sequence[Mapping[str, Any]] = ()) -> str | None:
-    """A column named id or *_id; None means records are numbered by row."""
-    return pick_id_column(columns, sample=sample)[0]
-
-
-def pick_id_column(columns: list[str], *, labels: Mapping[str, str] | None = None,
-                   sample: Sequence[Mapping[str, Any]] = ()) -> tuple[str | None, str]:
-    """The column holding each row's id, and why it was picked.
-
-    `id`, then the names of ID_COLUMN_NAMES (`ResponseId`, `Respondent ID`), or the labels
-    (Qualtrics' legacy `V1` is labelled `ResponseID`), then Typeform's `#`,
-    then the first other *_id column that is not an id of something else (NOT_ROW_IDS: a
-    `Network ID` is the respondent's device network). Among several *_id columns, one whose
-    sampled values repeat less is preferred: `App id` names the app, `Review id` the row.
-
-    RETURNS (tuple[str | None, str]): The column (None: rows are numbered) and the reason.
-    """
-    by_name = {column_key(c): c for c in reversed(columns)}
-    for name in ID_COLUMN_NAMES:
-        if name in by_name:
-            return by_name[name], "by name"
-    labels = labels or {}
-    by_label = {column_key(labels[c]): c for c in reversed(columns) if c in labels}
-    for name in ID_COLUMN_NAMES:
-        if name in by_label:
-            return by_label[name], f"by its label {labels[by_label[name]]!r}"
-    if "#" in (c.strip() for c in columns):
-        return next(c for c in columns if c.strip() == "#"), "by name (Typeform's response number)"
-    others = [c for c in columns if column_key(c).endswith("_id") and column_key(c) not in NOT_ROW_IDS]
-    repeating = [c for c in others if _repeats(c, sample)]
-    if repeating and len(repeating) == len(others):
-        # A product's or an app's id (`Clothing ID`: 21 values in 50 reviews), not the row's:
-        # records named by it could not be told apart (nor a duplicate's first row).
-        n = len(_filled(repeating[0], sample))
-        return None, (f"none: {_names(repeating)} repeat{'s' if len(repeating) == 1 else ''} "
-                      f"({len(set(map(str, _filled(repeating[0], sample))))} values in the first {n} rows), so rows are numbered")
-    others = [c for c in others if c not in repeating]
-    if not others:
-        return None, ""
-    if len(others) > 1 and sample:
-        distinct = {c: len({str(v) for v in _filled(c, sample)}) for c in others}
-        best = max(others, key=lambda c: distinct[c])  # the first of the most distinct
-        if distinct[best] > distinct[others[0]]:
-            return best, f"by name, and its values repeat less than those of {_names([others[0]])}"
-    return others[0], "by name"
-
-
 def _by_label(name: str | None, columns: list[str], labels: Mapping[str, str]) -> str | None:
     """The column `name` means: itself, or the column whose question text it is."""
     if name is None or name in columns:
@@ -362,6 +307,7 @@ def resolve_columns(
     text_columns: Sequence[str] = (),
     score_labels: Mapping[str, float] | None = None,
     notes: Sequence[str] = (),
+    empty: bool = False,
 ) -> ColumnSpec:
     """Decide which columns are the text, the id and the scores.
 
@@ -380,6 +326,7 @@ def resolve_columns(
         order into one comment; `text_column` is ignored when given.
     score_labels (Mapping[str, float] | None): --score-map: answer label -> number.
     notes (Sequence[str]): What reading said about the file (`Table.notes`), kept for messages.
+    empty (bool): The table has no rows (`Table.empty`): no text column is then not an error.
     RETURNS (ColumnSpec): The mapping, with why each detected column was picked.
     RAISES (InputError): A named column does not exist, or no text column can be found.
     """
@@ -397,7 +344,9 @@ def resolve_columns(
         text, texts = named_texts[-1], tuple(dict.fromkeys(named_texts))
     else:
         picked, why["text"] = pick_text_column(columns, labels=labels, sample=sample)
-        if picked is None:
+        if picked is None and empty:
+            picked, why["text"] = "", ""  # nothing to read: the run says there are no rows
+        elif picked is None:
             if why["text"]:
                 raise InputError(Errors.E028.format(candidates=why["text"]))
             raise InputError(Errors.E012.format(available=available))
@@ -431,12 +380,12 @@ def resolve_columns(
 
 def resolve_read(columns: list[str], read: ReadOptions, *, labels: Mapping[str, str] | None = None,
                  sample: Sequence[Mapping[str, Any]] = (), notes: Sequence[str] = (),
-                 preset: Mapping[str, Any] | None = None) -> ColumnSpec:
+                 preset: Mapping[str, Any] | None = None, empty: bool = False) -> ColumnSpec:
     """`resolve_columns` with what ReadOptions says, a vendor preset's picks under it.
 
     columns (list[str]): The table's columns.
     read (ReadOptions): Its text, id and score columns and score map win.
-    labels, sample, notes: As `Table` has them.
+    labels, sample, notes, empty: As `Table` has them.
     preset (Mapping[str, Any] | None): A vendor's columns (`io.vendors.Source.columns_for`):
         "text_columns", "id_column", "scores"; used where the options name none.
     RETURNS (ColumnSpec): The mapping.
@@ -445,8 +394,9 @@ def resolve_read(columns: list[str], read: ReadOptions, *, labels: Mapping[str, 
     text_columns = read.text_columns or ((read.text_column,) if read.text_column else ()) or preset.get("text_columns", ())
     scores = {**preset.get("scores", {}), **read.score_columns}
     return resolve_columns(columns, text_columns=text_columns, id_column=read.id_column or preset.get("id_column"),
-                           scores=scores, labels=labels, sample=sample, score_labels=dict(read.score_map),
-                           notes=notes)
+                           scores=scores, labels=labels, sample=sample,
+                           score_labels={**preset.get("score_map", {}), **dict(read.score_map)},
+                           notes=notes, empty=empty)
 
 
 def redact_spec(spec: ColumnSpec, columns: list[str]) -> ColumnSpec:

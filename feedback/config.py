@@ -62,6 +62,8 @@ class ReadOptions:
     date_format (str | None): A strptime format for every date column; None chooses one per
         column from its values.
     member (str | None): In a .zip, the file to read; None reads its only one.
+    source_file (str | None): A TOML file of source presets (`io.presets`) that `source` may
+        name; None reads `feedback.toml` in the working directory, when there is one.
     """
 
     path: str = "-"
@@ -79,6 +81,7 @@ class ReadOptions:
     skip_rows: int = 0
     date_format: str | None = None
     member: str | None = None
+    source_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.skip_rows < 0:

@@ -60,7 +60,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E028 = "No column clearly holds the comments: {candidates}. Name it with `text_column`."
     E029 = "{name} holds {n} files: {members}. Name one with `member`."
     E030 = "{name} has no file {member!r}. Files: {members}"
-    E031 = "Unknown source {source!r}. Known sources: {known}"
+    E031 = "Unknown source {source!r}. Known sources: {known} (`feedback sources` lists them)"
     E032 = "`score_map` {value!r}: expected LABEL=NUMBER, or a file of LABEL,NUMBER lines ({reason})"
     E033 = "Writing {path} as .xlsx needs xlsxwriter: pip install 'feedback[xlsx]' (or write a .csv)"
     E034 = "{path}: corrections are read from .csv, .tsv or .jsonl files"
@@ -68,6 +68,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E036 = "{where}: a correction needs the comment's id"
     E037 = "{where}: not a correction ({reason})"
     E038 = "{where}: {theme!r} is not a theme name (letters, digits and '_', e.g. price or delivery_speed)"
+    E039 = "Cannot read the source presets in {path}: {reason}"
+    E040 = "{path}: source preset {name!r}: {reason}"
 
     # --- E1xx: taxonomy and lexicon ---------------------------------------------------------
     E101 = "Invalid taxonomy {path}: {n} problem(s): {problems}"

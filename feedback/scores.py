@@ -73,7 +73,7 @@ SCORE_LABELS: dict[str, dict[str, int]] = {
 # places those words: CSAT's share of 4s and 5s is then the share of "good".
 SCORE_LABELS["csat"].update({
     "very poor": 1, "very bad": 1, "terrible": 1, "awful": 1, "very unhappy": 1,
-    "poor": 2, "bad": 2, "unhappy": 2,
+    "poor": 2, "bad": 2, "unhappy": 2, "not good": 2,
     "fair": 3, "average": 3, "okay": 3, "ok": 3,
     "good": 4, "happy": 4,
     "very good": 5, "excellent": 5, "very happy": 5, "great": 5,
@@ -234,7 +234,7 @@ _KIND_WORDS = (
 )
 # Name words of columns that are about a score without being one: its id, date, comment, count.
 _NOT_A_SCORE = re.compile(r"(^|_)(id|ids|date|at|on|time|timestamp|created|updated|comments?|remarks?|text|"
-                          r"reason|count|total|average|avg|question|survey|url|link|title|reply|type)(_|$)")
+                          r"reason|count|total|average|avg|question|url|link|title|reply|type)(_|$)")
 
 
 def kind_by_name(column: str) -> str | None:

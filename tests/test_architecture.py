@@ -23,7 +23,7 @@ LAYERS = {
     "feedback.scores": 2, "feedback.redact": 2, "feedback.vader": 2, "feedback.language": 2,
     "feedback.screening": 2, "feedback.regex_safety": 2,
     "feedback.sentiment": 3, "feedback.taxonomy": 3, "feedback.themes": 3, "feedback.stats": 3,
-    "feedback.columns": 4, "feedback.score_columns": 4, "feedback.io": 4,
+    "feedback.columns": 4, "feedback.score_columns": 4, "feedback.id_columns": 4, "feedback.io": 4,
     "feedback.model": 5, "feedback.corrections": 5,
     "feedback.pipeline": 6,
     "feedback.model.training": 7, "feedback.model.adapting": 7, "feedback.model.selection": 7,

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -72,14 +71,11 @@ def sample_local(tmp_path_factory):
 
 
 def analyze_locally(path, out):
-    """`feedback analyze PATH -o OUT`: returns (records bytes, errors bytes), without the one
-    field the engines differ in by design: the Dask engine's partitions do not see each other,
-    so it does not flag repeated comments (`duplicate_of`, docs/exports.md)."""
+    """`feedback analyze PATH -o OUT`: returns (records bytes, errors bytes)."""
     result = CliRunner().invoke(cli, ["analyze", str(path), "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     errors = Path(str(out) + ".errors.jsonl")
-    records = re.sub(rb', "duplicate_of": "(?:[^"\\\\]|\\\\.)*"', b"", out.read_bytes())
-    return records, errors.read_bytes() if errors.exists() else b""
+    return out.read_bytes(), errors.read_bytes() if errors.exists() else b""
 
 
 def concatenated(output_dir, manifest, key):
@@ -125,7 +121,8 @@ def test_distributed_sample_identical_to_local(tmp_path, scheduler, sample_local
     (error,) = records_of((out / "part-00001.errors.jsonl").read_bytes())
     assert (error["id"], error["row"], error["line"], error["error"]["code"]) == ("T-006", 6, 7, "empty_text")
     assert manifest["partitions"][1]["rows"] == [6, 10] and manifest["partitions"][1]["lines"] == [7, 12]
-    assert manifest["counts"] == {"rows": 12, "records": 11, "with_problems": 2, "errors": 1, "unthemed": 1}
+    assert manifest["counts"] == {"rows": 12, "records": 11, "with_problems": 2, "errors": 1, "unthemed": 1,
+                                  "duplicates": 0}
     assert manifest["columns"] == {"text": "comment", "id": "ticket_id", "scores": {"nps": "nps", "csat": "csat"}}
 
 
@@ -173,6 +170,31 @@ def test_distributed_parquet_input_read_on_workers(tmp_path, scheduler, generate
     check_manifest(out, manifest, N_GENERATED)
     # Every column was a string, so the records are the CSV's, byte for byte.
     assert concatenated(out, manifest, "file") == records
+
+
+@pytest.mark.parametrize("partition_rows", [1, 2, 4])
+def test_distributed_flags_the_same_duplicates_as_local(tmp_path, scheduler, partition_rows):
+    """Repeated reviews name the same first id as the local engine does, however the rows are split,
+    from CSV (rows read on the client) and from Parquet (rows read on the workers)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from feedback.engine.dask import analyze_dask
+    from feedback.io import open_table
+
+    source = DATA / "exports" / "app_reviews_mojibake.csv"
+    records, _ = analyze_locally(source, tmp_path / "local.jsonl")
+    assert [r.get("duplicate_of") for r in records_of(records)] == [None, None, None, "gp:1002", "gp:1000", None]
+    manifest = analyze_dask(str(source), str(tmp_path / "csv"), scheduler=scheduler, partition_rows=partition_rows)
+    assert concatenated(tmp_path / "csv", manifest, "file") == records
+    assert manifest["counts"]["duplicates"] == 2
+    parquet = tmp_path / "reviews.parquet"
+    pq.write_table(pa.Table.from_pylist([row.values for row in open_table(str(source)).rows]), parquet, row_group_size=3)
+    local_parquet, _ = analyze_locally(parquet, tmp_path / "local-parquet.jsonl")
+    manifest = analyze_dask(str(parquet), str(tmp_path / "pq"), scheduler=scheduler, partition_rows=partition_rows)
+    assert concatenated(tmp_path / "pq", manifest, "file") == local_parquet
+    assert [r.get("duplicate_of") for r in records_of(local_parquet)] == [None, None, None, "gp:1002", "gp:1000", None]
+    assert sum(p["n_duplicates"] for p in manifest["partitions"]) == 2
 
 
 def test_distributed_jsonl_input_error_records_keep_their_lines(tmp_path, scheduler):

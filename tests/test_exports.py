@@ -142,7 +142,20 @@ def test_exports_explicit_text_column_always_wins():
 def test_exports_id_prefers_the_column_whose_values_repeat_less():
     sample = [{"App id": "app", "Review id": f"r{i}"} for i in range(5)]
     assert pick_id_column(["App id", "Review id"], sample=sample)[0] == "Review id"
-    assert pick_id_column(["App id", "Review id"])[0] == "App id"  # no sample: the first, as before
+    assert pick_id_column(["App id", "Review id"])[0] == "Review id"  # an app's id never names a row
+    assert pick_id_column(["Order id", "Visit id"])[0] == "Order id"  # no sample: the first, as before
+
+
+def test_exports_id_is_the_rows_own_not_a_customers_or_products():
+    # Amazon's review dataset: the review's id, never the customer's or the product's.
+    columns = ["marketplace", "customer_id", "review_id", "product_id", "product_parent", "star_rating", "review_body"]
+    assert pick_id_column(columns)[0] == "review_id"
+    # Judge.me and Yotpo exports name the product but not the review: rows are numbered.
+    assert pick_id_column(["title", "body", "rating", "product_id", "reviewer_email"])[0] is None
+    assert pick_id_column(["Review Title", "Review Score", "Product ID", "Reviewer Email"])[0] is None
+    # A person's id names rows only when nothing else does.
+    assert pick_id_column(["user_id", "comment", "order_id"])[0] == "order_id"
+    assert pick_id_column(["user_id", "comment"])[0] == "user_id"
     assert pick_id_column(["StartDate", "ResponseId"])[0] == "ResponseId"
 
 
@@ -309,3 +322,114 @@ def test_exports_cli_qualtrics_analyses_answers_only(tmp_path):
     assert not any("ImportId" in r["text"] or r["text"].startswith("Is there") for r in records)
     [error] = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert (error["row"], error["line"], error["error"]["code"]) == (3, 6, "empty_text")
+
+
+def _zendesk_incremental(n_tickets: int, rated_from: int) -> list[dict]:
+    """Tickets as Zendesk's incremental export writes them, one per line: the older ones were
+    solved before the satisfaction survey went out, so `satisfaction_rating` and `solved_at`
+    appear first at line `rated_from` + 1."""
+    texts = ["My parcel arrived two days late and the box was crushed.",
+             "The agent sorted out my refund in five minutes, thank you.",
+             "I cannot log in since the last update; it says my password is wrong.",
+             "Billing charged me twice for the same order.",
+             "Nobody answered my emails for a week."]
+    tickets = []
+    for i in range(n_tickets):
+        ticket = {"url": f"https://example.zendesk.com/api/v2/tickets/{7000 + i}.json", "id": 7000 + i,
+                  "created_at": f"2025-03-{1 + i % 28:02d}T10:00:00Z", "type": "question",
+                  "subject": "Order issue", "raw_subject": "Order issue",
+                  "description": f"{texts[i % len(texts)]} (order {50000 + i})", "priority": "normal",
+                  "status": "solved", "requester_id": 900 + i, "submitter_id": 900 + i, "assignee_id": 12,
+                  "tags": ["web"], "via": {"channel": "web"}}
+        if i >= rated_from:
+            ticket["satisfaction_rating"] = {"score": "bad" if i % 3 == 0 else "good", "comment": None}
+            ticket["solved_at"] = f"3/{1 + i % 28}/2025 4:05 PM"
+        tickets.append(ticket)
+    return tickets
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".json"])
+def test_json_keys_first_seen_after_row_200_are_found(tmp_path, suffix):
+    tickets = _zendesk_incremental(260, rated_from=230)
+    path = tmp_path / f"tickets{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps({"tickets": tickets, "next_page": None, "count": len(tickets)}), encoding="utf-8")
+    else:
+        text = "".join(json.dumps(t) + "\n" for t in tickets)
+        path.write_bytes(gzip.compress(text.encode()) if suffix.endswith(".gz") else text.encode())
+    rows, table, spec = read(path)
+    assert "satisfaction_rating.score" in table.columns and "solved_at" in table.columns
+    # Chosen by its values, as any column: good/bad as CSAT, the dates as month first.
+    assert {column: kind for column, (kind, _) in spec.scores.items()} == {"satisfaction_rating.score": "csat"}
+    records = comments(rows, spec)
+    assert len(records) == 260
+    assert [r.scores for r in records[228:232]] == [{}, {}, {"csat": 4.0}, {"csat": 2.0}]
+    assert records[231].fields["solved_at"] == "2025-03-08T16:05:00"
+
+
+def test_json_lines_from_a_pipe_say_their_keys_come_from_the_first_rows(tmp_path):
+    text = "".join(json.dumps(t) + "\n" for t in _zendesk_incremental(80, rated_from=60))
+    result = CliRunner().invoke(cli, ["analyze", "-", "-o", str(tmp_path / "out.jsonl")], input=text)
+    assert result.exit_code == 0, result.output
+    assert "JSON keys are those of the first 50 rows" in " ".join(result.stderr.split())
+
+
+def test_json_late_keys_are_columns_of_the_table_output(tmp_path):
+    path = tmp_path / "tickets.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in _zendesk_incremental(240, rated_from=210)), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "solved_at" in header and "csat" in header
+
+
+@pytest.mark.parametrize("name, content", [
+    ("header.csv", "id,comment,nps\r\n"),
+    # A Qualtrics download filtered to no responses: its three header rows and nothing under them.
+    ("qualtrics.csv", "".join((EXPORTS / "qualtrics.csv").read_text(encoding="utf-8").splitlines(keepends=True)[:3])),
+    ("array.json", "[]"),
+    ("tickets.json", '{"tickets": [], "next_page": null, "previous_page": null, "count": 0}'),
+    ("conversations.json", '{"type": "conversation.list", "pages": {"page": 1}, "total_count": 0, "conversations": []}'),
+])
+def test_exports_with_no_rows_give_zero_records_and_say_so(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Read 0 rows: the input has no rows under its header; nothing was analysed" in " ".join(result.stderr.split())
+    assert out.read_bytes() == b""
+
+
+def test_exports_a_row_with_an_empty_list_is_a_row_not_an_empty_envelope(tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text('{"id": 7, "comment": "The shoes pinch.", "items": []}', encoding="utf-8")
+    rows, _, spec = read(path)
+    assert [row.values["comment"] for row in rows] == ["The shoes pinch."] and spec.text == "comment"
+
+
+def test_exports_excel_csv_with_trailing_empty_columns_and_embedded_newlines(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text('id,comment,rating,,,\r\n1,Fast delivery and a fair price.,5,,,\r\n'
+                    '2,"The app crashes on login.\r\nEvery time, since the update.",1,,,\r\n3,Okay overall.,3,,,\r\n'
+                    ',,,,,\r\n', encoding="utf-8")
+    rows, _, spec = read(path)
+    records = comments(rows, spec)
+    assert (spec.text, spec.id) == ("comment", "id")
+    assert [r.id for r in records[:3]] == ["1", "2", "3"]
+    assert records[1].text == "The app crashes on login.\nEvery time, since the update."
+    assert [r.scores for r in records[:3]] == [{"rating": 5}, {"rating": 1}, {"rating": 3}]
+    # The empty columns right of the table are not columns of the records.
+    assert all(not r.fields for r in records[:3])
+    # Excel's row of empty cells under the table is a row with nothing to analyse: an error record.
+    assert isinstance(records[3], ErrorRecord) and records[3].code == "empty_text" and len(records) == 4
+
+
+def test_exports_a_value_under_a_blank_header_is_kept_in_its_row(tmp_path):
+    path = tmp_path / "excel.csv"
+    lines = [f"{i},Comment number {i} about the delivery.,4,," for i in range(1, 60)] + ["60,Late one.,2,,stray note"]
+    path.write_text("id,comment,rating,,\r\n" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    rows, table, spec = read(path)
+    assert table.columns == ["id", "comment", "rating"]
+    assert rows[-1].values["column_5"] == "stray note" and "column_4" not in rows[-1].values

@@ -80,12 +80,34 @@ def test_parquet_schema_is_stable():
 
     schema = record_schema()
     assert schema.names == ["schema_version", "id", "row", "text", "language", "skipped", "sentiment", "sentences", "themes", "scores",
-                            "fields", "problems", "redacted"]
+                            "fields", "problems", "redacted", "text_fields", "duplicate_of", "corrected"]
     assert str(schema.field("scores").type) == "map<string, double>"
     assert str(schema.field("fields").type) == "string"
     theme = schema.field("themes").type.value_type
     assert [f.name for f in theme] == ["theme", "parent", "sentiment", "label", "evidence", "start", "end",
                                        "sentence", "negated", "source", "confidence"]
+
+
+@needs_pyarrow
+def test_parquet_records_keep_text_fields_duplicates_and_corrections(tmp_path):
+    """Schema 1.2 and 1.3's optional keys come back from Parquet as the JSON record has them."""
+    from feedback.io.parquet import ParquetRecordWriter, read_parquet_records
+
+    base = {"schema_version": "1.3", "language": "en", "skipped": None, "sentences": [], "themes": [],
+            "scores": {}, "fields": {}, "problems": []}
+    records = [
+        {**base, "id": "a", "row": 1, "text": "Too small\n\nThe shoes run small.",
+         "sentiment": {"compound": -0.2, "label": "negative"},
+         "text_fields": [{"column": "title", "start": 0, "end": 9}, {"column": "body", "start": 11, "end": 32}]},
+        {**base, "id": "b", "row": 2, "text": "too small the shoes run small",
+         "sentiment": {"compound": 0.5, "label": "positive", "source": "person"},
+         "duplicate_of": "a", "corrected": ["sentiment"]},
+        {**base, "id": "c", "row": 3, "text": "Fine.", "sentiment": {"compound": 0.0, "label": "neutral"}},
+    ]
+    path = tmp_path / "records.parquet"
+    with ParquetRecordWriter(str(path)) as writer:
+        writer.write_many(records)
+    assert list(read_parquet_records(str(path))) == records
 
 
 @needs_pyarrow

@@ -118,6 +118,8 @@ def _picked_note(spec: ColumnSpec) -> str:
 
 
 def _summary(counts: RunCounts, output: OutputOptions, run: RunOptions) -> str:
+    if counts.rows == 0:
+        return "Read 0 rows: the input has no rows under its header; nothing was analysed (the output is empty)."
     summary = (
         f"Read {counts.rows} rows: {counts.analysed} analysed "
         f"({counts.with_problems} with problems noted in the record), "

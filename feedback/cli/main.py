@@ -12,6 +12,7 @@ from .discover import discover
 from .evaluate import evaluate
 from .label import label
 from .report import report
+from .sources import sources
 from .themes import themes
 from .train import train
 
@@ -35,7 +36,7 @@ def cli() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-for command in (analyze, themes, label, train, evaluate, report, discover):
+for command in (analyze, themes, label, train, evaluate, report, discover, sources):
     # -h works on each command even when it is run on its own (as tests and embedders do).
     command.context_settings.update(HELP_OPTIONS)
     cli.add_command(command)

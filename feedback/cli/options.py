@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet")  # feedback.io.INPUT_FORMATS, without importing io
 # feedback.io.vendors.SOURCES' names, without importing io (a test checks they agree).
 SOURCE_NAMES = ("qualtrics", "surveymonkey", "typeform", "google-forms", "medallia", "zendesk", "freshdesk",
-                "intercom", "google-play", "app-store", "trustpilot")
+                "intercom", "google-play", "app-store", "delighted", "hotjar", "trustpilot")
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -31,6 +31,19 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
         return fn
 
     return apply
+
+
+def _list_sources(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--source help` (or `list`): print the built-in sources and the user's presets, and stop."""
+    if value is None or value.strip().lower() not in ("help", "list"):
+        return value
+    from ..io.presets import describe_sources
+
+    try:
+        click.echo(describe_sources(ctx.params.get("source_file")))
+    except FeedbackError as e:
+        raise fail(e) from None
+    ctx.exit(0)
 
 
 def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") -> Callable[[F], F]:
@@ -43,8 +56,12 @@ def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") 
         click.option("--encoding", help="Input text encoding (default: detected; a BOM wins)."),
         click.option("--sheet", metavar="NAME", help="In a workbook, the sheet to read (default: the first)."),
         click.option("--member", metavar="NAME", help="In a .zip, the file to read (default: its only one)."),
-        click.option("--source", metavar="NAME",
-                     help="The export's vendor, instead of detecting it: " + ", ".join(SOURCE_NAMES) + "."),
+        click.option("--source-file", type=click.Path(dir_okay=False), metavar="FILE", is_eager=True,
+                     help="A TOML file of your own source presets, [sources.NAME] tables (default: feedback.toml "
+                          "in the working directory, if there)."),
+        click.option("--source", metavar="NAME", is_eager=True, callback=_list_sources,
+                     help="The export's vendor, instead of detecting it (" + ", ".join(SOURCE_NAMES) + "), or a "
+                          "preset of your own (--source-file); '--source help' lists them."),
         click.option("--header-rows", type=click.IntRange(1), metavar="N",
                      help="Rows the header takes; the 2nd and later are read as question text, not comments "
                           "(default: known survey layouts detected)."),
@@ -74,7 +91,8 @@ def read_from(input_path: str, options: dict[str, Any], *, redact: bool = False)
                             text_column=texts[0] if len(texts) == 1 else None, text_columns=texts if len(texts) > 1 else (),
                             id_column=options["id_column"], scores=parse_scores(options["score_options"]),
                             redact=redact, sheet=options["sheet"], member=options["member"],
-                            source=options["source"], header_rows=options["header_rows"],
+                            source=options["source"], source_file=options["source_file"],
+                            header_rows=options["header_rows"],
                             skip_rows=options["skip_rows"], date_format=options["date_format"],
                             score_map=parse_score_map(options["score_maps"]))
 

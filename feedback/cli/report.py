@@ -43,9 +43,14 @@ from .options import fail
 @click.option("--corrections", type=click.Path(exists=True, dir_okay=False),
               help="A person's corrections (CSV/JSONL: id, themes, sentiment), applied to the records by id as "
                    "ground truth before the report is built.")
+@click.option("--source", metavar="NAME",
+              help="Your source preset (feedback.toml or --source-file): its segments are --by, and its first "
+                   "date column --date-column, where those are not given.")
+@click.option("--source-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A TOML file of source presets (default: feedback.toml in the working directory).")
 def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], where: tuple[str, ...],
            period: str | None, date_column: str | None, min_count: int, depth: int, seed: int, fdr: bool,
-           max_comments: int, corrections: str | None) -> None:
+           max_comments: int, corrections: str | None, source: str | None, source_file: str | None) -> None:
     """Themes, sentiment, segments and trends; with scores, which themes move them (impact, drivers).
 
     ANALYZED is what `feedback analyze` wrote: a .jsonl file ('-' for stdin), a .parquet file,
@@ -60,6 +65,13 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
       feedback analyze export.csv | feedback report - -o report.json
     """
     try:
+        if source:
+            from ..io.presets import resolve_source
+
+            preset, _ = resolve_source(source, source_file)
+            if preset is not None:
+                by = by or preset.segments
+                date_column = date_column or (preset.dates[0] if period and preset.dates else None)
         options = ReportOptions(by, period, date_column, min_count, depth, seed, where, fdr)
         fmt = format_for(output, fmt)
         sample = CommentSample(options, max_comments=max_comments) if fmt == "html" and max_comments else None

@@ -114,7 +114,7 @@ def open_corpus(
             docs = _analyzed_docs(chain([first], rows))
         return (RedactedDocs(docs) if read.redact else docs), False
     spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
-                        preset=table.preset)
+                        preset=table.preset, empty=table.empty)
     source: Iterable[SourceRow | ErrorRecord] = chain([first] if first is not None else [], rows)
     if read.redact:
         spec = redact_spec(spec, table.columns)

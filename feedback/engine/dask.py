@@ -6,8 +6,12 @@ the core never needs it.
 How the work is split. A CSV, TSV or JSONL export is read once, on the client, by the same
 reader as the local engine (feedback.io), so row numbers, physical line numbers and error records
 are exactly the local engine's; every `partition_rows` rows become a partition that is shipped to
-a worker. A Parquet export is not read on the client: its footer gives the row count, and each
-worker reads its own row range. Workers build one Analyzer per process, reuse it for every
+a worker. A Parquet export is not read whole on the client: its footer gives the row count, and
+each worker reads its own row range. Repeated comments (`duplicate_of`) are found on the client,
+which sees every row in order, as the local engine does: the text rows are marked before they
+are shipped, and for Parquet the client reads only the text and id columns and sends each
+partition the marks of its rows; so the same rows name the same first ids whatever the
+partitioning. Workers build one Analyzer per process, reuse it for every
 partition, and write their partition's files straight into the output directory (so it must be
 on storage every worker sees under the same path). The client writes manifest.json last: a
 directory without one is an unfinished run.
@@ -17,6 +21,7 @@ See docs/distributed.md for running on a cluster and what the manifest holds.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -29,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from ..columns import ColumnSpec, redact_spec, resolve_read, to_comment
+from ..columns import ColumnSpec, mark_duplicates, redact_spec, resolve_read, to_comment
 from ..config import (DEFAULT_PARTITION_ROWS, OUTPUT_FORMATS, AnalysisOptions, OutputOptions, ReadOptions,
                       RunCounts, RunOptions, as_dict)
 from ..errors import Errors, InputError, MissingExtraError, OptionsError
@@ -38,6 +43,7 @@ from ..io.parquet import (
     PARQUET_LAYOUT_VERSION,
     count_parquet_rows,
     iter_parquet_rows,
+    parquet_columns_for,
     read_parquet_records,
     require_pyarrow,
 )
@@ -88,6 +94,8 @@ class _PartitionTask:
     input_path: str = ""
     start: int = 0
     stop: int = 0
+    # Parquet only: (row number, first id) of this partition's rows that repeat an earlier comment.
+    duplicates: tuple[tuple[int, str], ...] = ()
 
     @property
     def stem(self) -> str:
@@ -147,6 +155,7 @@ def run_dask(read: ReadOptions, analysis: AnalysisOptions, output: OutputOptions
     counts = manifest["counts"]
     return RunCounts(rows=counts["rows"], analysed=counts["records"], with_problems=counts["with_problems"],
                      errors=counts["errors"], unthemed=counts["unthemed"], redacted=counts.get("redacted") or {},
+                     duplicates=counts["duplicates"],
                      partitions=len(manifest["partitions"]),
                      error_files=sum(1 for p in manifest["partitions"] if p["errors_file"]))
 
@@ -175,7 +184,10 @@ def _analyze_dask(
     analysis = analysis.absolute()
     table = open_input(read)
     spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
-                        preset=table.preset)
+                        preset=table.preset, empty=table.empty)
+    # Before redaction, which renames the columns the spec names (as the local engine does).
+    found_by = spec
+    table = dataclasses.replace(table, rows=mark_duplicates(table.rows, spec))
     if read.redact:
         spec = redact_spec(spec, table.columns)
     output_dir = os.path.abspath(output_dir)
@@ -190,8 +202,10 @@ def _analyze_dask(
         if table.format == "parquet":
             path = os.path.abspath(read.path)
             n_rows = count_parquet_rows(path)
-            tasks = [task(i, input_path=path, start=start, stop=min(start + partition_rows, n_rows))
-                     for i, start in enumerate(range(0, n_rows, partition_rows))]
+            marks = _parquet_duplicates(path, found_by, partition_rows)
+            tasks = (task(i, input_path=path, start=start, stop=min(start + partition_rows, n_rows),
+                          duplicates=next(marks, ()))
+                     for i, start in enumerate(range(0, n_rows, partition_rows)))
             futures = [client.submit(_analyze_parquet_partition, t, pure=False) for t in tasks]
             entries = _gather(client, futures, progress)
         else:
@@ -248,6 +262,18 @@ def _run_text_partitions(
         client.cancel(list(pending))
         raise
     return entries
+
+
+def _parquet_duplicates(path: str, spec: ColumnSpec, partition_rows: int) -> Iterator[tuple[tuple[int, str], ...]]:
+    """Each partition's repeated comments, in partition order: (row number, first id) pairs.
+
+    Only the columns the text and the id are in are read, a batch at a time; the digests
+    `mark_duplicates` keeps are the only state (bounded as in the local engine).
+    """
+    columns = parquet_columns_for(path, [*spec.texts, *([spec.id] if spec.id else [])])
+    rows = mark_duplicates(iter_parquet_rows(path, 0, count_parquet_rows(path), columns=columns), spec)
+    while chunk := _take(rows, partition_rows):
+        yield tuple((row.row, row.duplicate_of) for row in chunk if row.duplicate_of is not None)
 
 
 def _take(rows: Iterator[Any], n: int) -> list[Any]:
@@ -338,7 +364,7 @@ def _manifest(
     from .. import __version__
 
     counts: dict[str, Any] = {key: sum(e[f"n_{key}"] for e in entries)
-                              for key in ("rows", "records", "with_problems", "errors", "unthemed")}
+                              for key in ("rows", "records", "with_problems", "errors", "unthemed", "duplicates")}
     if read.redact:
         redacted: Counter[str] = Counter()
         for entry in entries:
@@ -396,7 +422,11 @@ def _analyze_rows_partition(payload: bytes, task: _PartitionTask) -> dict[str, A
 
 
 def _analyze_parquet_partition(task: _PartitionTask) -> dict[str, Any]:
-    return _write_partition(iter_parquet_rows(task.input_path, task.start, task.stop), task)
+    rows: Iterable[SourceRow] = iter_parquet_rows(task.input_path, task.start, task.stop)
+    if task.duplicates:
+        marks = dict(task.duplicates)
+        rows = (dataclasses.replace(row, duplicate_of=marks[row.row]) if row.row in marks else row for row in rows)
+    return _write_partition(rows, task)
 
 
 def _write_partition(rows: Iterable[SourceRow | ErrorRecord], task: _PartitionTask) -> dict[str, Any]:
@@ -447,7 +477,7 @@ def _write_partition(rows: Iterable[SourceRow | ErrorRecord], task: _PartitionTa
         "rows": [first.row, last.row] if first is not None and last is not None else None,
         "lines": [first.line, last.line] if first is not None and last is not None else None,
         "n_rows": counts.rows, "n_records": counts.analysed, "n_with_problems": counts.with_problems,
-        "n_errors": counts.errors, "n_unthemed": counts.unthemed,
+        "n_errors": counts.errors, "n_unthemed": counts.unthemed, "n_duplicates": counts.duplicates,
         "redacted": dict(sorted(redacted.items())) if task.redact else None,
     }
 

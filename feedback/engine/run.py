@@ -75,7 +75,7 @@ def run_analysis(
         _load_named_files(analysis)
         table = open_input(read)
         spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
-                            preset=table.preset)
+                            preset=table.preset, empty=table.empty)
         # Before redaction, which renames the columns the spec names.
         table = dataclasses.replace(table, rows=mark_duplicates(table.rows, spec))
         if read.redact:
@@ -286,11 +286,19 @@ def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: Output
         "analysis": as_dict(analysis),
         "content": {name: content_digest(path) for name, path in
                     (("lexicon", analysis.lexicon), ("model", analysis.model))
-                    if path and path != DEFAULT_MODEL} | _taxonomy_digest(analysis.taxonomy),
+                    if path and path != DEFAULT_MODEL} | _taxonomy_digest(analysis.taxonomy) | _presets_digest(read),
         "output": {**as_dict(output), "path": os.path.abspath(output.path), "format": output.resolved_format,
                    "errors": os.path.abspath(errors) if errors != "-" else "-"},
         "version": __version__,
     }
+
+
+def _presets_digest(read: ReadOptions) -> dict[str, str]:
+    """The source presets file's content, when `--source` may name one of its presets."""
+    from ..io.presets import preset_path
+
+    path = preset_path(read.source_file) if read.source else None
+    return {"sources": content_digest(path)} if path and os.path.isfile(path) else {}
 
 
 def _taxonomy_digest(spec: str | None) -> dict[str, str]:

@@ -3,6 +3,7 @@
     readers      CSV, TSV and JSONL exports as a stream of rows (encoding and delimiter detection)
     spreadsheets .xlsx, .xls and .ods workbooks, one sheet as a stream of rows
     layouts      survey exports with extra header rows (Qualtrics, SurveyMonkey) recognised
+    presets      a user's own source presets ([sources.NAME] in feedback.toml), for --source
     vendors      vendor exports recognised by their columns, and what their columns mean
     json_exports JSON Lines, arrays and vendor envelopes (Zendesk, Intercom, App Store Connect)
     encodings    telling a file's encoding, decoding it line by line
@@ -22,10 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 from itertools import chain
+from typing import Iterator
 
 from ..config import ReadOptions
-from ..records import SourceRow
-from .json_exports import columns_of
+from ..errors import Errors, InputError
+from ..records import ErrorRecord, SourceRow
+from .json_exports import columns_of, scan_columns
 from .archives import is_zip_path, open_zip_member
 from .dates import describe as describe_dates
 from .dates import iso_row, plan_dates, with_iso_dates
@@ -34,7 +37,8 @@ from .layouts import set_aside_header_rows
 from .parquet import is_parquet_path, open_parquet
 from .readers import FORMATS, Table, detect_format, open_table
 from .spreadsheets import SPREADSHEET_FORMAT, is_spreadsheet_path, open_workbook
-from .vendors import Source, detect_source, source_named
+from .presets import Preset, resolve_source
+from .vendors import Source, detect_source
 
 INPUT_FORMATS = (*FORMATS, "parquet", SPREADSHEET_FORMAT)
 # Rows whose values `columns.resolve_columns` looks at to tell free text from codes and flags.
@@ -48,16 +52,24 @@ def open_input(read: ReadOptions) -> Table:
     as that export (`io.archives`). A survey export's extra header rows (Qualtrics,
     SurveyMonkey, or `header_rows`) are set aside as column labels (`io.layouts`); a vendor is
     recognised from its columns (`io.vendors`, or `source`) and its picks kept in
-    `Table.preset`; date columns are rewritten as ISO 8601 (`io.dates`); the first rows' values
-    are kept in `Table.sample` for column detection.
+    `Table.preset`; JSON keys are gathered from every row (`json_exports.scan_columns`);
+    Excel's empty columns right of a table are left out; date columns are rewritten as ISO
+    8601 (`io.dates`); the first rows' values are kept in `Table.sample` for column detection.
 
-    read (ReadOptions): Its path, format, encoding, sheet, member, source, header and skip rows,
-        and date format are used.
+    read (ReadOptions): Its path, format, encoding, sheet, member, source (a built-in vendor, or
+        a user's preset from `source_file`: `io.presets`), header and skip rows, and date
+        format are used. A preset's columns go into `Table.preset`, over a vendor's picks.
     RETURNS (Table): Columns and a row stream; close the input by exhausting the stream.
     RAISES (InputError): The file cannot be opened or read as a table.
     RAISES (MissingExtraError): A Parquet file without the `parquet` extra installed.
     """
-    source = source_named(read.source) if read.source else None
+    preset, source = resolve_source(read.source, read.source_file) if read.source else (None, None)
+    if preset is not None:
+        # Options given win; the preset fills what they leave unset.
+        read = dataclasses.replace(read, encoding=read.encoding or preset.encoding, sheet=read.sheet or preset.sheet,
+                                   header_rows=read.header_rows or preset.header_rows,
+                                   skip_rows=read.skip_rows or preset.skip_rows or 0,
+                                   date_format=read.date_format or preset.date_format)
     if read.format == "parquet" or (read.format is None and is_parquet_path(read.path)):
         table = open_parquet(read.path)
     elif read.format is None and is_zip_path(read.path):
@@ -69,13 +81,38 @@ def open_input(read: ReadOptions) -> Table:
     if table.format != "parquet":
         table = set_aside_header_rows(table, header_rows=read.header_rows,
                                       layout=source.layout if source is not None else None)
-    return _dated(_recognised(_sampled(table), source), read.date_format)
+    table = _recognised(_without_blank_columns(_sampled(table)), source, detect=preset is None or preset.like is None)
+    if preset is not None:
+        table = _with_preset(table, preset)
+    return _dated(table, read.date_format, preset.dates if preset is not None else ())
 
 
-def _recognised(table: Table, source: Source | None) -> Table:
+def _without_blank_columns(table: Table) -> Table:
+    """The table without columns that have no header and nothing in their first rows: the empty
+    columns Excel writes to the right of a table (`id,comment,rating,,,,`). A value a later row
+    does have there is kept in that row's values."""
+    if table.format not in ("csv", SPREADSHEET_FORMAT) or not table.sample:
+        return table
+    drop = {column for i, column in enumerate(table.columns, 1)
+            if column == f"column_{i}" and all(values.get(column) in (None, "") for values in table.sample)}
+    if not drop:
+        return table
+
+    def rows() -> Iterator[SourceRow | ErrorRecord]:
+        for row in table.rows:
+            if isinstance(row, SourceRow) and not drop.isdisjoint(row.values):
+                row = dataclasses.replace(row, values={k: v for k, v in row.values.items()
+                                                       if k not in drop or v not in (None, "")})
+            yield row
+
+    sample = [{k: v for k, v in values.items() if k not in drop} for values in table.sample]
+    return dataclasses.replace(table, columns=[c for c in table.columns if c not in drop], rows=rows(), sample=sample)
+
+
+def _recognised(table: Table, source: Source | None, *, detect: bool = True) -> Table:
     """The table with its vendor's picks in `preset`: the one named, or the one its columns match."""
     detected = source is None
-    source = source or detect_source(table.columns)
+    source = source or (detect_source(table.columns) if detect else None)
     if source is None:
         return table
     picks = source.columns_for(table.columns)
@@ -84,9 +121,25 @@ def _recognised(table: Table, source: Source | None) -> Table:
     return dataclasses.replace(table, preset=picks)
 
 
-def _dated(table: Table, date_format: str | None) -> Table:
+def _with_preset(table: Table, preset: Preset) -> Table:
+    """The table with a user's preset's columns over any vendor's picks, each checked against
+    the file's columns (or a survey column's question text)."""
+    labels = {" ".join(label.split()).casefold() for label in table.labels.values()}
+    named = (("text", preset.text), ("id", (preset.id,) if preset.id else ()),
+             ("scores", tuple(column for _, column in preset.scores)), ("dates", preset.dates),
+             ("segments", preset.segments))
+    for option, names in named:
+        missing = [name for name in names if name not in table.columns and " ".join(name.split()).casefold() not in labels]
+        if missing:
+            raise InputError(Errors.E011.format(option=f"{preset.name}.{option}", column=missing[0],
+                                                available=", ".join(repr(c) for c in table.columns[:12])))
+    table.notes.insert(0, f"{preset.title or preset.name} (preset {preset.name!r} in {preset.path})")
+    return dataclasses.replace(table, preset={**table.preset, **preset.picks()})
+
+
+def _dated(table: Table, date_format: str | None, date_columns: tuple[str, ...] = ()) -> Table:
     """The table with its non-ISO date columns rewritten as ISO 8601 (`io.dates`)."""
-    plans = plan_dates(table.columns, table.sample, date_format)
+    plans = plan_dates(table.columns, table.sample, date_format, date_columns)
     if not plans:
         return table
     table.notes.append(describe_dates(plans))
@@ -107,7 +160,18 @@ def _sampled(table: Table) -> Table:
     if table.format in ("json", "jsonl"):
         # JSON rows need not share keys: a score missing from the first line is still a column.
         columns = list(dict.fromkeys([*columns, *(column for values in sample for column in columns_of(values))]))
-    return dataclasses.replace(table, columns=columns, rows=chain(head, rows), sample=sample)
+        if table.rescan is not None and len(head) == SAMPLE_ROWS:
+            columns, late, left_out = scan_columns(table.rescan(), columns, sample)
+            sample = sample + late
+            if left_out:
+                table.notes.append(f"{left_out:,} more JSON keys were left out of the columns (over {len(columns):,} "
+                                   "distinct keys); name one with --text-column, --id-column or --score")
+        elif len(head) == SAMPLE_ROWS:
+            table.notes.append(f"JSON keys are those of the first {SAMPLE_ROWS} rows (this input can be read only "
+                               "once); a key first seen later is read only if named: --score, --text-column")
+    if not head:
+        table.notes.append("no rows under the header: nothing to analyse")
+    return dataclasses.replace(table, columns=columns, rows=chain(head, rows), sample=sample, empty=not head)
 
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "Table", "atomic_output", "detect_format", "dumps", "open_binary",

@@ -51,12 +51,13 @@ class DateColumn:
 
 
 def plan_dates(columns: Sequence[str], sample: Sequence[Mapping[str, Any]],
-               date_format: str | None = None) -> list[DateColumn]:
+               date_format: str | None = None, date_columns: Sequence[str] = ()) -> list[DateColumn]:
     """The date columns of a table that are not ISO 8601 already, and how each is read.
 
     columns (Sequence[str]): The table's columns.
     sample (Sequence[Mapping[str, Any]]): The first rows' values.
     date_format (str | None): --date-format: tried first on every column that could hold dates.
+    date_columns (Sequence[str]): Columns a preset says hold dates, whatever their names.
     RETURNS (list[DateColumn]): One per column to rewrite.
     """
     plans: list[DateColumn] = []
@@ -67,7 +68,7 @@ def plan_dates(columns: Sequence[str], sample: Sequence[Mapping[str, Any]],
         values = [v for v in values if v not in (None, "") and not isinstance(v, (dict, list, bool))]
         if not values:
             continue
-        named = bool(_NAME_WORDS.search(column_key(column)))
+        named = column in date_columns or bool(_NAME_WORDS.search(column_key(column)))
         plan = _plan_column(column, values, named, date_format)
         if plan is not None:
             plans.append(plan)

@@ -18,10 +18,11 @@ Lines for big files.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..errors import Errors, InputError, RowErrorCode
-from ..json_values import MAX_JSON_DEPTH, finite_or_null, too_deep
+from ..json_values import MAX_JSON_DEPTH, finite_or_null, too_deep, value_at
 from ..records import ErrorRecord, SourceRow
 from .encodings import Line
 from .table import Table
@@ -88,6 +89,63 @@ def columns_of(values: Mapping[str, Any], prefix: str = "", depth: int = 1) -> l
     return columns
 
 
+# A first pass over a JSON input keeps this many more rows for values of keys first seen late, and
+# names at most this many columns (a file whose every line has new keys, ids as keys, stays bounded).
+_LATE_SAMPLE_ROWS = 200
+_MAX_COLUMNS = 2000
+# A key with fewer sampled values than this is sampled further in the first pass.
+_WANTED_VALUES = 20
+
+
+def scan_columns(rows: Iterable[SourceRow | ErrorRecord], columns: list[str],
+                 sample: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]], int]:
+    """Every column of a JSON input's rows, and rows that hold values of those first seen late.
+
+    JSON rows need not share keys: a satisfaction rating or a segment may appear first at
+    line 200 (tickets rated once the survey went out). The whole input is looked at once,
+    keeping only key names and a bounded number of extra rows, so that such a column is picked
+    and checked by its values as any other.
+
+    rows (Iterable[SourceRow | ErrorRecord]): A fresh stream of the input's rows (`Table.rescan`).
+    columns (list[str]): The columns known so far (the first rows' together).
+    sample (list[dict[str, Any]]): The first rows' values.
+    RETURNS (tuple): The columns in first-seen order, the extra rows (a column's first values,
+        up to `_LATE_SAMPLE_ROWS` rows), and how many distinct columns were left out past
+        `_MAX_COLUMNS`.
+    """
+    known = dict.fromkeys(columns)
+    filled = dict.fromkeys(columns, 0)
+
+    def count(values: dict[str, Any]) -> None:
+        for column in columns_of(values):
+            if column in filled and value_at(values, column) is not None:
+                filled[column] += 1
+
+    for values in sample:
+        count(values)
+    extra: list[dict[str, Any]] = []
+    left_out: set[str] = set()
+    read = 0
+    for row in rows:
+        if not isinstance(row, SourceRow):
+            continue
+        read += 1
+        wanted = False
+        for column in columns_of(row.values):
+            if column not in known:
+                if len(known) >= _MAX_COLUMNS:
+                    if len(left_out) < _MAX_COLUMNS:
+                        left_out.add(column)
+                    continue
+                known[column] = None
+                filled[column] = 0
+            wanted = wanted or (read > len(sample) and filled[column] < _WANTED_VALUES)
+        if wanted and len(extra) < _LATE_SAMPLE_ROWS:
+            extra.append(row.values)
+            count(row.values)
+    return list(known), extra, len(left_out)
+
+
 # Keys vendors put their rows under. Another key holding a list of objects is an envelope's
 # only when nothing beside it is free text: a ticket with a `comments` list is a row.
 _ROWS_KEYS = ("tickets", "conversations", "data", "results", "reviews", "items", "records", "responses",
@@ -102,11 +160,28 @@ def _rows_key(document: Mapping[str, Any]) -> str | None:
             if best is None or len(value) > best[0]:
                 best = (len(value), str(key))
     if best is None:
-        return None
+        return _empty_rows_key(document)
     if best[1] in _ROWS_KEYS:
         return best[1]
     texts = [v for k, v in document.items() if k != best[1] and isinstance(v, str) and len(v.split()) >= 4]
     return None if texts or len(document) > 6 else best[1]
+
+
+def _empty_rows_key(document: Mapping[str, Any]) -> str | None:
+    """An envelope with no rows (`{"tickets": [], "next_page": null, "count": 0}`): its rows key,
+    when nothing beside it could be a row's value (only paging, counts, links and a list type)."""
+    keys = [key for key, value in document.items() if key in _ROWS_KEYS and value == []]
+    if len(keys) != 1:
+        return None
+    for key, value in document.items():
+        if key == keys[0] or value is None or isinstance(value, (bool, int, float, dict)):
+            continue
+        if not (isinstance(value, str) and _PAGING_KEY.search(str(key))):
+            return None
+    return keys[0]
+
+
+_PAGING_KEY = re.compile(r"(page|cursor|url|link|next|prev|after|before|stream|type|count)", re.IGNORECASE)
 
 
 def _envelope(document: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -164,7 +239,7 @@ def _open_document(buffered: list[Line], lines: Iterable[Line], name: str) -> Ta
                 yield ErrorRecord(n, 1, None, RowErrorCode.NOT_AN_OBJECT.value, f"expected a JSON object, got a {type(item).__name__}",
                                   {"raw": finite_or_null(item)})
 
-    return Table(columns, rows(), "json", label)
+    return Table(columns, rows(), "json", label, rescan=rows)
 
 
 def _jsonl_rows(lines: Iterable[Line]) -> Iterator[SourceRow | ErrorRecord]:

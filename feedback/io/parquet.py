@@ -87,8 +87,21 @@ def count_parquet_rows(path: str) -> int:
     return int(_open_parquet_file(path).metadata.num_rows)
 
 
+def parquet_columns_for(path: str, columns: list[str]) -> list[str]:
+    """The file's top-level columns that hold `columns` (a dotted path lies in its first part).
+
+    path (str): The file.
+    columns (list[str]): Column names or dotted paths, as a ColumnSpec names them.
+    RETURNS (list[str]): Top-level column names, in the file's order.
+    """
+    names = list(_open_parquet_file(path).schema_arrow.names)
+    wanted = {column if column in names else column.split(".")[0] for column in columns}
+    return [name for name in names if name in wanted]
+
+
 def iter_parquet_rows(
-    source: str | pq.ParquetFile, start: int, stop: int, *, batch_size: int = READ_BATCH_ROWS
+    source: str | pq.ParquetFile, start: int, stop: int, *, batch_size: int = READ_BATCH_ROWS,
+    columns: list[str] | None = None,
 ) -> Iterator[SourceRow]:
     """Read the rows [start, stop) of a Parquet file, decoding only the row groups they touch.
 
@@ -96,6 +109,7 @@ def iter_parquet_rows(
     start (int): The first row, counted from 0.
     stop (int): One past the last row.
     batch_size (int): Rows decoded at a time.
+    columns (list[str] | None): Only these top-level columns (None: all).
     YIELDS (SourceRow): Rows numbered from start + 1; `line` is the row number.
     """
     parquet_file = _open_parquet_file(source) if isinstance(source, str) else source
@@ -111,17 +125,20 @@ def iter_parquet_rows(
         offset += n
     if not groups or first_row is None:
         return
-    converters = [_converter(field.type) for field in parquet_file.schema_arrow]
-    names = parquet_file.schema_arrow.names
+    fields = [field for field in parquet_file.schema_arrow if columns is None or field.name in columns]
+    converters = [_converter(field.type) for field in fields]
+    names = [field.name for field in fields]
     position = first_row
-    for batch in parquet_file.iter_batches(batch_size=batch_size, row_groups=groups, use_threads=False):
+    selected_names = names if columns is not None else None
+    for batch in parquet_file.iter_batches(batch_size=batch_size, row_groups=groups, use_threads=False,
+                                           columns=selected_names):
         lo, hi = max(start - position, 0), min(stop - position, batch.num_rows)
         if lo < hi:
             selected = batch.slice(lo, hi - lo)
-            columns = [_convert_column(col.to_pylist(maps_as_pydicts="lossy"), convert)
+            decoded = [_convert_column(col.to_pylist(maps_as_pydicts="lossy"), convert)
                        for col, convert in zip(selected.columns, converters)]
             number = position + lo
-            for values in zip(*columns):
+            for values in zip(*decoded):
                 number += 1
                 yield SourceRow(number, number, dict(zip(names, values)))
         position += batch.num_rows
@@ -231,6 +248,10 @@ def record_schema() -> pa.Schema:
             pa.field("fields", string, nullable=False),
             pa.field("problems", pa.list_(problem), nullable=False),
             pa.field("redacted", pa.map_(string, pa.int64())),  # only with --redact: null otherwise
+            # Schema 1.2 and 1.3's optional keys: null where the JSON record has none.
+            pa.field("text_fields", pa.list_(pa.struct([("column", string), ("start", i32), ("end", i32)]))),
+            pa.field("duplicate_of", string),
+            pa.field("corrected", pa.list_(string)),
         ],
         metadata={
             "feedback.schema_version": SCHEMA_VERSION,
@@ -376,6 +397,9 @@ def record_from_arrow(row: dict[str, Any]) -> dict[str, Any]:
         row["scores"] = {k: int(v) if v.is_integer() else v for k, v in (row["scores"] or {}).items()}
     if "fields" in row:
         row["fields"] = json.loads(row["fields"])
-    if "redacted" in row and row["redacted"] is None:
-        del row["redacted"]
+    for key in ("redacted", "text_fields", "duplicate_of", "corrected"):
+        if key in row and row[key] is None:
+            del row[key]
+    if "sentiment" in (row.get("corrected") or ()) and isinstance(row.get("sentiment"), dict):
+        row["sentiment"]["source"] = "person"  # the JSON record says so exactly when a person corrected it
     return row

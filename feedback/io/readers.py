@@ -17,7 +17,7 @@ from typing import IO, Any, Iterator
 from ..errors import Errors, InputError, ProblemCode, RowErrorCode
 from ..records import ErrorRecord, Problem, SourceRow
 from .encodings import SNIFF_BYTES, Line, Prefixed, decode_head, decoded_lines, sniff_encoding
-from .files import open_binary
+from .files import is_stream, open_binary
 from .json_exports import open_json
 from .table import Table
 
@@ -71,6 +71,7 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
     RAISES (InputError): The file cannot be opened, is empty, or has no header.
     """
     fmt = detect_format(path, fmt)
+    rereadable = binary is None and not is_stream(path)
     if binary is None:
         binary, name = open_binary(path, "a file of comments")
     else:
@@ -92,6 +93,9 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
         next(lines, None)
     if fmt == "jsonl":
         table = open_json(lines, name)
+        if table.format == "jsonl" and rereadable:
+            # JSON Lines need not share keys: `io.open_input` reads the file once more for them.
+            table.rescan = lambda: open_table(path, fmt="jsonl", encoding=given, skip_rows=skip_rows).rows
     else:
         table = _open_csv(lines, name, delimiter="\t" if fmt == "tsv" else None)
     table.encoding = encoding

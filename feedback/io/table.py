@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..records import ErrorRecord, SourceRow
 
@@ -20,6 +20,10 @@ class Table:
     notes (list[str]): What reading decided about the whole file or a whole column (an
         encoding guessed, a date format chosen, a vendor recognised), said once, not per row.
     preset (dict[str, Any]): A recognised vendor's columns: "text_columns", "id_column", "scores".
+    rescan (Callable[[], Iterator[SourceRow | ErrorRecord]] | None): A fresh stream of the same
+        rows, for a first pass over the whole input (JSON keys first seen late); None when the
+        input cannot be read twice (standard input, a pipe, a zip member).
+    empty (bool): The input has a header (or a JSON array or envelope) but no rows.
     """
 
     columns: list[str]
@@ -33,3 +37,6 @@ class Table:
     notes: list[str] = field(default_factory=list)
     # A vendor's column picks (`io.vendors`), used where the options name none.
     preset: dict[str, Any] = field(default_factory=dict)
+    rescan: Callable[[], Iterator[SourceRow | ErrorRecord]] | None = None
+    # No rows under the header (known once sampled): nothing to analyse, and not an error.
+    empty: bool = False

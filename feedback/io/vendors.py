@@ -1,8 +1,8 @@
 """Vendor exports recognised by their columns, and what each one's columns mean.
 
 A vendor is recognised when enough of its documented column names are in the file (`SOURCES`,
-`detect_source`); `--source NAME` names one instead. A recognised vendor's picks (its text
-columns, id and scores) are used where the options name none; detection by name and content
+`detect_source`); `--source NAME` names one instead (or a user's preset: `io.presets`). A
+recognised vendor's picks (its text columns, id and scores) are used where the options name none; detection by name and content
 (`feedback.columns`) does the rest. Survey exports with extra header rows (Qualtrics,
 SurveyMonkey) are set aside by `io.layouts`, which `--source` can force.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..errors import Errors, InputError
 from ..scores import column_key
 
 
@@ -84,12 +83,14 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
     Source("zendesk", "Zendesk", _names("url", "external_id", "subject", "raw_subject", "description", "priority",
                                         "status", "requester_id", "submitter_id", "assignee_id", "via",
                                         "satisfaction_rating", "satisfaction_rating_score", "has_incidents",
-                                        "brand_id", "ticket_form_id",
+                                        "brand_id", "ticket_form_id", "group_id", "ticket_id",
                                         # the admin CSV export: no description, a Satisfaction Score
                                         "requester", "requester_email", "requester_domain", "submitter",
                                         "ticket_type", "solved_at", "satisfaction_score", "reopens", "replies",
                                         "first_reply_time_in_minutes", "full_resolution_time_in_minutes"), 5,
-           text=(("description",),), id=("id",), scores={"csat": ("satisfaction_rating_score", "satisfaction_score")}),
+           text=(("description",),), id=("id",),
+           # `score` is the satisfaction_ratings endpoint's good/bad (rows of ratings, not tickets).
+           scores={"csat": ("satisfaction_rating_score", "satisfaction_score", "score")}),
     Source("freshdesk", "Freshdesk", _names("description_text", "requester_id", "responder_id", "fr_escalated",
                                             "is_escalated", "fr_due_by", "due_by", "cc_emails", "ticket_id",
                                             "agent", "group", "created_time", "resolved_time", "first_response_time_in_hrs",
@@ -109,6 +110,12 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
     Source("app-store", "App Store Connect", _names("rating", "title", "body", "reviewer_nickname", "created_date",
                                                     "territory"), 4,
            text=(("title",), ("body",)), id=("id",), scores={"rating": ("rating",)}),
+    Source("delighted", "Delighted", _names("permalink", "survey_type", "person_properties", "additional_answers",
+                                            "delighted_source", "person", "person_id", "response_timestamp"), 2,
+           text=(("comment",),), id=("id", "response_id"), scores={"nps": ("score",)}),
+    Source("hotjar", "Hotjar", _names("number", "date_submitted", "country", "source_url", "device", "browser", "os",
+                                      "hotjar_user_id", "emotion_1_5", "screenshot_url"), 5,
+           text=(("message",),), id=("number",), scores={"rating": ("emotion_1_5", "emotion")}),
     Source("trustpilot", "Trustpilot", _names("review_created_utc", "review_id", "review_consumer_user_id",
                                               "review_title", "review_content", "review_stars", "source_of_review",
                                               "review_language", "domain_url", "webshop_name", "business_unit_id",
@@ -132,13 +139,3 @@ def detect_source(columns: Sequence[str]) -> Source | None:
             best = (n, source)
     return None if best is None else best[1]
 
-
-def source_named(name: str) -> Source:
-    """The `--source` NAME's vendor.
-
-    RAISES (InputError): No such vendor.
-    """
-    key = name.strip().lower().replace("_", "-").replace(" ", "-")
-    if key not in SOURCES:
-        raise InputError(Errors.E031.format(source=name, known=", ".join(SOURCES)))
-    return SOURCES[key]
