@@ -27,7 +27,8 @@ def analyze_bag(
     Columns are resolved from the first item, as `analyze` does, which computes the bag's first
     non-empty partition now (only its first item travels back). Row numbers run over the whole
     bag, so each partition is counted before it is analysed; persist() a bag that is expensive
-    to produce.
+    to produce. Repeated comments are not flagged (`duplicate_of` stays null): no process sees
+    every item in order; `feedback analyze --engine dask` flags them.
 
     bag (dask.bag.Bag): Strings, or dicts with a text field and any other fields.
     read (ReadOptions | None): Field names when the defaults do not find them (text_column,
