@@ -110,16 +110,18 @@ def test_xlsx_sheet_round_trip(tmp_path):
     assert [(c.id, c.themes, c.sentiment) for c in items] == [("b1", {"quality": "negative"}, "negative")]
 
 
-def test_choose_is_seeded_and_prefers_the_uncertain():
+def test_choose_is_seeded_typical_first_then_uncertain():
     texts = [c.text for c in real_comments()[:400]]
     uncertainty = [((i * 37) % 100) / 100 for i in range(len(texts))]
     first = choose(uncertainty, texts, 20, seed=1)
     assert first == choose(uncertainty, texts, 20, seed=1)
     assert len(set(first)) == 20
-    # Everything chosen is among the POOL_FACTOR x 20 most uncertain.
-    from feedback.model.selection import POOL_FACTOR
-    cutoff = sorted(uncertainty, reverse=True)[int(POOL_FACTOR * 20) - 1]
-    assert all(uncertainty[i] >= cutoff for i in first)
+    # First round: the model's doubts do not steer the choice (it has not seen this data).
+    reversed_doubts = [1.0 - u for u in uncertainty]
+    assert set(choose(reversed_doubts, texts, 20, seed=1)) == set(first)
+    # Once labels exist, the uncertain are preferred within each cluster.
+    later = choose(uncertainty, texts, 20, seed=1, labelled=200)
+    assert sum(uncertainty[i] for i in later) / 20 > sum(uncertainty) / len(uncertainty) + 0.2
 
 
 def test_selection_leaves_out_duplicates_non_answers_and_labelled(analyzer):
@@ -221,3 +223,57 @@ def test_cli_label_and_train_base(tmp_path):
     assert (tmp_path / "m" / "README.md").read_text().count("## Data sets") == 1
     result = runner.invoke(cli, ["label", str(export), "-n", "5", "-o", str(tmp_path / "x.csv"), "--model", "nowhere"])
     assert result.exit_code == 1 and "E201" in result.output and "Traceback" not in result.output
+
+
+def _inputs(rules_analyzer, items):
+    from feedback.model.training import analyze_labelled
+    from feedback.pipeline import model_input
+
+    return [model_input(r) for r in analyze_labelled(rules_analyzer, items, screen=False)]
+
+
+def _pipeline_sentiment(model, inputs):
+    """What `analyze` says with `model`: its sentiment where it speaks, else VADER's label."""
+    from feedback.model.types import polarity_label
+
+    return [p.sentiment[0] if p.sentiment else polarity_label(i.compound) for p, i in zip(model.predict(inputs), inputs)]
+
+
+def test_adapted_model_answers_as_its_base_when_the_labels_agree_with_it(rules_analyzer):
+    """Labels that only repeat what the base says teach nothing: the base's answer stands, so
+    adapting never makes a base that already reads these comments well worse."""
+    from feedback.model.adapted import NEVER, fit_adapter
+    from feedback.pipeline import load_theme_model
+
+    base = load_theme_model("default")
+    pool, test = split(real_comments())
+    inputs = _inputs(rules_analyzer, pool[:150])
+    agreeing = _pipeline_sentiment(base, inputs)
+    model = fit_adapter(base, inputs, [dict(c.themes) for c in pool[:150]], agreeing,
+                        rule_themes=rules_analyzer.taxonomy.theme_ids)
+    assert model.sentiment_cut == NEVER and "base's answer kept" in model.sentiment_rule
+    held_out = _inputs(rules_analyzer, test)
+    assert _pipeline_sentiment(model, held_out) == _pipeline_sentiment(base, held_out)
+
+
+def test_adapted_model_hands_sentiment_to_labels_the_base_gets_wrong(rules_analyzer):
+    """A domain where the base reads sentiment backwards (here: every gold polarity flipped):
+    the labels take over, and the adapted model is right where the base is wrong."""
+    from feedback.model.adapted import fit_adapter
+    from feedback.pipeline import load_theme_model
+
+    flip = {"positive": "negative", "negative": "positive", "neutral": "neutral"}
+    base = load_theme_model("default")
+    pool, test = split(real_comments())
+    pool = [c for c in pool if c.sentiment in ("positive", "negative")][:200]
+    test = [c for c in test if c.sentiment in ("positive", "negative")]
+    model = fit_adapter(base, _inputs(rules_analyzer, pool), [{} for _ in pool], [flip[c.sentiment] for c in pool],
+                        rule_themes=rules_analyzer.taxonomy.theme_ids)
+    assert model.sentiment_cut <= 1.0 and model.sentiment_weight > 0
+    held_out = _inputs(rules_analyzer, test)
+    gold = [flip[c.sentiment] for c in test]
+
+    def accuracy(m):
+        return sum(a == b for a, b in zip(_pipeline_sentiment(m, held_out), gold)) / len(gold)
+
+    assert accuracy(model) > accuracy(base) + 0.3

@@ -144,7 +144,7 @@ def _adapt(labelled: str, extra: tuple[str, ...], output: str, base: str, taxono
     write_adapted_card(output)
     covered = ", ".join(model.covered_themes) or "none"
     say(f"Adapted {base} with {len(items)} labelled comments -> {output} (themes from the labels: {covered}; "
-        f"sentiment: {model.sentiment_source}, labels' share {model.sentiment_weight:g})")
+        f"sentiment: {model.sentiment_source}, {model.sentiment_rule})")
     if test:
         held = card["held_out"]
         say(f"Held-out ({len(test)}): micro F1={held['micro_f1']}, polarity accuracy={held['polarity_accuracy']}, "

@@ -7,7 +7,7 @@ Columns, in order:
     predicted_sentiment  the model's overall sentiment: positive, neutral or negative
     themes               to fill: the themes as the person reads them, same format
     sentiment            to fill: positive, neutral or negative
-    uncertainty          how unsure the model was (why the comment was chosen), 0 to 1
+    uncertainty          how unsure the model was, 0 to 1 (from the second round, part of why it was chosen)
 `feedback.io.labelled.read_labelled` reads the filled sheet back (blank rows are not labels).
 """
 
@@ -57,7 +57,7 @@ def sheet_rows(records: Sequence[Any], predictions: Sequence[Any], uncertainty: 
 
     records (Sequence[AnalyzedRecord]): The chosen comments.
     predictions (Sequence[AnalyzedRecord]): The same comments as the model analysed them.
-    uncertainty (Sequence[float]): Why each was chosen.
+    uncertainty (Sequence[float]): How unsure the model was about each.
     RETURNS (list[dict[str, str]]): One dict per row, keyed by COLUMNS.
     """
     rows = []

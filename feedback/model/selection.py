@@ -1,13 +1,17 @@
-"""Choosing the comments worth labelling: uncertain for the model, and unlike each other.
+"""Choosing the comments worth labelling: unlike each other, typical of the export, and (once
+the model has learned from some labels) uncertain for the model.
 
-Active learning by "uncertainty, then diversity": every comment gets an uncertainty from the
-model's probabilities (the margin between its two likeliest sentiment classes, and how close its
-likeliest-undecided theme is to a coin toss); the most uncertain comments (POOL_FACTOR = 10 times
-as many as wanted) are clustered by k-means on their TF-IDF vectors (reduced by SVD), and from each
-cluster the comment with the most uncertainty x typicality (closeness to its cluster's centre)
-is chosen. Uncertainty alone picks near-duplicates of one
-confusing kind of comment; clusters alone pick easy ones; both make labels teach the most
-(`benchmarks/learning_curve.py` measures it against random picks).
+Active learning by "diversity, then uncertainty": every candidate comment is clustered by k-means
+on its TF-IDF vector (reduced by SVD) into as many clusters as comments are wanted, and from
+each cluster one comment is chosen by a mix of its typicality (closeness to its cluster's
+centre) and the model's uncertainty about it (the margin between its two likeliest sentiment
+classes, and how close its least decided theme is to a coin toss). Uncertainty weighs nothing
+in the first round: a model that has not seen this kind of comment is unsure of the wrong
+ones, and labels chosen for its doubts are a skewed sample that models adapted on them learn
+(behind random picks at 50 labels on every real dataset). From then on it weighs
+labelled / (labelled + wanted). Clustering every candidate rather than only the most uncertain
+keeps the labels spread like the export (`benchmarks/learning_curve.py` measures it against
+random picks).
 
 Left out before choosing: comments the pipeline's screening skips (non-answers, other
 languages), empty ones, duplicates (same text once lowercased and stripped of punctuation and
@@ -27,12 +31,6 @@ from ..errors import Errors, InputError
 from ..pipeline import model_input
 from ..records import AnalyzedRecord
 
-# Comments clustered, as a multiple of the number wanted: the most uncertain ones. A narrow
-# pool (3x) picked samples so unlike the rest that models adapted on them lost accuracy on real
-# data (benchmarks/learning_curve.py); 10x keeps the labels closer to what the export holds.
-POOL_FACTOR: float = 10
-# How much typicality (closeness to the cluster's centre) weighs beside uncertainty.
-TYPICALITY_SHARE = 0.5
 SVD_DIMENSIONS = 64
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -100,7 +98,7 @@ def select_for_labelling(
         reasons = ", ".join(f"{v} {k}" for k, v in left_out.items() if v) or "nothing"
         raise InputError(Errors.E224.format(n=total, reasons=reasons))
     uncertainty = model_uncertainty(model, [model_input(r) for r in candidates])
-    chosen = choose(uncertainty, [r.text for r in candidates], n, seed=seed)
+    chosen = choose(uncertainty, [r.text for r in candidates], n, seed=seed, labelled=left_out["labelled"])
     return Selection([candidates[i] for i in chosen], [round(float(uncertainty[i]), 4) for i in chosen],
                      left_out, len(candidates))
 
@@ -127,38 +125,48 @@ def model_uncertainty(model: Any, inputs: Sequence[Any]) -> np.ndarray:
     return np.asarray(np.mean(parts, axis=0))
 
 
-def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int = 0) -> list[int]:
-    """Indices of `n` comments: one per k-means cluster of the most uncertain, the most uncertain
-    and typical of its cluster.
+def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int = 0, labelled: int = 0) -> list[int]:
+    """Indices of `n` comments: one per k-means cluster, the most typical of its cluster and,
+    after the first round, uncertain (see `uncertainty_share`).
 
     uncertainty (np.ndarray): Per comment, higher is more worth labelling.
     texts (Sequence[str]): The comments' texts (for their TF-IDF vectors).
     n (int): How many to choose.
     seed (int): Seeds k-means and the SVD.
+    labelled (int): How many comments were labelled before (0: the first round).
     RETURNS (list[int]): Indices into `texts`, most uncertain first.
     """
     n = min(n, len(texts))
     if n <= 0:
         return []
-    # Ties broken by position, so the order of equal uncertainties is the input's.
-    order = np.lexsort((np.arange(len(texts)), -np.asarray(uncertainty)))
-    pool = order[: min(len(texts), int(max(n * POOL_FACTOR, n)))]
-    if len(pool) <= n:
-        return [int(i) for i in pool]
-    labels, typicality = _clusters([texts[i] for i in pool], n, seed)
-    # In each cluster, the comment most worth it: uncertain, and typical of its cluster (an
-    # outlier's label teaches little about the comments around it).
+    if len(texts) <= n:
+        chosen = list(range(len(texts)))
+        return sorted(chosen, key=lambda i: (-float(uncertainty[i]), i))
+    # Clustered in the input's order, so the first round's choice does not depend on uncertainty.
+    labels, typicality = _clusters(texts, n, seed)
+    share = uncertainty_share(labelled, n)
+    # In each cluster, the comment most worth it: typical of its cluster (an outlier's label
+    # teaches little about the comments around it) and uncertain.
     best: dict[int, int] = {}
     worth: dict[int, float] = {}
-    for i, cluster, typical in zip(pool, labels, typicality):
-        value = float(uncertainty[i]) * (1.0 - TYPICALITY_SHARE + TYPICALITY_SHARE * float(typical))
+    for i, (cluster, typical) in enumerate(zip(labels, typicality)):
+        value = share * float(uncertainty[i]) + (1.0 - share) * float(typical)
         if int(cluster) not in best or value > worth[int(cluster)] + 1e-12:
-            best[int(cluster)], worth[int(cluster)] = int(i), value
+            best[int(cluster)], worth[int(cluster)] = i, value
     chosen = list(best.values())
     if len(chosen) < n:  # k-means left clusters empty: fill with the next most uncertain
         taken = set(chosen)
-        chosen += [int(i) for i in pool if int(i) not in taken][: n - len(chosen)]
+        # Ties broken by position, so the order of equal uncertainties is the input's.
+        order = np.lexsort((np.arange(len(texts)), -np.asarray(uncertainty)))
+        chosen += [int(i) for i in order if int(i) not in taken][: n - len(chosen)]
     return sorted(chosen, key=lambda i: (-float(uncertainty[i]), i))
+
+
+def uncertainty_share(labelled: int, n: int) -> float:
+    """How much uncertainty weighs beside typicality when `n` comments are chosen and
+    `labelled` were labelled before: nothing in the first round (the model has not seen this
+    data, so what it finds uncertain is not what it gets wrong), then labelled / (labelled + n)."""
+    return labelled / (labelled + n) if labelled + n else 0.0
 
 
 def _clusters(texts: Sequence[str], k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

