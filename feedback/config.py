@@ -27,6 +27,18 @@ AUTO_MODEL = "auto"  # the model used when none is named: DEFAULT_THEME_MODEL, o
 # whose gold is feature-level polarity ("now it just crashes": neutral), it ties the rules (0.551)
 # and is 2 sentences behind VADER (0.556). So it is the default; `--no-model` gives the rules alone.
 DEFAULT_THEME_MODEL: str | None = DEFAULT_MODEL
+
+
+def shipped_models_dir() -> str:
+    """Where the shipped models are: models/ beside the feedback package imported (a checkout or
+    worktree run from its folder), else the installed package feedback.models. An editable
+    install maps feedback.models to one checkout; another checkout must read its own models."""
+    from importlib import resources
+
+    checkout = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+    if os.path.isfile(os.path.join(checkout, "__init__.py")):
+        return checkout
+    return str(resources.files("feedback.models"))
 MODEL_MODES = ("combine", "model")
 OUTPUT_FORMATS = ("jsonl", "parquet", "csv", "xlsx")
 # Output file extensions and the format each means; any other extension is refused (E535) rather
