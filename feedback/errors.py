@@ -114,6 +114,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E225 = ("A {kind} cannot say how unsure it is (it has no `predict_proba`): choose comments for labelling "
             "with a model from `feedback train`, or the shipped one (`model` 'default').")
     E226 = "Cannot write the labelling sheet {path}: {reason}"
+    E227 = ("The static word vectors {name!r} (models/{name}/) cannot be used: {reason}. Rebuild them with "
+            "`python scripts/distill_embeddings.py` or reinstall feedback.")
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"

@@ -8,6 +8,7 @@ place the steps are composed. `analyze()` is the Python API; `feedback.engine` r
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from itertools import islice
@@ -17,7 +18,7 @@ from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_read, to_comment
-from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions
+from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions, shipped_models_dir
 from .corrections import Correction, apply_corrections, read_corrections
 from .language import ClauseSplitter, english_lemmas, make_docs, make_nlp
 from .model.types import ModelInput, Prediction
@@ -59,9 +60,7 @@ class ThemeModelLike(Protocol):
 
 def default_model_path() -> str:
     """The shipped cx-default model's directory (installed as feedback.models)."""
-    from importlib import resources
-
-    return str(resources.files("feedback.models").joinpath("cx-default"))
+    return os.path.join(shipped_models_dir(), "cx-default")
 
 
 def load_theme_model(model: str) -> ThemeModelLike:

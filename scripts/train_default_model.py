@@ -32,7 +32,7 @@ from feedback.model.training import train  # noqa: E402
 from feedback.redact import redact_text  # noqa: E402
 
 # The shipped model's parameters (ThemeModel's defaults otherwise).
-PARAMS = {"random_state": 0, "min_df": 3, "cv": 4}
+PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static"}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

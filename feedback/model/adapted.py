@@ -224,7 +224,9 @@ def fit_adapter(
     if isinstance(base, AdaptedModel):
         base = base.base
     adapter = ThemeModel()
-    adapter.set_params(**(ADAPTER_PARAMS | (params or {})))
+    # The adapter reads the same word vectors as its base's sentiment head, if any.
+    vectors = {"embeddings": base.embeddings} if getattr(base, "embeddings", None) else {}
+    adapter.set_params(**(ADAPTER_PARAMS | vectors | (params or {})))
     stacked = stacked_inputs(inputs, base.predict(inputs))
     labelled = sentiments if sentiments and any(sentiments) else None
     extended = [*rule_themes, *(BASE_PREFIX + t for t in base.themes_)]

@@ -54,6 +54,10 @@ def write_card(directory: str) -> Path:
         "in cross-validation). Files: `model.json` (parameters, vocabulary, this card's data) and",
         "`weights.npz` (NumPy arrays, loaded with `allow_pickle=False`; its SHA-256 is in model.json).",
         "",
+        *([f"The sentiment head also reads each comment's mean word vector from the static table "
+           f"`models/{meta['params']['embeddings']}/` (distilled from all-MiniLM-L6-v2, its own card there; "
+           f"SHA-256 `{str(meta.get('embeddings_sha256'))[:16]}...`), so words it never saw in training count "
+           "by their meaning.", ""] if meta.get("params", {}).get("embeddings") else []),
         f"- Created: {card.get('created', '?')}",
         f"- Themes: {', '.join(meta['themes'])}",
         f"- Training comments: {meta.get('n_train')}",

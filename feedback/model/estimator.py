@@ -19,25 +19,9 @@ from ..errors import Errors, ModelError
 from .base import Estimator
 from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams, rule_hits,
                        tfidf_from_indices)
-from .linear import (add_threshold, best_threshold, binary_as_two_rows, confidence_cut, drop_threshold, linear,
-                     platt, prf, sigmoid, softmax, temperature)
+from .linear import (add_threshold, best_threshold, binary_as_two_rows, coefficients, confidence_cut, drop_threshold,
+                     linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature)
 from .types import ModelInput, Prediction, ThemePrediction, banded, polarity_label
-
-
-def one_vs_rest(binary: Any) -> Any:
-    """A classifier for any number of classes from a binary one (liblinear's, one per class)."""
-    from sklearn.multiclass import OneVsRestClassifier
-
-    return OneVsRestClassifier(binary)
-
-
-def coefficients(clf: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(coef, intercept) of a fitted one-vs-rest classifier: one row per class, or a single row
-    for two classes, as LogisticRegression has them."""
-    estimators = clf.estimators_
-    coef = np.vstack([e.coef_ for e in estimators])
-    intercept = np.concatenate([np.ravel(e.intercept_) for e in estimators])
-    return coef, intercept
 
 
 class ThemeModel(Estimator):
@@ -55,6 +39,9 @@ class ThemeModel(Estimator):
     C, polarity_C, sentiment_C (float): Inverse regularisation of each head.
     rule_weight (float): Value of a rule hit as a detection feature (0: words only).
     vader_weight (float): Scale of VADER's compounds as polarity and sentiment features.
+    embeddings (str | None): Shipped static word vectors (`feedback.model.embeddings`): the
+        sentiment head also reads a comment's mean vector, so words it never saw count too.
+    embedding_weight (float): Scale of that mean vector (unit length) as features.
     threshold_beta (float): Thresholds of themes no rule can find maximise F-beta in
         cross-validation.
     add_precision (float): A theme the rules did not find is added only above the calibrated
@@ -89,6 +76,7 @@ class ThemeModel(Estimator):
     sentiment_intercept_: np.ndarray
     sentiment_temperature_: float  # softmax(scores / T): calibrated class probabilities
     sentiment_cut_: float  # top probability from which the head's label replaces VADER's
+    embeddings_sha256_: str | None  # the static word vectors the sentiment head was fitted with
     cv_scores_: dict[str, Any]
     n_train_: int
     card_: dict[str, Any]
@@ -106,6 +94,8 @@ class ThemeModel(Estimator):
         sentiment_C: float = 30.0,
         rule_weight: float = 3.0,
         vader_weight: float = 1.0,
+        embeddings: str | None = None,
+        embedding_weight: float = 1.0,
         threshold_beta: float = 0.85,
         add_precision: float = 0.8,
         drop_precision: float = 0.95,
@@ -123,6 +113,8 @@ class ThemeModel(Estimator):
         self.sentiment_C = sentiment_C
         self.rule_weight = rule_weight
         self.vader_weight = vader_weight
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
         self.threshold_beta = threshold_beta
         self.add_precision = add_precision
         self.drop_precision = drop_precision
@@ -198,6 +190,16 @@ class ThemeModel(Estimator):
             return np.array([[item.compound * self.vader_weight] for item in inputs])
         return np.array([[item.compound * self.vader_weight, loc * self.vader_weight]
                          for item, loc in zip(inputs, local)])
+
+    def _sentiment_extra(self, inputs: Sequence[ModelInput]) -> np.ndarray:
+        """The sentiment head's dense columns: VADER's compound (and the mean word vector)."""
+        vader = self._vader(inputs)
+        if not self.embeddings:
+            return vader
+        from .embeddings import load_embeddings
+        table = load_embeddings(self.embeddings, self.__dict__.get("embeddings_sha256_"))
+        self.embeddings_sha256_ = table.sha256
+        return np.hstack([vader, table.mean([item.text for item in inputs]) * self.embedding_weight])
 
     def _head_features(self, tfidf: sp.csr_matrix, vader: np.ndarray) -> sp.csr_matrix:
         return sp.hstack([self._words(tfidf), sp.csr_matrix(vader)], format="csr")
@@ -415,6 +417,7 @@ class ThemeModel(Estimator):
         from sklearn.linear_model import LogisticRegression
 
         self.sentiment_classes_ = []
+        self.embeddings_sha256_ = None
         self.sentiment_temperature_ = 1.0
         self.sentiment_cut_ = 0.0
         if not sentiments:
@@ -424,7 +427,7 @@ class ThemeModel(Estimator):
         if len(set(y)) < 2:
             return
         subset = [inputs[i] for i in rows]
-        X = self._head_features(tfidf[rows], self._vader(subset))
+        X = self._head_features(tfidf[rows], self._sentiment_extra(subset))
         clf, z = self._cross_fit(lambda: one_vs_rest(LogisticRegression(
             C=self.sentiment_C, solver="liblinear", dual=True, max_iter=5000, random_state=self.random_state)),
             X, y, pool)()
@@ -512,7 +515,7 @@ class ThemeModel(Estimator):
         sentiments: list[tuple[str, float] | None] = [None] * len(inputs)
         if self.sentiment_classes_:
             word_block = self._words(heads)
-            probs = softmax(linear(word_block, self._vader(inputs), self.sentiment_coef_,
+            probs = softmax(linear(word_block, self._sentiment_extra(inputs), self.sentiment_coef_,
                                    self.sentiment_intercept_) / self.sentiment_temperature_)
             # The head speaks where it is confident and has read a word it knows; elsewhere
             # (None) the comment keeps VADER's label: no known word is no evidence, not negative.
@@ -592,6 +595,6 @@ class ThemeModel(Estimator):
         sentiment = None
         if self.sentiment_classes_:
             heads = words if self.polarity_words_only else tfidf
-            sentiment = softmax(linear(self._words(heads), self._vader(inputs), self.sentiment_coef_,
+            sentiment = softmax(linear(self._words(heads), self._sentiment_extra(inputs), self.sentiment_coef_,
                                        self.sentiment_intercept_))
         return np.asarray(proba), sentiment

@@ -8,12 +8,31 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def one_vs_rest(binary: Any) -> Any:
+    """A classifier for any number of classes from a binary one (liblinear's, one per class)."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    return OneVsRestClassifier(binary)
+
+
+def coefficients(clf: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) of a fitted one-vs-rest classifier: one row per class, or a single row
+    for two classes, as LogisticRegression has them."""
+    estimators = clf.estimators_
+    coef = np.vstack([e.coef_ for e in estimators])
+    intercept = np.concatenate([np.ravel(e.intercept_) for e in estimators])
+    return coef, intercept
+
+
 def linear(X: sp.csr_matrix, extra: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     """hstack([X, extra]) @ coef.T + intercept, without building the stacked matrix (a scipy
-    call per theme and batch). The extra columns are added after X's, in the order the sparse
-    product would add them, so the result is the same to the last bit."""
+    call per theme and batch). A few extra columns (VADER's compounds) are added one by one, in
+    the order the sparse product would add them, so the result is the same to the last bit;
+    many (a mean word vector) as one dense product."""
     n = X.shape[1]
     z = np.asarray(X @ coef[:, :n].T, dtype=np.float64)
+    if extra.shape[1] > 2:
+        return z + extra @ coef[:, n:].T.astype(np.float64) + intercept
     for k in range(extra.shape[1]):
         z += extra[:, k : k + 1] * coef[:, n + k].astype(np.float64)
     return z + intercept

@@ -75,6 +75,7 @@ def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None
             "sentiment_classes": model.sentiment_classes_,
             "sentiment_temperature": model.sentiment_temperature_,
             "sentiment_cut": model.sentiment_cut_,
+            "embeddings_sha256": model.embeddings_sha256_,
             "always_one": bool(model.always_one_),
             "vocabulary": vocabulary,
             "char_vocabulary": char_vocabulary,
@@ -192,6 +193,14 @@ def _check_shapes(model: ThemeModel, directory: str) -> None:
     if model.sentiment_classes_ and (model.sentiment_coef_.ndim != 2
                                     or model.sentiment_coef_.shape[0] != len(model.sentiment_intercept_)):
         raise _inconsistent(directory, "the sentiment weights have inconsistent shapes")
+    if model.embeddings and model.sentiment_classes_:
+        # The word vectors the head was fitted with, checked now rather than at the first batch.
+        from .embeddings import load_embeddings
+
+        width = len(model.vocabulary_) + 1 + load_embeddings(model.embeddings, model.embeddings_sha256_).dims
+        if model.sentiment_coef_.shape[1] != width:
+            raise _inconsistent(directory, f"the sentiment weights have {model.sentiment_coef_.shape[1]} columns, "
+                                           f"expected {width}")
 
 
 def _inconsistent(directory: str, reason: str) -> ModelError:
@@ -236,6 +245,7 @@ def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
         model.sentiment_intercept_ = arrays["sentiment_intercept"]
     model.sentiment_temperature_ = float(meta.get("sentiment_temperature", 1.0))
     model.sentiment_cut_ = float(meta.get("sentiment_cut", 0.0))
+    model.embeddings_sha256_ = meta.get("embeddings_sha256")
     model.n_train_ = meta["n_train"]
     model.always_one_ = bool(meta.get("always_one", False))
     model.cv_scores_ = meta["cv_scores"]

@@ -1,0 +1,91 @@
+"""The static word vectors (models/minilm-static) and the sentiment head that reads them."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from feedback.errors import ModelError
+from feedback.model import ModelInput, ThemeModel, load_model, save_model
+from feedback.model import embeddings as embeddings_module
+from feedback.model.embeddings import load_embeddings, models_dir
+
+SENTIMENT = [
+    ("The dress is lovely and I love the colour", "positive"),
+    ("Great fit, really happy with it", "positive"),
+    ("Wonderful quality and beautiful fabric", "positive"),
+    ("Excellent service, very pleased", "positive"),
+    ("Awful fabric, it ripped after one wash", "negative"),
+    ("Terrible fit and poor quality", "negative"),
+    ("I hate the colour, very disappointed", "negative"),
+    ("Bad service and a horrible experience", "negative"),
+    ("I ordered a medium in blue", "neutral"),
+    ("It arrived on Tuesday in a box", "neutral"),
+    ("The sleeves are three quarter length", "neutral"),
+    ("I wear it with jeans at the weekend", "neutral"),
+]
+
+
+def test_shipped_table_is_small_float16_and_as_its_card_says():
+    folder = models_dir() / "minilm-static"
+    card = json.loads((folder / "card.json").read_text())
+    table = load_embeddings("minilm-static", card["vectors_sha256"])
+    assert np.load(folder / "vectors.npy").dtype == np.float16
+    assert (folder / "vectors.npy").stat().st_size < 12_000_000
+    assert len(table.index) == card["words"] and table.dims == card["dims"]
+
+
+def test_similar_words_are_near_and_unknown_text_is_zero():
+    table = load_embeddings("minilm-static")
+    good, great, awful, delivery = table.mean(["good", "great", "awful", "delivery"])
+    # Distilled from MiniLM: near-synonyms are closer than unrelated words.
+    assert good @ great > good @ delivery
+    assert good @ great > awful @ delivery
+    assert np.allclose(np.linalg.norm(table.mean(["Fabulous dress!"]), axis=1), 1.0)
+    # No word it knows (emoji, another script, digits): no evidence, a zero vector.
+    assert not table.mean(["👍", "非常好", "12345"]).any()
+
+
+def test_head_with_embeddings_reads_words_it_never_saw():
+    inputs = [ModelInput(text, 0.0) for text, _ in SENTIMENT]
+    labels = [label for _, label in SENTIMENT]
+    params = {"char_ngram_range": None, "min_df": 1, "cv": 2}
+    model = ThemeModel(embeddings="minilm-static", **params).fit(inputs, [None] * len(inputs), labels)
+    plain = ThemeModel(**params).fit(inputs, [None] * len(inputs), labels)
+    # "superb"/"dreadful" are in no training comment: only the vectors can read them.
+    unseen = [ModelInput("Superb, gorgeous, stunning", 0.0), ModelInput("Dreadful, shoddy rubbish", 0.0)]
+    _, with_vectors = model.predict_proba(unseen)
+    _, without = plain.predict_proba(unseen)
+    assert with_vectors is not None and without is not None
+    positive, negative = model.sentiment_classes_.index("positive"), model.sentiment_classes_.index("negative")
+    assert with_vectors[0, positive] > with_vectors[0, negative]
+    assert with_vectors[1, negative] > with_vectors[1, positive]
+    # The plain head has no word to go on: the same probabilities for both.
+    assert np.allclose(without[0], without[1])
+    assert model.embeddings_sha256_ == load_embeddings("minilm-static").sha256
+
+
+def test_model_with_embeddings_round_trips_and_checks_its_table(tmp_path, monkeypatch):
+    inputs = [ModelInput(text, 0.0) for text, _ in SENTIMENT]
+    themes = [{"quality": "positive"} if "quality" in t or "fabric" in t else {} for t, _ in SENTIMENT]
+    model = ThemeModel(embeddings="minilm-static", char_ngram_range=None, min_df=1, cv=2).fit(
+        inputs, themes, [label for _, label in SENTIMENT])
+    save_model(model, str(tmp_path / "m"))
+    loaded = load_model(str(tmp_path / "m"))
+    assert loaded.embeddings == "minilm-static"
+    assert [p.sentiment for p in loaded.predict(inputs)] == [p.sentiment for p in model.predict(inputs)]
+    # Another table under the same name (rebuilt with other settings) is refused, not misread.
+    fake = tmp_path / "models"
+    shutil.copytree(models_dir() / "minilm-static", fake / "minilm-static")
+    vectors = np.load(fake / "minilm-static" / "vectors.npy")
+    np.save(fake / "minilm-static" / "vectors.npy", vectors[:, :64])
+    monkeypatch.setattr(embeddings_module, "models_dir", lambda: fake)
+    embeddings_module._load.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="E227"):
+            load_model(str(tmp_path / "m"))
+        with pytest.raises(ModelError, match="E227"):
+            load_embeddings("../cx-default")
+    finally:
+        embeddings_module._load.cache_clear()
