@@ -241,8 +241,11 @@ def fit_adapter(
 def better_themes(base: Any, adapter: ThemeModel, inputs: Sequence[ModelInput],
                   themes: Sequence[dict[str, str | None]]) -> list[str]:
     """The adapter's themes it should decide: new ones, and known ones whose cross-validated F1 on
-    the labels beats the base's F1 on them (the base never saw these labels). A strong base is
-    not replaced by an adapter fitted on a few dozen examples of a theme it already finds well."""
+    the labels beats the base's F1 on them (the base never saw these labels) by more than chance.
+    A strong base is not replaced by an adapter fitted on a few dozen examples of a theme it
+    already finds well: with k labelled examples of a theme, an F1 measured on them moves by
+    about 1/sqrt(k) from one sample to the next (4 examples: 0.5; 100: 0.1), so the adapter must
+    win by that much."""
     known = set(base.themes_)
     found = [{p.theme for p in prediction.themes} for prediction in base.predict(inputs)]
     chosen = []
@@ -255,7 +258,8 @@ def better_themes(base: Any, adapter: ThemeModel, inputs: Sequence[ModelInput],
         fp = sum(not g and theme in f for g, f in zip(gold, found))
         fn = sum(g and theme not in f for g, f in zip(gold, found))
         base_f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if adapter.cv_scores_.get("themes", {}).get(theme, {}).get("f1", 0.0) > base_f1:
+        noise = 1.0 / np.sqrt(max(tp + fn, 1))
+        if adapter.cv_scores_.get("themes", {}).get(theme, {}).get("f1", 0.0) > base_f1 + noise:
             chosen.append(theme)
     return chosen
 
