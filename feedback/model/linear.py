@@ -8,12 +8,39 @@ import numpy as np
 import scipy.sparse as sp
 
 
+# Heads' coefficient blocks, transposed and C-contiguous, by (id of the coefficients, columns).
+# A sparse matrix times a dense one hands SciPy `dense.ravel()`, which copies a transposed
+# (Fortran-ordered) array: for a detection head that is megabytes copied on every batch.
+_TRANSPOSED: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+# Heads of the models loaded in one process; more entries than this start the table afresh.
+MAX_TRANSPOSED = 256
+
+
+def transposed(coef: np.ndarray, n_columns: int | None = None) -> np.ndarray:
+    """coef[:, :n_columns].T as a C-contiguous array, made once per coefficient array.
+
+    The values are the same, so a product with it is the same to the last bit; only SciPy's
+    copy of the transposed view on every call is saved. Keyed by the array's identity and
+    kept with it, so a refitted head (a new array) gets its own entry.
+    """
+    n = coef.shape[1] if n_columns is None else n_columns
+    key = (id(coef), n)
+    found = _TRANSPOSED.get(key)
+    if found is not None and found[0] is coef:
+        return found[1]
+    if len(_TRANSPOSED) >= MAX_TRANSPOSED:
+        _TRANSPOSED.clear()
+    block = np.ascontiguousarray(coef[:, :n].T)
+    _TRANSPOSED[key] = (coef, block)
+    return block
+
+
 def linear(X: sp.csr_matrix, extra: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     """hstack([X, extra]) @ coef.T + intercept, without building the stacked matrix (a scipy
     call per theme and batch). The extra columns are added after X's, in the order the sparse
     product would add them, so the result is the same to the last bit."""
     n = X.shape[1]
-    z = np.asarray(X @ coef[:, :n].T, dtype=np.float64)
+    z = np.asarray(X @ transposed(coef, n), dtype=np.float64)
     for k in range(extra.shape[1]):
         z += extra[:, k : k + 1] * coef[:, n + k].astype(np.float64)
     return z + intercept
