@@ -30,7 +30,7 @@ from feedback.columns import resolve_columns, to_comment  # noqa: E402
 from feedback.io import dumps, open_table  # noqa: E402
 from feedback.config import AnalysisOptions  # noqa: E402
 from feedback.language import make_docs  # noqa: E402
-from feedback.pipeline import Analyzer, merge_prediction, model_input  # noqa: E402
+from feedback.pipeline import PIPE_BATCH, Analyzer, merge_prediction, model_input  # noqa: E402
 
 
 def main() -> None:
@@ -88,8 +88,8 @@ def main() -> None:
             clock = time.perf_counter()
             inputs = [model_input(r) for r in records]
             predictions = []
-            for i in range(0, len(inputs), 256):
-                predictions.extend(analyzer.theme_model.predict(inputs[i : i + 256]))
+            for i in range(0, len(inputs), PIPE_BATCH):  # as Analyzer.pipe batches them
+                predictions.extend(analyzer.theme_model.predict(inputs[i : i + PIPE_BATCH]))
             records = [merge_prediction(r, p, analyzer.theme_model.themes_) for r, p in zip(records, predictions)]
             lap("model: predict and merge")
         for r in records:
