@@ -494,8 +494,8 @@ class ThemeModel(Estimator):
     def _predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         words, tfidf = self._tfidf_blocks([item.text for item in inputs])
         X = self._detection_features(tfidf, inputs)
-        proba = sigmoid((X @ transposed(self.coef_) + self.intercept_) * self.calibration_[:, 0]
-                        + self.calibration_[:, 1])
+        a, b = self.calibration_[:, 0], self.calibration_[:, 1]
+        proba = sigmoid((X @ transposed(self.coef_) + self.intercept_) * a + b)
         # A rule hit stays unless the model is confidently against it; a theme the rules did
         # not find needs the (higher) probability at which the model alone was precise.
         found = proba >= self.thresholds_
@@ -524,14 +524,13 @@ class ThemeModel(Estimator):
             labelled = iter(banded_rows(self.sentiment_classes_, probs[speaks].tolist()))
             sentiments = [next(labelled) if s else None for s in speaks.tolist()]
         out = []
-        themes = self.themes_
         # Python lists: a NumPy element read per (comment, theme) costs more than the rest.
         for i, (row_found, row_proba) in enumerate(zip(found.tolist(), proba.tolist())):
             predictions = []
             for j, is_found in enumerate(row_found):
                 if is_found:
                     label, value, best = polarity[(i, j)]
-                    predictions.append(ThemePrediction(themes[j], round(row_proba[j], 4), label, value, best))
+                    predictions.append(ThemePrediction(self.themes_[j], round(row_proba[j], 4), label, value, best))
             out.append(Prediction(predictions, sentiments[i]))
         return out
 
