@@ -232,3 +232,18 @@ def test_model_transposed_heads_give_the_same_products_to_the_bit():
     for k in range(2):
         expected += extra[:, k : k + 1] * coef[:, 48 + k].astype(np.float64)
     assert np.array_equal(linear(X, extra, coef, np.zeros(4)), expected + np.zeros(4))
+
+
+def test_model_transposed_heads_are_forgotten_with_their_model():
+    import gc
+
+    from feedback.model import linear as heads
+
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=(3, 10))
+    kept = len(heads._TRANSPOSED)
+    heads.transposed(coef)
+    assert len(heads._TRANSPOSED) == kept + 1
+    del coef
+    gc.collect()
+    assert len(heads._TRANSPOSED) == kept  # training's fold models leave nothing behind

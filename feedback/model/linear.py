@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -10,9 +11,11 @@ import scipy.sparse as sp
 
 # Heads' coefficient blocks, transposed and C-contiguous, by (id of the coefficients, columns).
 # A sparse matrix times a dense one hands SciPy `dense.ravel()`, which copies a transposed
-# (Fortran-ordered) array: for a detection head that is megabytes copied on every batch.
-_TRANSPOSED: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-# Heads of the models loaded in one process; more entries than this start the table afresh.
+# (Fortran-ordered) array: for a detection head that is megabytes copied on every batch. An
+# entry lives as long as its coefficients (a weak reference), so the folds fitted in training
+# leave nothing behind.
+_TRANSPOSED: dict[tuple[int, int], tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
+# A bound besides: more entries than this start the table afresh.
 MAX_TRANSPOSED = 256
 
 
@@ -20,18 +23,26 @@ def transposed(coef: np.ndarray, n_columns: int | None = None) -> np.ndarray:
     """coef[:, :n_columns].T as a C-contiguous array, made once per coefficient array.
 
     The values are the same, so a product with it is the same to the last bit; only SciPy's
-    copy of the transposed view on every call is saved. Keyed by the array's identity and
-    kept with it, so a refitted head (a new array) gets its own entry.
+    copy of the transposed view on every call is saved. Keyed by the array's identity: fitting
+    makes new arrays, so a refitted head gets its own entry (an array changed in place after
+    a prediction would not be seen: coefficients are never changed in place after fitting).
     """
     n = coef.shape[1] if n_columns is None else n_columns
     key = (id(coef), n)
     found = _TRANSPOSED.get(key)
-    if found is not None and found[0] is coef:
+    if found is not None and found[0]() is coef:
         return found[1]
+    block = np.ascontiguousarray(coef[:, :n].T)
     if len(_TRANSPOSED) >= MAX_TRANSPOSED:
         _TRANSPOSED.clear()
-    block = np.ascontiguousarray(coef[:, :n].T)
-    _TRANSPOSED[key] = (coef, block)
+    def forget(_: weakref.ref[np.ndarray]) -> None:
+        _TRANSPOSED.pop(key, None)
+
+    try:
+        ref = weakref.ref(coef, forget)
+    except TypeError:  # pragma: no cover - an array type without weak references: not kept
+        return block
+    _TRANSPOSED[key] = (ref, block)
     return block
 
 
