@@ -35,8 +35,10 @@ def transposed(coef: np.ndarray, n_columns: int | None = None) -> np.ndarray:
     block = np.ascontiguousarray(coef[:, :n].T)
     if len(_TRANSPOSED) >= MAX_TRANSPOSED:
         _TRANSPOSED.clear()
+    table = _TRANSPOSED  # held here: at interpreter exit the module's globals are gone first
+
     def forget(_: weakref.ref[np.ndarray]) -> None:
-        _TRANSPOSED.pop(key, None)
+        table.pop(key, None)
 
     try:
         ref = weakref.ref(coef, forget)
