@@ -458,8 +458,7 @@ class ThemeModel(Estimator):
         coef = self.coef_[theme_index]
         best, best_score = 0, -math.inf
         for i, indices in enumerate(self._sentence_indices(item)):
-            # cumsum adds in order, as a Python sum over the weights would (np.sum pairs them).
-            score = float(np.cumsum(coef[indices])[-1]) if indices else 0.0
+            score = float(np.cumsum(coef[indices])[-1]) if indices else 0.0  # in order, as sum() adds
             if score > best_score:
                 best, best_score = i, score
         return best
@@ -494,8 +493,8 @@ class ThemeModel(Estimator):
     def _predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         words, tfidf = self._tfidf_blocks([item.text for item in inputs])
         X = self._detection_features(tfidf, inputs)
-        a, b = self.calibration_[:, 0], self.calibration_[:, 1]
-        proba = sigmoid((X @ transposed(self.coef_) + self.intercept_) * a + b)
+        calibration = self.calibration_.T
+        proba = sigmoid((X @ transposed(self.coef_) + self.intercept_) * calibration[0] + calibration[1])
         # A rule hit stays unless the model is confidently against it; a theme the rules did
         # not find needs the (higher) probability at which the model alone was precise.
         found = proba >= self.thresholds_
@@ -520,12 +519,10 @@ class ThemeModel(Estimator):
             # (None) the comment keeps VADER's label: no known word is no evidence, not negative.
             known = np.diff(word_block.indptr) > 0
             confident = probs.max(axis=1) >= self.sentiment_cut_
-            speaks = known & confident
-            labelled = iter(banded_rows(self.sentiment_classes_, probs[speaks].tolist()))
-            sentiments = [next(labelled) if s else None for s in speaks.tolist()]
+            labelled = iter(banded_rows(self.sentiment_classes_, probs[known & confident].tolist()))
+            sentiments = [next(labelled) if s else None for s in (known & confident).tolist()]
         out = []
-        # Python lists: a NumPy element read per (comment, theme) costs more than the rest.
-        for i, (row_found, row_proba) in enumerate(zip(found.tolist(), proba.tolist())):
+        for i, (row_found, row_proba) in enumerate(zip(found.tolist(), proba.tolist())):  # lists: no NumPy reads
             predictions = []
             for j, is_found in enumerate(row_found):
                 if is_found:
