@@ -68,9 +68,13 @@ def vader(path: str, column: str = "comment") -> dict:
     return {"s": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mib": round(rss), "load": load_before}
 
 
-def analyze(path: str, out: str, *, workers: int = 1, model: str | None = None, column: str | None = None) -> dict:
+def analyze(path: str, out: str, *, workers: int = 1, model: str | None = None, column: str | None = None,
+            rules: bool = False) -> dict:
+    """One `feedback analyze` run: the shipped model (the default), `model`, or the rules alone."""
     cmd = [sys.executable, "-m", "feedback", "analyze", path, "-o", out, "--workers", str(workers), "--no-progress"]
-    if model:
+    if rules:
+        cmd += ["--no-model"]
+    elif model:
         cmd += ["--model", model]
     if column:
         cmd += ["--text-column", column]
@@ -97,7 +101,7 @@ def main() -> None:
         generate(args.n, generated)
         rows = []
         base = vader(generated)
-        rules = analyze(generated, out)
+        rules = analyze(generated, out, rules=True)
         model = analyze(generated, out, model=args.model)
         rows.append({"data": f"generated, {args.n:,} comments", "n": args.n, "vader": base, "rules": rules,
                      "model": model})
@@ -107,7 +111,7 @@ def main() -> None:
                 print(f"{name}: {path} not found, skipped")
                 continue
             base = vader(str(path), column)
-            rules = analyze(str(path), out, column=column)
+            rules = analyze(str(path), out, column=column, rules=True)
             model = analyze(str(path), out, column=column, model=args.model)
             rows.append({"data": name, "vader": base, "rules": rules, "model": model})
             _print_vader_row(rows[-1])
@@ -122,7 +126,7 @@ def main() -> None:
         ideal = one["cpu_s"] / (two["cpu_s"] / 2)
         results["workers"] = {"n": args.scale_n, "w1": one, "w2": two, "speedup": round(one["s"] / two["s"], 2),
                               "speedup_two_free_cores": round(ideal, 2)}
-        print(f"workers, {args.scale_n:,} generated comments, rules: 1 worker {one['s']} s (CPU {one['cpu_s']} s, "
+        print(f"workers, {args.scale_n:,} generated comments, shipped model: 1 worker {one['s']} s (CPU {one['cpu_s']} s, "
               f"load {one['load']}), 2 workers {two['s']} s (CPU {two['cpu_s']} s, load {two['load']}): "
               f"{one['s'] / two['s']:.2f}x wall; {ideal:.2f}x on two free cores (CPU time / 2)", flush=True)
 

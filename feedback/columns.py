@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .config import ReadOptions
 from .errors import Errors, InputError, ProblemCode, RowErrorCode
-from .json_values import MAX_JSON_DEPTH, finite_or_null, has_non_finite, has_value_at, too_deep, value_at
+from .json_values import MAX_JSON_DEPTH, all_plain, finite_or_null, has_non_finite, has_value_at, too_deep, value_at
 from .language import clean_text, looks_like_html, may_be_mojibake, mojibake_sample, plain_text, repair_mojibake
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .redact import redact_keys
@@ -427,7 +427,8 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
     """
     values = row.values
     problems = list(row.problems)
-    deep = [k for k, v in values.items() if too_deep(v, MAX_JSON_DEPTH - 1)]
+    plain = all_plain(values)
+    deep = [] if plain else [k for k, v in values.items() if too_deep(v, MAX_JSON_DEPTH - 1)]
     if deep:
         # Writing it (or sending it to a worker) would recurse past Python's limit.
         kept = {k: (None if k in deep else v) for k, v in values.items()}
@@ -439,7 +440,7 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
     if isinstance(raw_text, float) and not math.isfinite(raw_text):
         raw_text = None  # pandas' NaN for a missing value; the word "nan" in a CSV cell is text
     source = values  # scores are parsed from it: a NaN score is a score problem of its own
-    if has_non_finite(values):
+    if not plain and has_non_finite(values):
         # NaN and Infinity are not JSON: written as null, and the record says where.
         bad = [k for k, v in values.items() if k != spec.text and k not in spec.scores and has_non_finite(v)]
         values = finite_or_null(values)

@@ -37,6 +37,17 @@ def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+# Values that can hold neither nested values nor a float (exact types: subclasses are checked).
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def all_plain(values: Mapping[str, Any]) -> bool:
+    """Whether every value of a row is text, an int, a bool or None, as a CSV row's are: then
+    no value nests (`too_deep`) and none is NaN (`has_non_finite`), without looking into each.
+    """
+    return all(type(v) in _PLAIN_TYPES for v in values.values())
+
+
 def has_non_finite(value: Any) -> bool:
     """Whether a float NaN or Infinity lies anywhere in `value`."""
     stack = [value]

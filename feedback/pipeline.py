@@ -48,6 +48,11 @@ SAMPLE_ITEMS = 50
 # service!"): their VADER compounds (a function of the text alone) are kept too, at most
 # CACHED_SENTENCES of at most CACHED_CHARS characters; the table starts afresh when full.
 CACHED_SENTENCES = 8192
+# Comments analysed together: spaCy, the rules and one model prediction per batch. A model's
+# prediction has a fixed cost per call (sparse matrices built, a head per theme), so batches
+# as large as the engine's chunks (512 rows) cost ~15% less model time than 256; the records
+# are the same for any batch size.
+PIPE_BATCH = 512
 
 
 class ThemeModelLike(Protocol):
@@ -127,7 +132,7 @@ class Analyzer:
         return self.matcher.taxonomy
 
     def pipe(
-        self, items: Iterable[Comment | ErrorRecord], *, batch_size: int = 256, screen: bool = True
+        self, items: Iterable[Comment | ErrorRecord], *, batch_size: int = PIPE_BATCH, screen: bool = True
     ) -> Iterator[AnalyzedRecord | ErrorRecord]:
         """Analyse comments, passing error records through in place.
 

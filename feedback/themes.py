@@ -39,18 +39,19 @@ class ThemeMatcher:
     taxonomy: Taxonomy
     _phrases: PhraseMatcher = field(init=False, repr=False)
     _exact: PhraseMatcher = field(init=False, repr=False)
-    _patterns: Matcher = field(init=False, repr=False)
+    # One Matcher per theme with token patterns, run only on Docs that hold its required words.
+    _pattern_groups: list[tuple[Matcher, list[list[frozenset[int]]]]] = field(init=False, repr=False)
     _cues: dict[str, list[tuple[str, frozenset[str]]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         vocab = self.nlp.vocab
         self._phrases = PhraseMatcher(vocab, attr="NORM")
         self._exact = PhraseMatcher(vocab, attr="LOWER")
-        self._patterns = Matcher(vocab)
         # Terms are lemmatised by the same pipeline as the comments, so "waited" in a
         # taxonomy file matches "waits", and "Charged me" matches "charged me".
         lemma_docs = self._lemma_docs
         requirements: list[list[set[str]]] = []
+        groups: dict[str, tuple[Matcher, list[list[set[str]]]]] = {}
         self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore + REDACTION_TOKENS))
         for theme in self.taxonomy.all_themes():
             if theme.terms:
@@ -59,17 +60,26 @@ class ThemeMatcher:
                 self._exact.add(theme.id, list(self._tokenizer.pipe(t.lower() for t in theme.exact)))
             if theme.patterns:
                 patterns = [_lower_lemmas(p) for p in theme.patterns]
-                self._patterns.add(theme.id, patterns)
-                requirements.extend(_required_words(p) for p in patterns)
-        # The Matcher costs ~10us per Doc even when nothing matches. A Doc can only match a
-        # pattern if, for each of the pattern's required tokens that names its words, it holds
-        # one of those words; that is quick to check on the Doc's word ids.
+                matcher, required = groups.setdefault(theme.id, (Matcher(vocab), []))
+                matcher.add(theme.id, patterns)
+                required.extend(_required_words(p) for p in patterns)
+                requirements.extend(required[-len(patterns):])
+        # The Matcher costs ~10us per Doc even when nothing matches, and its cost grows with
+        # the patterns it holds on every token. A Doc can only match a pattern if, for each of
+        # the pattern's required tokens that names its words, it holds one of those words; that
+        # is quick to check on the Doc's word ids, so only the themes whose patterns could
+        # match are run. (Only the order of one span's themes could tell the matchers apart:
+        # they run in the taxonomy's order, as the patterns were added.)
         strings = vocab.strings
-        self._requirements = [[frozenset(strings.add(w) for w in words) for words in pattern]
-                              for pattern in requirements]
+
+        def ids(pattern_words: list[set[str]]) -> list[frozenset[int]]:
+            return [frozenset(strings.add(w) for w in words) for words in pattern_words]
+
+        self._pattern_groups = [(matcher, [ids(p) for p in required]) for matcher, required in groups.values()]
+        all_required = [ids(p) for p in requirements]
         # A first, cheaper pass: a Doc with none of the first required words of any pattern.
-        self._any_required = (None if any(not pattern for pattern in self._requirements)
-                              else frozenset().union(*(pattern[0] for pattern in self._requirements)))
+        self._any_required = (None if any(not pattern for pattern in all_required)
+                              else frozenset().union(*(pattern[0] for pattern in all_required)))
         self._cues = {
             theme.id: [
                 (sub.id, frozenset(self._lemma(c) for c in sub.cues))
@@ -98,12 +108,13 @@ class ThemeMatcher:
         """
         strings = doc.vocab.strings
         matchers: list[PhraseMatcher | Matcher] = [self._phrases, self._exact]
-        if len(self._patterns):
+        if self._pattern_groups:
             word_ids = doc.to_array(_NORM_LOWER).ravel().tolist()
             if self._any_required is None or not self._any_required.isdisjoint(word_ids):
                 words = set(word_ids)
-                if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in self._requirements):
-                    matchers.append(self._patterns)
+                for matcher, requirements in self._pattern_groups:
+                    if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in requirements):
+                        matchers.append(matcher)
         candidates = [
             (strings[key], start, end)
             for matcher in matchers

@@ -408,3 +408,14 @@ def test_cuts_in_long_space_free_runs_keep_time_bounded_and_sentences_as_they_we
         assert [s.start_char for s in doc.sents] == [s.start_char for s in expected.sents]
     else:
         assert [s.text for s in doc.sents][-1] == "Fine."
+
+
+def test_hostile_input_only_plain_cells_skip_the_nesting_and_nan_scans():
+    from feedback.json_values import all_plain
+
+    class Text(str):
+        pass
+
+    assert all_plain({"comment": "Fine", "nps": 9, "flag": True, "note": None})
+    for odd in (float("nan"), 1.5, {"a": 1}, [1], (1,), Text("x")):
+        assert not all_plain({"comment": "Fine", "other": odd})

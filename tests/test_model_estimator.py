@@ -202,3 +202,48 @@ def test_model_pipeline_imports_only_the_light_types():
             "assert not heavy, heavy")
     proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("classes", [["negative", "neutral", "positive"], ["negative", "positive"],
+                                     ["conflict", "negative", "neutral", "positive"], ["neutral", "positive"]])
+def test_model_banded_rows_equal_banded_row_by_row(classes):
+    from feedback.model.linear import softmax
+    from feedback.model.types import banded, banded_rows
+
+    rng = np.random.default_rng(0)
+    probs = softmax(rng.normal(scale=3.0, size=(300, len(classes))))
+    probs[0] = 1.0 / len(classes)  # ties: the first class wins, as in `banded`
+    expected = [banded(dict(zip(classes, p))) for p in probs]
+    assert banded_rows(classes, probs.tolist()) == expected
+
+
+def test_model_transposed_heads_give_the_same_products_to_the_bit():
+    import scipy.sparse as sp
+
+    from feedback.model.linear import linear, transposed
+
+    rng = np.random.default_rng(1)
+    coef = rng.normal(size=(4, 50)).astype(np.float32)
+    X = sp.random(30, 48, density=0.2, format="csr", random_state=2)
+    extra = rng.normal(size=(30, 2))
+    assert transposed(coef) is transposed(coef)  # made once
+    assert transposed(coef, 48).flags["C_CONTIGUOUS"]
+    expected = np.asarray(X @ coef[:, :48].T, dtype=np.float64)
+    for k in range(2):
+        expected += extra[:, k : k + 1] * coef[:, 48 + k].astype(np.float64)
+    assert np.array_equal(linear(X, extra, coef, np.zeros(4)), expected + np.zeros(4))
+
+
+def test_model_transposed_heads_are_forgotten_with_their_model():
+    import gc
+
+    from feedback.model import linear as heads
+
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=(3, 10))
+    kept = len(heads._TRANSPOSED)
+    heads.transposed(coef)
+    assert len(heads._TRANSPOSED) == kept + 1
+    del coef
+    gc.collect()
+    assert len(heads._TRANSPOSED) == kept  # training's fold models leave nothing behind

@@ -3,7 +3,7 @@ import pytest
 from feedback.errors import TaxonomyError
 from feedback.themes import ThemeMatcher, load_taxonomy
 
-from .conftest import mention, themes_of
+from .conftest import DATA, mention, themes_of
 
 CX_IDS = ["speed", "price", "personalization", "convenience", "customer_service", "automation",
           "proactive_service", "channels", "quality"]
@@ -159,3 +159,33 @@ def test_themes_invalid_toml_is_one_clear_problem(tmp_path):
     path.write_text("name = [unclosed\n")
     with pytest.raises(TaxonomyError, match="not valid TOML"):
         load_taxonomy(str(path))
+
+
+@pytest.mark.parametrize("spec", ["default", "default+retail+telecom+apps+banking+travel"])
+def test_themes_pattern_matchers_run_per_theme_as_one_matcher_would(nlp, spec):
+    """Token patterns run only for the themes whose required words a Doc holds: the mentions
+    are those of one Matcher holding every pattern, run on every Doc."""
+    import csv
+
+    from spacy.matcher import Matcher
+
+    from feedback.themes import _lower_lemmas
+
+    taxonomy = load_taxonomy(spec)
+    gated = ThemeMatcher(nlp, taxonomy)
+    everything = ThemeMatcher(nlp, taxonomy)
+    single = Matcher(nlp.vocab)
+    for theme in taxonomy.all_themes():
+        if theme.patterns:
+            single.add(theme.id, [_lower_lemmas(p) for p in theme.patterns])
+    everything._pattern_groups = [(single, [[]])]  # no required words: runs on every Doc
+    everything._any_required = None
+    with open(DATA / "app_review_sentences.csv", newline="", encoding="utf-8") as f:
+        texts = [row["sentence"] for row in csv.DictReader(f)]  # real sentences (MIT, see the .md)
+    texts += ["I waited for 30 minutes on hold and it took 3 days to reply.", "The app keeps crashing.",
+              "It costs $50 a month, and the website was down again.", "The login does not work, help us!",
+              "We spent two hours, after a few minutes of waiting, for nothing."]
+    docs = list(nlp.pipe(texts))
+    found = [gated.find(doc) for doc in docs]
+    assert found == [everything.find(doc) for doc in docs]
+    assert sum(bool(single(doc)) for doc in docs) >= 5  # the patterns did match, here and there

@@ -20,8 +20,8 @@ from .base import Estimator
 from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams, rule_hits,
                        tfidf_from_indices)
 from .linear import (add_threshold, best_threshold, binary_as_two_rows, coefficients, confidence_cut, drop_threshold,
-                     linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature)
-from .types import ModelInput, Prediction, ThemePrediction, banded, polarity_label
+                     linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature, transposed)
+from .types import ModelInput, Prediction, ThemePrediction, banded, banded_rows, polarity_label
 
 
 class ThemeModel(Estimator):
@@ -163,8 +163,8 @@ class ThemeModel(Estimator):
         return words, sp.hstack([words, self._char_tfidf(texts)], format="csr")
 
     def _word_indices(self, text: str) -> list[int]:
-        vocabulary = self.vocabulary_
-        return [vocabulary[g] for g in self._word_ngrams(text) if g in vocabulary]
+        # One look-up per n-gram (get), in C (map), rather than `in` and then `[]`.
+        return [i for i in map(self.vocabulary_.get, self._word_ngrams(text)) if i is not None]
 
     def _char_tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
         # Each word's n-gram counts are kept between batches, for the vocabulary they index.
@@ -461,7 +461,7 @@ class ThemeModel(Estimator):
         coef = self.coef_[theme_index]
         best, best_score = 0, -math.inf
         for i, indices in enumerate(self._sentence_indices(item)):
-            score = sum(coef[j] for j in indices)
+            score = float(np.cumsum(coef[indices])[-1]) if indices else 0.0  # in order, as sum() adds
             if score > best_score:
                 best, best_score = i, score
         return best
@@ -496,7 +496,8 @@ class ThemeModel(Estimator):
     def _predict(self, inputs: Sequence[ModelInput]) -> list[Prediction]:
         words, tfidf = self._tfidf_blocks([item.text for item in inputs])
         X = self._detection_features(tfidf, inputs)
-        proba = sigmoid((X @ self.coef_.T + self.intercept_) * self.calibration_[:, 0] + self.calibration_[:, 1])
+        calibration = self.calibration_.T
+        proba = sigmoid((X @ transposed(self.coef_) + self.intercept_) * calibration[0] + calibration[1])
         # A rule hit stays unless the model is confidently against it; a theme the rules did
         # not find needs the (higher) probability at which the model alone was precise.
         found = proba >= self.thresholds_
@@ -521,15 +522,15 @@ class ThemeModel(Estimator):
             # (None) the comment keeps VADER's label: no known word is no evidence, not negative.
             known = np.diff(word_block.indptr) > 0
             confident = probs.max(axis=1) >= self.sentiment_cut_
-            sentiments = [banded(dict(zip(self.sentiment_classes_, p))) if k and c else None
-                          for p, k, c in zip(probs, known, confident)]
+            labelled = iter(banded_rows(self.sentiment_classes_, probs[known & confident].tolist()))
+            sentiments = [next(labelled) if s else None for s in (known & confident).tolist()]
         out = []
-        for i in range(len(inputs)):
+        for i, (row_found, row_proba) in enumerate(zip(found.tolist(), proba.tolist())):  # lists: no NumPy reads
             predictions = []
-            for j in range(len(self.themes_)):
-                if found[i, j]:
+            for j, is_found in enumerate(row_found):
+                if is_found:
                     label, value, best = polarity[(i, j)]
-                    predictions.append(ThemePrediction(self.themes_[j], round(float(proba[i, j]), 4), label, value, best))
+                    predictions.append(ThemePrediction(self.themes_[j], round(row_proba[j], 4), label, value, best))
             out.append(Prediction(predictions, sentiments[i]))
         return out
 
@@ -554,8 +555,7 @@ class ThemeModel(Estimator):
             else:
                 probs = softmax(linear(self._words(tfidf[rows]), self._vader(subset, local),
                                        self.polarity_coef_[theme], self.polarity_intercept_[theme]))
-            for i, b, p in zip(rows, best, probs):
-                label, value = banded(dict(zip(classes, p)))
+            for i, b, (label, value) in zip(rows, best, banded_rows(classes, probs.tolist())):
                 polarity[(i, j)] = (label, value, b)
         return polarity
 
@@ -591,7 +591,7 @@ class ThemeModel(Estimator):
         """
         self._check_fitted("predict_proba", "coef_")
         words, tfidf = self._tfidf_blocks([item.text for item in inputs])
-        proba = sigmoid(self._detection_features(tfidf, inputs) @ self.coef_.T + self.intercept_)
+        proba = sigmoid(self._detection_features(tfidf, inputs) @ transposed(self.coef_) + self.intercept_)
         sentiment = None
         if self.sentiment_classes_:
             heads = words if self.polarity_words_only else tfidf

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -24,13 +25,52 @@ def coefficients(clf: Any) -> tuple[np.ndarray, np.ndarray]:
     return coef, intercept
 
 
+# Heads' coefficient blocks, transposed and C-contiguous, by (id of the coefficients, columns).
+# A sparse matrix times a dense one hands SciPy `dense.ravel()`, which copies a transposed
+# (Fortran-ordered) array: for a detection head that is megabytes copied on every batch. An
+# entry lives as long as its coefficients (a weak reference), so the folds fitted in training
+# leave nothing behind.
+_TRANSPOSED: dict[tuple[int, int], tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
+# A bound besides: more entries than this start the table afresh.
+MAX_TRANSPOSED = 256
+
+
+def transposed(coef: np.ndarray, n_columns: int | None = None) -> np.ndarray:
+    """coef[:, :n_columns].T as a C-contiguous array, made once per coefficient array.
+
+    The values are the same, so a product with it is the same to the last bit; only SciPy's
+    copy of the transposed view on every call is saved. Keyed by the array's identity: fitting
+    makes new arrays, so a refitted head gets its own entry (an array changed in place after
+    a prediction would not be seen: coefficients are never changed in place after fitting).
+    """
+    n = coef.shape[1] if n_columns is None else n_columns
+    key = (id(coef), n)
+    found = _TRANSPOSED.get(key)
+    if found is not None and found[0]() is coef:
+        return found[1]
+    block = np.ascontiguousarray(coef[:, :n].T)
+    if len(_TRANSPOSED) >= MAX_TRANSPOSED:
+        _TRANSPOSED.clear()
+    table = _TRANSPOSED  # held here: at interpreter exit the module's globals are gone first
+
+    def forget(_: weakref.ref[np.ndarray]) -> None:
+        table.pop(key, None)
+
+    try:
+        ref = weakref.ref(coef, forget)
+    except TypeError:  # pragma: no cover - an array type without weak references: not kept
+        return block
+    _TRANSPOSED[key] = (ref, block)
+    return block
+
+
 def linear(X: sp.csr_matrix, extra: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     """hstack([X, extra]) @ coef.T + intercept, without building the stacked matrix (a scipy
     call per theme and batch). A few extra columns (VADER's compounds) are added one by one, in
     the order the sparse product would add them, so the result is the same to the last bit;
     many (a mean word vector) as one dense product."""
     n = X.shape[1]
-    z = np.asarray(X @ coef[:, :n].T, dtype=np.float64)
+    z = np.asarray(X @ transposed(coef, n), dtype=np.float64)
     if extra.shape[1] > 2:
         return z + extra @ coef[:, n:].T.astype(np.float64) + intercept
     for k in range(extra.shape[1]):

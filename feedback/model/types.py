@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 # The band a compound must leave to count as positive or negative (VADER's README).
 BAND = 0.05
@@ -67,3 +67,29 @@ def banded(probabilities: Mapping[str, float]) -> tuple[str, float]:
     else:
         value = d * (BAND - 0.001)
     return label, round(float(value), 4)
+
+
+def banded_rows(classes: Sequence[str], rows: Iterable[Sequence[float]]) -> list[tuple[str, float]]:
+    """`banded` for many rows of class probabilities, each in the order of `classes` (a model's
+    head gives one row per comment): the same labels and values, without a dict per row.
+
+    classes (Sequence[str]): The class of each column.
+    rows (Iterable[Sequence[float]]): Probabilities, e.g. `probs.tolist()`.
+    RETURNS (list[tuple[str, float]]): (label, compound) per row, as `banded` gives them.
+    """
+    columns = range(len(classes))
+    positive = classes.index("positive") if "positive" in classes else -1
+    negative = classes.index("negative") if "negative" in classes else -1
+    out = []
+    for row in rows:
+        best = max(columns, key=row.__getitem__)  # the first of equal maxima, as `banded`'s max
+        label = classes[best]
+        d = (row[positive] if positive >= 0 else 0.0) - (row[negative] if negative >= 0 else 0.0)
+        if label == "positive":
+            value = max(BAND, d)
+        elif label == "negative":
+            value = min(-BAND, d)
+        else:
+            value = d * (BAND - 0.001)
+        out.append((label, round(float(value), 4)))
+    return out
