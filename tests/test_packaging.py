@@ -35,6 +35,7 @@ def test_packaging_wheel_carries_data_and_model(wheel):
         "feedback/models/cx-default/model.json",
         "feedback/models/cx-default/weights.npz",
         "feedback/models/minilm-static/vectors.npy",
+        "feedback/models/minilm-static/scales.npy",
         "feedback/models/minilm-static/words.txt",
         "feedback/models/minilm-static/card.json",
         "feedback/report/assets/interactive.js",
