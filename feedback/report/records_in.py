@@ -96,21 +96,22 @@ def read_jsonl_records(path: str) -> Iterator[dict[str, Any]]:
     binary, name = open_binary(path, "a JSONL file of records")
     try:
         lineno = 0
-        for line in _lines(binary):
-            lineno += 1
-            # msgspec reads a line of `feedback analyze` output in half the time of json.loads.
-            # It refuses what json.loads reads otherwise (NaN, 1e400, a lone surrogate, bytes
-            # that are not UTF-8, a BOM): those lines, and every line that is not an object,
-            # take the json.loads path, so the records and the messages are json.loads's.
-            try:
-                value = _FAST.decode(line)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-                value = None
-            if type(value) is not dict:
-                value = _read_line(line, lineno, name)
-                if value is None:
-                    continue
-            yield value
+        for lines, ended in _batches(binary):
+            for line in lines:
+                lineno += 1
+                # msgspec reads a line of `feedback analyze` output in half the time of json.loads.
+                # It refuses what json.loads reads otherwise (NaN, 1e400, a lone surrogate, bytes
+                # that are not UTF-8, a BOM): those lines, and every line that is not an object,
+                # take the json.loads path, so the records and the messages are json.loads's.
+                try:
+                    value = _FAST.decode(line)
+                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                    value = None
+                if type(value) is not dict:
+                    value = _read_line(line + b"\n" if ended else line, lineno, name)
+                    if value is None:
+                        continue
+                yield value
     finally:
         if binary is not sys.stdin.buffer:  # standard input stays open for whoever reads it next
             binary.close()
@@ -121,9 +122,10 @@ _CHUNK = 1 << 20
 _SKIPPABLE = ("\x1e", "\ufeff")  # an RFC 7464 record separator or a BOM before a line (as jsonlines)
 
 
-def _lines(binary: IO[bytes]) -> Iterator[bytes]:
-    """The lines of a stream, each with its LF: a record ends at LF only, as it was written (a
-    CR or U+2028 inside a comment stays in it). A BOM that an editor may have added is dropped."""
+def _batches(binary: IO[bytes]) -> Iterator[tuple[list[bytes], bool]]:
+    """The lines of a stream, a chunk at a time, without their LF, and whether they had one: a
+    record ends at LF only, as it was written (a CR or U+2028 inside a comment stays in it). A
+    BOM that an editor may have added is dropped."""
     rest = binary.read(_CHUNK)
     if rest.startswith(codecs.BOM_UTF8):
         rest = rest[len(codecs.BOM_UTF8):]
@@ -132,19 +134,17 @@ def _lines(binary: IO[bytes]) -> Iterator[bytes]:
         if not chunk:
             break
         rest += chunk
-        end = rest.rfind(b"\n") + 1
-        if end:
-            lines = rest[:end].split(b"\n")
-            lines.pop()
-            for line in lines:
-                yield line + b"\n"
-            rest = rest[end:]
-    lines = rest.split(b"\n")
-    last = lines.pop()
-    for line in lines:
-        yield line + b"\n"
-    if last:
-        yield last
+        end = rest.rfind(b"\n")
+        if end >= 0:
+            yield rest[:end].split(b"\n"), True
+            rest = rest[end + 1:]
+    if rest:
+        lines = rest.split(b"\n")
+        last = lines.pop()
+        if lines:
+            yield lines, True
+        if last:
+            yield [last], False
 
 
 def _read_line(line: bytes, lineno: int, name: str) -> dict[str, Any] | None:
