@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -152,14 +153,17 @@ def report_section(records: str, n: int, tmp: str) -> dict:
     """`feedback report` on the first 10k records and on `n` (the file repeated), against
     json.loads alone on the large file."""
     small, large = os.path.join(tmp, "records_10k.jsonl"), os.path.join(tmp, f"records_{n}.jsonl")
-    with open(records, "rb") as f:
-        lines = f.readlines()
-    with open(small, "wb") as f:
-        f.writelines(lines[:10_000])
-    with open(large, "wb") as f:
-        for i in range(n):
-            f.write(lines[i % len(lines)])
-    del lines
+    # Streamed, not read into this process: a child starts as a copy of it, and its peak RSS
+    # would count a large parent's pages.
+    with open(records, "rb") as f, open(small, "wb") as out:
+        out.writelines(islice(f, 10_000))
+    with open(large, "wb") as out:
+        written = 0
+        while written < n:
+            with open(records, "rb") as f:
+                for line in islice(f, n - written):
+                    out.write(line)
+                    written += 1
     base = run([sys.executable, str(HERE / "jsonl_baseline.py"), large])
     out = os.path.join(tmp, "report.json")
     on_small = run([sys.executable, "-m", "feedback", "report", small, "-o", out])
