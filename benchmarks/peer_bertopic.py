@@ -36,10 +36,14 @@ print(len(set(topics)))
 '''
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, all threads and children) of a command."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -50,13 +54,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "comments.csv")
         generate(args.n, data)
-        ours = timed([sys.executable, "-m", "feedback", "analyze", data, "-o", os.path.join(tmp, "o.jsonl"), "--no-progress"])
+        ours, ours_cpu = timed([sys.executable, "-m", "feedback", "analyze", data, "-o", os.path.join(tmp, "o.jsonl"), "--no-progress"])
         script = os.path.join(tmp, "peer.py")
         Path(script).write_text(PEER)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-        peer = timed([args.peer_python, script, data], env=env)
-    print(f"n={args.n}: feedback analyze {ours:.1f} s ({args.n / ours:,.0f}/s); "
-          f"BERTopic + all-MiniLM-L6-v2 {peer:.1f} s ({args.n / peer:,.0f}/s); peer/feedback time = {peer / ours:.1f}x")
+        peer, peer_cpu = timed([args.peer_python, script, data], env=env)
+    print(f"n={args.n} (load {os.getloadavg()[0]:.1f}): feedback analyze {ours:.1f} s, CPU {ours_cpu:.1f} s "
+          f"({args.n / ours:,.0f}/s); BERTopic + all-MiniLM-L6-v2 {peer:.1f} s, CPU {peer_cpu:.1f} s "
+          f"({args.n / peer:,.0f}/s); peer/feedback: {peer / ours:.1f}x wall, {peer_cpu / ours_cpu:.1f}x CPU")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,12 @@ record lists what was corrected in "corrected".
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import Errors, InputError
+from .io.json_lines import read_json_lines
 from .io.labelled import POLARITY_ALIASES, SENTIMENTS, _check, parse_themes
 from .records import AnalyzedRecord, ThemeMention
 from .scores import normalise_name
@@ -88,30 +88,24 @@ def _read_csv(path: str, delimiter: str) -> list[Correction]:
 
 def _read_jsonl(path: str) -> list[Correction]:
     items = []
-    with open(path, encoding="utf-8-sig") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path} line {lineno}"
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                raise InputError(Errors.E037.format(where=where, reason=e)) from None
-            if not isinstance(obj, dict):
-                raise InputError(Errors.E037.format(where=where, reason="not a JSON object"))
-            identifier = obj.get("id")
-            if identifier is None or str(identifier).strip() == "":
-                raise InputError(Errors.E036.format(where=where))
-            themes: dict[str, str | None] | None = None
-            raw = obj.get("themes")
-            if isinstance(raw, list):
-                themes = {str(t): None for t in raw}
-            elif isinstance(raw, dict):
-                themes = {str(t): _check(p, SENTIMENTS, where) for t, p in raw.items()}
-            elif raw is not None:
-                raise InputError(Errors.E037.format(where=where, reason="'themes' must be an object or a list"))
-            items.append(Correction(str(identifier), _themes(themes, where) if themes is not None else None,
-                                    _check(obj.get("sentiment"), SENTIMENTS, where)))
+    for lineno, obj in read_json_lines(path, lambda n, reason: InputError(Errors.E037.format(where=f"{path} line {n}",
+                                                                                            reason=reason))):
+        where = f"{path} line {lineno}"
+        if not isinstance(obj, dict):
+            raise InputError(Errors.E037.format(where=where, reason="not a JSON object"))
+        identifier = obj.get("id")
+        if identifier is None or str(identifier).strip() == "":
+            raise InputError(Errors.E036.format(where=where))
+        themes: dict[str, str | None] | None = None
+        raw = obj.get("themes")
+        if isinstance(raw, list):
+            themes = {str(t): None for t in raw}
+        elif isinstance(raw, dict):
+            themes = {str(t): _check(p, SENTIMENTS, where) for t, p in raw.items()}
+        elif raw is not None:
+            raise InputError(Errors.E037.format(where=where, reason="'themes' must be an object or a list"))
+        items.append(Correction(str(identifier), _themes(themes, where) if themes is not None else None,
+                                _check(obj.get("sentiment"), SENTIMENTS, where)))
     return items
 
 

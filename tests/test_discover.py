@@ -3,6 +3,7 @@ check that `feedback discover` finds it, names it, writes it as a taxonomy entry
 comments, and does so reproducibly."""
 
 import csv
+from collections import Counter
 import json
 import random
 import re
@@ -357,6 +358,26 @@ def test_discover_featurizer_lemma_phrases(nlp):
     assert not any("," in f for f in features)
     excluded = next(Featurizer(nlp, exclude={"small"}).pipe(["It runs small, so size up."]))
     assert "small" not in excluded and "run small" not in excluded and "size up" in excluded
+
+
+def test_discover_spellings_kept_with_the_sample_are_those_pass_2_counts(nlp):
+    """`pipe_spelled` (the fitting sample, featurized once) counts the spellings that `pipe` with
+    `surfaces` would, on real app-review sentences and on odd spacing and case."""
+    path = Path(__file__).parent / "data" / "app_review_sentences.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        texts = [row["sentence"] for row in csv.DictReader(f)]
+    texts += ["It RUNS small,  so Sizing up.\nTrue   to size!", "Loves the pair of jeans\tbut runs big"]
+    featurizer = Featurizer(nlp)
+    spelled = list(featurizer.pipe_spelled(texts))
+    every = {f: Counter() for features, _ in spelled for f in features}
+    expected = list(featurizer.pipe(texts, surfaces=every))
+    assert [features for features, _ in spelled] == expected
+    counted = {f: Counter() for f in every}
+    for features, written in spelled:
+        for j, feature in enumerate(features):
+            counted[feature][written.get(j, feature)] += 1
+    assert counted == every
+    assert sum(len(written) for _, written in spelled) > 50  # plurals, verb forms, capitals: not all lemmas
 
 
 def _candidate(theme_id: str, label: str, terms: tuple[str, ...]) -> Candidate:

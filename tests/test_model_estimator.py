@@ -187,6 +187,16 @@ def test_labelled_reading_failures_are_coded(tmp_path, name, content, code):
         read_labelled(str(path))
 
 
+def test_labelled_jsonl_errors_name_the_line_blank_lines_included(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    path.write_text('\ufeff{"text": "fine", "sentiment": "positive"}\n\n{"text": broken}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[E216\] .*labels.jsonl:3: "):
+        read_labelled(str(path))
+    path.write_text('{"text": "fine", "sentiment": "positive"}\n\n{"text": "ok", "themes": 3}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[E218\] .*labels.jsonl:3"):
+        read_labelled(str(path))
+
+
 def test_labelled_missing_and_undecodable_files(tmp_path):
     with pytest.raises(InputError, match=r"\[E001\] No such file"):
         read_labelled(str(tmp_path / "none.jsonl"))

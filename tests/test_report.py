@@ -259,6 +259,20 @@ def test_read_records_skips_blank_lines_and_a_bom_and_names_bad_lines(tmp_path):
             list(read_records(str(path)))
 
 
+def test_read_records_reads_every_line_as_json_loads_does(tmp_path):
+    """Lines the fast decoder refuses (NaN, 1e400, a lone surrogate, a record separator) read as
+    json.loads reads them, and lines across the reader's chunk boundaries stay whole."""
+    odd = ['{"id": "nan", "scores": {"nps": NaN}}', '{"id": "big", "scores": {"nps": 1e400}}',
+           '{"id": "\\ud800"}', '\x1e{"id": "rs"}', '{"id": "deep", "x": 123456789012345678901234567890}']
+    plain = [json.dumps({"id": f"r{i}", "text": "x" * (i % 997)}) for i in range(3000)]
+    lines = plain[:1500] + odd + plain[1500:]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")  # the last line without its newline
+    assert path.stat().st_size > 1 << 20  # more than one chunk
+    records = list(read_records(str(path)))
+    assert repr(records) == repr([json.loads(line.lstrip("\x1e")) for line in lines])
+
+
 def test_importing_reports_loads_no_spacy():
     code = ("import sys; import feedback.report; from feedback.report import make_report, render; "
             "assert 'spacy' not in sys.modules, 'feedback.report loaded spaCy'")

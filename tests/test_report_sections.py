@@ -13,7 +13,7 @@ from scipy.stats import false_discovery_control, ttest_ind
 from feedback.config import ReportOptions
 from feedback.errors import InputError, OptionsError
 from feedback.report import ReportAccumulator, charts, make_report, read_records, render
-from feedback.report.drivers import relative_weights
+from feedback.report.drivers import ALPHAS, driver_features, fit_drivers, relative_weights
 from feedback.report.quotes import Mention, highlight_spans
 from feedback.report.records_in import unescape_entities
 from feedback.stats import benjamini_hochberg, proportion_difference, welch_difference
@@ -45,6 +45,36 @@ def test_relative_weights_reproduce_the_textbook_mtcars_case():
     weights, _ = relative_weights(x, y)
     r = [np.corrcoef(x[:, j], y)[0, 1] ** 2 for j in range(3)]
     assert weights == pytest.approx(r, abs=0.01)
+
+
+def test_driver_fit_on_distinct_rows_is_scikit_learns_ridgecv():
+    """The fit on grouped rows gives RidgeCV's alpha, coefficients, intercept and R² on the comments,
+    and the sandwich standard errors computed from the full matrix."""
+    from sklearn.linear_model import RidgeCV
+
+    rng = np.random.default_rng(7)
+    n, themes = 6000, 6
+    sentiment = np.where(rng.random((n, themes)) < 0.25, rng.uniform(-1, 1, (n, themes)), np.nan)
+    names, features = driver_features([f"t{j}" for j in range(themes)], sentiment)
+    nps = np.clip(np.round(7 + 3 * np.nan_to_num(sentiment[:, 0]) - 2 * (sentiment[:, 1] < -0.05)
+                           + rng.normal(0, 2, n)), 0, 10)
+    y = 100.0 * (nps >= 9) - 100.0 * (nps <= 6)
+    fit = fit_drivers(features, y, names, min_count=10)
+    keep = [names.index((d["theme"], d["sentiment"])) for d in fit["drivers"]]
+    assert len(keep) == len(names)  # every (theme, polarity) is common enough to be fitted
+    x = features[:, keep].astype(float)
+    reference = RidgeCV(alphas=ALPHAS).fit(x, y)
+    assert fit["alpha"] == reference.alpha_
+    assert [d["effect"] for d in fit["drivers"]] == pytest.approx(list(reference.coef_), abs=1e-9)
+    assert fit["intercept"] == pytest.approx(reference.intercept_, abs=1e-9)
+    assert fit["r2"] == pytest.approx(reference.score(x, y), abs=1e-12)
+    gram = x.T @ x - n * np.outer(x.mean(axis=0), x.mean(axis=0))
+    inverse = np.linalg.pinv(gram + reference.alpha_ * np.eye(len(keep)))
+    residuals = y - reference.predict(x)
+    s2 = residuals @ residuals / (n - 1 - np.trace(gram @ inverse))
+    se = np.sqrt(np.diag(s2 * inverse @ gram @ inverse))
+    half_widths = [(d["ci95"][1] - d["ci95"][0]) / 2 for d in fit["drivers"]]
+    assert half_widths == pytest.approx(list(1.959963984540054 * se), rel=1e-9)
 
 
 def test_benjamini_hochberg_matches_scipy_and_a_hand_example():

@@ -101,7 +101,9 @@ def _discover(
         which = "comments with no theme" if only_unthemed else "comments"
         raise DiscoveryError(Errors.E401.format(n=census.n_considered, which=which, minimum=MIN_DOCS))
     fitted = census.sample
-    fitted_features = list(featurizer.pipe(d.text for d in fitted))
+    # With their spellings, so that pass 2 does not featurize the sample again.
+    spelled = list(featurizer.pipe_spelled(d.text for d in fitted))
+    fitted_features = [features for features, _ in spelled]
     background = list(featurizer.pipe(d.text for d in census.background))
     min_df = max(3, math.ceil(0.001 * len(fitted)))
     # How many comments each sampled one stands for, with no theme (or all) and with a theme.
@@ -117,7 +119,7 @@ def _discover(
         common = too_common([(fitted_features, stands_for[0]), (background, stands_for[1])])
         fitted_features = drop_words(fitted_features, common, short_text_stop())
     model = TopicModel(n_topics=n_topics, min_df=min_df, short_texts=short, random_state=seed).fit(fitted_features)
-    del fitted_features  # the model keeps what it needs; pass 2 featurizes again, chunk by chunk
+    del fitted_features  # the model keeps what it needs; pass 2 featurizes the rest, chunk by chunk
     k = model.n_topics_
     top = [np.argsort(-model.components_[t], kind="stable")[: 3 * N_TOP] for t in range(k)]
     outside = None
@@ -130,8 +132,9 @@ def _discover(
 
     # When the sample holds every comment, pass 2 runs over it in memory and the input is read once.
     passes: Iterable[CorpusDoc] = fitted if census.n_considered == census.coverage.n_comments <= len(fitted) else corpus
-    tally, surface = tally_corpus(passes, featurizer, model, top, term_cols,
-                                  only_unthemed=only_unthemed, n_examples=n_examples)
+    tally, surface = tally_corpus(passes, featurizer, model, top, term_cols, only_unthemed=only_unthemed,
+                                  n_examples=n_examples, known=dict(zip(census.sample_rows, spelled)))
+    del spelled
 
     size_floor = min_size if min_size is not None else max(MIN_SIZE, math.ceil(MIN_SHARE * census.n_considered))
     accepted, dropped = filter_topics(model, top, term_cols, surface, tally, census, covered, size_floor)

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from spacy.attrs import NORM, ORTH
+from spacy.attrs import LOWER, NORM, ORTH, SPACY
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -58,6 +58,7 @@ _BREAK, _STOPWORD, _CONTENT = 0, 1, 2
 MEMO_CHARS = 120
 MEMO_SIZE = 50_000
 _ORTH_NORM = [ORTH, NORM]
+_SPELLING = [ORTH, NORM, LOWER, SPACY]
 
 
 class Featurizer:
@@ -123,13 +124,36 @@ class Featurizer:
                     surfaces[feature][spelling] += 1
             yield features
 
-    def _featurize(self, doc: Doc, surfaces: dict[str, Counter[str]] | None) -> tuple[list[str], list[tuple[str, str]]]:
-        """A Doc's features, and how those that are keys of `surfaces` are written."""
+    def pipe_spelled(self, texts: Iterable[str]) -> Iterator[tuple[list[str], dict[int, str]]]:
+        """Featurize comments, keeping how each feature is written where that differs from it.
+
+        texts (Iterable[str]): Comment texts.
+        YIELDS (tuple[list[str], dict[int, str]]): Each comment's features, as `pipe` gives
+            them, and {position in the features: lowercase spelling} for the features not
+            written as their lemmas ("runs small" for "run small"): what `pipe` with
+            `surfaces` would count for them, so the comment need not be featurized again.
+        """
+        tokenizer: Any = self.nlp.tokenizer
+        for text in texts:
+            doc = tokenizer(_REDACTION_TOKEN.sub(" ", text) if "[" in text else text)
+            spelled: dict[int, str] = {}
+            features, _ = self._featurize(doc, None, spelled)
+            yield features, spelled
+
+    def _featurize(
+        self, doc: Doc, surfaces: dict[str, Counter[str]] | None, spelled: dict[int, str] | None = None
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """A Doc's features, and how those that are keys of `surfaces` are written; with
+        `spelled`, note there how every feature not written as its lemmas is written."""
         exclude, cache, kind_of = self.exclude, self._kinds, self._kind
         # Reading ORTH and NORM as an array skips building a Token object per word, which
         # was most of the cost; NORM holds the lowercase lemma (`make_nlp`).
-        pairs = doc.to_array(_ORTH_NORM).tolist()
-        kinds = [cache.get(pair) or kind_of(*pair) for pair in map(tuple, pairs)]
+        if spelled is None:
+            pairs = doc.to_array(_ORTH_NORM).tolist()
+            kinds = [cache.get(pair) or kind_of(*pair) for pair in map(tuple, pairs)]
+        else:  # with LOWER and SPACY: a word is written as its lemma when LOWER is NORM
+            pairs = doc.to_array(_SPELLING).tolist()
+            kinds = [cache.get((orth, norm)) or kind_of(orth, norm) for orth, norm, _, _ in pairs]
         n = len(kinds)
         out: list[str] = []
         spellings: list[tuple[str, str]] = []
@@ -139,6 +163,8 @@ class Featurizer:
             out.append(norm)
             if surfaces is not None and norm in surfaces:
                 spellings.append((norm, doc[i].lower_))
+            if spelled is not None and pairs[i][2] != pairs[i][1]:
+                spelled[len(out) - 1] = self.nlp.vocab.strings[pairs[i][2]]
             if i + 1 == n:
                 continue
             norm2, kind2 = kinds[i + 1]
@@ -153,6 +179,9 @@ class Featurizer:
             out.append(phrase)
             if surfaces is not None and phrase in surfaces:
                 spellings.append((phrase, doc[i:end].text.lower()))
+            if spelled is not None and (any(pairs[t][2] != pairs[t][1] for t in range(i, end))
+                                        or not all(pairs[t][3] for t in range(i, end - 1))):
+                spelled[len(out) - 1] = doc[i:end].text.lower()
         return out, spellings
 
 

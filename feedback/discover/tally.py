@@ -73,6 +73,7 @@ class Census:
     rule_counts: Counter[str]  # comments considered, by the themes the rules found
     sample: list[CorpusDoc]  # in input order
     background: list[CorpusDoc]  # with only_unthemed, a sample of the comments with a theme
+    sample_rows: list[int] = field(default_factory=list)  # each sampled comment's input position
 
 
 @dataclass
@@ -124,8 +125,10 @@ def take_census(
             heapq.heappush(heap, (-value, index, doc))
         elif value < -heap[0][0]:
             heapq.heapreplace(heap, (-value, index, doc))
-    chosen, background = ([doc for _, _, doc in sorted(heap, key=lambda item: item[1])] for heap in heaps)
-    return Census(coverage, n_considered, themes, chosen, background)
+    drawn = sorted(heaps[0], key=lambda item: item[1])
+    background = [doc for _, _, doc in sorted(heaps[1], key=lambda item: item[1])]
+    return Census(coverage, n_considered, themes, [doc for _, _, doc in drawn], background,
+                  [index for _, index, _ in drawn])
 
 
 def tally_corpus(
@@ -137,6 +140,7 @@ def tally_corpus(
     *,
     only_unthemed: bool,
     n_examples: int,
+    known: dict[int, tuple[list[str], dict[int, str]]] | None = None,
 ) -> tuple[Tally, dict[str, str]]:
     """Pass 2: assign every comment considered, a chunk at a time, count the comments the terms
     match, and note how the top terms are spelled (featurizing again costs less than holding
@@ -149,6 +153,9 @@ def tally_corpus(
     term_cols (list[list[int]]): Each topic's terms to write (`terms.choose_terms`).
     only_unthemed (bool): Add up only the comments with no theme.
     n_examples (int): Examples kept per candidate.
+    known (dict | None): Comments featurized already, by input position: their features and
+        spellings (`Featurizer.pipe_spelled`), used instead of featurizing them again. Taken
+        out of the dict as they are used.
     RETURNS (tuple[Tally, dict[str, str]]): The totals, and each top or written term as
         people write it.
     """
@@ -158,8 +165,13 @@ def tally_corpus(
     terms = term_matrix(term_cols, len(vocab))
     keep = max(4 * n_examples, 8)
     memo: dict[str, Any] = {}
+    known = known if known is not None else {}
+    start = 0
     for chunk in chunks(docs, _CHUNK):
-        features = list(featurizer.pipe((d.text for d in chunk), surfaces=needed, memo=memo))
+        done = [known.pop(p, None) for p in range(start, start + len(chunk))]
+        start += len(chunk)
+        fresh = featurizer.pipe((d.text for d, f in zip(chunk, done) if f is None), surfaces=needed, memo=memo)
+        features = [next(fresh) if f is None else _count_spellings(f, needed) for f in done]
         X = model.vectorizer_.transform(features)
         tally.n_matched += (np.asarray(((X > 0).astype(np.float64) @ terms).todense()) > 0).sum(axis=0)
         rows = [i for i, d in enumerate(chunk) if not (only_unthemed and d.themes)]
@@ -168,6 +180,15 @@ def tally_corpus(
     # The most common spelling; on a tie the alphabetically first, so output is reproducible.
     surface = {f: min(seen, key=lambda s: (-seen[s], s)) if seen else f for f, seen in needed.items()}
     return tally, surface
+
+
+def _count_spellings(featurized: tuple[list[str], dict[int, str]], needed: dict[str, Counter[str]]) -> list[str]:
+    """A featurized comment's features, its spellings of the `needed` ones counted there."""
+    features, spelled = featurized
+    for j, feature in enumerate(features):
+        if feature in needed:
+            needed[feature][spelled.get(j, feature)] += 1
+    return features
 
 
 def tally_chunk(tally: Tally, model: TopicModel, docs: list[CorpusDoc], X: Any, keep: int) -> None:

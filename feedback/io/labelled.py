@@ -14,7 +14,6 @@ XML    SemEval-2014 Task 4: <sentence><text/><aspectCategories><aspectCategory c
 from __future__ import annotations
 
 import csv
-import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -23,6 +22,7 @@ from typing import Any, Iterable
 
 from ..columns import find_text_column
 from ..errors import Errors, InputError
+from .json_lines import read_json_lines
 from ..records import ErrorRecord
 from ..redact import redact_text
 from ..scores import normalise_name
@@ -98,27 +98,21 @@ def _check(value: object, allowed: tuple[str, ...], where: str) -> str | None:
 
 def _read_jsonl(path: str) -> list[LabelledComment]:
     items = []
-    with open(path, encoding="utf-8-sig") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                raise InputError(Errors.E216.format(where=where, reason=e)) from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise InputError(Errors.E217.format(where=where))
-            raw = obj.get("themes") or {}
-            themes: dict[str, str | None]
-            if isinstance(raw, list):
-                themes = {str(t): None for t in raw}
-            elif isinstance(raw, dict):
-                themes = {str(t): _check(p, POLARITIES, where) for t, p in raw.items()}
-            else:
-                raise InputError(Errors.E218.format(where=where))
-            items.append(LabelledComment(str(obj.get("id", lineno)), obj["text"], themes,
-                                         _check(obj.get("sentiment"), SENTIMENTS, where)))
+    for lineno, obj in read_json_lines(path, lambda n, reason: InputError(Errors.E216.format(where=f"{path}:{n}",
+                                                                                            reason=reason))):
+        where = f"{path}:{lineno}"
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise InputError(Errors.E217.format(where=where))
+        raw = obj.get("themes") or {}
+        themes: dict[str, str | None]
+        if isinstance(raw, list):
+            themes = {str(t): None for t in raw}
+        elif isinstance(raw, dict):
+            themes = {str(t): _check(p, POLARITIES, where) for t, p in raw.items()}
+        else:
+            raise InputError(Errors.E218.format(where=where))
+        items.append(LabelledComment(str(obj.get("id", lineno)), obj["text"], themes,
+                                     _check(obj.get("sentiment"), SENTIMENTS, where)))
     return items
 
 

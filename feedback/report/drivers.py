@@ -15,6 +15,7 @@ they are correlated (the "relative importance" of Qualtrics Stats iQ and the R p
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -74,25 +75,11 @@ def fit_drivers(
         result.update(drivers=[], note=f"not fitted: {n} comments, {p} features with at least {min_count} comments "
                                        "and a score that varies are needed")
         return result
-    # Imported here: scikit-learn takes seconds to import, and every `feedback` command imports
-    # this module through the CLI, while only a report fits drivers.
-    from sklearn.linear_model import RidgeCV
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
-    x = features[:, keep].astype(np.float64)
-    # A few dozen columns gain nothing from BLAS threads, and on a busy machine OpenBLAS threads
-    # spinning against each other made this fit ten times slower (seconds instead of 0.2 s).
-    with threadpool_limits(limits=1, user_api="blas"):
-        model = RidgeCV(alphas=ALPHAS).fit(x, y)
-        # The centred Gram matrix serves both the standard errors and the relative weights.
-        mean_x = x.mean(axis=0)
-        gram = x.T @ x - len(y) * np.outer(mean_x, mean_x)
-        se = _ridge_standard_errors(gram, y - model.predict(x), float(model.alpha_))
-        raw_weights, ols_r2 = _relative_weights(gram / len(y), x.T @ y / len(y) - mean_x * float(y.mean()),
-                                                float(y.var()))
-    coef = np.asarray(model.coef_, dtype=np.float64)
-    spread = np.abs(x - x.mean(axis=0)).mean(axis=0)
-    weight = np.abs(coef) * spread
+    fit = _fit_ridge_cv(features[:, keep], np.asarray(y, dtype=np.float64))
+    se = _ridge_standard_errors(fit.gram, fit.ss_residual, fit.alpha, n)
+    raw_weights, ols_r2 = _relative_weights(fit.gram / n, fit.xty / n - fit.mean_x * fit.mean_y, float(np.var(y)))
+    coef = fit.coef
+    weight = np.abs(coef) * fit.spread
     total = float(weight.sum()) or 1.0
     drivers: list[dict[str, Any]] = []
     for j, column in enumerate(keep):
@@ -106,22 +93,100 @@ def fit_drivers(
             "relative_share": float(raw_weights[j] / ols_r2) if ols_r2 > 0 else 0.0,
         })
     drivers.sort(key=lambda d: (-d["share"], d["theme"], d["sentiment"]))
-    result.update(r2=float(model.score(x, y)), ols_r2=ols_r2, alpha=float(model.alpha_), intercept=float(model.intercept_),
-                  drivers=drivers)
+    result.update(r2=fit.r2, ols_r2=ols_r2, alpha=fit.alpha, intercept=fit.intercept, drivers=drivers)
     return result
 
 
-def _ridge_standard_errors(gram: np.ndarray, residuals: np.ndarray, alpha: float) -> np.ndarray:
+@dataclass(frozen=True)
+class _RidgeFit:
+    """A ridge fit with what the driver table needs of the data (all from grouped rows)."""
+
+    alpha: float
+    coef: np.ndarray
+    intercept: float
+    r2: float
+    ss_residual: float  # sum of squared residuals of the fit
+    gram: np.ndarray  # centred X'X
+    xty: np.ndarray  # X'y
+    mean_x: np.ndarray
+    mean_y: float
+    spread: np.ndarray  # mean |x - mean x| per feature
+
+
+def _fit_ridge_cv(features: np.ndarray, y: np.ndarray) -> _RidgeFit:
+    """What scikit-learn's RidgeCV(alphas=ALPHAS) fits (intercept, alpha by efficient
+    leave-one-out squared error, its "cov" mode), computed on the distinct rows of 0/1 features.
+
+    A million comments have a few thousand distinct feature rows; the leave-one-out error of
+    every comment of a row follows from the row and the sum and spread of its comments' scores.
+    RidgeCV on the comments themselves held several float64 copies of the (comments x features)
+    matrix and took seconds at a million comments; this holds the rows and per-comment integers.
+
+    features (np.ndarray): Bool (comments x features).
+    y (np.ndarray): Float64 score per comment.
+    RETURNS (_RidgeFit): The fit.
+    """
+    n, p = features.shape
+    rows, group, m = _distinct_rows(features)
+    x = rows.astype(np.float64)
+    counts = m.astype(np.float64)
+    sums = np.bincount(group, weights=y, minlength=len(m))
+    group_mean = sums / counts
+    # Squares about each row's own mean, summed: stable where raw sums of squares are not.
+    within = np.bincount(group, weights=(y - group_mean[group]) ** 2, minlength=len(m))
+    mean_x = counts @ x / n
+    mean_y = float(y.mean())
+    centred = x - mean_x
+    cov = centred.T @ (centred * counts[:, None])
+    xty_centred = centred.T @ (sums - counts * mean_y)
+    xt_ones = centred.T @ counts
+    eigvals, vectors = np.linalg.eigh(cov)
+    best: tuple[float, float, np.ndarray] | None = None
+    for alpha in map(float, ALPHAS):
+        inverse = (vectors / (eigvals + alpha)) @ vectors.T
+        coef = inverse @ xty_centred
+        fitted = centred @ coef  # centred prediction per row
+        leverage = np.sum((centred @ inverse) * centred, axis=1)
+        denominator = 1.0 - leverage - (1.0 - centred @ (inverse @ xt_ones)) / n
+        squared = (within + counts * (group_mean - mean_y - fitted) ** 2) / denominator ** 2
+        score = -float(squared.sum()) / n
+        if best is None or score > best[0]:  # the first alpha of the best score, as RidgeCV
+            best = (score, alpha, coef)
+    assert best is not None
+    _, alpha, coef = best
+    predicted = mean_y + centred @ coef
+    ss_residual = float((within + counts * (group_mean - predicted) ** 2).sum())
+    ss_total = float(((y - mean_y) ** 2).sum())
+    return _RidgeFit(
+        alpha=alpha, coef=coef, intercept=float(mean_y - mean_x @ coef), r2=1.0 - ss_residual / ss_total,
+        ss_residual=ss_residual, gram=x.T @ (x * counts[:, None]) - n * np.outer(mean_x, mean_x),
+        xty=x.T @ sums, mean_x=mean_x, mean_y=mean_y, spread=counts @ np.abs(centred) / n)
+
+
+def _distinct_rows(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of a bool matrix, each row's index among them, and their counts."""
+    n, p = features.shape
+    packed = np.packbits(features, axis=1)
+    width = -(-packed.shape[1] // 8) * 8
+    if width != packed.shape[1]:
+        packed = np.pad(packed, ((0, 0), (0, width - packed.shape[1])))
+    keys = np.ascontiguousarray(packed).view(np.uint64 if width == 8 else np.dtype((np.void, width))).ravel()
+    unique, group, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    rows = np.unpackbits(unique.view(np.uint8).reshape(len(unique), width), axis=1, count=p).astype(bool)
+    return rows, group.ravel(), counts
+
+
+def _ridge_standard_errors(gram: np.ndarray, ss_residual: float, alpha: float, n: int) -> np.ndarray:
     """Standard errors of ridge coefficients: sqrt(diag(s2 (G + aI)^-1 G (G + aI)^-1)).
 
     G is the centred Gram matrix (the intercept is fitted on centred data, as scikit-learn does)
     and s2 the residual variance on n - 1 - tr(hat matrix) degrees of freedom.
     """
     inverse = np.linalg.pinv(gram + alpha * np.eye(gram.shape[0]))
-    dof = len(residuals) - 1 - float(np.trace(gram @ inverse))
+    dof = n - 1 - float(np.trace(gram @ inverse))
     if dof <= 0:
         return np.full(gram.shape[0], np.nan)
-    s2 = float(residuals @ residuals) / dof
+    s2 = ss_residual / dof
     covariance = s2 * inverse @ gram @ inverse
     return np.sqrt(np.clip(np.diag(covariance), 0, None))
 
