@@ -14,7 +14,8 @@ from feedback import analyze
 from feedback.cli import cli
 from feedback.io.labelled import LabelledComment, read_labelled
 from feedback.model import ModelInput, load_model, save_model, train
-from feedback.model.linear import NEVER, add_threshold, confidence_cut, drop_threshold, platt, sigmoid, temperature
+from feedback.model.linear import (NEVER, add_threshold, class_bias, confidence_cut, drop_threshold, macro_f1, platt,
+                                   sigmoid, temperature)
 from feedback.model.persist import seal_model_file
 
 ROOT = Path(__file__).parent.parent
@@ -68,6 +69,41 @@ def test_temperature_softens_an_overconfident_head_and_the_cut_prefers_the_bette
     proba = np.array([[0.9, 0.05, 0.05], [0.5, 0.3, 0.2], [0.4, 0.3, 0.3]])
     assert confidence_cut(proba, np.array([True, False, False]), np.array([False, True, True])) == 0.9
     assert confidence_cut(proba, np.array([False] * 3), np.array([True] * 3)) == NEVER
+
+
+def test_class_bias_restores_a_class_the_head_names_too_rarely_and_leaves_a_fair_head_alone():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, 4000)
+    z = rng.normal(0, 1, (4000, 3))
+    z[np.arange(4000), y] += 2.0
+    assert class_bias(z, y, 1).tolist() == [0.0, 0.0, 0.0]  # calibrated: nothing to correct
+    assert class_bias(z, y, None).tolist() == [0.0, 0.0, 0.0]
+    shy = z.copy()
+    shy[:, 1] -= 1.0  # neutral under-called everywhere
+    bias = class_bias(shy, y, 1)
+    assert bias[0] == bias[2] == 0.0 and 0.75 <= bias[1] <= 1.25
+    assert macro_f1((shy + bias).argmax(axis=1), y, 3) > macro_f1(shy.argmax(axis=1), y, 3)
+    # Each source counts alike: a large source with no neutral does not outvote a smaller one
+    # where neutral is common and the head misses it.
+    polar = y != 1
+    groups = np.where(np.arange(4000) < 3000, "big", "small")
+    keep = (groups == "small") | polar
+    assert class_bias(shy[keep], y[keep], 1, groups[keep])[1] > 0.0
+    assert macro_f1(np.array([0, 0, 2]), np.array([0, 2, 2]), 3) == pytest.approx((2 / 3 + 2 / 3) / 2)
+
+
+def test_sentiment_bias_moves_the_heads_labels_and_is_saved(tmp_path, fitted):
+    assert fitted.sentiment_bias_.shape == (len(fitted.sentiment_classes_),)
+    inputs = [ModelInput(text, 0.0) for text in REAL]
+    bias, cut = fitted.sentiment_bias_.copy(), fitted.sentiment_cut_
+    try:
+        fitted.sentiment_cut_ = 0.0
+        fitted.sentiment_bias_[fitted.sentiment_classes_.index("neutral")] = 50.0
+        assert [p.sentiment[0] for p in fitted.predict(inputs)] == ["neutral"] * len(REAL)
+        save_model(fitted, str(tmp_path / "m"))
+        assert load_model(str(tmp_path / "m")).sentiment_bias_.tolist() == fitted.sentiment_bias_.tolist()
+    finally:
+        fitted.sentiment_bias_, fitted.sentiment_cut_ = bias, cut
 
 
 def test_rule_hits_are_kept_unless_the_model_is_confidently_against_them(fitted):
@@ -131,12 +167,13 @@ def test_models_saved_before_calibration_still_load(tmp_path, fitted):
     import hashlib
 
     meta["weights_sha256"] = hashlib.sha256((path / "weights.npz").read_bytes()).hexdigest()
-    del meta["sentiment_temperature"], meta["sentiment_cut"]
+    del meta["sentiment_temperature"], meta["sentiment_cut"], meta["sentiment_bias"]
     (path / "model.json").write_text(json.dumps(meta))
     seal_model_file(str(path))
     old = load_model(str(path))
     assert np.array_equal(old.keep_thresholds_, old.thresholds_)  # one threshold, as it was fitted
     assert old.calibration_.tolist() == [[1.0, 0.0]] * len(old.themes_)
+    assert old.sentiment_bias_.tolist() == [0.0] * len(old.sentiment_classes_)  # no prior correction
     assert len(old.predict([ModelInput(REAL[4], 0.3, rule_themes=frozenset({'customer_service'}))])) == 1
 
 

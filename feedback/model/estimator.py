@@ -19,8 +19,8 @@ from ..errors import Errors, ModelError
 from .base import Estimator
 from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams, rule_hits,
                        tfidf_from_indices)
-from .linear import (add_threshold, best_threshold, binary_as_two_rows, coefficients, confidence_cut, drop_threshold,
-                     linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature, transposed)
+from .linear import (add_threshold, best_threshold, binary_as_two_rows, class_bias, coefficients, confidence_cut,
+                     drop_threshold, linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature, transposed)
 from .types import ModelInput, Prediction, ThemePrediction, banded, banded_rows, polarity_label
 
 
@@ -74,7 +74,8 @@ class ThemeModel(Estimator):
     sentiment_classes_: list[str]
     sentiment_coef_: np.ndarray
     sentiment_intercept_: np.ndarray
-    sentiment_temperature_: float  # softmax(scores / T): calibrated class probabilities
+    sentiment_temperature_: float  # softmax(scores / T + bias): calibrated class probabilities
+    sentiment_bias_: np.ndarray  # per class: a prior correction chosen in cross-validation
     sentiment_cut_: float  # top probability from which the head's label replaces VADER's
     embeddings_sha256_: str | None  # the static word vectors the sentiment head was fitted with
     cv_scores_: dict[str, Any]
@@ -416,10 +417,8 @@ class ThemeModel(Estimator):
         which it replaces VADER's label, both chosen on cross-validated predictions."""
         from sklearn.linear_model import LogisticRegression
 
-        self.sentiment_classes_ = []
-        self.embeddings_sha256_ = None
-        self.sentiment_temperature_ = 1.0
-        self.sentiment_cut_ = 0.0
+        self.sentiment_classes_, self.embeddings_sha256_, self.sentiment_bias_ = [], None, np.zeros(0)
+        self.sentiment_temperature_, self.sentiment_cut_ = 1.0, 0.0
         if not sentiments:
             return
         rows = [i for i, s in enumerate(sentiments) if s]
@@ -432,22 +431,23 @@ class ThemeModel(Estimator):
             C=self.sentiment_C, solver="liblinear", dual=True, max_iter=5000, random_state=self.random_state)),
             X, y, pool)()
         self.sentiment_classes_ = [str(c) for c in clf.classes_]
+        self.sentiment_bias_ = np.zeros(len(self.sentiment_classes_))
         self.sentiment_coef_, self.sentiment_intercept_ = binary_as_two_rows(*coefficients(clf), len(clf.classes_))
         if z is not None:
             z = np.column_stack([-z / 2, z / 2]) if z.ndim == 1 else z
             index = {c: k for k, c in enumerate(self.sentiment_classes_)}
             gold = np.array([index[label] for label in y])
             self.sentiment_temperature_ = temperature(z, gold)
-            proba = softmax(z / self.sentiment_temperature_)
+            logits = z / self.sentiment_temperature_
+            sources = np.array([groups[i] for i in rows]) if groups is not None else None
+            self.sentiment_bias_ = class_bias(logits, gold, index.get("neutral"), sources)  # neutral: too rare
+            proba = softmax(logits + self.sentiment_bias_)
             labels = np.array([banded(dict(zip(self.sentiment_classes_, p)))[0] for p in proba])
             vader = np.array([polarity_label(item.compound) for item in subset])
-            sources = np.array([groups[i] for i in rows]) if groups is not None else None
             self.sentiment_cut_ = confidence_cut(proba, labels == y, vader == y, sources)
-            use = proba.max(axis=1) >= self.sentiment_cut_
-            self.cv_scores_["sentiment_accuracy"] = round(float(np.mean(labels == y)), 4)
-            self.cv_scores_["sentiment_accuracy_vader"] = round(float(np.mean(vader == y)), 4)
-            self.cv_scores_["sentiment_accuracy_combined"] = round(
-                float(np.mean(np.where(use, labels, vader) == y)), 4)
+            combined = np.where(proba.max(axis=1) >= self.sentiment_cut_, labels, vader)
+            self.cv_scores_.update({f"sentiment_accuracy{key}": round(float(np.mean(predicted == y)), 4)
+                                    for key, predicted in (("", labels), ("_vader", vader), ("_combined", combined))})
         report("sentiment")
 
     # --- prediction -----------------------------------------------------------------------
@@ -517,7 +517,7 @@ class ThemeModel(Estimator):
         if self.sentiment_classes_:
             word_block = self._words(heads)
             probs = softmax(linear(word_block, self._sentiment_extra(inputs), self.sentiment_coef_,
-                                   self.sentiment_intercept_) / self.sentiment_temperature_)
+                                   self.sentiment_intercept_) / self.sentiment_temperature_ + self.sentiment_bias_)
             # The head speaks where it is confident and has read a word it knows; elsewhere
             # (None) the comment keeps VADER's label: no known word is no evidence, not negative.
             known = np.diff(word_block.indptr) > 0

@@ -75,6 +75,7 @@ def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None
             "sentiment_classes": model.sentiment_classes_,
             "sentiment_temperature": model.sentiment_temperature_,
             "sentiment_cut": model.sentiment_cut_,
+            "sentiment_bias": [float(b) for b in model.sentiment_bias_] if model.sentiment_classes_ else [],
             "embeddings_sha256": model.embeddings_sha256_,
             "always_one": bool(model.always_one_),
             "vocabulary": vocabulary,
@@ -245,6 +246,7 @@ def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
         model.sentiment_intercept_ = arrays["sentiment_intercept"]
     model.sentiment_temperature_ = float(meta.get("sentiment_temperature", 1.0))
     model.sentiment_cut_ = float(meta.get("sentiment_cut", 0.0))
+    model.sentiment_bias_ = np.array(meta.get("sentiment_bias") or np.zeros(len(model.sentiment_classes_)), float)
     model.embeddings_sha256_ = meta.get("embeddings_sha256")
     model.n_train_ = meta["n_train"]
     model.always_one_ = bool(meta.get("always_one", False))
