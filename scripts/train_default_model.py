@@ -1,7 +1,7 @@
 """Train the shipped model models/cx-default from the project's and the licensed real data.
 
     python scripts/train_default_model.py [--data ../shared/data] [-o models/cx-default] [--seed 0]
-                                          [--without SOURCE]
+                                          [--without SOURCE] [--neutral-prior]
 
 The data and its splits are scripts/real_training_data.py's (real comments are read in place
 from the data folder, only their training split). Progress goes to stderr. The same data and
@@ -79,7 +79,11 @@ def main() -> int:
     parser.add_argument("-o", "--output", default=str(ROOT / "models" / "cx-default"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--without", help="Leave this source out (a name of real_training_data.SOURCES or a prefix).")
+    parser.add_argument("--neutral-prior", action="store_true",
+                        help="Fit with ThemeModel(neutral_prior=True) (not the shipped recipe: see models/README.md).")
     args = parser.parse_args()
+    if args.neutral_prior:
+        PARAMS["neutral_prior"] = True
     data = load(Path(args.data), seed=args.seed)
     if args.without:
         data = data.without(args.without)
@@ -89,7 +93,9 @@ def main() -> int:
     model, card = fit(data, seed=args.seed)
     card["sources"] = [{"source": source, "license": license_of(source), **kinds} for source, kinds in counts.items()]
     card["data_notes"] = [note.replace(str(ROOT) + "/", "") for note in data.notes]
-    card["command"] = "bash scripts/train_default_model.sh" + (f" (--without {args.without})" if args.without else "")
+    card["command"] = "bash scripts/train_default_model.sh" + "".join(
+        f" ({flag})" for flag, on in ((f"--without {args.without}", args.without),
+                                      ("--neutral-prior", args.neutral_prior)) if on)
     save_model(model, args.output, card=card)
     write_card(args.output)
     cv = model.cv_scores_

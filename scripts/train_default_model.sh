@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 DATA=${DATA:-../shared/data}
 OUT=${OUT:-models/cx-default}
-"$PYTHON" scripts/train_default_model.py --data "$DATA" -o "$OUT" --seed 0
+# TRAIN_ARGS (e.g. "--neutral-prior") passes options to the Python step.
+"$PYTHON" scripts/train_default_model.py --data "$DATA" -o "$OUT" --seed 0 ${TRAIN_ARGS:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 MODEL="$OUT" "$PYTHON" benchmarks/real_world.py --data "$DATA" --limit 1500 --json "$tmp/real_world.json" > "$tmp/real_world.md"

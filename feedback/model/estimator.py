@@ -42,6 +42,7 @@ class ThemeModel(Estimator):
     embeddings (str | None): Shipped static word vectors (`feedback.model.embeddings`): the
         sentiment head also reads a comment's mean vector, so words it never saw count too.
     embedding_weight (float): Scale of that mean vector (unit length) as features.
+    neutral_prior (bool): Raise the sentiment head's neutral score as cross-validation says (`class_bias`).
     threshold_beta (float): Thresholds of themes no rule can find maximise F-beta in
         cross-validation.
     add_precision (float): A theme the rules did not find is added only above the calibrated
@@ -97,6 +98,7 @@ class ThemeModel(Estimator):
         vader_weight: float = 1.0,
         embeddings: str | None = None,
         embedding_weight: float = 1.0,
+        neutral_prior: bool = False,
         threshold_beta: float = 0.85,
         add_precision: float = 0.8,
         drop_precision: float = 0.95,
@@ -116,6 +118,7 @@ class ThemeModel(Estimator):
         self.vader_weight = vader_weight
         self.embeddings = embeddings
         self.embedding_weight = embedding_weight
+        self.neutral_prior = neutral_prior
         self.threshold_beta = threshold_beta
         self.add_precision = add_precision
         self.drop_precision = drop_precision
@@ -385,10 +388,8 @@ class ThemeModel(Estimator):
             X = self._head_features(tfidf[rows], self._vader(subset, self._local(subset, theme, j)))
             if len(set(y)) == 1:
                 self.polarity_classes_[theme] = sorted(set(y))
-                self.polarity_coef_[theme] = np.zeros((1, X.shape[1]))
-                self.polarity_intercept_[theme] = np.zeros(1)
-                correct += len(y)
-                total += len(y)
+                self.polarity_coef_[theme], self.polarity_intercept_[theme] = np.zeros((1, X.shape[1])), np.zeros(1)
+                correct, total = correct + len(y), total + len(y)
                 continue
             # Only the columns these comments use: the others' weights are zero at the optimum
             # anyway (L2), and lbfgs's cost grows with the columns it carries.
@@ -430,8 +431,7 @@ class ThemeModel(Estimator):
         clf, z = self._cross_fit(lambda: one_vs_rest(LogisticRegression(
             C=self.sentiment_C, solver="liblinear", dual=True, max_iter=5000, random_state=self.random_state)),
             X, y, pool)()
-        self.sentiment_classes_ = [str(c) for c in clf.classes_]
-        self.sentiment_bias_ = np.zeros(len(self.sentiment_classes_))
+        self.sentiment_classes_, self.sentiment_bias_ = [str(c) for c in clf.classes_], np.zeros(len(clf.classes_))
         self.sentiment_coef_, self.sentiment_intercept_ = binary_as_two_rows(*coefficients(clf), len(clf.classes_))
         if z is not None:
             z = np.column_stack([-z / 2, z / 2]) if z.ndim == 1 else z
@@ -440,7 +440,7 @@ class ThemeModel(Estimator):
             self.sentiment_temperature_ = temperature(z, gold)
             logits = z / self.sentiment_temperature_
             sources = np.array([groups[i] for i in rows]) if groups is not None else None
-            self.sentiment_bias_ = class_bias(logits, gold, index.get("neutral"), sources)  # neutral: too rare
+            self.sentiment_bias_ = class_bias(logits, gold, index.get("neutral") if self.neutral_prior else None, sources)
             proba = softmax(logits + self.sentiment_bias_)
             labels = np.array([banded(dict(zip(self.sentiment_classes_, p)))[0] for p in proba])
             vader = np.array([polarity_label(item.compound) for item in subset])
