@@ -7,11 +7,11 @@ wanted, and each cluster gives its share of the comments, in proportion to its s
 cluster they are drawn at random in the first round: a model that has not seen this kind of
 comment is unsure of the wrong ones, and labels chosen for its doubts (or for being typical of
 a cluster, the previous recipe) are a skewed sample that models adapted on them learn, behind
-random picks at 50 labels. A stratified random sample is never further from the export than a
-random one. From the second round the model's doubts (the margin between its two likeliest
-sentiment classes, and how close its least decided theme is to a coin toss) weigh
-labelled / (labelled + wanted) beside the random draw, and only reorder comments within a
-cluster, so the labels keep the export's mix of topics (`benchmarks/learning_curve.py`
+random picks at 50 labels. A stratified random sample is as representative as a random one
+in expectation, with less spread. From the second round the model's doubts (the margin
+between its two likeliest sentiment classes, and how close its least decided theme is to a
+coin toss) weigh labelled / (labelled + wanted) beside the random draw, and only reorder
+comments within a cluster, so the labels keep the export's mix of topics (`benchmarks/learning_curve.py`
 measures it against random picks).
 
 Left out before choosing: comments the pipeline's screening skips (non-answers, other
@@ -150,7 +150,7 @@ def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int =
     # Clustered in the input's order, so the first round's choice does not depend on uncertainty.
     labels = _clusters(texts, max(1, n // COMMENTS_PER_CLUSTER), seed)
     quotas = proportional_quotas(np.bincount(labels), n)
-    # A stratified random sample is never further from the export than a random one, and the
+    # A stratified random sample is as representative as a random one in expectation, and the
     # model's doubts only reorder comments inside a stratum, so they cannot skew the labels'
     # mix of topics. Doubts and the random draw are both ranks in [0, 1] to weigh alike.
     share = uncertainty_share(labelled, n)
