@@ -66,7 +66,7 @@ def label(
     say("Reading and screening the comments (spaCy, VADER, taxonomy)")
     records = [r for r in analyze_rows(_rows(comments, read), read or ReadOptions(), rules)
                if isinstance(r, AnalyzedRecord)]
-    say(f"Choosing {n} of {len(records)} comments: unlike each other, typical, and (after the first round) uncertain")
+    say(f"Choosing {n} of {len(records)} comments: spread over the export and (after the first round) uncertain")
     selection = choose_comments(records, theme_model, n, seed=seed, labelled_ids=[c.id for c in labelled],
                                 labelled_texts=[c.text for c in labelled])
     left = ", ".join(f"{v} {k}" for k, v in selection.left_out.items() if v)

@@ -10,6 +10,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -17,7 +18,8 @@ from feedback.cli.main import cli
 from feedback.errors import InputError, ModelError
 from feedback.io.label_sheet import COLUMNS, write_sheet
 from feedback.io.labelled import LabelledComment, read_labelled
-from feedback.model.selection import choose, normalised_text, select_for_labelling
+from feedback.model.selection import (COMMENTS_PER_CLUSTER, _clusters, choose, normalised_text,
+                                      proportional_quotas, select_for_labelling)
 
 ROOT = Path(__file__).parent.parent
 REAL = ROOT / "evaluation" / "real_labelled.jsonl"
@@ -110,18 +112,41 @@ def test_xlsx_sheet_round_trip(tmp_path):
     assert [(c.id, c.themes, c.sentiment) for c in items] == [("b1", {"quality": "negative"}, "negative")]
 
 
-def test_choose_is_seeded_typical_first_then_uncertain():
+def test_choose_is_seeded_stratified_first_then_uncertain():
     texts = [c.text for c in real_comments()[:400]]
     uncertainty = [((i * 37) % 100) / 100 for i in range(len(texts))]
     first = choose(uncertainty, texts, 20, seed=1)
     assert first == choose(uncertainty, texts, 20, seed=1)
     assert len(set(first)) == 20
+    assert set(choose(uncertainty, texts, 20, seed=2)) != set(first)
     # First round: the model's doubts do not steer the choice (it has not seen this data).
     reversed_doubts = [1.0 - u for u in uncertainty]
     assert set(choose(reversed_doubts, texts, 20, seed=1)) == set(first)
     # Once labels exist, the uncertain are preferred within each cluster.
     later = choose(uncertainty, texts, 20, seed=1, labelled=200)
     assert sum(uncertainty[i] for i in later) / 20 > sum(uncertainty) / len(uncertainty) + 0.2
+
+
+def test_choose_draws_from_each_cluster_in_proportion_to_its_size():
+    texts = [c.text for c in real_comments()]
+    n = 60
+    labels = _clusters(texts, n // COMMENTS_PER_CLUSTER, 4)
+    chosen = choose([0.0] * len(texts), texts, n, seed=4)
+    taken = np.bincount(labels[chosen], minlength=labels.max() + 1)
+    expected = np.bincount(labels) * n / len(texts)
+    # Largest remainder: every cluster gives its share rounded down or up, no more, no less.
+    assert np.all(np.abs(taken - expected) < 1.0)
+    assert taken.sum() == n
+
+
+@pytest.mark.parametrize("sizes,n,quotas", [
+    ([10, 5, 1, 1, 3], 7, [4, 2, 0, 0, 1]),
+    ([3, 3, 3], 4, [2, 1, 1]),
+    ([1, 1, 50], 52, [1, 1, 50]),
+    ([2, 8], 5, [1, 4]),
+])
+def test_proportional_quotas_by_largest_remainder(sizes, n, quotas):
+    assert proportional_quotas(np.array(sizes), n) == quotas
 
 
 def test_selection_leaves_out_duplicates_non_answers_and_labelled(analyzer):

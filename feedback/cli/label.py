@@ -31,10 +31,11 @@ def label(input_path: str, n: int, output: str, model: str, taxonomy: str | None
           seed: int, redact: bool, **options: Any) -> None:
     """Choose the comments whose labels would teach the model most, and write them to label.
 
-    The comments chosen are those the model is least sure about, one per cluster of similar
-    comments; duplicates, non-answers and other languages are left out. The sheet has the
-    model's predictions pre-filled and empty `themes` and `sentiment` columns to fill
-    ("price:negative; quality:positive", "negative"); `feedback train SHEET --base default`
+    The comments are drawn from clusters of similar comments in proportion to their sizes, at
+    random in the first round and, once the model has learned from labels (--exclude), those
+    it is least sure about; duplicates, non-answers and other languages are left out. The
+    sheet has the model's predictions pre-filled and empty `themes` and `sentiment` columns
+    to fill ("price:negative; quality:positive", "negative"); `feedback train SHEET --base default`
     then adapts the model with them (docs/labelling.md).
 
     \b

@@ -1,17 +1,18 @@
-"""Choosing the comments worth labelling: unlike each other, typical of the export, and (once
-the model has learned from some labels) uncertain for the model.
+"""Choosing the comments worth labelling: spread over the export like it is, and (once the
+model has learned from some labels) uncertain for the model.
 
-Active learning by "diversity, then uncertainty": every candidate comment is clustered by k-means
-on its TF-IDF vector (reduced by SVD) into as many clusters as comments are wanted, and from
-each cluster one comment is chosen by a mix of its typicality (closeness to its cluster's
-centre) and the model's uncertainty about it (the margin between its two likeliest sentiment
-classes, and how close its least decided theme is to a coin toss). Uncertainty weighs nothing
-in the first round: a model that has not seen this kind of comment is unsure of the wrong
-ones, and labels chosen for its doubts are a skewed sample that models adapted on them learn
-(behind random picks at 50 labels on every real dataset). From then on it weighs
-labelled / (labelled + wanted). Clustering every candidate rather than only the most uncertain
-keeps the labels spread like the export (`benchmarks/learning_curve.py` measures it against
-random picks).
+Active learning by "stratify, then uncertainty": every candidate comment is clustered by k-means
+on its TF-IDF vector (reduced by SVD) into one cluster per COMMENTS_PER_CLUSTER comments
+wanted, and each cluster gives its share of the comments, in proportion to its size. Within a
+cluster they are drawn at random in the first round: a model that has not seen this kind of
+comment is unsure of the wrong ones, and labels chosen for its doubts (or for being typical of
+a cluster, the previous recipe) are a skewed sample that models adapted on them learn, behind
+random picks at 50 labels. A stratified random sample is as representative as a random one
+in expectation, with less spread. From the second round the model's doubts (the margin
+between its two likeliest sentiment classes, and how close its least decided theme is to a
+coin toss) weigh labelled / (labelled + wanted) beside the random draw, and only reorder
+comments within a cluster, so the labels keep the export's mix of topics (`benchmarks/learning_curve.py`
+measures it against random picks).
 
 Left out before choosing: comments the pipeline's screening skips (non-answers, other
 languages), empty ones, duplicates (same text once lowercased and stripped of punctuation and
@@ -32,6 +33,9 @@ from ..pipeline import model_input
 from ..records import AnalyzedRecord
 
 SVD_DIMENSIONS = 64
+# Comments chosen per k-means cluster on average: strata big enough that drawing in proportion
+# to their sizes keeps the export's mix, small enough to spread the labels over its topics.
+COMMENTS_PER_CLUSTER = 5
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -126,40 +130,73 @@ def model_uncertainty(model: Any, inputs: Sequence[Any]) -> np.ndarray:
 
 
 def choose(uncertainty: np.ndarray, texts: Sequence[str], n: int, *, seed: int = 0, labelled: int = 0) -> list[int]:
-    """Indices of `n` comments: one per k-means cluster, the most typical of its cluster and,
-    after the first round, uncertain (see `uncertainty_share`).
+    """Indices of `n` comments drawn from k-means clusters in proportion to their sizes: at
+    random within a cluster in the first round, then preferring the uncertain (see
+    `uncertainty_share`).
 
     uncertainty (np.ndarray): Per comment, higher is more worth labelling.
     texts (Sequence[str]): The comments' texts (for their TF-IDF vectors).
     n (int): How many to choose.
-    seed (int): Seeds k-means and the SVD.
+    seed (int): Seeds k-means, the SVD and the draw within clusters.
     labelled (int): How many comments were labelled before (0: the first round).
     RETURNS (list[int]): Indices into `texts`, most uncertain first.
     """
     n = min(n, len(texts))
     if n <= 0:
         return []
+    uncertainty = np.asarray(uncertainty, dtype=float)
     if len(texts) <= n:
-        chosen = list(range(len(texts)))
-        return sorted(chosen, key=lambda i: (-float(uncertainty[i]), i))
+        return sorted(range(len(texts)), key=lambda i: (-float(uncertainty[i]), i))
     # Clustered in the input's order, so the first round's choice does not depend on uncertainty.
-    labels, typicality = _clusters(texts, n, seed)
+    labels = _clusters(texts, max(1, n // COMMENTS_PER_CLUSTER), seed)
+    quotas = proportional_quotas(np.bincount(labels), n)
+    # A stratified random sample is as representative as a random one in expectation, and the
+    # model's doubts only reorder comments inside a stratum, so they cannot skew the labels'
+    # mix of topics. Doubts and the random draw are both ranks in [0, 1] to weigh alike.
     share = uncertainty_share(labelled, n)
-    # In each cluster, the comment most worth it: typical of its cluster (an outlier's label
-    # teaches little about the comments around it) and uncertain.
-    best: dict[int, int] = {}
-    worth: dict[int, float] = {}
-    for i, (cluster, typical) in enumerate(zip(labels, typicality)):
-        value = share * float(uncertainty[i]) + (1.0 - share) * float(typical)
-        if int(cluster) not in best or value > worth[int(cluster)] + 1e-12:
-            best[int(cluster)], worth[int(cluster)] = i, value
-    chosen = list(best.values())
-    if len(chosen) < n:  # k-means left clusters empty: fill with the next most uncertain
-        taken = set(chosen)
-        # Ties broken by position, so the order of equal uncertainties is the input's.
-        order = np.lexsort((np.arange(len(texts)), -np.asarray(uncertainty)))
-        chosen += [int(i) for i in order if int(i) not in taken][: n - len(chosen)]
+    draw = np.random.default_rng(seed).random(len(texts))
+    doubt = _ranks(uncertainty)
+    worth = share * doubt + (1.0 - share) * draw
+    chosen: list[int] = []
+    for cluster, quota in enumerate(quotas):
+        members = np.flatnonzero(labels == cluster)
+        # Ties broken by position, so equal worth keeps the input's order.
+        best = members[np.lexsort((members, -worth[members]))]
+        chosen += [int(i) for i in best[:quota]]
     return sorted(chosen, key=lambda i: (-float(uncertainty[i]), i))
+
+
+def proportional_quotas(sizes: np.ndarray, n: int) -> list[int]:
+    """How many of `n` comments each cluster gives: its share of the comments, rounded by
+    largest remainder (ties to the larger cluster), never more than it holds.
+
+    sizes (np.ndarray): Comments per cluster (summing to at least `n`).
+    n (int): Comments wanted.
+    RETURNS (list[int]): One quota per cluster, summing to `n`.
+    """
+    exact = sizes * n / max(int(sizes.sum()), 1)
+    quotas = np.minimum(np.floor(exact).astype(int), sizes)
+    order = np.lexsort((-sizes, -(exact - quotas)))
+    while quotas.sum() < n:
+        progressed = False
+        for c in order:
+            if quotas.sum() >= n:
+                break
+            if quotas[c] < sizes[c]:
+                quotas[c] += 1
+                progressed = True
+        if not progressed:
+            break
+    return [int(q) for q in quotas]
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among all, scaled to [0, 1] (ties share their mean rank)."""
+    from scipy.stats import rankdata
+
+    if len(values) < 2:
+        return np.zeros(len(values))
+    return (rankdata(values, method="average") - 1.0) / (len(values) - 1)
 
 
 def uncertainty_share(labelled: int, n: int) -> float:
@@ -169,9 +206,8 @@ def uncertainty_share(labelled: int, n: int) -> float:
     return labelled / (labelled + n) if labelled + n else 0.0
 
 
-def _clusters(texts: Sequence[str], k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """k-means cluster labels of the texts' TF-IDF vectors (SVD-reduced, unit length), and each
-    text's cosine similarity to its cluster's centre (its typicality, 0 to 1)."""
+def _clusters(texts: Sequence[str], k: int, seed: int) -> np.ndarray:
+    """k-means cluster labels of the texts' TF-IDF vectors (SVD-reduced, unit length)."""
     from sklearn.cluster import KMeans
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -179,14 +215,13 @@ def _clusters(texts: Sequence[str], k: int, seed: int) -> tuple[np.ndarray, np.n
 
     try:
         X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(texts)
-    except ValueError:  # no words at all (numbers, emoji): one cluster each
-        return np.arange(len(texts)), np.ones(len(texts))
+    except ValueError:  # no words at all (numbers, emoji): one stratum
+        return np.zeros(len(texts), dtype=int)
     if X.shape[1] > SVD_DIMENSIONS and len(texts) > SVD_DIMENSIONS:
         X = normalize(TruncatedSVD(SVD_DIMENSIONS, random_state=seed).fit_transform(X))
     else:
         X = X.toarray()
     k = min(k, X.shape[0])
-    kmeans = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X)
-    centres = normalize(kmeans.cluster_centers_)[kmeans.labels_]
-    typicality = np.clip(np.sum(np.asarray(X) * centres, axis=1), 0.0, 1.0)
-    return np.asarray(kmeans.labels_), typicality
+    labels = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X).labels_
+    # k-means can leave a cluster empty; renumbered so every label has members.
+    return np.unique(labels, return_inverse=True)[1].astype(int)
