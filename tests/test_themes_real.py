@@ -76,3 +76,39 @@ def test_themes_real_word_senses_are_not_tagged(analyze_one, text, absent):
 )
 def test_themes_real_phrasings_are_found(analyze_one, text, theme):
     assert theme in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize(
+    "text,theme",
+    [
+        # What a product does or fails to do, its sound, its food: quality in any domain.
+        ("Loaded this on my HTC 8X windows phone and it does everything I expect of it.", "quality"),
+        ("its facebook and it works.", "quality"),
+        ("Slow to load on smart phone and desktop PC.", "quality"),
+        ("I love how this app syncs with all my devices, inc my phone and tablet.", "quality"),
+        ("C'mon everythings on shuffle, random music pops up and ads.", "quality"),
+        ("However the video and audio are still choppy.", "quality"),
+        ("Performed awful -- muffled, tinny incoming sound and severe echo.", "quality"),
+        ("I was not impressed by this product.", "quality"),
+        ("Saggy, floppy piece of junk.", "quality"),
+        ("They could serve it with just the vinaigrette and it may make for a better overall dish.", "quality"),
+        ("Please fix these things.", "quality"),
+        # How people treated the customer, without naming them.
+        ("This company has continuously been calling my phone to harass me.", "customer_service"),
+        ("I asked for a payment plan and they refused.", "customer_service"),
+        ("I can't get a hold of anyone to talk to about my problem.", "customer_service"),
+        ("I love the owner/chef, his one authentic Japanese cool dude!", "customer_service"),
+        # Effort: doing things by hand, one at a time, or not having to.
+        ("You can't skip to a certain part of the songs and you have to change songs manually.", "convenience"),
+        ("Imagine the fun of sending each of them one by one.", "convenience"),
+        ("Now I can shop ebay without having to turn on my computer!", "convenience"),
+        ("Handy application on my Android.", "convenience"),
+    ],
+)
+def test_themes_real_product_people_and_effort_phrasings_are_found(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
+
+
+def test_themes_real_tendered_payment_is_no_food(analyze_one):
+    text = "I tendered my final payment of {$280.00} on XX/XX/XXXX."
+    assert "quality" not in themes_of(analyze_one(text))
