@@ -1,0 +1,113 @@
+"""The default taxonomy on real comments: one case per word-sense or coverage fix.
+
+Texts are real comments (shortened where marked ...) from training/real/draw.jsonl, whose
+sources allow it: women's clothing reviews (CC0 1.0), CFPB complaint narratives (US public
+domain), app-store review sentences (Dabrowski et al., MIT), Amazon/Yelp review sentences
+(Kotzias et al., CC BY 4.0). Found by the error analysis of the rules on the 800 labelled real
+training comments (never on the evaluation set).
+"""
+
+import pytest
+
+from .conftest import themes_of
+
+
+@pytest.mark.parametrize(
+    "text,absent",
+    [
+        # "later" and "latest" share the lemma "late".
+        ("I found out later that the loan was sold to another servicer.", "speed"),
+        # Paying on time, a season, a death: the customer's punctuality or no time at all.
+        ("I applied and was approved for a credit builder loan. All payments were made on time.", "speed"),
+        ("I have paid my bills on time each month.", "speed"),
+        ("The fabric is soft and flowy, and will work well for both late summer and early fall.", "speed"),
+        # "feed" shares the lemma "fee".
+        ("Twitter is always messing with my feed.", "price"),
+        # A tailored jacket is a cut; "made for me" praises a fit.
+        ("The jacket is tailored and fits beautifully.", "personalization"),
+        ("This dress was made for me!", "personalization"),
+        # Being told in answer to a question, or the customer reaching out, is not proactive.
+        ("Upon calling Lendumo I was informed an online request was made to change my payment.", "proactive_service"),
+        ("I have reached out to them several times with no help.", "proactive_service"),
+        # "phone" the device shares the lemma of "phoned"; a social network is often the product.
+        ("i have gone back to using this app on my android phone because it works just fine on it.", "channels"),
+        ("I don't have to get on my computer to see FB, love the facebook app.", "channels"),
+        # A channel named in a story is how the story went, not a judgement of the channel.
+        ("On XX/XX/XXXX I called ACIMA to make the final payment and close the account.", "channels"),
+        ("I received an email stating that my loan was approved.", "channels"),
+        ("I received a letter from the law offices of the collection agency.", "channels"),
+        ("I saw this in the store in a display and tried it on.", "channels"),
+        ("Evernote allows you to capture, store and share notes and photos.", "channels"),
+        # "caring" shares the lemma "care"; a product that helps is no helper.
+        ("I plan to handwash this and take super good care of it.", "customer_service"),
+        ("I could care less... The interior is just beautiful.", "customer_service"),
+        ("It helps me to stay in touch with family.", "customer_service"),
+        ("I have a wide waist, slim hips, flat bum--these jeans help me look shapelier.", "customer_service"),
+        ("Also, Android wear support for the app is extremely basic.", "customer_service"),
+        ("The halter material is a thicker band that gives nice support.", "customer_service"),
+    ],
+)
+def test_themes_real_word_senses_are_not_tagged(analyze_one, text, absent):
+    assert absent not in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize(
+    "text,theme",
+    [
+        # Fit, size, comfort, look, taste and features judge the product (docs/annotation.md).
+        ("This skirt fits my curves so well.", "quality"),
+        ("I am a 10/12 and ordered the m/l. it's very large! i can't figure out my size in this.", "quality"),
+        ("Very comfortable and easy to dress up or down.", "quality"),
+        ("I love this top. it is very soft.", "quality"),
+        ("This dress looks very good on me!", "quality"),
+        ("I fell in love with the color scheme; colors are slightly muted in reality.", "quality"),
+        ("i have gone back to using this app on my android phone because it works just fine on it.", "quality"),
+        ("The chicken was bland and the fries were soggy.", "quality"),
+        ("Evernote has exceptional file handling and the search feature is great.", "quality"),
+        # The senses kept: a late arrival, fees, an agent who helped, contact that failed.
+        ("My parcel arrived three days late.", "speed"),
+        ("They keep adding fees to my account.", "price"),
+        ("The agent helped me right away.", "customer_service"),
+        ("Company has not returned my calls and no one will answer the phone.", "channels"),
+        ("I could never get through on the phone line.", "channels"),
+        ("They changed my due date and never informed me.", "proactive_service"),
+        ("They moved my payment date without informing me.", "proactive_service"),
+    ],
+)
+def test_themes_real_phrasings_are_found(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize(
+    "text,theme",
+    [
+        # What a product does or fails to do, its sound, its food: quality in any domain.
+        ("Loaded this on my HTC 8X windows phone and it does everything I expect of it.", "quality"),
+        ("its facebook and it works.", "quality"),
+        ("Slow to load on smart phone and desktop PC.", "quality"),
+        ("I love how this app syncs with all my devices, inc my phone and tablet.", "quality"),
+        ("C'mon everythings on shuffle, random music pops up and ads.", "quality"),
+        ("However the video and audio are still choppy.", "quality"),
+        ("Performed awful -- muffled, tinny incoming sound and severe echo.", "quality"),
+        ("I was not impressed by this product.", "quality"),
+        ("Saggy, floppy piece of junk.", "quality"),
+        ("They could serve it with just the vinaigrette and it may make for a better overall dish.", "quality"),
+        ("Please fix these things.", "quality"),
+        # How people treated the customer, without naming them.
+        ("This company has continuously been calling my phone to harass me.", "customer_service"),
+        ("I asked for a payment plan and they refused.", "customer_service"),
+        ("I can't get a hold of anyone to talk to about my problem.", "customer_service"),
+        # Effort: doing things by hand, one at a time, or not having to.
+        ("You can't skip to a certain part of the songs and you have to change songs manually.", "convenience"),
+        ("Imagine the fun of sending each of them one by one.", "convenience"),
+        ("Now I can shop ebay without having to turn on my computer!", "convenience"),
+        ("Handy application on my Android.", "convenience"),
+    ],
+)
+def test_themes_real_product_people_and_effort_phrasings_are_found(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
+
+
+def test_themes_real_tendered_payment_is_no_food(analyze_one):
+    text = "I tendered my final payment of {$280.00} on XX/XX/XXXX."
+    assert "quality" not in themes_of(analyze_one(text))
