@@ -134,7 +134,8 @@ def test_model_default_analysis(model_analyze_one, text, parent, label):
 
 
 def test_model_vetoes_a_rule_hit_without_judgement(model_analyze_one, analyze_one):
-    text = "I gave them my meter reading over the phone."
+    # A real app-review sentence (app-review-feature-sentiment, MIT): "phone" is the device here.
+    text = "It's good but we receive unecessary notifications on the phone"
     assert "channels" in themes_of(analyze_one(text))  # the keyword is there
     assert "channels" not in themes_of(model_analyze_one(text))  # but nobody judged the channel
 
