@@ -58,15 +58,7 @@ def banded(probabilities: Mapping[str, float]) -> tuple[str, float]:
     likely label implies: at least +0.05 when "positive" is most likely, at most -0.05 for
     "negative", strictly inside (-0.05, 0.05) for "neutral" or "conflict".
     """
-    label = max(probabilities, key=lambda k: probabilities[k])
-    d = probabilities.get("positive", 0.0) - probabilities.get("negative", 0.0)
-    if label == "positive":
-        value = max(BAND, d)
-    elif label == "negative":
-        value = min(-BAND, d)
-    else:
-        value = d * (BAND - 0.001)
-    return label, round(float(value), 4)
+    return banded_rows(list(probabilities), [list(probabilities.values())])[0]
 
 
 def banded_rows(classes: Sequence[str], rows: Iterable[Sequence[float]]) -> list[tuple[str, float]]:
