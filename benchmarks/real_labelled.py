@@ -24,10 +24,12 @@ sys.path.insert(0, str(HERE.parent))
 from real_world import (  # noqa: E402
     build_analyzers,
     feedback_outputs,
+    label_of,
     num,
+    rank_correlation,
     sentiment_scores,
     theme_scores,
-    vader_labels,
+    vader_compounds,
 )
 
 LABELLED = HERE.parent / "evaluation" / "real_labelled.jsonl"
@@ -45,10 +47,14 @@ def evaluate(items: list[dict[str, Any]], analyzers: dict[str, Any]) -> dict[str
     gold_sentiment = [item["sentiment"] for item in items]
     gold_themes = [frozenset(item["themes"]) for item in items]
     figures: dict[str, Any] = {"n": len(items), "sentiment": {}, "themes": {}}
-    figures["sentiment"]["vader"] = sentiment_scores(gold_sentiment, vader_labels(texts, analyzers["vader"]))
+    vader = vader_compounds(texts, analyzers["vader"])
+    figures["sentiment"]["vader"] = sentiment_scores(gold_sentiment, [label_of(c) for c in vader]) | {
+        "rank_correlation": rank_correlation(gold_sentiment, vader)}
     for system in ("rules", "model"):
-        labels, themes, _ = feedback_outputs(texts, analyzers[system])
-        figures["sentiment"][system] = sentiment_scores(gold_sentiment, labels)
+        compounds: list[float] = []
+        labels, themes, _ = feedback_outputs(texts, analyzers[system], compounds)
+        figures["sentiment"][system] = sentiment_scores(gold_sentiment, labels) | {
+            "rank_correlation": rank_correlation(gold_sentiment, compounds)}
         figures["themes"][system] = theme_scores(gold_themes, themes, THEMES)
     return figures
 
@@ -56,13 +62,14 @@ def evaluate(items: list[dict[str, Any]], analyzers: dict[str, Any]) -> dict[str
 def render(name: str, f: dict[str, Any]) -> str:
     s, t = f["sentiment"], f["themes"]
     lines = [f"## {name} (n = {f['n']})", "",
-             "| system | sentiment accuracy | macro-F1 | theme P | theme R | theme F1 |",
-             "|---|---|---|---|---|---|"]
+             "| system | sentiment accuracy | macro-F1 | compound's rank correlation | theme P | theme R | theme F1 |",
+             "|---|---|---|---|---|---|---|"]
     names = {"vader": "plain VADER", "rules": "feedback, rules only (--no-model)", "model": "feedback + shipped model (default)"}
     for system in ("vader", "rules", "model"):
         micro = t.get(system, {}).get("micro")
         theme_cells = " | ".join(num(micro[k]) for k in ("precision", "recall", "f1")) if micro else "- | - | -"
-        lines.append(f"| {names[system]} | {num(s[system]['accuracy'])} | {num(s[system]['macro_f1'])} | {theme_cells} |")
+        lines.append(f"| {names[system]} | {num(s[system]['accuracy'])} | {num(s[system]['macro_f1'])} | "
+                     f"{num(s[system]['rank_correlation'])} | {theme_cells} |")
     return "\n".join(lines)
 
 

@@ -394,16 +394,33 @@ def drop_figures(rules: Sequence[set[str]], model: Sequence[set[str]]) -> dict[s
 
 def vader_labels(texts: Sequence[str], analyzer: Any) -> list[str]:
     """Plain VADER's label per text from a vaderSentiment SentimentIntensityAnalyzer."""
-    labels = []
-    for text in texts:
-        compound = analyzer.polarity_scores(text)["compound"]
-        labels.append("positive" if compound >= VADER_THRESHOLD else
-                      "negative" if compound <= -VADER_THRESHOLD else "neutral")
-    return labels
+    return [label_of(c) for c in vader_compounds(texts, analyzer)]
 
 
-def feedback_outputs(texts: Sequence[str], analyzer: Any) -> tuple[list[str], list[set[str]], int]:
-    """(sentiment labels, parent themes per comment, error records) from feedback's records."""
+def vader_compounds(texts: Sequence[str], analyzer: Any) -> list[float]:
+    """Plain VADER's compound per text."""
+    return [analyzer.polarity_scores(text)["compound"] for text in texts]
+
+
+def label_of(compound: float) -> str:
+    return "positive" if compound >= VADER_THRESHOLD else "negative" if compound <= -VADER_THRESHOLD else "neutral"
+
+
+def rank_correlation(gold: Sequence[str], compounds: Sequence[float]) -> float | None:
+    """Spearman's rho between the compound and the gold read as -1 / 0 / +1: how well the score
+    orders comments, whatever thresholds make its labels (None when either is constant)."""
+    from scipy.stats import spearmanr
+
+    order = {"negative": -1, "neutral": 0, "positive": 1}
+    if len(set(gold)) < 2 or len(set(compounds)) < 2:
+        return None
+    return float(spearmanr([order[g] for g in gold], compounds).statistic)
+
+
+def feedback_outputs(texts: Sequence[str], analyzer: Any,
+                     compounds: list[float] | None = None) -> tuple[list[str], list[set[str]], int]:
+    """(sentiment labels, parent themes per comment, error records) from feedback's records;
+    each record's compound is appended to `compounds` when given (0 for one not scored)."""
     from feedback import analyze
 
     labels: list[str] = []
@@ -414,9 +431,13 @@ def feedback_outputs(texts: Sequence[str], analyzer: Any) -> tuple[list[str], li
             errors += 1
             labels.append("neutral")
             themes.append(set())
+            if compounds is not None:
+                compounds.append(0.0)
             continue
         labels.append(record["sentiment"]["label"] or "neutral")  # skipped (no answer, not English): no opinion
         themes.append({t["parent"] for t in record["themes"]})
+        if compounds is not None:
+            compounds.append(record["sentiment"]["compound"] or 0.0)
     return labels, themes, errors
 
 
@@ -446,11 +467,13 @@ def evaluate_dataset(dataset: Dataset, analyzers: dict[str, Any], total: int) ->
     seconds: dict[str, float] = {}
     errors: dict[str, int] = {}
     start = time.perf_counter()
-    labels["vader"] = vader_labels(texts, analyzers["vader"])
+    compounds: dict[str, list[float]] = {"vader": vader_compounds(texts, analyzers["vader"])}
+    labels["vader"] = [label_of(c) for c in compounds["vader"]]
     seconds["vader"] = time.perf_counter() - start
     for system in ("rules", "model"):
         start = time.perf_counter()
-        labels[system], themes[system], errors[system] = feedback_outputs(texts, analyzers[system])
+        compounds[system] = []
+        labels[system], themes[system], errors[system] = feedback_outputs(texts, analyzers[system], compounds[system])
         seconds[system] = time.perf_counter() - start
     n = len(texts)
     figures: dict[str, Any] = {
@@ -461,8 +484,9 @@ def evaluate_dataset(dataset: Dataset, analyzers: dict[str, Any], total: int) ->
     }
     scored = [i for i, e in enumerate(dataset.examples) if e.sentiment is not None]
     gold = [dataset.examples[i].sentiment or "" for i in scored]
-    figures["sentiment"] = {s: sentiment_scores(gold, [labels[s][i] for i in scored]) for s in SYSTEMS} \
-        if scored else None
+    figures["sentiment"] = {s: sentiment_scores(gold, [labels[s][i] for i in scored]) |
+                            {"rank_correlation": rank_correlation(gold, [compounds[s][i] for i in scored])}
+                            for s in SYSTEMS} if scored else None
     figures["predicted_all"] = {s: {c: labels[s].count(c) for c in SENTIMENTS} for s in SYSTEMS}
     with_themes = [i for i, e in enumerate(dataset.examples) if e.themes is not None]
     if with_themes:
@@ -516,8 +540,8 @@ def render_dataset(f: dict[str, Any], seed: int) -> str:
         if f["binary_gold"]:
             lines.append("Neutral predictions: " + ", ".join(
                 f"{SYSTEM_NAMES[s]} {sentiment[s]['predicted']['neutral']:,}" for s in SYSTEMS) + ".")
-    lines += ["", "| system | sentiment accuracy | macro-F1 | F1 neg / neu / pos | predicted neg / neu / pos "
-              "| >=1 theme | wall time (s) |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| system | sentiment accuracy | macro-F1 | F1 neg / neu / pos | compound's rank correlation with "
+              "the gold | predicted neg / neu / pos | >=1 theme | wall time (s) |", "|---|---|---|---|---|---|---|---|"]
     for s in SYSTEMS:
         mix = sentiment[s]["predicted"] if sentiment else f["predicted_all"][s]
         total = sum(mix.values()) or 1
@@ -526,7 +550,9 @@ def render_dataset(f: dict[str, Any], seed: int) -> str:
         f1 = num(sentiment[s]["macro_f1"]) if sentiment else "-"
         per_class = " / ".join(num(sentiment[s]["per_class_f1"].get(c)) for c in SENTIMENTS) if sentiment else "-"
         share = "-" if s == "vader" else pct(f["theme_share"][s])
-        lines.append(f"| {SYSTEM_NAMES[s]} | {acc} | {f1} | {per_class} | {mix_text} | {share} | {f['seconds'][s]:.2f} |")
+        rho = num(sentiment[s]["rank_correlation"]) if sentiment else "-"
+        lines.append(f"| {SYSTEM_NAMES[s]} | {acc} | {f1} | {per_class} | {rho} | {mix_text} | {share} | "
+                     f"{f['seconds'][s]:.2f} |")
     d = f["model_vs_rules"]
     lines += ["", f"Model vs rules (per comment and parent theme): the model dropped {d['dropped']:,} of "
               f"{d['rule_hits']:,} rule theme hits ({pct(d['dropped_share'])}); {d['model_only']:,} of its "
@@ -556,14 +582,16 @@ def render_dataset(f: dict[str, Any], seed: int) -> str:
 def render_summary(all_figures: list[dict[str, Any]]) -> str:
     lines = ["## Summary", "",
              "| dataset | n | accuracy VADER / rules / model | macro-F1 VADER / rules / model | "
-             ">=1 theme rules / model | rule hits dropped by model |",
-             "|---|---|---|---|---|---|"]
+             "compound rank correlation VADER / rules / model | >=1 theme rules / model | rule hits dropped by model |",
+             "|---|---|---|---|---|---|---|"]
     for f in all_figures:
         s = f["sentiment"]
         acc = " / ".join(num(s[x]["accuracy"]) for x in SYSTEMS) if s else "no gold"
         f1 = " / ".join(num(s[x]["macro_f1"]) for x in SYSTEMS) if s else "-"
+        rho = " / ".join(num(s[x]["rank_correlation"]) for x in SYSTEMS) if s else "-"
         share = f"{pct(f['theme_share']['rules'])} / {pct(f['theme_share']['model'])}"
-        lines.append(f"| {f['name']} | {f['n']:,} | {acc} | {f1} | {share} | {pct(f['model_vs_rules']['dropped_share'])} |")
+        lines.append(f"| {f['name']} | {f['n']:,} | {acc} | {f1} | {rho} | {share} | "
+                     f"{pct(f['model_vs_rules']['dropped_share'])} |")
     return "\n".join(lines)
 
 

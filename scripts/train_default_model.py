@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
-from real_training_data import DEFAULT_DATA, PROJECT_FILES, SOURCES, TrainingData, load  # noqa: E402
+from real_training_data import DEFAULT_DATA, LICENSES, PROJECT_FILES, TrainingData, load  # noqa: E402
 
 from feedback.config import AnalysisOptions  # noqa: E402
 from feedback.io.labelled import read_labelled  # noqa: E402
@@ -63,7 +63,7 @@ def license_of(source: str) -> str:
     if source.startswith("project/"):
         return "CC0 1.0 (written for this project)"
     folder = source.removeprefix("hand-labelled/").split("/", 1)[0]
-    return next((license for name, (loader, _, license) in SOURCES.items() if loader == folder), "?")
+    return LICENSES.get(folder, "?")
 
 
 def source_group(source: str) -> str:

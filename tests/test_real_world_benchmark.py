@@ -46,6 +46,18 @@ def test_binary_gold_scores_two_classes_and_neutral_is_wrong():
     assert scores["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)
 
 
+def test_rank_correlation_orders_compounds_against_the_gold():
+    gold = ["negative", "neutral", "positive", "positive"]
+    # A score in the gold's order correlates fully, reversed fully negatively.
+    assert rw.rank_correlation(gold, [-0.9, 0.0, 0.6, 0.6]) == pytest.approx(1.0)
+    assert rw.rank_correlation(gold, [0.9, 0.0, -0.6, -0.6]) == pytest.approx(-1.0)
+    # Two positives scored apart are a tie in the gold: less than full agreement.
+    assert 0.9 < rw.rank_correlation(gold, [-0.9, 0.0, 0.4, 0.8]) < 1
+    assert 0 < rw.rank_correlation(gold, [-0.2, 0.5, 0.1, 0.9]) < 0.9
+    assert rw.rank_correlation(gold, [0.3] * 4) is None  # a constant score orders nothing
+    assert rw.rank_correlation(["positive"] * 3, [0.1, 0.2, 0.3]) is None
+
+
 def test_theme_scores_and_dropped_rule_hits():
     gold = [frozenset({"price"}), frozenset(), frozenset({"price", "customer_service"})]
     rules = [{"price"}, {"price", "quality"}, {"customer_service"}]
@@ -135,4 +147,7 @@ def test_training_data_never_holds_an_evaluated_text():
     trained = {module._normal(i.text) for i in data.items + data.sentiment_only}
     assert trained.isdisjoint(module.evaluation_texts(DATA))
     assert sum(source.startswith("hand-labelled/") for source in data.source_of.values()) == 800
-    assert {"womens-clothing-reviews", "app-review-feature-sentiment", "cfpb-complaints"} <= set(data.source_of.values())
+    sources = set(data.source_of.values())
+    assert {"womens-clothing-reviews", "cfpb-complaints", "hand-labelled/app-review-feature-sentiment"} <= sources
+    # The app sentences' own labels are feature polarity, not a sentence's sentiment: not trained on.
+    assert "app-review-feature-sentiment" not in sources
