@@ -12,6 +12,7 @@ benchmarks/leave_one_out.py).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -81,7 +82,12 @@ def main() -> int:
     parser.add_argument("--without", help="Leave this source out (a name of real_training_data.SOURCES or a prefix).")
     parser.add_argument("--neutral-prior", action="store_true",
                         help="Fit with ThemeModel(neutral_prior=True) (not the shipped recipe: see models/README.md).")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="Another ThemeModel parameter (a JSON value), for experiments: not the shipped recipe.")
     args = parser.parse_args()
+    for pair in args.param:
+        name, _, value = pair.partition("=")
+        PARAMS[name] = json.loads(value)
     if args.neutral_prior:
         PARAMS["neutral_prior"] = True
     data = load(Path(args.data), seed=args.seed)
@@ -95,7 +101,8 @@ def main() -> int:
     card["data_notes"] = [note.replace(str(ROOT) + "/", "") for note in data.notes]
     card["command"] = "bash scripts/train_default_model.sh" + "".join(
         f" ({flag})" for flag, on in ((f"--without {args.without}", args.without),
-                                      ("--neutral-prior", args.neutral_prior)) if on)
+                                      ("--neutral-prior", args.neutral_prior),
+                                      *((f"--param {pair}", True) for pair in args.param)) if on)
     save_model(model, args.output, card=card)
     write_card(args.output)
     cv = model.cv_scores_
