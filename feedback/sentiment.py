@@ -28,6 +28,14 @@ _MAX_COMPOUND = 0.9999
 _NEGATORS = frozenset(NEGATE) | {"no", "n't"}
 _WORD_RE = re.compile(r"[\w']+")
 _KEY_RE = re.compile(r"\w+")
+# Characters that only shape an emoji: variation selectors, skin tones, the zero-width joiner.
+# VADER looks each character up alone, so "❤️" (a heart and U+FE0F) or "👍🏽" read as nothing.
+_EMOJI_SHAPERS = re.compile("[\ufe0e\ufe0f\u200d\U0001F3FB-\U0001F3FF]")
+
+
+def _is_emoji_term(term: str) -> bool:
+    """A lexicon term made of symbols only (no letters, digits or ASCII): an emoji."""
+    return not term.isascii() and not any(ch.isalnum() for ch in term)
 
 
 def polarity_of(compound: float) -> str:
@@ -116,11 +124,17 @@ class SentimentScorer:
         entries = load_lexicon() if lexicon is None else lexicon
         self.analyzer = SentimentIntensityAnalyzer()
         phrases = {}
+        # Emoji whose valence the lexicon gives replace VADER's reading of their description
+        # ("thumbs up" scores nothing in VADER's lexicon; "broken heart" scores positive).
+        self._emoji_valence: dict[str, float] = {}
         for entry in entries:
-            if " " in entry.term:
+            if _is_emoji_term(entry.term):  # one emoji a line; its shapers (skin tone...) dropped
+                self._emoji_valence[_EMOJI_SHAPERS.sub("", entry.term)] = entry.valence
+            elif " " in entry.term:
                 phrases[entry.term] = entry.valence
             else:
                 self.analyzer.lexicon[entry.term] = entry.valence
+        self._emoji_chars = frozenset(self._emoji_valence)
         # Constructed after the domain words are in the lexicon: VADER's compound, except that a
         # negation stops at clause punctuation ("Nothing, everything was perfect" is positive).
         self.compound = VaderCompound(self.analyzer, clause_negation=True)
@@ -146,10 +160,17 @@ class SentimentScorer:
         text (str): Case-preserving text; VADER reads CAPS and "!".
         RETURNS (float): The compound in [-1, 1], rounded to 4 places.
         """
-        compound = self.compound(text)
-        if self._phrase_re is None or self._phrase_keys.isdisjoint(_KEY_RE.findall(text.casefold())):
-            return compound
         extra = 0.0
+        if text.isascii():
+            compound = self.compound(text)
+        else:
+            read = _EMOJI_SHAPERS.sub("", text)
+            if not self._emoji_chars.isdisjoint(read):
+                extra = sum(self._emoji_valence.get(ch, 0.0) for ch in read)
+                read = "".join(ch for ch in read if ch not in self._emoji_chars)
+            compound = self.compound(read)
+        if self._phrase_re is None or self._phrase_keys.isdisjoint(_KEY_RE.findall(text.casefold())):
+            return compound if extra == 0.0 else round(_to_compound(_to_raw(compound) + extra), 4)
         for m in self._phrase_re.finditer(text):
             valence = self._phrase_valence[m.group(1).lower()]
             if m.group(1).split()[0].lower() not in _NEGATORS and _negated_before(text, m.start()):

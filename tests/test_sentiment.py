@@ -109,3 +109,26 @@ def test_a_negation_ends_at_clause_punctuation(scorer, text):
                                   "Not bad, not great."])
 def test_negation_inside_a_clause_still_counts(scorer, text):
     assert scorer.score(text) < 0.05
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("👍", 1), ("👎", -1), ("💔", -1), ("😡", -1), ("🤩", 1),
+    ("Terrible update 👎", -1), ("Love it 👍", 1),
+])
+def test_emoji_verdicts_vader_reads_as_nothing_or_wrongly_get_the_lexicon_valence(scorer, text, sign):
+    # VADER alone: "thumbs up" 0, "broken heart" +0.27, "pouting face" 0.
+    assert sign * scorer.score(text) >= 0.05
+
+
+def test_skin_tones_and_variation_selectors_do_not_hide_an_emoji(scorer):
+    assert scorer.score("👍🏽") == scorer.score("👍") > 0
+    # A heart with U+FE0F, as phones write it, reads as the bare heart (VADER alone: 0).
+    assert scorer.score("I \u2764\ufe0f this app") == scorer.score("I \u2764 this app") > 0.05
+    assert scorer.score("🤷") == 0.0  # a shrug is no verdict
+
+
+def test_an_emoji_listed_in_a_custom_lexicon_replaces_vaders_reading():
+    base = SentimentScorer([])
+    custom = SentimentScorer([LexiconEntry("🔥", 1.5)])
+    assert base.score("Great 🔥") < custom.score("Great 🔥")
+    assert custom.score("🔥") > 0.05 > -0.05 > base.score("🔥")  # VADER reads "fire"
