@@ -198,8 +198,10 @@ class Featurizer:
             if phrase in exclude:
                 continue
             out.append(phrase)
-            if (any(pairs[t][2] != pairs[t][1] for t in range(i, end))
-                    or not all(pairs[t][3] for t in range(i, end - 1))):
+            # Written otherwise when a word is not its lemma or is not followed by one space.
+            first, second = pairs[i], pairs[i + 1]
+            if (first[2] != first[1] or second[2] != second[1] or not first[3]
+                    or (end == i + 3 and (pairs[i + 2][2] != pairs[i + 2][1] or not second[3]))):
                 spelled[len(out) - 1] = doc[i:end].text.lower()
         return out
 

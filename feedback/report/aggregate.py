@@ -329,8 +329,14 @@ class ReportAccumulator:
                 top, strength = pair[0], -min(sentiments)
             else:
                 top, strength = pair[1], max(sentiments)
-            # The best rank this comment could have (as _offer_quote): most stop here.
-            if top.wants((0.0, -round(strength, 1), float(len(text or "")), order)):
+            length = len(text or "")
+            # The best rank this comment could have is (0.0, rank, length, order), as in
+            # _offer_quote, and a later comment loses every tie: once the kept quotes are all
+            # confident, most comments are turned down on the first two numbers.
+            worst, rank = top.worst, -round(strength, 1)
+            if worst and worst[0] == 0.0 and (rank > worst[1] or (rank == worst[1] and length >= worst[2])):
+                continue
+            if top.wants((0.0, rank, float(length), order)):
                 whole = decode_record(line)
                 _, mentions = _group_mentions(whole["themes"], level, n)[theme_id]
                 self._offer_quote(theme_id, sentiments, mentions, whole, scores)
