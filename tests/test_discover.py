@@ -406,3 +406,30 @@ def test_discover_toml_escapes_and_renames_clashing_ids(tmp_path):
 def test_discover_no_candidates_writes_no_taxonomy():
     with pytest.raises(DiscoveryError, match=r"\[E405\] No candidates"):
         candidates_toml(_discovery())
+
+
+def test_discover_features_of_a_comment_are_its_sentences_features(nlp):
+    """With a memo a comment is featurized sentence by sentence (each distinct one once): the
+    features and spellings are those of the whole comment, on real reviews and complaints (the
+    golden samples: clothing CC0, CFPB public domain) and on odd spacing and marks."""
+    golden = Path(__file__).parent / "data" / "golden"
+    with open(golden / "clothing.csv", newline="", encoding="utf-8") as f:
+        texts = [row["Review Text"] for row in csv.DictReader(f)]
+    with open(golden / "complaints.jsonl", encoding="utf-8") as f:
+        texts += [record["narrative"] for line in f if (record := _json_object(line)) and record.get("narrative")]
+    texts += ["Runs small!!  Size up.\n\nTrue to size?No. Loyalty points... e.g. Mr. Smith's U.S. store. ",
+              "Love it.Size up. [EMAIL] sent me a refund. Call back?  Yes!", "Great. Great. Great."]
+    featurizer = Featurizer(nlp)
+    whole = list(featurizer.pipe_spelled(texts))
+    memo: dict = {}
+    by_sentence = list(featurizer.pipe_spelled(texts + texts, memo=memo))
+    assert by_sentence == whole + whole
+    assert sum(len(written) for _, written in whole) > 20 and len(memo) > len(texts)
+
+
+def _json_object(line: str) -> dict | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None  # the sample's broken lines
+    return value if isinstance(value, dict) else None

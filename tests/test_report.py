@@ -21,6 +21,8 @@ from feedback.report.dates import parse_date
 
 from .report_data import example_jsonl, example_records, record
 
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
 
 def small_records():
     """Six comments whose figures are worked out by hand in the tests below."""
@@ -466,3 +468,50 @@ def test_report_example_cli_end_to_end(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["n_comments"] == 599 and report["quotes"]["automation"]["negative"]
+
+
+def _odd_records(base):
+    """Real analysed records (clothing reviews, CC0), and copies with every shape a hand-edited or
+    older record may take that the report reads, as dicts, without failing."""
+    edits = [
+        lambda r: {**r, "sentiment": {"compound": 1}}, lambda r: {**r, "sentiment": {"compound": "-0.5"}},
+        lambda r: {**r, "sentiment": {"compound": None}}, lambda r: {**r, "sentiment": None},
+        lambda r: {**r, "sentiment": {}}, lambda r: {k: v for k, v in r.items() if k != "sentiment"},
+        lambda r: {**r, "sentiment": 0}, lambda r: {**r, "skipped": "no_answer", "sentiment": None, "themes": []},
+        lambda r: {**r, "scores": {"rating": True, "nps": 10 ** 400, "csat": 4.5, "ces": "3", "ttr": None}},
+        lambda r: {**r, "scores": {"nps": 3}}, lambda r: {**r, "fields": None},
+        lambda r: {k: v for k, v in r.items() if k != "fields"}, lambda r: {**r, "fields": []},
+        lambda r: {**r, "themes": [{k: v for k, v in m.items() if k != "parent"} for m in r["themes"]]},
+        lambda r: {**r, "themes": [{**m, "sentiment": -1} for m in r["themes"]]},
+        lambda r: {**r, "themes": [{**m, "theme": None} for m in r["themes"]]},
+        lambda r: {**r, "themes": [{**m, "sentence": "x", "start": None} for m in r["themes"]]},
+        lambda r: {**r, "text": r["text"].replace(" and ", " &amp; ")}, lambda r: {**r, "text": None},
+        lambda r: {**r, "sentences": None}, lambda r: {**r, "error": {"code": "x"}},
+        lambda r: {"schema_version": "1.0", "error": {"code": "empty_text", "message": "x"}},
+    ]
+    return base + [edit(base[i % len(base)]) for i, edit in enumerate(edits)]
+
+
+def test_report_on_a_jsonl_file_is_the_report_on_its_records(tmp_path):
+    """A JSONL file is read line by line into only what the report counts: every figure, quote
+    and example is the one the records as dicts give, for any shape a record takes."""
+    from feedback.report.records_in import JsonlRecords, ReportRecord
+
+    base = [json.loads(line) for line in (GOLDEN / "clothing-model.expected.jsonl").read_text("utf-8").splitlines()]
+    records = _odd_records(base)
+    path = tmp_path / "in.jsonl"
+    path.write_text(jsonl(records), encoding="utf-8")
+    typed = sum(type(r) is ReportRecord for r, _ in JsonlRecords(str(path)).lines())
+    assert len(records) / 2 < typed < len(records)  # most lines take the typed path, the odd ones not
+    for options in ({}, {"depth": 2, "by": "Department Name", "min_count": 2},
+                    {"where": ("Department Name!=Dresses",), "by": ("Department Name",)}):
+        assert make_report(read_records(str(path)), **options) == make_report(records, **options)
+    for broken in ({"sentiment": {"compound": "good"}}, {"sentiment": {"compound": True}},
+                   {"themes": [{"theme": 5, "sentiment": 0.5}]}, {"themes": [{"theme": "speed", "sentiment": "x"}]},
+                   {"themes": ["speed"]}, {"scores": []}, {"text": 5, "themes": [{"theme": "speed", "sentiment": 0.9}]}):
+        bad = base[:3] + [{**base[3], **broken}]
+        path.write_text(jsonl(bad), encoding="utf-8")
+        with pytest.raises(InputError) as as_dicts:
+            make_report(bad, by="Department Name")
+        with pytest.raises(InputError, match=re.escape(str(as_dicts.value))):
+            make_report(read_records(str(path)), by="Department Name")

@@ -102,7 +102,9 @@ def open_corpus(
     from ..redact import redact_row
 
     read = ReadOptions(read) if isinstance(read, str) else read
-    table = open_input(read)
+    # The first row tells analysed records from an export: the keys of every row, which a JSON
+    # export's columns need (a second read of the whole file), are gathered only for an export.
+    table = open_input(read, scan_json_keys=False)
     rows = iter(table.rows)
     first = next(rows, None)
     values = getattr(first, "values", None)
@@ -113,6 +115,10 @@ def open_corpus(
         else:
             docs = _analyzed_docs(chain([first], rows))
         return (RedactedDocs(docs) if read.redact else docs), False
+    if table.rescan is not None:  # an export that can be read again: open it as `analyze` does
+        table = open_input(read)
+        rows = iter(table.rows)
+        first = next(rows, None)
     spec = resolve_read(table.columns, read, labels=table.labels, sample=table.sample, notes=table.notes,
                         preset=table.preset, empty=table.empty)
     source: Iterable[SourceRow | ErrorRecord] = chain([first] if first is not None else [], rows)

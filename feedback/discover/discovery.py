@@ -102,9 +102,11 @@ def _discover(
         raise DiscoveryError(Errors.E401.format(n=census.n_considered, which=which, minimum=MIN_DOCS))
     fitted = census.sample
     # With their spellings, so that pass 2 does not featurize the sample again.
-    spelled = list(featurizer.pipe_spelled(d.text for d in fitted))
+    # One memo of sentences for both passes: pass 2 looks up those the sample held.
+    memo: dict[str, tuple[list[str], dict[int, str]]] = {}
+    spelled = list(featurizer.pipe_spelled((d.text for d in fitted), memo=memo))
     fitted_features = [features for features, _ in spelled]
-    background = list(featurizer.pipe(d.text for d in census.background))
+    background = list(featurizer.pipe((d.text for d in census.background), memo=memo))
     min_df = max(3, math.ceil(0.001 * len(fitted)))
     # How many comments each sampled one stands for, with no theme (or all) and with a theme.
     stands_for = (census.n_considered / len(fitted),
@@ -133,7 +135,7 @@ def _discover(
     # When the sample holds every comment, pass 2 runs over it in memory and the input is read once.
     passes: Iterable[CorpusDoc] = fitted if census.n_considered == census.coverage.n_comments <= len(fitted) else corpus
     tally, surface = tally_corpus(passes, featurizer, model, top, term_cols, only_unthemed=only_unthemed,
-                                  n_examples=n_examples, known=dict(zip(census.sample_rows, spelled)))
+                                  n_examples=n_examples, known=dict(zip(census.sample_rows, spelled)), memo=memo)
     del spelled
 
     size_floor = min_size if min_size is not None else max(MIN_SIZE, math.ceil(MIN_SHARE * census.n_considered))

@@ -53,11 +53,16 @@ SHORT_MEDIAN_WORDS = 8
 # (`too_common`).
 MAX_WORD_RATE = 0.025
 _BREAK, _STOPWORD, _CONTENT = 0, 1, 2
-# `Featurizer.pipe` featurizes a repeated text once: texts of at most MEMO_CHARS characters, up
-# to MEMO_SIZE of them (a few MB), are remembered.
-MEMO_CHARS = 120
-MEMO_SIZE = 50_000
-_ORTH_NORM = [ORTH, NORM]
+# With a memo, `Featurizer.pipe` featurizes a repeated sentence once: sentences of at most
+# MEMO_CHARS characters, up to MEMO_SIZE of them (at most some 40 MB), are remembered.
+MEMO_CHARS = 300
+MEMO_SIZE = 100_000
+# A comment's features are its sentences' features, one after the other, when it is cut after
+# ".", "!" or "?" and the spaces that follow: spaCy tokenizes the text between spaces on its
+# own, and the token holding the mark is no word, so no phrase crosses it. Featurizing each
+# distinct sentence once gives the comment's own features (tests/test_discover.py checks it on
+# real reviews and complaints).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SPELLING = [ORTH, NORM, LOWER, SPACY]
 
 
@@ -97,73 +102,89 @@ class Featurizer:
         texts: Iterable[str],
         *,
         surfaces: dict[str, Counter[str]] | None = None,
-        memo: dict[str, tuple[list[str], list[tuple[str, str]]]] | None = None,
+        memo: dict[str, tuple[list[str], dict[int, str]]] | None = None,
     ) -> Iterator[list[str]]:
         """Featurize comments.
 
         texts (Iterable[str]): Comment texts.
         surfaces (dict[str, Counter] | None): When given, count here how each of its keys
             (features) is written, lowercased, to name features as people write them.
-        memo (dict | None): Featurize a text once: short texts (MEMO_CHARS at most) are kept
+        memo (dict | None): Featurize a sentence once: sentences of MEMO_CHARS at most are kept
             here with their features, up to MEMO_SIZE of them, and a repeat is looked up.
-            Real exports repeat short answers ("Good" 1,052 times in 12,000 app reviews).
-            Use one memo with the same `surfaces` keys throughout.
+            Real exports repeat short answers ("Good" 1,052 times in 12,000 app reviews) and
+            sentences ("Love it!", "Runs small."). The same memo serves `pipe_spelled`.
         YIELDS (list[str]): Each comment's features, repeated as often as they occur (the
-            same list for a repeated text: do not change it).
+            same list for a repeated short text: do not change it).
         """
-        tokenizer: Any = self.nlp.tokenizer  # a Tokenizer; Language types it as a plain callable
-        for text in texts:
-            found = memo.get(text) if memo is not None else None
-            if found is None:
-                found = self._featurize(tokenizer(_REDACTION_TOKEN.sub(" ", text) if "[" in text else text), surfaces)
-                if memo is not None and len(text) <= MEMO_CHARS and len(memo) < MEMO_SIZE:
-                    memo[text] = found
-            features, spellings = found
+        for features, spelled in self.pipe_spelled(texts, memo=memo):
             if surfaces is not None:
-                for feature, spelling in spellings:
-                    surfaces[feature][spelling] += 1
+                for j, feature in enumerate(features):
+                    if feature in surfaces:
+                        surfaces[feature][spelled.get(j, feature)] += 1
             yield features
 
-    def pipe_spelled(self, texts: Iterable[str]) -> Iterator[tuple[list[str], dict[int, str]]]:
+    def pipe_spelled(
+        self, texts: Iterable[str], *, memo: dict[str, tuple[list[str], dict[int, str]]] | None = None
+    ) -> Iterator[tuple[list[str], dict[int, str]]]:
         """Featurize comments, keeping how each feature is written where that differs from it.
 
         texts (Iterable[str]): Comment texts.
+        memo (dict | None): As for `pipe`.
         YIELDS (tuple[list[str], dict[int, str]]): Each comment's features, as `pipe` gives
             them, and {position in the features: lowercase spelling} for the features not
             written as their lemmas ("runs small" for "run small"): what `pipe` with
-            `surfaces` would count for them, so the comment need not be featurized again.
+            `surfaces` counts for them, so the comment need not be featurized again (do not
+            change either).
         """
-        tokenizer: Any = self.nlp.tokenizer
+        tokenizer: Any = self.nlp.tokenizer  # a Tokenizer; Language types it as a plain callable
         for text in texts:
-            doc = tokenizer(_REDACTION_TOKEN.sub(" ", text) if "[" in text else text)
-            spelled: dict[int, str] = {}
-            features, _ = self._featurize(doc, None, spelled)
+            if "[" in text:
+                text = _REDACTION_TOKEN.sub(" ", text)
+            if memo is None:
+                spelled: dict[int, str] = {}
+                yield self._featurize(tokenizer(text), spelled), spelled
+                continue
+            sentences = _SENTENCE_END.split(text)
+            if len(sentences) == 1:
+                yield self._remembered(text, tokenizer, memo)
+                continue
+            features: list[str] = []
+            spelled = {}
+            for sentence in sentences:
+                if not sentence:  # after a text's last mark and its trailing spaces
+                    continue
+                these, how = self._remembered(sentence, tokenizer, memo)
+                for j, spelling in how.items():
+                    spelled[len(features) + j] = spelling
+                features += these
             yield features, spelled
 
-    def _featurize(
-        self, doc: Doc, surfaces: dict[str, Counter[str]] | None, spelled: dict[int, str] | None = None
-    ) -> tuple[list[str], list[tuple[str, str]]]:
-        """A Doc's features, and how those that are keys of `surfaces` are written; with
-        `spelled`, note there how every feature not written as its lemmas is written."""
+    def _remembered(
+        self, text: str, tokenizer: Any, memo: dict[str, tuple[list[str], dict[int, str]]]
+    ) -> tuple[list[str], dict[int, str]]:
+        found = memo.get(text)
+        if found is None:
+            spelled: dict[int, str] = {}
+            found = (self._featurize(tokenizer(text), spelled), spelled)
+            if len(text) <= MEMO_CHARS and len(memo) < MEMO_SIZE:
+                memo[text] = found
+        return found
+
+    def _featurize(self, doc: Doc, spelled: dict[int, str]) -> list[str]:
+        """A Doc's features; note in `spelled` how every feature not written as its lemmas is written."""
         exclude, cache, kind_of = self.exclude, self._kinds, self._kind
-        # Reading ORTH and NORM as an array skips building a Token object per word, which
-        # was most of the cost; NORM holds the lowercase lemma (`make_nlp`).
-        if spelled is None:
-            pairs = doc.to_array(_ORTH_NORM).tolist()
-            kinds = [cache.get(pair) or kind_of(*pair) for pair in map(tuple, pairs)]
-        else:  # with LOWER and SPACY: a word is written as its lemma when LOWER is NORM
-            pairs = doc.to_array(_SPELLING).tolist()
-            kinds = [cache.get((orth, norm)) or kind_of(orth, norm) for orth, norm, _, _ in pairs]
+        # Reading the attributes as an array skips building a Token object per word, which was
+        # most of the cost; NORM holds the lowercase lemma (`make_nlp`), and a word is written
+        # as its lemma when LOWER is NORM.
+        pairs = doc.to_array(_SPELLING).tolist()
+        kinds = [cache.get((orth, norm)) or kind_of(orth, norm) for orth, norm, _, _ in pairs]
         n = len(kinds)
         out: list[str] = []
-        spellings: list[tuple[str, str]] = []
         for i, (norm, kind) in enumerate(kinds):
             if kind != _CONTENT:
                 continue
             out.append(norm)
-            if surfaces is not None and norm in surfaces:
-                spellings.append((norm, doc[i].lower_))
-            if spelled is not None and pairs[i][2] != pairs[i][1]:
+            if pairs[i][2] != pairs[i][1]:
                 spelled[len(out) - 1] = self.nlp.vocab.strings[pairs[i][2]]
             if i + 1 == n:
                 continue
@@ -177,12 +198,12 @@ class Featurizer:
             if phrase in exclude:
                 continue
             out.append(phrase)
-            if surfaces is not None and phrase in surfaces:
-                spellings.append((phrase, doc[i:end].text.lower()))
-            if spelled is not None and (any(pairs[t][2] != pairs[t][1] for t in range(i, end))
-                                        or not all(pairs[t][3] for t in range(i, end - 1))):
+            # Written otherwise when a word is not its lemma or is not followed by one space.
+            first, second = pairs[i], pairs[i + 1]
+            if (first[2] != first[1] or second[2] != second[1] or not first[3]
+                    or (end == i + 3 and (pairs[i + 2][2] != pairs[i + 2][1] or not second[3]))):
                 spelled[len(out) - 1] = doc[i:end].text.lower()
-        return out, spellings
+        return out
 
 
 def covered_words(taxonomy: Taxonomy, nlp: Language) -> dict[str, set[str]]:

@@ -141,6 +141,7 @@ def tally_corpus(
     only_unthemed: bool,
     n_examples: int,
     known: dict[int, tuple[list[str], dict[int, str]]] | None = None,
+    memo: dict[str, tuple[list[str], dict[int, str]]] | None = None,
 ) -> tuple[Tally, dict[str, str]]:
     """Pass 2: assign every comment considered, a chunk at a time, count the comments the terms
     match, and note how the top terms are spelled (featurizing again costs less than holding
@@ -156,6 +157,7 @@ def tally_corpus(
     known (dict | None): Comments featurized already, by input position: their features and
         spellings (`Featurizer.pipe_spelled`), used instead of featurizing them again. Taken
         out of the dict as they are used.
+    memo (dict | None): Sentences featurized already (`Featurizer.pipe`); a new one when None.
     RETURNS (tuple[Tally, dict[str, str]]): The totals, and each top or written term as
         people write it.
     """
@@ -164,7 +166,7 @@ def tally_corpus(
     tally = Tally(k)
     terms = term_matrix(term_cols, len(vocab))
     keep = max(4 * n_examples, 8)
-    memo: dict[str, Any] = {}
+    memo = memo if memo is not None else {}
     known = known if known is not None else {}
     start = 0
     for chunk in chunks(docs, _CHUNK):

@@ -45,7 +45,7 @@ INPUT_FORMATS = (*FORMATS, "parquet", SPREADSHEET_FORMAT)
 SAMPLE_ROWS = 50
 
 
-def open_input(read: ReadOptions) -> Table:
+def open_input(read: ReadOptions, *, scan_json_keys: bool = True) -> Table:
     """Open the export that `read` names, in any supported format.
 
     CSV, TSV and JSON may be gzip-compressed (`x.csv.gz`); a `.zip` holding one export is read
@@ -59,6 +59,9 @@ def open_input(read: ReadOptions) -> Table:
     read (ReadOptions): Its path, format, encoding, sheet, member, source (a built-in vendor, or
         a user's preset from `source_file`: `io.presets`), header and skip rows, and date
         format are used. A preset's columns go into `Table.preset`, over a vendor's picks.
+    scan_json_keys (bool): Read a JSON file once more for the keys of every row; False takes
+        those of the first rows, for a caller that looks at the first row only (`Table.rescan`
+        is then still set).
     RETURNS (Table): Columns and a row stream; close the input by exhausting the stream.
     RAISES (InputError): The file cannot be opened or read as a table.
     RAISES (MissingExtraError): A Parquet file without the `parquet` extra installed.
@@ -81,7 +84,8 @@ def open_input(read: ReadOptions) -> Table:
     if table.format != "parquet":
         table = set_aside_header_rows(table, header_rows=read.header_rows,
                                       layout=source.layout if source is not None else None)
-    table = _recognised(_without_blank_columns(_sampled(table)), source, detect=preset is None or preset.like is None)
+    table = _recognised(_without_blank_columns(_sampled(table, scan_json_keys)), source,
+                        detect=preset is None or preset.like is None)
     if preset is not None:
         table = _with_preset(table, preset)
     return _dated(table, read.date_format, preset.dates if preset is not None else ())
@@ -147,7 +151,7 @@ def _dated(table: Table, date_format: str | None, date_columns: tuple[str, ...] 
     return dataclasses.replace(table, rows=with_iso_dates(table.rows, plans), sample=sample)
 
 
-def _sampled(table: Table) -> Table:
+def _sampled(table: Table, scan_json_keys: bool = True) -> Table:
     """The table with the values of its first rows in `sample`; every row is still streamed."""
     rows = iter(table.rows)
     head = []
@@ -161,11 +165,13 @@ def _sampled(table: Table) -> Table:
         # JSON rows need not share keys: a score missing from the first line is still a column.
         columns = list(dict.fromkeys([*columns, *(column for values in sample for column in columns_of(values))]))
         if table.rescan is not None and len(head) == SAMPLE_ROWS:
-            columns, late, left_out = scan_columns(table.rescan(), columns, sample)
-            sample = sample + late
-            if left_out:
-                table.notes.append(f"{left_out:,} more JSON keys were left out of the columns (over {len(columns):,} "
-                                   "distinct keys); name one with --text-column, --id-column or --score")
+            if scan_json_keys:
+                columns, late, left_out = scan_columns(table.rescan(), columns, sample)
+                sample = sample + late
+                if left_out:
+                    table.notes.append(f"{left_out:,} more JSON keys were left out of the columns (over "
+                                       f"{len(columns):,} distinct keys); name one with --text-column, --id-column "
+                                       "or --score")
         elif len(head) == SAMPLE_ROWS:
             table.notes.append(f"JSON keys are those of the first {SAMPLE_ROWS} rows (this input can be read only "
                                "once); a key first seen later is read only if named: --score, --text-column")

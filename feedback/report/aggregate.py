@@ -15,6 +15,8 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from msgspec import UNSET
+
 import numpy as np
 import numpy.typing as npt
 
@@ -23,7 +25,7 @@ from ..sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from ..stats import HIGH_SCORE_COMPLAINT, LOW_SCORE_PRAISE, mismatch_kind, score_level
 from .dates import parse_date, plausible
 from .quotes import QUOTE_CHARS, Mention, TopK, excerpt, highlight_spans, normalised, quote_key
-from .records_in import unescape_entities
+from .records_in import JsonlRecords, ReportRecord, decode_record, unescape_entities
 
 __all__ = ["Aggregate", "ReportAccumulator", "ThemeLevel", "TopK", "excerpt", "QUOTE_CHARS", "MISSING_SEGMENT"]
 
@@ -159,6 +161,14 @@ class ReportAccumulator:
         records (Iterable[dict]): Records as `feedback analyze` writes them.
         RETURNS (ReportAccumulator): self.
         """
+        if isinstance(records, JsonlRecords):
+            # A JSONL file: most lines decode straight into the few fields counted here.
+            for record, line in records.lines():
+                if isinstance(record, ReportRecord):
+                    self._add_line(record, line)
+                else:
+                    self.add(record)
+            return self
         for record in records:
             self.add(record)
         return self
@@ -233,6 +243,105 @@ class ReportAccumulator:
             self._examples[mismatch].push(key, lambda: _example(record, scores, compound),
                                           lambda: normalised(record.get("text") or ""))
 
+    def _add_line(self, record: ReportRecord, line: bytes) -> None:
+        """`add` for a record decoded as a ReportRecord: the same figures, in the same order (so a
+        bad record fails with the same message), without a dict per record beyond its scores and
+        fields; the rare comment that may be quoted or given as an example is decoded whole."""
+        text = record.text
+        if record.error is not UNSET or (isinstance(text, str) and "&" in text):
+            self.add(decode_record(line))  # counted, or its entities decoded, as the dict path does
+            return
+        n = self.n_comments + self.n_skipped + self.n_filtered_out + 1
+        fields = record.fields or {}
+        if self.where:
+            self._fields.update(fields)
+            if any((segment_name(fields.get(column)) == value) != (op == "=") for column, op, value in self.where):
+                self.n_filtered_out += 1
+                return
+        try:
+            i = self.n_comments
+            self.n_comments = i + 1
+            scores = _finite_scores(record.scores)
+            columns = self._scores
+            for kind in scores:
+                if kind not in columns:
+                    for new in scores.keys() - columns.keys():
+                        columns[new] = array("d", [math.nan]) * i  # backfill comments read before it
+                    break
+            for kind, column in columns.items():
+                column.append(scores.get(kind, math.nan))
+            skipped = record.skipped
+            if skipped:
+                self.n_not_analysed[str(skipped)] = self.n_not_analysed.get(str(skipped), 0) + 1
+            raw = 0.0 if record.sentiment is None else record.sentiment.compound
+            # A decoded float is finite (msgspec refuses NaN and Infinity): no check to make.
+            compound = raw if type(raw) is float else 0.0 if raw is None else _number(raw, "sentiment.compound", n)
+            mismatch = None if skipped or raw is None else mismatch_kind(compound, scores)
+            self._mismatch.append(MISMATCH_CODES[mismatch])
+            self._compound.append(math.nan if skipped or raw is None else compound)
+            if fields:
+                self._fields.update(fields)
+            if self.by:
+                for by_column, ids, column_codes in zip(self.by, self._segment_ids, self._segment_codes):
+                    segment = segment_name(fields.get(by_column))
+                    column_codes.append(ids.setdefault(segment, len(ids)))
+            if self.date_column is not None:
+                self._dates.append(self._read_date(fields.get(self.date_column)))
+            themes = record.themes
+            for level, theme_columns in self._levels.items():
+                if themes:
+                    self._add_theme_entries(theme_columns, _group_sentiments(themes, level, n), level, text,
+                                            scores, line, n)
+                else:
+                    theme_columns.indptr.append(len(theme_columns.columns))
+            if mismatch is not None:
+                key = (compound if mismatch == HIGH_SCORE_COMPLAINT else -compound, float(i))
+                examples = self._examples[mismatch]
+                if examples.wants(key):
+                    examples.push(key, lambda: _example(decode_record(line), scores, compound),
+                                  lambda: normalised(text or ""))
+        except InputError:
+            raise
+        except (AttributeError, TypeError, ValueError, OverflowError) as e:
+            raise InputError(Errors.E310.format(n=n, reason=e)) from None
+
+    def _add_theme_entries(
+        self, theme_columns: _ThemeColumns, grouped: dict[str, list[float]], level: str, text: Any,
+        scores: dict[str, float], line: bytes, n: int
+    ) -> None:
+        """A comment's themes at one level into their columns, and offered as quotes (_add's loop)."""
+        ids, column_of, sentiment_of = theme_columns.ids, theme_columns.columns, theme_columns.sentiments
+        quotes = self._quotes
+        order = float(self.n_comments)
+        for theme_id, sentiments in grouped.items():
+            sentiment = sum(sentiments) / len(sentiments)
+            column = ids.get(theme_id)
+            if column is None:
+                column = ids[theme_id] = len(ids)
+            column_of.append(column)
+            sentiment_of.append(sentiment)
+            if NEGATIVE_THRESHOLD < sentiment < POSITIVE_THRESHOLD or (level == "subtheme" and "/" not in theme_id):
+                continue
+            pair = quotes.get(theme_id)
+            if pair is None:
+                pair = quotes[theme_id] = (TopK(self.n_quotes), TopK(self.n_quotes))
+            if sentiment < 0:
+                top, strength = pair[0], -min(sentiments)
+            else:
+                top, strength = pair[1], max(sentiments)
+            length = len(text or "")
+            # The best rank this comment could have is (0.0, rank, length, order), as in
+            # _offer_quote, and a later comment loses every tie: once the kept quotes are all
+            # confident, most comments are turned down on the first two numbers.
+            worst, rank = top.worst, -round(strength, 1)
+            if worst and worst[0] == 0.0 and (rank > worst[1] or (rank == worst[1] and length >= worst[2])):
+                continue
+            if top.wants((0.0, rank, float(length), order)):
+                whole = decode_record(line)
+                _, mentions = _group_mentions(whole["themes"], level, n)[theme_id]
+                self._offer_quote(theme_id, sentiments, mentions, whole, scores)
+        theme_columns.indptr.append(len(column_of))
+
     def _offer_quote(
         self, theme_id: str, sentiments: list[float], raw: list[dict[str, Any]], record: dict[str, Any],
         scores: dict[str, float],
@@ -240,7 +349,10 @@ class ReportAccumulator:
         sentiment = sum(sentiments) / len(sentiments)
         if NEGATIVE_THRESHOLD < sentiment < POSITIVE_THRESHOLD:
             return
-        negative, positive = self._quotes.setdefault(theme_id, (TopK(self.n_quotes), TopK(self.n_quotes)))
+        pair = self._quotes.get(theme_id)
+        if pair is None:
+            pair = self._quotes[theme_id] = (TopK(self.n_quotes), TopK(self.n_quotes))
+        negative, positive = pair
         top = negative if sentiment < 0 else positive
         length = len(record.get("text") or "")
         # The best rank this comment could have: most comments stop here, before any other work.
@@ -358,6 +470,41 @@ def _group_mentions(
         sentiments, raw = grouped.setdefault(theme_id, ([], []))
         sentiments.append(_number(mention.get("sentiment", 0.0), "themes[].sentiment", n))
         raw.append(mention)
+    return grouped
+
+
+def _finite_scores(scores: dict[str, Any]) -> dict[str, float]:
+    """The numbers among a decoded record's scores, as floats (`_add`'s filter, for exact types)."""
+    finite = {}
+    for kind, value in scores.items():
+        if type(value) is float:
+            finite[kind] = value  # decoded: finite
+        elif type(value) is int:
+            try:
+                finite[kind] = float(value)
+            except OverflowError:  # an integer of hundreds of digits is not a finite number
+                pass
+    return finite
+
+
+def _group_sentiments(themes: list[Any], level: str, n: int) -> dict[str, list[float]]:
+    """`_group_mentions` for decoded ReportRecord theme entries: the sentiments only."""
+    grouped: dict[str, list[float]] = {}
+    for mention in themes:
+        theme_id = mention.theme or ""
+        if level == "theme":
+            theme_id = mention.parent or theme_id.split("/", 1)[0]
+        if not theme_id:
+            continue
+        if not isinstance(theme_id, str):
+            raise InputError(Errors.E310.format(n=n, reason=f"a theme id is a {type(theme_id).__name__}, not text"))
+        sentiment = mention.sentiment
+        if type(sentiment) is not float:
+            sentiment = _number(sentiment, "themes[].sentiment", n)
+        if theme_id in grouped:
+            grouped[theme_id].append(sentiment)
+        else:
+            grouped[theme_id] = [sentiment]
     return grouped
 
 

@@ -209,6 +209,7 @@ class _Builder:
         themes = []
         mismatch = self.agg.mismatch[idx]
         valid = {kind: ~np.isnan(self.agg.scores[kind][idx]) for kind in self.kinds}
+        scored = {kind: self.agg.scores[kind][idx][valid[kind]] for kind in self.kinds}  # once, not per theme
         for theme_id, level, column in self.rows:
             sentiment = column[idx]
             mentioned = ~np.isnan(sentiment)
@@ -227,7 +228,7 @@ class _Builder:
                              LOW_SCORE_PRAISE: int((mismatch[mentioned] == 2).sum())},
             }
             for kind in self.kinds:
-                values = self.agg.scores[kind][idx][valid[kind]]
+                values = scored[kind]
                 in_theme = mentioned[valid[kind]]
                 result = self._estimate(kind, values[in_theme])
                 effect = impact(self.metrics[kind], values, in_theme, seed=self.seed)

@@ -47,13 +47,14 @@ class TopK:
         self.k = k
         self._heap: list[tuple[tuple[float, ...], str, Any]] = []  # max-heap through negated keys
         self._held: set[str] = set()
-        # The key an item must beat once k are kept: `wants` runs for most comments of a large
-        # file, and comparing one tuple is most of what it costs.
-        self._worst: tuple[float, ...] | None = None if k > 0 else ()
+        # The key an item must beat once k are kept (None until then): `wants` runs for most
+        # comments of a large file, and comparing one tuple is most of what it costs; a caller
+        # may read it to turn an item down before building its key.
+        self.worst: tuple[float, ...] | None = None if k > 0 else ()
 
     def wants(self, key: tuple[float, ...]) -> bool:
         """Whether an item with this key would be kept."""
-        worst = self._worst
+        worst = self.worst
         return worst is None or key < worst
 
     def push(self, key: tuple[float, ...], make_item: Callable[[], Any], identity: Callable[[], str] | None = None) -> None:
@@ -76,7 +77,7 @@ class TopK:
             self._held.add(ident)
         if len(self._heap) == self.k:
             # Negating every element reverses the lexicographic order: the heap's top is the worst.
-            self._worst = tuple(-x for x in self._heap[0][0])
+            self.worst = tuple(-x for x in self._heap[0][0])
 
     def items(self) -> list[Any]:
         """The kept items, smallest key first."""

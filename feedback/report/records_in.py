@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from bisect import bisect_right
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 import msgspec
 
@@ -25,14 +25,15 @@ MANIFEST_VERSION = 1
 _PARQUET_MAGIC = b"PAR1"
 
 
-def read_records(path: str) -> Iterator[dict[str, Any]]:
+def read_records(path: str) -> Iterable[dict[str, Any]]:
     """Stream the records `feedback analyze` wrote, in order, whatever its output format.
 
     path (str): A JSONL file (gzip-compressed or not) or "-" for standard input; a Parquet
         file (by its extension or its content; needs the `parquet` extra); or the output
         directory of `feedback analyze --engine dask`, read partition by partition in its
         manifest's order.
-    YIELDS (dict): One record per line or row, in the JSON shape.
+    YIELDS (dict): One record per line or row, in the JSON shape. A JSONL file is a
+        `JsonlRecords`, which a report also reads line by line without building dicts.
     RAISES (InputError): The input cannot be opened, a line is not a JSON object (the message
         gives its line number), a Parquet file does not hold feedback records, or a directory
         is not a finished partitioned output.
@@ -41,7 +42,7 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
         return _read_partitions(path)
     if _is_parquet(path):
         return read_parquet_records(path)
-    return read_jsonl_records(path)
+    return JsonlRecords(path)
 
 
 def _is_parquet(path: str) -> bool:
@@ -85,6 +86,81 @@ def _chained(streams: Iterator[Iterator[dict[str, Any]]]) -> Iterator[dict[str, 
         yield from stream
 
 
+class _ThemeEntry(msgspec.Struct, gc=False):
+    """What a report reads of every theme mention (the rest only for a quote, from the line)."""
+
+    theme: Any = None
+    parent: Any = None
+    sentiment: Any = 0.0
+
+
+class _Sentiment(msgspec.Struct, gc=False):
+    compound: Any = 0.0
+
+
+class ReportRecord(msgspec.Struct, gc=False):
+    """What a report reads of every analysed record, decoded straight from its JSON line.
+
+    Defaults are what `dict.get` gives the dict path for a missing key; a line of another shape
+    (a missing `themes`, `fields` that are not an object, ...) fails to decode as this and is
+    read as a dict instead, where it is counted or refused exactly as before.
+    """
+
+    themes: list[_ThemeEntry]
+    scores: dict[str, Any]
+    error: Any = msgspec.UNSET
+    text: Any = None
+    skipped: Any = None
+    sentiment: _Sentiment | None = None
+    fields: dict[str, Any] | None = None
+
+
+class JsonlRecords:
+    """The records of a JSONL file: iterated, dicts (`read_jsonl_records`); `lines()` gives a
+    report the cheaper `ReportRecord` where a line has the usual shape.
+
+    path (str): A file path, or "-" for standard input.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return read_jsonl_records(self.path)
+
+    def lines(self) -> Iterator[tuple[ReportRecord | dict[str, Any], bytes]]:
+        """Each record with its line: a `ReportRecord` when the line decodes as one (its other
+        keys skipped unread), else the dict `read_jsonl_records` yields for it.
+
+        YIELDS (tuple): (record, line); decoding the line gives the whole record as a dict.
+        RAISES (InputError): As `read_jsonl_records`.
+        """
+        typed = _TYPED.decode
+        binary, name = open_binary(self.path, "a JSONL file of records")
+        try:
+            lineno = 0
+            for lines, ended in _batches(binary):
+                for line in lines:
+                    lineno += 1
+                    record: ReportRecord | dict[str, Any] | None
+                    try:
+                        record = typed(line)
+                    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                        record = _decode_line(line, lineno, name, ended)
+                        if record is None:
+                            continue
+                    yield record, line
+        finally:
+            if binary is not sys.stdin.buffer:
+                binary.close()
+
+
+def decode_record(line: bytes) -> dict[str, Any]:
+    """The whole record of a line that decoded as a `ReportRecord` (so is a JSON object)."""
+    value: dict[str, Any] = _FAST.decode(line)
+    return value
+
+
 def read_jsonl_records(path: str) -> Iterator[dict[str, Any]]:
     """Stream the JSON objects of a JSONL file, such as `feedback analyze` output.
 
@@ -99,25 +175,30 @@ def read_jsonl_records(path: str) -> Iterator[dict[str, Any]]:
         for lines, ended in _batches(binary):
             for line in lines:
                 lineno += 1
-                # msgspec reads a line of `feedback analyze` output in half the time of json.loads.
-                # It refuses what json.loads reads otherwise (NaN, 1e400, a lone surrogate, bytes
-                # that are not UTF-8, a BOM): those lines, and every line that is not an object,
-                # take the json.loads path, so the records and the messages are json.loads's.
-                try:
-                    value = _FAST.decode(line)
-                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-                    value = None
-                if type(value) is not dict:
-                    value = _read_line(line + b"\n" if ended else line, lineno, name)
-                    if value is None:
-                        continue
-                yield value
+                value = _decode_line(line, lineno, name, ended)
+                if value is not None:
+                    yield value
     finally:
         if binary is not sys.stdin.buffer:  # standard input stays open for whoever reads it next
             binary.close()
 
 
+def _decode_line(line: bytes, lineno: int, name: str, ended: bool) -> dict[str, Any] | None:
+    # msgspec reads a line of `feedback analyze` output in half the time of json.loads. It
+    # refuses what json.loads reads otherwise (NaN, 1e400, a lone surrogate, bytes that are not
+    # UTF-8, a BOM): those lines, and every line that is not an object, take the json.loads
+    # path, so the records and the messages are json.loads's.
+    try:
+        value = _FAST.decode(line)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        value = None
+    if type(value) is not dict:
+        return _read_line(line + b"\n" if ended else line, lineno, name)
+    return value
+
+
 _FAST = msgspec.json.Decoder()
+_TYPED = msgspec.json.Decoder(ReportRecord)
 _CHUNK = 1 << 20
 _SKIPPABLE = ("\x1e", "\ufeff")  # an RFC 7464 record separator or a BOM before a line (as jsonlines)
 
