@@ -3,6 +3,7 @@
     python benchmarks/speed.py                       # ~10-15 min on 2 idle cores
     python benchmarks/speed.py --million             # also 1M comments for memory (many minutes)
     python benchmarks/speed.py --sections report discover   # only the report and discover figures
+    python benchmarks/speed.py --sections train             # `feedback train` on 10k labelled comments
     python benchmarks/speed.py --sections analyze --vs-vader-only --n 20000   # only the ratios to VADER
     python benchmarks/speed.py --n 40000 --scale-n 100000 --json benchmarks/results-speed.json
 
@@ -20,6 +21,8 @@ is printed beside every figure, and timings vary by 10-20% between runs):
 - `feedback report` on REPORT_N records (the SCALE_N analysed records repeated; 1M by default)
   and on the first 10k, against json.loads alone on the same file (`jsonl_baseline.py`: the
   least any reader of the records pays), with peak memory for both sizes;
+- `feedback train` on TRAIN_N labelled comments (the project's, and clothing reviews whose stars
+  give the sentiment), one thread and every core;
 - `feedback discover` on DISCOVER_N real-length reviews (the clothing reviews recombined as
   `discover_speed.py` does: each a review with one sentence swapped for another review's),
   analysed first with two workers (timed, not the target), against VADER alone on the same texts.
@@ -112,7 +115,7 @@ def analyze(path: str, out: str, *, workers: int = 1, model: str | None = None, 
     return run(cmd)
 
 
-SECTIONS = ("analyze", "report", "discover")
+SECTIONS = ("analyze", "report", "discover", "train")
 
 
 def analyze_section(args: argparse.Namespace, sizes: list[int], tmp: str, results: dict) -> str | None:
@@ -225,6 +228,39 @@ def discover_section(n: int, tmp: str) -> dict | None:
     return row
 
 
+def train_section(n: int, tmp: str) -> dict | None:
+    """`feedback train` on `n` labelled comments: the project's 3,200 theme-labelled ones
+    (training/) and real clothing reviews whose stars give the sentiment, with one thread and
+    with every core (--jobs 0)."""
+    if not CLOTHING.exists():
+        print(f"train: {CLOTHING} not found, skipped")
+        return None
+    import random
+
+    path = os.path.join(tmp, "labelled.jsonl")
+    project = [line for f in sorted((HERE.parent / "training").glob("cx_train_*.jsonl"))
+               for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    csv.field_size_limit(2**31 - 1)
+    with open(CLOTHING, newline="", encoding="utf-8") as f:
+        reviews = [r for r in csv.DictReader(f) if (r["Review Text"] or "").strip()]
+    random.Random(0).shuffle(reviews)
+    with open(path, "w", encoding="utf-8") as out:
+        for line in project[:n]:
+            out.write(line + "\n")
+        for r in reviews[:max(0, n - len(project))]:
+            stars = int(r["Rating"])
+            sentiment = "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
+            out.write(json.dumps({"text": r["Review Text"], "sentiment": sentiment}) + "\n")
+    row: dict = {"n": n, "data": "project comments (themes) + clothing reviews (stars as sentiment)"}
+    for jobs in (1, 0):
+        row[f"jobs_{jobs}"] = run([sys.executable, "-m", "feedback", "train", path, "-o",
+                                   os.path.join(tmp, f"model_{jobs}"), "--jobs", str(jobs)])
+    print(f"train, {n:,} labelled comments: {row['jobs_1']['s']} s with one thread (CPU {row['jobs_1']['cpu_s']} s, "
+          f"{row['jobs_1']['rss_mib']} MiB, load {row['jobs_1']['load']}); {row['jobs_0']['s']} s with --jobs 0 "
+          f"(CPU {row['jobs_0']['cpu_s']} s, load {row['jobs_0']['load']})", flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40000, help="Generated comments for the VADER ratio.")
@@ -234,6 +270,7 @@ def main() -> None:
     parser.add_argument("--model", default="default", help="The model for the 'shipped model' rows.")
     parser.add_argument("--report-n", type=int, default=1_000_000, help="Records for the report figure.")
     parser.add_argument("--discover-n", type=int, default=100_000, help="Real-length reviews for discover.")
+    parser.add_argument("--train-n", type=int, default=10_000, help="Labelled comments for the train figure.")
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--vs-vader-only", action="store_true",
                         help="Of the analyze figures, only the ratios to VADER (not workers, not memory).")
@@ -259,6 +296,8 @@ def main() -> None:
             results["report"] = report_section(records, args.report_n, tmp)
         if "discover" in args.sections:
             results["discover"] = discover_section(args.discover_n, tmp)
+        if "train" in args.sections:
+            results["train"] = train_section(args.train_n, tmp)
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.json}")
 

@@ -206,3 +206,19 @@ def test_model_refit_forgets_the_previous_vocabulary():
     fresh = fit(ThemeModel(cv=2), items[150:300])
     assert [p.themes for p in reused.predict(probe)] == [p.themes for p in fresh.predict(probe)]
     assert any(p.themes for p in fresh.predict(probe))
+
+
+def test_character_ngrams_only_where_some_theme_has_no_rule():
+    from dataclasses import replace
+
+    items = read_labelled(str(TRAIN))[:150]
+    # Every label a taxonomy theme: rule hits and words carry them, no character n-grams.
+    rules_only, _ = train(items, params={"cv": 2})
+    assert rules_only.char_ngram_range is None and not rules_only.char_vocabulary_
+    # A theme no rule can find (SemEval's "food", say): words alone, so character n-grams too.
+    relabelled = [replace(i, themes={"food": "positive"}) if n % 5 == 0 else i for n, i in enumerate(items)]
+    learned, _ = train(relabelled, params={"cv": 2})
+    assert learned.char_ngram_range == (2, 5) and learned.char_vocabulary_
+    # An explicit setting wins.
+    forced, _ = train(items, params={"cv": 2, "char_ngram_range": (2, 4)})
+    assert forced.char_ngram_range == (2, 4) and forced.char_vocabulary_

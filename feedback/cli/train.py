@@ -45,6 +45,9 @@ def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
                    "precision. (Rule themes: hits kept unless confidently wrong, additions 80% precise.)")
 @click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
+@click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Threads fitting cross-validation folds and themes at once (0: every core). With 1 the same "
+                   "data and seed give the same model to the last bit; with more, to liblinear's tolerance.")
 @click.option("--base", metavar="MODEL",
               help="Adapt this model with the labels instead of training from them alone: 'default' (the shipped "
                    "model) or a model directory. Themes the labels do not cover keep the base's (docs/labelling.md).")
@@ -52,8 +55,8 @@ def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
               help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers in the comments first, "
                    "so the model's vocabulary holds none of them (docs/security.md).")
 def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[str, ...], extra: tuple[str, ...],
-          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int, base: str | None,
-          redact: bool) -> None:
+          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int, jobs: int,
+          base: str | None, redact: bool) -> None:
     """Train a theme model (themes, their polarity, sentiment) on labelled comments.
 
     LABELLED is JSONL ({"text", "themes": {theme: polarity}, "sentiment"}), CSV (text, themes
@@ -84,7 +87,8 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         model, card = train_model(
             items,
             analysis=AnalysisOptions(taxonomy=taxonomy, model=None),
-            params={"C": c, "threshold_beta": beta, "rule_weight": rule_weight, "random_state": seed},
+            params={"C": c, "threshold_beta": beta, "rule_weight": rule_weight, "random_state": seed,
+                    "n_jobs": jobs or None},
             test=test,
             sources=(labelled, *extra),
             progress=stage_printer(),
@@ -100,6 +104,7 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         + [f"--map {m}" for m in map_options]
         + ([f"--test {test_path}"] if test_path else [])
         + [f"--C {c:g} --beta {beta:g} --rule-weight {rule_weight:g} --seed {seed}"]
+        + ([f"--jobs {jobs}"] if jobs != 1 else [])
         + (["--redact"] if redact else [])
     )
     try:

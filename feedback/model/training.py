@@ -52,7 +52,8 @@ def train(
         dict is "no theme").
     analysis (AnalysisOptions | None): The rules pipeline (taxonomy, lexicon) whose output the
         model reads; its model setting is ignored.
-    params (dict | None): ThemeModel parameters.
+    params (dict | None): ThemeModel parameters. Unless they set `char_ngram_range`, character
+        n-grams are read only when some labelled theme is not a taxonomy theme.
     test (Sequence[LabelledComment] | None): Held-out comments to score once after fitting.
     sources (Sequence[str]): Training file paths, hashed into the model card.
     sentiment_only (Sequence[LabelledComment]): More comments whose overall sentiment is known
@@ -73,6 +74,14 @@ def train(
     model = ThemeModel()
     model.set_params(**(params or {}))
     rules = Analyzer.from_options(replace(analysis or AnalysisOptions(), model=None))
+    if "char_ngram_range" not in (params or {}) and {t for item in items for t in item.themes} <= set(
+            rules.taxonomy.theme_ids):
+        # Every labelled theme is one the rules can find: their hits and the words carry it, and
+        # character n-grams (most of the features) cost 4-5x the training time and a quarter of
+        # the model's prediction time for nothing measurable on real data (shipped model: theme
+        # F1 0.697 with them, 0.695 without, on 400 hand-labelled real comments). Themes only
+        # words can find keep them (SemEval-14 categories: detection F1 0.861 with, 0.841 without).
+        model.set_params(char_ngram_range=None)
     every = [*items, *sentiment_only]
     inputs = [model_input(r) for r in analyze_labelled(rules, every, screen=False)]
     report("rules")
