@@ -154,7 +154,8 @@ def sentiment_table(report: dict[str, Any]) -> DisplayTable:
              number(s.get("share_positive"), 1, percent=True)]]
     return DisplayTable(f"Sentiment over {s.get('n', 0)} analysed comments",
                         ["", "mean", "95% CI", "n", "negative", "positive"], rows, "lrrrrr",
-                        "VADER compound of each comment (sentences scored one by one); negative at or below -0.05, "
+                        "Each comment's compound: the sentiment model's expected polarity where it read the comment "
+                        "with confidence, else VADER's (sentences scored one by one); negative at or below -0.05, "
                         "positive at or above 0.05.")
 
 
