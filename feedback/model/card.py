@@ -41,11 +41,14 @@ def write_card(directory: str) -> Path:
     meta = json.loads((Path(directory) / "model.json").read_text(encoding="utf-8"))
     card = meta.get("card", {})
     cv = meta.get("cv_scores", {})
+    chars = bool(meta.get("params", {}).get("char_ngram_range"))
     lines = [
         f"# Model card: {Path(directory).name}",
         "",
-        "A `feedback` theme model: one logistic regression per theme on TF-IDF word 1-2-grams and",
-        "character n-grams plus the taxonomy rules' hits, its probabilities calibrated (Platt) on",
+        "A `feedback` theme model: one logistic regression per theme on TF-IDF word 1-2-grams"
+        + (" and" if chars else ""),
+        ("character n-grams plus the taxonomy rules' hits" if chars else "plus the taxonomy rules' hits")
+        + ", its probabilities calibrated (Platt) on",
         "cross-validated predictions; a per-theme polarity classifier; an overall sentiment classifier",
         "that also reads VADER's compound (temperature-scaled). Combined with the rules, a rule hit is",
         "kept unless the model's probability is below the theme's drop threshold, a theme the rules did",
