@@ -32,7 +32,8 @@ _THEME_KEYS = {"label", "description", "terms", "exact", "patterns", "subthemes"
 _SUBTHEME_KEYS = {"label", "description", "terms", "exact", "patterns", "cues"}
 _TOP_KEYS = {"name", "version", "description", "language", "matching", "themes"}
 _PACK_TOP_KEYS = _TOP_KEYS | {"validated"}
-_MATCHING_KEYS = {"negations", "negation_window", "ignore"}
+_MATCHING_KEYS = {"negations", "negation_window", "ignore", "ignore_near"}
+_IGNORE_NEAR_KEYS = {"words", "near", "themes"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ class ThemeDef:
 
 
 @dataclass(frozen=True)
+class IgnoreNear:
+    """Words that mean something else in a sentence about something else: a mention holding
+    one of `words` is no mention when its sentence also holds one of `near` ("late" in a
+    sentence about the customer's payment is their lateness, not the company's speed)."""
+
+    words: tuple[str, ...]
+    near: tuple[str, ...]
+    themes: tuple[str, ...] = ()  # top-level theme ids it applies to; () for every theme
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """A set of themes plus matching settings, as loaded from a TOML file."""
 
@@ -60,6 +72,7 @@ class Taxonomy:
     negations: frozenset[str] = frozenset()
     negation_window: int = 3
     ignore: tuple[str, ...] = ()
+    ignore_near: tuple[IgnoreNear, ...] = ()
     source: str = "<default>"
     sha256: str = ""
 
@@ -189,8 +202,11 @@ def check_pack_data(pack: dict[str, Any], base: dict[str, Any]) -> list[str]:
                                                if sub_id in known and isinstance(sub, dict) else sub)
                                       for sub_id, sub in subthemes.items()}
         completed[theme_id] = theme
-    check = {"name": pack.get("name"), "version": pack.get("version"), "matching": pack.get("matching", {}),
-             "themes": completed}
+    matching = pack.get("matching", {})
+    if isinstance(matching, dict) and "ignore_near" in matching:  # may name the base's themes
+        problems.extend(_check_ignore_near(matching["ignore_near"], {**base_themes, **completed}))
+        matching = {k: v for k, v in matching.items() if k != "ignore_near"}
+    check = {"name": pack.get("name"), "version": pack.get("version"), "matching": matching, "themes": completed}
     return problems + check_taxonomy_data(check)
 
 
@@ -207,7 +223,7 @@ def _merge_pack(base: dict[str, Any], pack: dict[str, Any]) -> dict[str, Any]:
             subthemes[sub_id] = (_with_rules(subthemes[sub_id], sub, ("terms", "exact", "patterns", "cues"))
                                  if sub_id in subthemes else sub)
         themes[theme_id] = {**merged, "subthemes": subthemes}
-    matching = _with_rules(base.get("matching", {}), pack.get("matching", {}), ("ignore",))
+    matching = _with_rules(base.get("matching", {}), pack.get("matching", {}), ("ignore", "ignore_near"))
     return {**base, "name": f"{base['name']}+{pack['name']}", "version": f"{base['version']}+{pack['name']}-{pack['version']}",
             "matching": matching, "themes": themes}
 
@@ -242,6 +258,7 @@ def check_taxonomy_data(data: dict[str, Any]) -> list[str]:
     for key in ("negations", "ignore"):
         if key in matching:
             problems.extend(_check_strings(matching[key], f"[matching].{key}"))
+    problems.extend(_check_ignore_near(matching.get("ignore_near", []), data.get("themes")))
     window = matching.get("negation_window", 3)
     if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 10:
         problems.append(f"[matching].negation_window must be a whole number 0-10, got {window!r}")
@@ -273,6 +290,29 @@ def check_taxonomy_data(data: dict[str, Any]) -> list[str]:
             has_rules = has_rules or any(sub.get(k) for k in ("terms", "exact", "patterns"))
         if not has_rules:
             problems.append(f"{where}: no terms, exact or patterns, so it can never match")
+    return problems
+
+
+def _check_ignore_near(rules: Any, themes: Any) -> list[str]:
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        return ["[matching].ignore_near must be a list of tables: [[matching.ignore_near]] words = [...] near = [...]"]
+    problems = []
+    known = set(themes) if isinstance(themes, dict) else set()
+    for i, rule in enumerate(rules):
+        where = f"[matching].ignore_near[{i}]"
+        for key in sorted(set(rule) - _IGNORE_NEAR_KEYS):
+            problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(_IGNORE_NEAR_KEYS))})")
+        for key in ("words", "near"):
+            if key not in rule:
+                problems.append(f"{where}: {key!r} is required (a list of words or phrases)")
+            else:
+                problems.extend(_check_strings(rule[key], f"{where}.{key}"))
+        if "themes" in rule:
+            bad = _check_strings(rule["themes"], f"{where}.themes")
+            problems.extend(bad)
+            if not bad and known:
+                problems.extend(f"{where}.themes: no theme {t!r} (themes: {', '.join(sorted(known))})"
+                                for t in rule["themes"] if t not in known)
     return problems
 
 
@@ -363,6 +403,8 @@ def _build(data: dict[str, Any], source: str, sha256: str) -> Taxonomy:
         negations=frozenset(w.lower() for w in matching.get("negations", [])),
         negation_window=matching.get("negation_window", 3),
         ignore=tuple(matching.get("ignore", [])),
+        ignore_near=tuple(IgnoreNear(tuple(r["words"]), tuple(r["near"]), tuple(r.get("themes", [])))
+                          for r in matching.get("ignore_near", [])),
         source=source,
         sha256=sha256,
     )

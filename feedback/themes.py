@@ -80,6 +80,14 @@ class ThemeMatcher:
         # A first, cheaper pass: a Doc with none of the first required words of any pattern.
         self._any_required = (None if any(not pattern for pattern in all_required)
                               else frozenset().union(*(pattern[0] for pattern in all_required)))
+        # [matching].ignore_near: (the words as lemma strings, the sentence words that void
+        # them, the themes it applies to or None for all).
+        self._ignore_near = [
+            (tuple(f" {self._lemma(w)} " for w in rule.words),
+             frozenset(self._lemma(w) for w in rule.near) | frozenset(w.lower() for w in rule.near),
+             frozenset(rule.themes) or None)
+            for rule in self.taxonomy.ignore_near
+        ]
         self._cues = {
             theme.id: [
                 (sub.id, frozenset(self._lemma(c) for c in sub.cues))
@@ -144,8 +152,23 @@ class ThemeMatcher:
                 continue
             negation_start = self._negation(doc, start)
             for theme in _drop_parents(themes):
-                matches.append(Match(theme, start, end, negation_start))
+                if not (self._ignore_near and self._voided(doc, theme, start, end)):
+                    matches.append(Match(theme, start, end, negation_start))
         return matches
+
+    def _voided(self, doc: Doc, theme: str, start: int, end: int) -> bool:
+        """Whether an [matching].ignore_near rule voids this mention in its sentence."""
+        span = f" {' '.join(t.norm_ for t in doc[start:end])} "
+        parent = theme.split("/", 1)[0]
+        sentence: set[str] | None = None
+        for words, near, themes in self._ignore_near:
+            if (themes is None or parent in themes) and any(w in span for w in words):
+                if sentence is None:
+                    sent = doc[start].sent
+                    sentence = {t.norm_ for t in sent} | {t.lower_ for t in sent}
+                if not near.isdisjoint(sentence):
+                    return True
+        return False
 
     def has_cues(self, theme: str) -> bool:
         """Whether `refine` can turn this top-level theme into one of its subthemes."""

@@ -82,6 +82,13 @@ def test_a_pack_file_extends_a_users_taxonomy_file(tmp_path):
     taxonomy = load_taxonomy(f"{base}+{pack}+travel")
     assert taxonomy.theme_ids[:2] == ["billing", "parking"] and "baggage" in taxonomy.theme_ids
     assert taxonomy.get("billing").terms == ("invoice", "statement")
+    # A pack's ignore_near rules join the base's and may name the base's themes.
+    near = tmp_path / "near.toml"
+    near.write_text('name = "near"\nversion = "1"\n[[matching.ignore_near]]\nwords = ["invoice"]\nnear = ["tax"]\n'
+                    'themes = ["billing"]\n[themes.parking]\nlabel = "Parking"\nterms = ["car park"]\n', encoding="utf-8")
+    assert [r.words for r in load_taxonomy(f"{base}+{near}").ignore_near] == [("invoice",)]
+    with pytest.raises(TaxonomyError, match="no theme 'billing'"):  # the default has no billing theme
+        load_taxonomy(f"default+{near}")
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\nversion = "1"\n[themes.newtheme]\nterms = ["x"]\n', encoding="utf-8")
     with pytest.raises(TaxonomyError, match="label"):  # a new theme needs its label

@@ -154,6 +154,41 @@ def test_themes_check_reports_every_problem(tmp_path):
     assert "[themes.pat].patterns[0]" in text
 
 
+def test_themes_ignore_near_voids_a_word_only_beside_its_context(tmp_path, nlp):
+    path = tmp_path / "tax.toml"
+    path.write_text(
+        'name = "t"\nversion = "1"\n'
+        '[[matching.ignore_near]]\nwords = ["cold"]\nnear = ["beer", "drink"]\nthemes = ["food"]\n'
+        '[themes.food]\nlabel = "Food"\nterms = ["cold", "soup"]\n'
+        '[themes.comfort]\nlabel = "Comfort"\nterms = ["cold"]\n'
+    )
+    matcher = ThemeMatcher(nlp, load_taxonomy(str(path)))
+
+    def found(text):
+        doc = nlp(text)
+        return [(m.theme, doc[m.start : m.end].text) for m in matcher.find(doc)]
+
+    assert found("The soup was cold.") == [("food", "soup"), ("food", "cold"), ("comfort", "cold")]
+    # Beside "drinks" (lemma "drink") the word is voided for food only, and only in that sentence.
+    assert found("The drinks were cold. The soup was cold.") == [
+        ("comfort", "cold"), ("food", "soup"), ("food", "cold"), ("comfort", "cold")]
+
+
+def test_themes_ignore_near_problems_are_reported(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'name = "t"\nversion = "1"\n'
+        '[[matching.ignore_near]]\nwords = ["late"]\nthemes = ["speedy"]\nwhen = 1\n'
+        '[themes.speed]\nlabel = "Speed"\nterms = ["late"]\n'
+    )
+    with pytest.raises(TaxonomyError) as info:
+        load_taxonomy(str(path))
+    text = "\n".join(info.value.problems)
+    assert "[matching].ignore_near[0]: 'near' is required" in text
+    assert "[matching].ignore_near[0]: unknown key 'when'" in text
+    assert "[matching].ignore_near[0].themes: no theme 'speedy'" in text
+
+
 def test_themes_invalid_toml_is_one_clear_problem(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("name = [unclosed\n")

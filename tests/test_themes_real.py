@@ -21,6 +21,11 @@ from .conftest import themes_of
         ("I applied and was approved for a credit builder loan. All payments were made on time.", "speed"),
         ("I have paid my bills on time each month.", "speed"),
         ("The fabric is soft and flowy, and will work well for both late summer and early fall.", "speed"),
+        # [matching].ignore_near: lateness in a sentence about paying is the customer's (taxonomy 1.4.0).
+        ("I am 3 days late on my loan and harley Davidson financial had called me over 15 times in the past three days.",
+         "speed"),
+        ("I borrowed {$500.00} and with interest I would pay {$550.00} and if I was late a late fee.", "speed"),
+        ("Im not late in payments. Im toward the end of this loan term.", "speed"),
         # "feed" shares the lemma "fee".
         ("Twitter is always messing with my feed.", "price"),
         # A tailored jacket is a cut; "made for me" praises a fit.
@@ -111,3 +116,13 @@ def test_themes_real_product_people_and_effort_phrasings_are_found(analyze_one, 
 def test_themes_real_tendered_payment_is_no_food(analyze_one):
     text = "I tendered my final payment of {$280.00} on XX/XX/XXXX."
     assert "quality" not in themes_of(analyze_one(text))
+
+
+def test_themes_real_lateness_near_a_payment_keeps_other_themes_and_other_sentences(analyze_one):
+    # The voiding is per theme and per sentence: the late fee stays price, and a late delivery
+    # in the next sentence stays speed (CFPB narrative, US public domain; the second sentence is ours).
+    record = analyze_one("The due date was changed without my authorization and now a late fee and overdraft fee "
+                         "will result on my payment. The card itself arrived late.")
+    assert "price" in themes_of(record)
+    speed = [t for t in record["themes"] if t["parent"] == "speed"]
+    assert [t["evidence"] for t in speed] == ["arrived late"]
