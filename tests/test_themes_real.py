@@ -26,6 +26,21 @@ from .conftest import themes_of
          "speed"),
         ("I borrowed {$500.00} and with interest I would pay {$550.00} and if I was late a late fee.", "speed"),
         ("Im not late in payments. Im toward the end of this loan term.", "speed"),
+        # A sum on a credit report or in a dispute is what is owed or reported, not a price.
+        ("After retrieving a copy of my credit report I noticed an account with Lake Area Collections in the "
+         "amount of {$10.00} on my credit report.", "price"),
+        # "Simple" is a design or a size; ease is "simple to use". Styling a garment and figures of
+        # speech are no effort; struggling to pay is money trouble.
+        ("I love the detail in the front and the v back. it's simple and sexy, easy to dress up or wear casually.",
+         "convenience"),
+        ("What a cute swing sweater and so easy to layer.", "convenience"),
+        ("This is a beautiful dress and it was hard to let it go but, unfortunately, the fabric is a little stiff.",
+         "convenience"),
+        ("Only Pros : Large seating area/ Nice bar area/ Great simple drink menu.", "convenience"),
+        ("I realized the interest rate was predatory at 159.9 % now Im struggling to make the payments please help",
+         "convenience"),
+        # What wrinkles or comes off easily is the product's fault, not its ease.
+        ("The only reason for 4 stars is that the back material wrinkles easily.", "convenience"),
         # "feed" shares the lemma "fee".
         ("Twitter is always messing with my feed.", "price"),
         # A tailored jacket is a cut; "made for me" praises a fit.
@@ -126,3 +141,13 @@ def test_themes_real_lateness_near_a_payment_keeps_other_themes_and_other_senten
     assert "price" in themes_of(record)
     speed = [t for t in record["themes"] if t["parent"] == "speed"]
     assert [t["evidence"] for t in speed] == ["arrived late"]
+
+
+@pytest.mark.parametrize("text,theme", [
+    ("The only reason for 4 stars is that the back material wrinkles easily.", "quality"),
+    ("Earbud piece breaks easily.", "quality"),
+    ("It's very convenient and simple to use - gets job done.", "convenience"),
+    ("Paying $7.85 for a hot dog and fries is not my idea of a good meal.", "price"),
+])
+def test_themes_real_the_intended_senses_stay(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
