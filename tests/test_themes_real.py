@@ -39,6 +39,9 @@ from .conftest import themes_of
         ("Only Pros : Large seating area/ Nice bar area/ Great simple drink menu.", "convenience"),
         ("I realized the interest rate was predatory at 159.9 % now Im struggling to make the payments please help",
          "convenience"),
+        # An app that does not respond is a defect, not a company that does not answer.
+        ("My whatsapp suddenly doesn't respond and a box I think that says'its not responding wanna close it' appears.",
+         "customer_service"),
         # What wrinkles or comes off easily is the product's fault, not its ease.
         ("The only reason for 4 stars is that the back material wrinkles easily.", "convenience"),
         # "feed" shares the lemma "fee".
@@ -144,6 +147,11 @@ def test_themes_real_lateness_near_a_payment_keeps_other_themes_and_other_senten
 
 
 @pytest.mark.parametrize("text,theme", [
+    # How the company dealt with a request: refusing, threatening, not answering (taxonomy 1.4.0).
+    ("I have disputed the late payments for months. Experian refused to reverse the late payments.", "customer_service"),
+    ("Ive been told that if I dont handle the matter that they will go to the next step in a threatening manner.",
+     "customer_service"),
+    ("I have reached out to them to have them consider my account settled. They have not responded.", "customer_service"),
     ("The only reason for 4 stars is that the back material wrinkles easily.", "quality"),
     ("Earbud piece breaks easily.", "quality"),
     ("It's very convenient and simple to use - gets job done.", "convenience"),
