@@ -119,10 +119,11 @@ def split(dataset: Dataset, evaluation: bool) -> list[Example]:
     quarters); a dataset never trained on is all evaluation."""
     if dataset.name.split("/")[0] not in TRAINED_ON:
         return list(dataset.examples) if evaluation else []
+    name = dataset.split_as or dataset.name
     if not evaluation:
-        return [e for e in dataset.examples if not held_out(dataset.name, e.id)]
+        return [e for e in dataset.examples if not held_out(name, e.id)]
     drawn = training_draw_texts()
-    return [e for e in dataset.examples if held_out(dataset.name, e.id) and normal_text(e.text) not in drawn]
+    return [e for e in dataset.examples if held_out(name, e.id) and normal_text(e.text) not in drawn]
 
 
 @dataclass
@@ -146,6 +147,8 @@ class Dataset:
     gold_rule: str
     notes: list[str] = field(default_factory=list)
     binary: bool = False
+    # Split as this dataset: the titles of the clothing reviews are held out with their reviews.
+    split_as: str | None = None
 
 
 # ---------------------------------------------------------------------------- reading files
@@ -188,17 +191,31 @@ def read_csv_rows(path: Path, header_starts: str) -> list[dict[str, str]]:
 
 def load_clothing(folder: Path) -> list[Dataset]:
     rows = read_csv_rows(folder / "Womens Clothing E-Commerce Reviews.csv", ",Clothing ID")
-    stars = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
     examples, empty = [], 0
     for n, row in enumerate(rows):
         text = clean_text(row.get("Review Text") or "")
         if not text:
             empty += 1
             continue
-        examples.append(Example(row.get("") or str(n), text, stars.get((row.get("Rating") or "").strip())))
+        examples.append(Example(row.get("") or str(n), text, STARS.get((row.get("Rating") or "").strip())))
     return [Dataset("womens-clothing-reviews", "reviews", examples,
                     "Rating 1-2 negative, 3 neutral, 4-5 positive; text = Review Text (title not used)",
                     [f"{empty:,} rows without review text skipped"] if empty else [])]
+
+
+STARS = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
+
+
+def load_clothing_titles(folder: Path) -> list[Dataset]:
+    """The reviews' titles: the short answers real exports are full of ("Love it!", "Runs
+    small"). Scored here only: no training recipe reads them, and they are held out with their
+    reviews (`split_as`)."""
+    rows = read_csv_rows(folder / "Womens Clothing E-Commerce Reviews.csv", ",Clothing ID")
+    examples = [Example(row.get("") or str(n), title, STARS.get((row.get("Rating") or "").strip()))
+                for n, row in enumerate(rows) if (title := clean_text(row.get("Title") or ""))]
+    return [Dataset("womens-clothing-reviews/titles", "titles", examples,
+                    "Rating 1-2 negative, 3 neutral, 4-5 positive; text = the review's Title (short answers)",
+                    [f"{len(rows) - len(examples):,} rows without a title skipped"], split_as="womens-clothing-reviews")]
 
 
 def load_labelled_sentences(folder: Path) -> list[Dataset]:
@@ -308,6 +325,12 @@ LOADERS: dict[str, Callable[[Path], list[Dataset]]] = {
 }
 
 
+# Folder -> more datasets this benchmark scores (never read by a training recipe).
+SCORED_ONLY: dict[str, Callable[[Path], list[Dataset]]] = {
+    "womens-clothing-reviews": load_clothing_titles,
+}
+
+
 def load_all(data: Path) -> tuple[list[Dataset], list[str]]:
     """Every dataset found under `data`, and the folders skipped with the reason."""
     datasets, skipped = [], []
@@ -317,6 +340,8 @@ def load_all(data: Path) -> tuple[list[Dataset], list[str]]:
             skipped.append(f"{folder.name}: no loader (no labels or stars known)")
             continue
         datasets += loader(folder)
+        if folder.name in SCORED_ONLY:
+            datasets += SCORED_ONLY[folder.name](folder)
     return datasets, skipped
 
 

@@ -151,3 +151,16 @@ def test_training_data_never_holds_an_evaluated_text():
     assert {"womens-clothing-reviews", "cfpb-complaints", "hand-labelled/app-review-feature-sentiment"} <= sources
     # The app sentences' own labels are feature polarity, not a sentence's sentiment: not trained on.
     assert "app-review-feature-sentiment" not in sources
+
+
+@needs_data
+def test_clothing_titles_are_scored_held_out_with_their_reviews_and_never_trained_on():
+    datasets, _ = rw.load_all(DATA)
+    by_name = {d.name: d for d in datasets}
+    reviews, titles = by_name["womens-clothing-reviews"], by_name["womens-clothing-reviews/titles"]
+    assert len(titles.examples) > 19_000 and all(len(e.text) < 200 for e in titles.examples[:500])
+    # A title is evaluated exactly when its review is held out, so no scored title's review trained the model.
+    trained_reviews = {e.id for e in rw.split(reviews, evaluation=False)}
+    assert trained_reviews.isdisjoint(e.id for e in rw.split(titles, evaluation=True))
+    # Training reads LOADERS only, which have no titles.
+    assert all(d.unit != "titles" for d in rw.LOADERS["womens-clothing-reviews"](DATA / "womens-clothing-reviews"))
