@@ -85,6 +85,8 @@ def test_themes_word_sense_traps_are_not_tagged(analyze_one, text, absent):
         ("The phone menu just loops back to the start.", "automation"),
         ("Great personal service from Anna.", "personalization"),
         ("Stuck in a loop with the chatbot again.", "automation"),
+        # Longer than the ignored "remind me of" (a resemblance): a reminder never sent still counts.
+        ("They changed the due date and never reminded me of the payment.", "proactive_service"),
     ],
 )
 def test_themes_the_intended_senses_are_still_found(analyze_one, text, theme):

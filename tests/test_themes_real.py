@@ -42,6 +42,13 @@ from .conftest import themes_of
         # An app that does not respond is a defect, not a company that does not answer.
         ("My whatsapp suddenly doesn't respond and a box I think that says'its not responding wanna close it' appears.",
          "customer_service"),
+        # A resemblance, a perception and a "deal breaker" are no reminder, no telling, no deal.
+        ("I loved this top; it reminded me of one i have from retailer from circa 2008 in black.", "proactive_service"),
+        ("These bikini bottoms do! you can't tell by the picture but they are a really great weight.",
+         "proactive_service"),
+        ("It is hard to conceal your bra straps. unfortunately for me that is a deal breaker because i really wanted it.",
+         "price"),
+        ("It's a nice sturdy cotton, not flimsy and cheap looking.", "price"),
         # What wrinkles or comes off easily is the product's fault, not its ease.
         ("The only reason for 4 stars is that the back material wrinkles easily.", "convenience"),
         # "feed" shares the lemma "fee".
@@ -153,6 +160,7 @@ def test_themes_real_lateness_near_a_payment_keeps_other_themes_and_other_senten
      "customer_service"),
     ("I have reached out to them to have them consider my account settled. They have not responded.", "customer_service"),
     ("The only reason for 4 stars is that the back material wrinkles easily.", "quality"),
+    ("It's a nice sturdy cotton, not flimsy and cheap looking.", "quality"),
     ("Earbud piece breaks easily.", "quality"),
     ("It's very convenient and simple to use - gets job done.", "convenience"),
     ("Paying $7.85 for a hot dog and fries is not my idea of a good meal.", "price"),
