@@ -154,11 +154,10 @@ def plain_jsonl_lines(path: str, *, encoding: str | None = None) -> Iterator[byt
                     yield from _values_of(raw, found)
                 elif raw.isascii():
                     yield raw
+                elif (text := _utf8(raw)) is not None:
+                    yield text
                 else:
-                    try:
-                        yield raw.decode("utf-8")
-                    except UnicodeDecodeError:
-                        yield from _values_of(raw, found)
+                    yield from _values_of(raw, found)
             if not chunk:
                 return
     finally:
@@ -169,6 +168,13 @@ def plain_jsonl_lines(path: str, *, encoding: str | None = None) -> Iterator[byt
 # is read otherwise, so only UTF-8 lines are plain.
 _PLAIN_ENCODINGS = ("utf-8", "utf8")
 _CHUNK = 1 << 20
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _values_of(raw: bytes, encoding: str) -> Iterator[dict[str, Any]]:
