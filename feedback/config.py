@@ -48,6 +48,10 @@ OUTPUT_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl
 ENGINES = ("local", "dask")
 PERIODS = ("day", "week", "month", "quarter")
 DEFAULT_MIN_COUNT = 10  # fewer comments than this: a theme is flagged and left out of driver fits
+# `feedback report`'s formats, and the comments an HTML report embeds by default: here, so that the
+# CLI names them without loading the report package (and numpy) for every other command.
+REPORT_FORMATS = ("text", "json", "md", "csv", "html")
+DEFAULT_MAX_COMMENTS = 20_000  # about 12 MB of page for reviews of 300-500 characters
 DEFAULT_PARTITION_ROWS = 20_000  # ~10 s of work per Dask task (docs/distributed.md)
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, cast
 
 import spacy
 from spacy.attrs import IS_SPACE, LOWER, NORM, SENT_START
 from spacy.language import Language
-from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Span
+from spacy.util import load_language_data, registry
 from spacy.vocab import Vocab
 
 # The lookup table maps surface forms to lemmas but knows nothing of case ("Delivery" stays as
@@ -69,7 +69,10 @@ class LookupLemmas:
     """Lowercase lookup lemmas from spacy-lookups-data's English table, with overrides."""
 
     def __init__(self) -> None:
-        self.table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        # A plain dict of the table's data: spaCy's `load_lookups` builds a Table, which hashes
+        # each of its 42k words into the string store's ids (a fifth of the pipeline's
+        # start-up) and hashes the word again at every look-up; the words and lemmas are the same.
+        self.table = cast(dict[str, str], load_language_data(registry.lookups.get("en")["lemma_lookup"]))
 
     def __call__(self, text: str) -> str:
         lower = text.lower()

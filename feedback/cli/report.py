@@ -6,12 +6,9 @@ from typing import Any, Iterator
 
 import click
 
-from ..config import DEFAULT_MIN_COUNT, PERIODS, ReportOptions
+from ..config import DEFAULT_MAX_COMMENTS, DEFAULT_MIN_COUNT, PERIODS, REPORT_FORMATS, ReportOptions
 from ..errors import FeedbackError
 from ..io import atomic_output
-from ..report import FORMATS, format_for, make_report, read_records, render
-from ..report.interactive import DEFAULT_MAX_COMMENTS, CommentSample
-from ..report.render_html import render_html
 from .options import fail
 
 
@@ -19,7 +16,7 @@ from .options import fail
 @click.argument("input_path", metavar="ANALYZED", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Report file; the format follows its extension (.json .md .csv .html). '-' is stdout.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from OUTPUT, else text).")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), help="Output format (default: from OUTPUT, else text).")
 @click.option("--by", multiple=True, metavar="COLUMN",
               help="A carried field to segment by, e.g. channel: per segment volume, sentiment, theme shares and "
                    "scores, each tested against the other comments. Repeatable: one table per column (not crossed).")
@@ -64,6 +61,11 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
       feedback report analyzed.jsonl -o report.md --by region --by plan --where channel=app
       feedback analyze export.csv | feedback report - -o report.json
     """
+    # Imported here: registering the command must not load the report package (and numpy).
+    from ..report import format_for, make_report, read_records, render
+    from ..report.interactive import CommentSample
+    from ..report.render_html import render_html
+
     try:
         if source:
             from ..io.presets import resolve_source

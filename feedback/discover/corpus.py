@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ..config import ReadOptions
 from ..errors import Errors, InputError
 from ..records import AnalyzedRecord, ErrorRecord, SourceRow
@@ -58,7 +60,7 @@ def to_corpus_doc(record: AnalyzedRecord | dict[str, Any]) -> CorpusDoc | None:
         return CorpusDoc(str(record.get("id", "")), int(record.get("row") or 0), str(record["text"]),
                          frozenset(parents) - {""}, float(sentiment.get("compound") or 0.0), scores,
                          frozenset(p for p, m in zip(parents, mentions) if m.get("source", "rules") != "model") - {""})
-    except (TypeError, ValueError, AttributeError) as e:
+    except (TypeError, ValueError, AttributeError, OverflowError) as e:
         raise InputError(Errors.E403.format(id=record.get("id"), detail=e)) from None
 
 
@@ -71,10 +73,81 @@ class AnalyzedFile:
         self.encoding = encoding
 
     def __iter__(self) -> Iterator[CorpusDoc]:
-        from ..io import open_table
+        from ..io.json_exports import jsonl_line_values
+        from ..io.readers import plain_jsonl_lines
 
-        # ErrorRecords (a line that is not JSON) have no values and are skipped.
-        yield from _analyzed_docs(open_table(self.path, fmt="jsonl", encoding=self.encoding).rows)
+        # Only the fields discovery reads are decoded (`_Fields`): a record's sentences and
+        # evidence, most of its line, are skipped unread. A line of another shape is read as
+        # `open_table` reads it, a dict, and reduced by `to_corpus_doc` as before; lines that
+        # are not JSON objects are skipped.
+        decode = _FIELDS.decode
+        for line in plain_jsonl_lines(self.path, encoding=self.encoding):
+            doc: CorpusDoc | None
+            if isinstance(line, dict):
+                doc = to_corpus_doc(line)
+            else:
+                try:
+                    fields = decode(line)
+                except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+                    fields = None
+                if fields is not None and fields.attributes is msgspec.UNSET:
+                    doc = _fields_doc(fields)
+                else:  # a JSON:API item's row is its attributes (`io.json_exports`): as open_table reads it
+                    values = jsonl_line_values(line)
+                    doc = to_corpus_doc(values) if values is not None else None
+            if doc is not None:
+                yield doc
+
+
+class _Mention(msgspec.Struct, gc=False):
+    theme: Any = msgspec.UNSET
+    parent: Any = None
+    source: Any = "rules"
+
+
+class _Sentiment(msgspec.Struct, gc=False):
+    compound: Any = None
+
+
+class _Fields(msgspec.Struct, gc=False):
+    """The fields of an analysed record that discovery reads, decoded straight from its line.
+
+    Defaults are what `dict.get` gives `to_corpus_doc` for a missing key (UNSET where it tells
+    a missing key from null); a line whose fields have another shape does not decode as this
+    and is read as a dict instead.
+    """
+
+    id: Any = msgspec.UNSET
+    row: Any = None
+    text: Any = None
+    skipped: Any = None
+    error: Any = msgspec.UNSET
+    themes: list[_Mention] | None = None
+    sentiment: _Sentiment | None = None
+    scores: Any = None
+    attributes: Any = msgspec.UNSET
+
+
+_FIELDS = msgspec.json.Decoder(_Fields)
+
+
+def _fields_doc(record: _Fields) -> CorpusDoc | None:
+    """`to_corpus_doc` for a record decoded as `_Fields`: the same doc, or the same error."""
+    if record.error is not msgspec.UNSET or not record.text or record.skipped:
+        return None
+    try:
+        mentions = record.themes or ()
+        parents = [m.parent or str("" if m.theme is msgspec.UNSET else m.theme).split("/", 1)[0] for m in mentions]
+        sentiment = record.sentiment
+        scores = {str(k): float(v) for k, v in (record.scores or {}).items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return CorpusDoc(str("" if record.id is msgspec.UNSET else record.id), int(record.row or 0),
+                         str(record.text), frozenset(parents) - {""},
+                         float((sentiment.compound if sentiment is not None else None) or 0.0), scores,
+                         frozenset(p for p, m in zip(parents, mentions) if m.source != "model") - {""})
+    except (TypeError, ValueError, AttributeError, OverflowError) as e:
+        identifier = None if record.id is msgspec.UNSET else record.id
+        raise InputError(Errors.E403.format(id=identifier, detail=e)) from None
 
 
 def open_corpus(

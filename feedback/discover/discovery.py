@@ -8,9 +8,10 @@ the good topics and name them (`candidates`).
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 from spacy.language import Language
@@ -75,7 +76,7 @@ def discover(
     featurizer = Featurizer(nlp, exclude=covered if only_unthemed else ())
 
     # A list is read twice as it is; anything else (a file) once, pass 2 reading a spill of it.
-    with Spill() if not isinstance(corpus, list) else nullcontext() as spill:
+    with _long_lived_state(), Spill() if not isinstance(corpus, list) else nullcontext() as spill:
         census = take_census(corpus, only_unthemed=only_unthemed, sample=sample, seed=seed, spill=spill)
         return _discover(census, spill if spill is not None else corpus, taxonomy, nlp, featurizer, covered,
                          n_topics=n_topics, only_unthemed=only_unthemed, seed=seed, n_examples=n_examples,
@@ -162,6 +163,22 @@ def _discover(
         seed=seed,
         taxonomy=f"{taxonomy.name} {taxonomy.version}",
     )
+
+
+@contextmanager
+def _long_lived_state() -> Iterator[None]:
+    """What is built before discovery reads the corpus (spaCy's vocabulary, the taxonomy, the
+    modules) is never garbage: frozen, the collector stops rescanning it on every full
+    collection, and the young generation is collected less often. On 100k reviews the
+    collector otherwise costs an eighth of the run."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, thresholds[1], thresholds[2])
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _check_at_least(minimum: int, **values: int | None) -> None:

@@ -122,7 +122,6 @@ class TopicModel:
 
     def _fit_nmf(self, X: Any, k: int) -> tuple[Any, np.ndarray]:
         from sklearn.decomposition import NMF
-        from threadpoolctl import threadpool_limits
 
         # nndsvda starts from an SVD, so fits are deterministic and need few iterations; the
         # multiplicative-update solver reached the same reconstruction error as coordinate
@@ -131,7 +130,7 @@ class TopicModel:
                   random_state=self.random_state)
         # One BLAS thread: on a busy 2-core machine, BLAS threads fighting for the cores made a
         # fit 10-20x slower, and a fixed thread count keeps results bit-for-bit reproducible.
-        with threadpool_limits(limits=1), _quiet_convergence():
+        with _one_blas_thread(), _quiet_convergence():
             W = nmf.fit_transform(X)
         return nmf, W
 
@@ -179,16 +178,32 @@ class TopicModel:
             unit-length TF-IDF vector the topic rebuilds: 0 to about 1.
         RAISES (NotFittedError): `fit` was not called.
         """
-        from threadpoolctl import threadpool_limits
-
         if not hasattr(self, "nmf_"):
             raise NotFittedError(Errors.E407)
         X: Any = features if sparse.issparse(features) else self.vectorizer_.transform(features)
         if not X.nnz:
             return np.zeros((X.shape[0], self.n_topics_))
-        with threadpool_limits(limits=1), _quiet_convergence():
+        with _one_blas_thread(), _quiet_convergence():
             W = self.nmf_.transform(X)
         return W * self._norms
+
+
+def _one_blas_thread() -> Any:
+    """A context with BLAS limited to one thread (`threadpoolctl.threadpool_limits(limits=1)`).
+
+    threadpool_limits looks for the loaded BLAS libraries afresh at each use, some 3 ms, and
+    discovery uses it once per chunk of pass 2: the libraries, loaded by scikit-learn's import,
+    are looked for once."""
+    global _BLAS
+    if _BLAS is None:
+        import sklearn.decomposition  # noqa: F401 - loads SciPy's and NumPy's BLAS first
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1)
+
+
+_BLAS: Any = None
 
 
 @contextmanager

@@ -256,6 +256,19 @@ def _decode_line(text: str) -> Any:
         return json.loads(text)
 
 
+def jsonl_line_values(line: Line | bytes | str) -> dict[str, Any] | None:
+    """The values of the row that one line of JSON Lines is read as (`open_table`).
+
+    line (Line | bytes | str): A decoded line, or a plain line (`readers.plain_jsonl_lines`).
+    RETURNS (dict | None): The row's values; None for a blank line or one read as an error
+        (not JSON, not an object, nested too deep).
+    """
+    if not isinstance(line, Line):
+        line = Line(line.decode("utf-8") if isinstance(line, bytes) else line, 1)
+    row = next(_jsonl_rows([line]), None)
+    return row.values if isinstance(row, SourceRow) else None
+
+
 def _jsonl_rows(lines: Iterable[Line]) -> Iterator[SourceRow | ErrorRecord]:
     row_number = 0
     for line in lines:

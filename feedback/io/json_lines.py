@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
-import jsonlines
 
 
 class _CountedLines:
@@ -38,6 +37,8 @@ def read_json_lines(path: str, invalid: Callable[[int, str], Exception]) -> Iter
     YIELDS (tuple[int, Any]): (line number, value), in file order.
     RAISES (Exception): What `invalid` returns, at the first line that is not JSON.
     """
+    import jsonlines  # here: every command loads this module, few read such a file
+
     with open(path, encoding="utf-8-sig") as f:
         lines = _CountedLines(iter(f))
         # json.loads, not the orjson/ujson that jsonlines picks when one is installed: the same

@@ -14,7 +14,6 @@ XML    SemEval-2014 Task 4: <sentence><text/><aspectCategories><aspectCategory c
 from __future__ import annotations
 
 import csv
-import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -190,6 +189,8 @@ def parse_themes(cell: str, where: str) -> dict[str, str | None]:
 
 
 def _read_semeval(path: str) -> list[LabelledComment]:
+    import xml.etree.ElementTree as ET  # here: `analyze` loads this module but reads no XML
+
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from ..errors import Errors, InputError, ProblemCode, RowErrorCode
+from ..json_values import MAX_JSON_DEPTH
 from ..records import ErrorRecord, Problem, SourceRow
 from .encodings import SNIFF_BYTES, Line, Prefixed, decode_head, decoded_lines, sniff_encoding
 from .files import is_stream, open_binary
-from .json_exports import open_json
+from .json_exports import jsonl_line_values, open_json
 from .table import Table
 
 FORMATS = ("csv", "tsv", "jsonl")
@@ -103,6 +104,85 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
         table.notes.append(f"encoding: not UTF-8; read as {codecs.lookup(encoding).name} (guessed from its bytes; "
                            "--encoding to say otherwise)")
     return table
+
+
+def plain_jsonl_lines(path: str, *, encoding: str | None = None) -> Iterator[bytes | str | dict[str, Any]]:
+    """The lines of a JSON Lines file, for a reader that decodes the fields it needs itself,
+    faster than `open_table` builds every row; what it makes of them is what `open_table(path,
+    fmt="jsonl")` would give.
+
+    A plain line (UTF-8 in a UTF-8 file, no CR or NUL, bracketed at most MAX_JSON_DEPTH deep
+    by its count of brackets) comes as it is: bytes when ASCII, else decoded. Pass one that
+    the reader's decoder refuses to `jsonl_line_values`. Any other line comes as the values
+    `open_table` gives its row, and a line it reads as an error is left out, as are blank
+    lines; a file in another encoding is read by `open_table`, line by line.
+
+    path (str): A file path (gzip-compressed or not).
+    encoding (str | None): As for `open_table`.
+    YIELDS (bytes | str | dict): A plain line without its LF, or a row's values.
+    RAISES (InputError): The file cannot be opened, or the encoding is unknown.
+    """
+    binary, _ = open_binary(path, "a file of comments")
+    try:
+        head = binary.read(SNIFF_BYTES)
+        if encoding is not None:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise InputError(Errors.E005.format(encoding=encoding)) from None
+        found, bom = sniff_encoding(head, encoding)
+        if found not in _PLAIN_ENCODINGS:
+            binary.close()
+            rows = open_table(path, fmt="jsonl", encoding=encoding).rows
+            yield from (row.values for row in rows if isinstance(row, SourceRow))
+            return
+        rest = head[bom:]
+        while True:
+            chunk = binary.read(_CHUNK)
+            if chunk:
+                rest += chunk
+                end = rest.rfind(b"\n")
+                if end < 0:
+                    continue
+                lines, rest = rest[:end].split(b"\n"), rest[end + 1:]
+            else:
+                lines, rest = rest.split(b"\n"), b""
+            for raw in lines:
+                if not raw.strip():
+                    continue
+                if b"\r" in raw or b"\x00" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
+                    yield from _values_of(raw, found)
+                elif raw.isascii():
+                    yield raw
+                elif (text := _utf8(raw)) is not None:
+                    yield text
+                else:
+                    yield from _values_of(raw, found)
+            if not chunk:
+                return
+    finally:
+        binary.close()
+
+
+# The encodings `decoded_lines` reads as UTF-8 with its own fallback: a line that is not UTF-8
+# is read otherwise, so only UTF-8 lines are plain.
+_PLAIN_ENCODINGS = ("utf-8", "utf8")
+_CHUNK = 1 << 20
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _values_of(raw: bytes, encoding: str) -> Iterator[dict[str, Any]]:
+    """The values of the rows `open_table` makes of one line (a lone CR makes two)."""
+    for line in decoded_lines(io.BytesIO(raw + b"\n"), encoding):
+        values = jsonl_line_values(line)
+        if values is not None:
+            yield values
 
 
 def _unique_columns(header: list[str]) -> list[str]:

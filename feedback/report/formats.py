@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..config import REPORT_FORMATS
 from ..errors import Errors, ReportError
 from ..io.tables import spreadsheet_cell as _csv_cell  # formula-safe cells, shared with -o x.csv
 from ..terminal import printable
@@ -30,7 +31,7 @@ from .tables import (
     visible_themes,
 )
 
-FORMATS = ("text", "json", "md", "csv", "html")
+FORMATS = REPORT_FORMATS
 _EXTENSIONS = {".json": "json", ".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html",
                ".txt": "text"}
 CSV_COLUMNS = ("segment", "theme", "level", "count", "share", "sentiment", "share_negative", "below_min_count",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterable, Iterator
 
-from ..config import ReportOptions
+from ..config import DEFAULT_MAX_COMMENTS, ReportOptions
 from .aggregate import finite_number, segment_name
 from .build import MAX_SEGMENTS, OTHER_SEGMENT
 from .dates import parse_date, period_label, period_start, plausible
@@ -29,7 +29,6 @@ from .page import esc
 from .records_in import unescape_entities
 from .tables import impact_digits, score_title
 
-DEFAULT_MAX_COMMENTS = 20_000  # about 12 MB of page for reviews of 300-500 characters
 TEXT_CHARS = 1_000  # longer comments are cut (at a space) in the page; their evidence beyond is dropped
 LABEL_CODES = {"negative": 0, "neutral": 1, "positive": 2}
 # JSON inside <script>: "<" and ">" escaped so "</script>" or "<!--" in a comment cannot end or
