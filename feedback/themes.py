@@ -20,6 +20,7 @@ from .taxonomy import (DEFAULT_TAXONOMY, IGNORE, REDACTION_TOKENS, Taxonomy, The
                        check_taxonomy_data, load_taxonomy)
 
 _NORM_LOWER = [NORM, LOWER]
+_NEAR = "__near__"  # phrase-matcher key prefix of an ignore_near rule's words
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -80,14 +81,16 @@ class ThemeMatcher:
         # A first, cheaper pass: a Doc with none of the first required words of any pattern.
         self._any_required = (None if any(not pattern for pattern in all_required)
                               else frozenset().union(*(pattern[0] for pattern in all_required)))
-        # [matching].ignore_near: (the words as lemma strings, the sentence words that void
-        # them, the themes it applies to or None for all).
+        # [matching].ignore_near: each rule's words are found by the phrase matcher that runs
+        # anyway (key "__near<k>__"), so a Doc without them costs nothing more; a mention
+        # holding them is then checked against its sentence.
         self._ignore_near = [
-            (tuple(f" {self._lemma(w)} " for w in rule.words),
-             frozenset(self._lemma(w) for w in rule.near) | frozenset(w.lower() for w in rule.near),
+            (frozenset(self._lemma(w) for w in rule.near) | frozenset(w.lower() for w in rule.near),
              frozenset(rule.themes) or None)
             for rule in self.taxonomy.ignore_near
         ]
+        for k, rule in enumerate(self.taxonomy.ignore_near):
+            self._phrases.add(f"{_NEAR}{k}", lemma_docs(tuple(rule.words)))
         self._cues = {
             theme.id: [
                 (sub.id, frozenset(self._lemma(c) for c in sub.cues))
@@ -129,6 +132,9 @@ class ThemeMatcher:
             if len(matcher)
             for key, start, end in matcher(doc)
         ]
+        near_words = [c for c in candidates if c[0].startswith(_NEAR)] if self._ignore_near else []
+        if near_words:
+            candidates = [c for c in candidates if not c[0].startswith(_NEAR)]
         if not candidates:
             return []
         # Longest first; on equal length IGNORE first (it exists to block a sense), then earliest.
@@ -152,22 +158,26 @@ class ThemeMatcher:
                 continue
             negation_start = self._negation(doc, start)
             for theme in _drop_parents(themes):
-                if not (self._ignore_near and self._voided(doc, theme, start, end)):
+                if not (near_words and self._voided(doc, theme, start, end, near_words)):
                     matches.append(Match(theme, start, end, negation_start))
         return matches
 
-    def _voided(self, doc: Doc, theme: str, start: int, end: int) -> bool:
-        """Whether an [matching].ignore_near rule voids this mention in its sentence."""
-        span = f" {' '.join(t.norm_ for t in doc[start:end])} "
+    def _voided(self, doc: Doc, theme: str, start: int, end: int, near_words: list[tuple[str, int, int]]) -> bool:
+        """Whether an [matching].ignore_near rule voids this mention: one of the rule's words
+        lies inside it and one of its `near` lemmas in the same sentence."""
         parent = theme.split("/", 1)[0]
         sentence: set[str] | None = None
-        for words, near, themes in self._ignore_near:
-            if (themes is None or parent in themes) and any(w in span for w in words):
-                if sentence is None:
-                    sent = doc[start].sent
-                    sentence = {t.norm_ for t in sent} | {t.lower_ for t in sent}
-                if not near.isdisjoint(sentence):
-                    return True
+        for key, word_start, word_end in near_words:
+            if not start <= word_start < word_end <= end:
+                continue
+            near, themes = self._ignore_near[int(key[len(_NEAR):])]
+            if themes is not None and parent not in themes:
+                continue
+            if sentence is None:
+                sent = doc[start].sent
+                sentence = {t.norm_ for t in sent} | {t.lower_ for t in sent}
+            if not near.isdisjoint(sentence):
+                return True
         return False
 
     def has_cues(self, theme: str) -> bool:
