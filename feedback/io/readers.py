@@ -78,11 +78,7 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
     else:
         name = name or path
     head = binary.read(SNIFF_BYTES)
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(Errors.E005.format(encoding=encoding)) from None
+    _check_encoding(encoding)
     given = encoding
     encoding, bom = sniff_encoding(head, encoding)
     stream = io.BufferedReader(Prefixed(head[bom:], binary), buffer_size=SNIFF_BYTES)
@@ -106,6 +102,15 @@ def open_table(path: str, *, fmt: str | None = None, encoding: str | None = None
     return table
 
 
+def _check_encoding(encoding: str | None) -> None:
+    """RAISES (InputError): `encoding` is given and Python knows no such codec."""
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(Errors.E005.format(encoding=encoding)) from None
+
+
 def plain_jsonl_lines(path: str, *, encoding: str | None = None) -> Iterator[bytes | str | dict[str, Any]]:
     """The lines of a JSON Lines file, for a reader that decodes the fields it needs itself,
     faster than `open_table` builds every row; what it makes of them is what `open_table(path,
@@ -125,11 +130,7 @@ def plain_jsonl_lines(path: str, *, encoding: str | None = None) -> Iterator[byt
     binary, _ = open_binary(path, "a file of comments")
     try:
         head = binary.read(SNIFF_BYTES)
-        if encoding is not None:
-            try:
-                codecs.lookup(encoding)
-            except LookupError:
-                raise InputError(Errors.E005.format(encoding=encoding)) from None
+        _check_encoding(encoding)
         found, bom = sniff_encoding(head, encoding)
         if found not in _PLAIN_ENCODINGS:
             binary.close()
