@@ -160,11 +160,6 @@ def test_themes_real_lateness_near_a_payment_keeps_other_themes_and_other_senten
      "customer_service"),
     ("I have reached out to them to have them consider my account settled. They have not responded.", "customer_service"),
     ("The only reason for 4 stars is that the back material wrinkles easily.", "quality"),
-    # What the company should have said and did not; an app that goes where you go.
-    ("They did not disclose interest charges. The interest charges are 644 % which is an absurd amount.",
-     "proactive_service"),
-    ("Problem is they didn't even tell me that I was now applying for a secured loan.", "proactive_service"),
-    ("Evernote goes where I go.", "convenience"),
     ("It's a nice sturdy cotton, not flimsy and cheap looking.", "quality"),
     ("Earbud piece breaks easily.", "quality"),
     ("It's very convenient and simple to use - gets job done.", "convenience"),
