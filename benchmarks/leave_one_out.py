@@ -1,6 +1,7 @@
 """Leave one source out: how the shipped model's recipe does on a kind of comment it never saw.
 
     python benchmarks/leave_one_out.py [--data ../shared/data] [--limit 1000] [--sources a,b] [--json OUT]
+                                       [--param NAME=VALUE ...]
 
 The hidden checks are on domains we do not have, so for each real source the model is trained
 by the shipped recipe (scripts/train_default_model.py, same parameters and data) without that
@@ -46,7 +47,7 @@ def score(texts: list[str], gold: list[str | None], gold_themes: list[frozenset[
 
 
 def main() -> int:
-    from train_default_model import fit
+    from train_default_model import PARAMS, fit
     from real_training_data import load as load_training
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -54,7 +55,12 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--sources", help="Comma-separated sources (default: all four).")
     parser.add_argument("--json", help="Write every figure here.")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="A ThemeModel parameter (a JSON value) to try instead of the shipped recipe's.")
     args = parser.parse_args()
+    for pair in args.param:
+        name, _, value = pair.partition("=")
+        PARAMS[name] = json.loads(value)
     data = Path(args.data)
     training = load_training(data)
     analyzers, _ = build_analyzers()

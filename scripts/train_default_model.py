@@ -32,8 +32,12 @@ from feedback.model.persist import save_model  # noqa: E402
 from feedback.model.training import train  # noqa: E402
 from feedback.redact import redact_text  # noqa: E402
 
-# The shipped model's parameters (ThemeModel's defaults otherwise).
-PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static"}
+# The shipped model's parameters (ThemeModel's defaults otherwise). The sentiment head is
+# regularised ten times harder than ThemeModel's default (sentiment_C 3, not 30): trained
+# without one source and scored on it (benchmarks/leave_one_out.py), it was right more often on
+# the sources it never saw (mean accuracy 0.694 -> 0.714 over nine sets), level where it had
+# seen them; with C 30 it had learnt words of one domain as sentiment ("food" negative).
+PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

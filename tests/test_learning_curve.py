@@ -36,13 +36,19 @@ def test_200_guided_labels_of_an_unseen_dataset_beat_the_shipped_model_and_the_l
     name, pool, test = next(d for d in lc.load_datasets(DATA, seed=0) if d[0] == "semeval2014-restaurants")
     base = load_theme_model("default")
     bench = lc.Bench(rules_analyzer, base, pool, test)
-    labeller = lc.SimulatedLabeller(bench.pool)
-    labels, adapted = bench.guided(labeller, [200], seed=0)[200]
-    assert labeller.asked == 200 and len({c.id for c in labels}) == 200
-    shipped, ours, alone = bench.score(base), bench.score(adapted), bench.score(bench.fit(labels, adapted=False))
-    # Restaurant categories (food, ambience...) are new themes: learned from the labels.
-    assert ours["theme_macro_f1"] > shipped["theme_macro_f1"] + 0.4
-    # The shipped model reads these sentences' sentiment well; 200 labels must not undo it.
-    assert ours["accuracy"] >= shipped["accuracy"] - 0.005
-    assert ours["accuracy"] > alone["accuracy"]
-    assert ours["theme_macro_f1"] >= alone["theme_macro_f1"] - 0.01
+    adapted_themes, alone_themes = [], []
+    # Three labellers (seeds): which 200 comments are picked moves theme macro-F1 by about 0.02
+    # either way, so the themes are compared on the mean; sentiment holds for each.
+    for seed in range(3):
+        labeller = lc.SimulatedLabeller(bench.pool)
+        labels, adapted = bench.guided(labeller, [200], seed=seed)[200]
+        assert labeller.asked == 200 and len({c.id for c in labels}) == 200
+        shipped, ours, alone = bench.score(base), bench.score(adapted), bench.score(bench.fit(labels, adapted=False))
+        # Restaurant categories (food, ambience...) are new themes: learned from the labels.
+        assert ours["theme_macro_f1"] > shipped["theme_macro_f1"] + 0.4
+        # The shipped model reads these sentences' sentiment well; 200 labels must not undo it.
+        assert ours["accuracy"] >= shipped["accuracy"] - 0.005
+        assert ours["accuracy"] > alone["accuracy"]
+        adapted_themes.append(ours["theme_macro_f1"])
+        alone_themes.append(alone["theme_macro_f1"])
+    assert sum(adapted_themes) / 3 >= sum(alone_themes) / 3 - 0.01
