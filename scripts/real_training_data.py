@@ -8,6 +8,9 @@ Theme-labelled (themes and sentiment; `items`):
   - training/real/draw.jsonl + training/real/labels_*.jsonl: 800 real comments (clothing, CFPB,
     app-review and Amazon/Yelp sentences) hand-labelled following docs/annotation.md.
 Sentiment only (`sentiment_only`; themes not labelled, so theme detection does not read them):
+  - training/real/sentences_draw*.jsonl + training/real/sentence_labels*.jsonl: 1,600 real
+    sentences (clothing, CFPB, app-review) hand-labelled with their own sentiment, the plain statements
+    ("I ordered a size 8.") from which the head learns what neutral looks like in real text;
   - women's clothing reviews (CC0): Rating 1-2 negative, 3 neutral, 4-5 positive;
   - Kotzias et al. sentences, Amazon / Yelp / IMDb (CC BY 4.0): the file's 0/1 labels;
   - CFPB complaint narratives (US public domain): negative (a weak label: every one is a complaint;
@@ -56,6 +59,10 @@ DRAW = ROOT / "training" / "real" / "draw.jsonl"
 # The hand labels of the draw: the copies in training/real once complete, else the annotators'
 # working files (growing while they label).
 LABEL_FILES = [ROOT / "training" / "real" / "labels_part1.jsonl", ROOT / "training" / "real" / "labels_part2.jsonl"]
+# (drawn sentences, their settled labels): scripts/draw_sentences.py, then labelled by hand.
+SENTENCE_FILES = [(ROOT / "training" / "real" / "sentences_draw.jsonl", ROOT / "training" / "real" / "sentence_labels.jsonl"),
+                  (ROOT / "training" / "real" / "sentences_draw_2.jsonl",
+                   ROOT / "training" / "real" / "sentence_labels_2.jsonl")]
 DRAFT_LABEL_FILES = [Path("/work/notes/train_labels_part1.jsonl"), Path("/work/notes/train_labels_part2.jsonl")]
 EVALUATION_FILES = [ROOT / "evaluation" / "real_labelled.jsonl", ROOT / "evaluation" / "real_sample.jsonl"]
 MAX_CHARS = 2000  # longer narratives are cut: the model reads the analysed prefix anyway
@@ -75,7 +82,8 @@ class TrainingData:
         "sentiment-labelled-sentences" drops all three files)."""
         def keep(item: LabelledComment) -> bool:
             origin = self.source_of.get(item.id, "")
-            return not (origin.startswith(source) or origin.startswith("hand-labelled/" + source))
+            return not (origin.startswith(source) or origin.startswith("hand-labelled/" + source)
+                        or origin.startswith("hand-labelled-sentences/" + source))
         return TrainingData([i for i in self.items if keep(i)], [i for i in self.sentiment_only if keep(i)],
                             self.source_of, self.notes)
 
@@ -150,6 +158,12 @@ def load(data: Path = DEFAULT_DATA, *, seed: int = 0, label_files: list[Path] | 
     out.notes.append(f"{len(labelled)} hand-labelled real comments from {', '.join(str(p) for p in label_files)}"
                      + (f"; {held} left out (text held out for evaluation)" if held else ""))
     excluded |= {_normal(item.text) for item in labelled}
+    sentences, sentence_sources = labelled_sentences(excluded)
+    out.sentiment_only += sentences
+    out.source_of.update(sentence_sources)
+    if sentences:
+        out.notes.append(f"{len(sentences)} hand-labelled real sentences from "
+                         + ", ".join(str(labels.relative_to(ROOT)) for _, labels in SENTENCE_FILES if labels.is_file()))
     rng = random.Random(seed)
     datasets = {}
     for folder in {folder for folder, _, _ in SOURCES.values()}:
@@ -169,6 +183,24 @@ def load(data: Path = DEFAULT_DATA, *, seed: int = 0, label_files: list[Path] | 
             out.sentiment_only.append(LabelledComment(key, text, {}, sentiment))
             out.source_of[key] = source
     return out
+
+
+def labelled_sentences(excluded: set[str]) -> tuple[list[LabelledComment], dict[str, str]]:
+    """The drawn real sentences with their hand-labelled sentiment (a draw not yet labelled is
+    skipped), and the source of each ("hand-labelled/<dataset>", so `without` drops them with
+    their dataset)."""
+    items, sources = [], {}
+    for draw, label_file in SENTENCE_FILES:
+        if not (draw.is_file() and label_file.is_file()):
+            continue
+        with label_file.open(encoding="utf-8") as f:
+            labels = {row["id"]: row["sentiment"] for row in map(json.loads, filter(str.strip, f))}
+        with draw.open(encoding="utf-8") as f:
+            for row in map(json.loads, filter(str.strip, f)):
+                if row["id"] in labels and _normal(row["text"]) not in excluded:
+                    items.append(LabelledComment(row["id"], row["text"], {}, labels[row["id"]]))
+                    sources[row["id"]] = "hand-labelled-sentences/" + row["source"]
+    return items, sources
 
 
 def main() -> int:

@@ -67,13 +67,16 @@ def fit(data: TrainingData, *, seed: int = 0, test: bool = True, quiet: bool = F
 def license_of(source: str) -> str:
     if source.startswith("project/"):
         return "CC0 1.0 (written for this project)"
-    folder = source.removeprefix("hand-labelled/").split("/", 1)[0]
+    folder = source.removeprefix("hand-labelled/").removeprefix("hand-labelled-sentences/").split("/", 1)[0]
     return LICENSES.get(folder, "?")
 
 
 def source_group(source: str) -> str:
-    """The kind of comment a source is, for the sentiment head's per-source check: the
-    hand-labelled comments count with their dataset, the project's files as one."""
+    """The kind of comment a source is, for the sentiment head's per-source check and source
+    effects: the hand-labelled comments count with their dataset, the project's files as one,
+    the hand-labelled single sentences as one (their mix of classes is their own)."""
+    if source.startswith("hand-labelled-sentences/"):
+        return "real sentences"
     source = source.removeprefix("hand-labelled/")
     return "project" if source.startswith("project/") else source
 

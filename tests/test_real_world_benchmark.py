@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import importlib.util
 import sys
 from pathlib import Path
@@ -146,7 +147,12 @@ def test_training_data_never_holds_an_evaluated_text():
     data = module.load(DATA)
     trained = {module._normal(i.text) for i in data.items + data.sentiment_only}
     assert trained.isdisjoint(module.evaluation_texts(DATA))
-    assert sum(source.startswith("hand-labelled/") for source in data.source_of.values()) == 800
+    hand = [i for i in data.items if data.source_of[i.id].startswith("hand-labelled/")]
+    assert len(hand) == 800
+    # The hand-labelled real sentences teach sentiment only, each from its dataset's training split.
+    sentences = [i for i in data.sentiment_only if i.id.startswith(("sent-", "sent2-"))]
+    assert len(sentences) > 1500 and all(data.source_of[i.id].startswith("hand-labelled-sentences/") for i in sentences)
+    assert {i.sentiment for i in sentences} == {"negative", "neutral", "positive"}
     sources = set(data.source_of.values())
     assert {"womens-clothing-reviews", "cfpb-complaints", "hand-labelled/app-review-feature-sentiment"} <= sources
     # The app sentences' own labels are feature polarity, not a sentence's sentiment: not trained on.
@@ -164,3 +170,20 @@ def test_clothing_titles_are_scored_held_out_with_their_reviews_and_never_traine
     assert trained_reviews.isdisjoint(e.id for e in rw.split(titles, evaluation=True))
     # Training reads LOADERS only, which have no titles.
     assert all(d.unit != "titles" for d in rw.LOADERS["womens-clothing-reviews"](DATA / "womens-clothing-reviews"))
+
+
+@needs_data
+def test_the_labelled_sentences_are_the_seeded_draw_from_training_splits():
+    spec = importlib.util.spec_from_file_location("draw_sentences", ROOT / "scripts" / "draw_sentences.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = [json.loads(line) for line in (ROOT / "training" / "real" / "sentences_draw.jsonl").open(encoding="utf-8")]
+    # Reproducible from the command training/README.md gives.
+    assert module.draw(DATA, 11) == shipped
+    labelled = {json.loads(line)["id"] for line in (ROOT / "training" / "real" / "sentence_labels.jsonl").open()}
+    assert labelled == {row["id"] for row in shipped}
+    # Single sentences as feedback splits them, none of them a text that is scored.
+    held_out = sys.modules["real_training_data"].evaluation_texts(DATA)
+    assert all(4 <= len(row["text"].split()) <= 40 and " ".join(row["text"].lower().split()) not in held_out
+               for row in shipped)
