@@ -64,7 +64,8 @@ SENTENCE_FILES = [(ROOT / "training" / "real" / "sentences_draw.jsonl", ROOT / "
                   (ROOT / "training" / "real" / "sentences_draw_2.jsonl",
                    ROOT / "training" / "real" / "sentence_labels_2.jsonl")]
 DRAFT_LABEL_FILES = [Path("/work/notes/train_labels_part1.jsonl"), Path("/work/notes/train_labels_part2.jsonl")]
-EVALUATION_FILES = [ROOT / "evaluation" / "real_labelled.jsonl", ROOT / "evaluation" / "real_sample.jsonl"]
+EVALUATION_FILES = [ROOT / "evaluation" / "real_labelled.jsonl", ROOT / "evaluation" / "real_sample.jsonl",
+                    ROOT / "evaluation" / "real_labelled_2.jsonl"]
 MAX_CHARS = 2000  # longer narratives are cut: the model reads the analysed prefix anyway
 
 
