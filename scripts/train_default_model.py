@@ -37,7 +37,12 @@ from feedback.redact import redact_text  # noqa: E402
 # without one source and scored on it (benchmarks/leave_one_out.py), it was right more often on
 # the sources it never saw (mean accuracy 0.694 -> 0.714 over nine sets), level where it had
 # seen them; with C 30 it had learnt words of one domain as sentiment ("food" negative).
-PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0}
+# A theme is found without a rule hit only if such finds were right at least half the time on
+# the real sources left out in turn (`unseen_add_precision`): trained without the hand-labelled
+# real comments, the recipe's finds on them were right 7 times in 42. Only quality and speed
+# now pass; the other themes are left to the rules (models/README.md).
+PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0,
+          "unseen_add_precision": 0.5}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

@@ -116,7 +116,9 @@ def test_model_shipped_default_loads_with_card():
     assert model.themes_ == ["speed", "price", "personalization", "convenience", "customer_service",
                              "automation", "proactive_service", "channels", "quality"]
     card = model.card_
-    assert card["held_out"]["micro_f1"] > 0.8
+    # Project-written held-out comments: 0.84 before the model left the themes whose finds were
+    # mostly wrong on unseen real sources to the rules (models/README.md); the rules alone: 0.69.
+    assert card["held_out"]["micro_f1"] > 0.72
     assert card["command"].startswith(("feedback train", "bash scripts/train_default_model.sh"))
 
 
@@ -143,7 +145,9 @@ def test_model_vetoes_a_rule_hit_without_judgement(model_analyze_one, analyze_on
 def test_model_beats_rules_on_held_out_labels(analyzer, rules_analyzer):
     items = read_labelled(str(DEV))
     with_model, rules_only = evaluate(analyzer, items), evaluate(rules_analyzer, items)
-    assert with_model["micro_f1"] > rules_only["micro_f1"] + 0.1
+    # By less than before (0.15): themes whose finds were mostly wrong on unseen real sources are
+    # left to the rules, implicit mentions in these project-written comments included.
+    assert with_model["micro_f1"] > rules_only["micro_f1"] + 0.03
     assert with_model["sentiment_accuracy"] > rules_only["sentiment_accuracy"] + 0.2
     for key in ("micro_precision", "micro_recall", "macro_f1", "polarity_accuracy", "sentiment_macro_f1"):
         assert 0 <= with_model[key] <= 1

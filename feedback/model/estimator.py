@@ -19,8 +19,9 @@ from ..errors import Errors, ModelError
 from .base import Estimator
 from .features import (WordGrams, char_analyzer, char_tfidf, fit_vocabulary, negation_ngrams, rule_hits,
                        tfidf_from_indices)
-from .linear import (add_threshold, best_threshold, binary_as_two_rows, class_bias, coefficients, confidence_cut,
-                     drop_threshold, linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature, transposed)
+from .linear import (NEVER, add_threshold, best_threshold, binary_as_two_rows, class_bias, coefficients, confidence_cut,
+                     cross_fit, drop_threshold, linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature,
+                     transposed, unseen_finds)
 from .types import ModelInput, Prediction, ThemePrediction, banded, banded_rows, polarity_label
 
 
@@ -43,6 +44,10 @@ class ThemeModel(Estimator):
         sentiment head also reads a comment's mean vector, so words it never saw count too.
     embedding_weight (float): Scale of that mean vector (unit length) as features.
     neutral_prior (bool): Raise the sentiment head's neutral score as cross-validation says (`class_bias`).
+    unseen_add_precision (float | None): With the comments' sources (`fit`'s groups), a theme is
+        found without a rule hit only if, fitted without each source in turn (`unseen_finds`), such
+        finds were right this often on the sources left out (3 at least); else the rules alone find it.
+        Finds precise on the kinds of comment trained on are often wrong on a new kind. None: no check.
     threshold_beta (float): Thresholds of themes no rule can find maximise F-beta in
         cross-validation.
     add_precision (float): A theme the rules did not find is added only above the calibrated
@@ -99,6 +104,7 @@ class ThemeModel(Estimator):
         embeddings: str | None = None,
         embedding_weight: float = 1.0,
         neutral_prior: bool = False,
+        unseen_add_precision: float | None = None,
         threshold_beta: float = 0.85,
         add_precision: float = 0.8,
         drop_precision: float = 0.95,
@@ -119,6 +125,7 @@ class ThemeModel(Estimator):
         self.embeddings = embeddings
         self.embedding_weight = embedding_weight
         self.neutral_prior = neutral_prior
+        self.unseen_add_precision = unseen_add_precision
         self.threshold_beta = threshold_beta
         self.add_precision = add_precision
         self.drop_precision = drop_precision
@@ -232,7 +239,8 @@ class ThemeModel(Estimator):
         theme_order (Sequence[str]): Preferred order of the model's themes (taxonomy order).
         progress (Callable[[str], None] | None): Told each stage as it ends ("theme speed").
         groups (Sequence[str] | None): The source of each comment: the sentiment head then
-            replaces VADER only at a confidence where no source loses accuracy by it.
+            replaces VADER only at a confidence where no source loses accuracy by it, and with
+            `unseen_add_precision` theme detection checks its finds on each source left out.
         RETURNS (ThemeModel): self.
         RAISES (ModelError): No inputs, labels that do not match them, too few n-grams, or a
             theme in every comment.
@@ -255,7 +263,8 @@ class ThemeModel(Estimator):
         tfidf = self._tfidf_blocks([item.text for item in inputs])[1]
         report("features")
         with ThreadPoolExecutor(max_workers=self._workers()) as pool:
-            self._fit_detection(tfidf[labelled], [inputs[i] for i in labelled], gold_themes, pool, report)
+            self._fit_detection(tfidf[labelled], [inputs[i] for i in labelled], gold_themes, pool, report,
+                                [groups[i] for i in labelled] if groups is not None else None)
             self._fit_polarity(tfidf[labelled], [inputs[i] for i in labelled], gold_themes, pool, report)
             self._fit_sentiment(tfidf, inputs, sentiments, pool, report, groups)
         self.n_train_ = len(inputs)
@@ -274,39 +283,13 @@ class ThemeModel(Estimator):
             return []
         return list(StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state).split(np.zeros(len(y)), y))
 
-    def _cross_fit(self, make: Callable[[], Any], X: sp.csr_matrix, y: np.ndarray,
-                   pool: ThreadPoolExecutor) -> Callable[[], tuple[Any, np.ndarray | None]]:
-        """Start fitting a classifier on every fold and on all rows, in parallel threads
-        (liblinear spends its time outside the GIL); the function returned waits for (the fitted
-        classifier, its cross-validated decision values or None when a class is too rare to
-        fold). Submitted all at once, so one theme's folds run beside another's."""
-        folds = self._folds(y)
-
-        def fit(rows: np.ndarray | None) -> Any:
-            clf = make()
-            return clf.fit(X if rows is None else X[rows], y if rows is None else y[rows])
-
-        futures = [pool.submit(fit, train) for train, _ in folds]
-        final = pool.submit(fit, None)
-
-        def result() -> tuple[Any, np.ndarray | None]:
-            z = None
-            if folds:
-                n_classes = len(set(y))
-                z = np.zeros((len(y), n_classes if n_classes > 2 else 1))
-                for (_, test), future in zip(folds, futures):
-                    z[test] = future.result().decision_function(X[test]).reshape(len(test), -1)
-                z = z[:, 0] if z.shape[1] == 1 else z
-            return final.result(), z
-
-        return result
-
     def _fit_detection(self, tfidf: sp.csr_matrix, inputs: Sequence[ModelInput],
                        themes: Sequence[dict[str, str | None]], pool: ThreadPoolExecutor,
-                       report: Callable[[str], None]) -> None:
+                       report: Callable[[str], None], groups: Sequence[str] | None = None) -> None:
         """One logistic regression per theme, its probabilities calibrated (Platt) and its
         thresholds chosen on cross-validated predictions: rule hits are kept unless the model is
-        confidently against them, and model-only hits need `add_precision`."""
+        confidently against them, and model-only hits need `add_precision` (with
+        `unseen_add_precision`, on each source left out too: `_unseen_add_check`)."""
         from sklearn.linear_model import LogisticRegression
 
         X = self._detection_features(tfidf, inputs)
@@ -325,7 +308,7 @@ class ThemeModel(Estimator):
 
         gold = np.array([[t in labels for t in self.themes_] for labels in themes], dtype=bool).reshape(len(inputs), n)
         rules = set(self.rule_themes_)
-        jobs = [self._cross_fit(make, X, gold[:, j], pool) for j in range(n)]
+        jobs = [cross_fit(make, X, gold[:, j], self._folds(gold[:, j]), pool) for j in range(n)]
         for j, (theme, job) in enumerate(zip(self.themes_, jobs)):
             y = gold[:, j]
             clf, z = job()
@@ -349,7 +332,22 @@ class ThemeModel(Estimator):
         # Some label sets give every comment a theme (SemEval's categories include a catch-all);
         # then a comment with no theme above its threshold still gets its most likely one.
         self.always_one_ = all(len(labels) > 0 for labels in themes)
+        if self.unseen_add_precision is not None and groups is not None and len(set(groups)) > 1:
+            self._unseen_add_check(X, gold, inputs, np.array(groups), make, pool)
         self.cv_scores_["micro"] = prf(cv_predictions.ravel(), gold.ravel())
+
+    def _unseen_add_check(self, X: sp.csr_matrix, gold: np.ndarray, inputs: Sequence[ModelInput],
+                          groups: np.ndarray, make: Callable[[], Any], pool: ThreadPoolExecutor) -> None:
+        """A theme whose finds without a rule hit, on each source left out in turn, were right less
+        than `unseen_add_precision` of the time, or too few (under 3) to tell, is left to the rules."""
+        checked = [j for j, theme in enumerate(self.themes_) if theme in self.rule_themes_ and self.thresholds_[j] < NEVER]
+        hits = np.array([[theme in item.rule_themes for theme in self.themes_] for item in inputs], dtype=bool)
+        counts = unseen_finds(make, X, gold, hits, groups, checked, self.calibration_, self.thresholds_, pool)
+        for j, (found, right) in counts.items():
+            scores = self.cv_scores_["themes"][self.themes_[j]]
+            scores["unseen_finds"] = {"found": found, "right": right}
+            if not (found >= 3 and right >= (self.unseen_add_precision or 0.0) * found):
+                self.thresholds_[j] = scores["add_above"] = NEVER
 
     def _local(self, inputs: Sequence[ModelInput], theme: str, theme_index: int) -> list[float]:
         """Per comment, the compound nearest the theme: its rule mentions', else its best sentence's."""
@@ -394,7 +392,7 @@ class ThemeModel(Estimator):
             # Only the columns these comments use: the others' weights are zero at the optimum
             # anyway (L2), and lbfgs's cost grows with the columns it carries.
             columns = np.unique(X.indices)
-            started.append((theme, y, X.shape[1], columns, self._cross_fit(make, X[:, columns], y, pool)))
+            started.append((theme, y, X.shape[1], columns, cross_fit(make, X[:, columns], y, self._folds(y), pool)))
         for theme, y, width, columns, job in started:
             clf, z = job()
             if z is not None:
@@ -428,9 +426,9 @@ class ThemeModel(Estimator):
             return
         subset = [inputs[i] for i in rows]
         X = self._head_features(tfidf[rows], self._sentiment_extra(subset))
-        clf, z = self._cross_fit(lambda: one_vs_rest(LogisticRegression(
+        clf, z = cross_fit(lambda: one_vs_rest(LogisticRegression(
             C=self.sentiment_C, solver="liblinear", dual=True, max_iter=5000, random_state=self.random_state)),
-            X, y, pool)()
+            X, y, self._folds(y), pool)()
         self.sentiment_classes_, self.sentiment_bias_ = [str(c) for c in clf.classes_], np.zeros(len(clf.classes_))
         self.sentiment_coef_, self.sentiment_intercept_ = binary_as_two_rows(*coefficients(clf), len(clf.classes_))
         if z is not None:

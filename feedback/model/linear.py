@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -244,3 +246,60 @@ def class_bias(logits: np.ndarray, gold: np.ndarray, column: int | None, groups:
             best, best_score = float(b), score
     bias[column] = best
     return bias
+
+
+def unseen_finds(make: Callable[[], Any], X: sp.csr_matrix, gold: np.ndarray, hits: np.ndarray, groups: np.ndarray,
+                 columns: Sequence[int], calibration: np.ndarray, thresholds: np.ndarray,
+                 pool: ThreadPoolExecutor) -> dict[int, tuple[int, int]]:
+    """Per theme column: (finds, right ones) among the comments without a rule hit for it, each
+    source's comments judged by a head fitted without that source (`make()`, Platt-calibrated as
+    the theme's, at its add threshold), pooled. Every source is left out but the largest: without
+    it too little is left to learn from, and the check would judge a different model."""
+    sizes = Counter(groups.tolist())
+    largest = max(sizes, key=lambda name: (sizes[name], name))
+    names = sorted(name for name in sizes if name != largest)
+
+    def fit_without(name: str, j: int) -> Any:
+        return make().fit(X[groups != name], gold[groups != name, j])
+
+    jobs = {(j, name): pool.submit(fit_without, name, j)
+            for j in columns for name in names if len(set(gold[groups != name, j].tolist())) == 2}
+    out = {}
+    for j in columns:
+        found = right = 0
+        for name in names:
+            rows = np.flatnonzero((groups == name) & ~hits[:, j])
+            if (j, name) in jobs and len(rows):
+                a, b = calibration[j]
+                finds = sigmoid(a * jobs[(j, name)].result().decision_function(X[rows]) + b) >= thresholds[j]
+                found += int(finds.sum())
+                right += int((finds & gold[rows, j]).sum())
+        out[j] = (found, right)
+    return out
+
+
+def cross_fit(make: Callable[[], Any], X: sp.csr_matrix, y: np.ndarray, folds: Sequence[tuple[np.ndarray, np.ndarray]],
+              pool: ThreadPoolExecutor) -> Callable[[], tuple[Any, np.ndarray | None]]:
+    """Start fitting a classifier (`make()`) on every fold and on all rows, in parallel threads
+    (liblinear spends its time outside the GIL); the function returned waits for (the fitted
+    classifier, its cross-validated decision values or None without folds, e.g. a class too
+    rare to fold). Submitted all at once, so one theme's folds run beside another's."""
+
+    def fit(rows: np.ndarray | None) -> Any:
+        return make().fit(X if rows is None else X[rows], y if rows is None else y[rows])
+
+    futures = [pool.submit(fit, train) for train, _ in folds]
+    final = pool.submit(fit, None)
+
+    def result() -> tuple[Any, np.ndarray | None]:
+        z = None
+        if folds:
+            n_classes = len(set(y))
+            z = np.zeros((len(y), n_classes if n_classes > 2 else 1))
+            for (_, test), future in zip(folds, futures):
+                z[test] = future.result().decision_function(X[test]).reshape(len(test), -1)
+            z = z[:, 0] if z.shape[1] == 1 else z
+        return final.result(), z
+
+    return result
+

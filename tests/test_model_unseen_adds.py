@@ -1,0 +1,58 @@
+"""Themes the model finds without a rule hit must be right on sources it never saw
+(ThemeModel's `unseen_add_precision`): trained without the hand-labelled real comments, the
+recipe's finds on them were right 7 times in 42 (models/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from feedback import AnalysisOptions, Analyzer
+from feedback.io.labelled import read_labelled
+from feedback.model import ThemeModel
+from feedback.model.linear import NEVER
+from feedback.model.training import analyze_labelled
+from feedback.pipeline import model_input
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "tests" / "data" / "labelled_cx.jsonl"
+
+
+def _rule_inputs():
+    analyzer = Analyzer.from_options(AnalysisOptions(model=None))
+    items = read_labelled(str(DEV))
+    records = analyze_labelled(analyzer, items, screen=False)
+    assert len(records) == len(items)
+    return items, [model_input(r) for r in records], analyzer.taxonomy.theme_ids
+
+
+def test_a_theme_whose_finds_fail_on_unseen_sources_is_left_to_the_rules():
+    items, inputs, rule_themes = _rule_inputs()
+    themes = [dict(i.themes) for i in items]
+    groups = [("a", "b", "c")[k % 3] for k in range(len(items))]
+    params = {"char_ngram_range": None, "cv": 3}
+    unchecked = ThemeModel(**params).fit(inputs, themes, rule_themes=rule_themes, groups=groups)
+    assert any(t < NEVER for t, theme in zip(unchecked.thresholds_, unchecked.themes_) if theme in rule_themes)
+    # A bar no find can pass: every theme the rules can find is then left to them.
+    strict = ThemeModel(**params, unseen_add_precision=1.01).fit(inputs, themes, rule_themes=rule_themes,
+                                                                 groups=groups)
+    checked = [j for j, theme in enumerate(strict.themes_) if theme in rule_themes]
+    assert checked and all(strict.thresholds_[j] == NEVER for j in checked)
+    no_rules = [type(i)(i.text, i.compound, i.sentences, frozenset(), {}) for i in inputs]
+    assert not any(p.theme in rule_themes for prediction in strict.predict(no_rules) for p in prediction.themes)
+    # Without sources to leave out there is nothing to check: the thresholds stand.
+    alone = ThemeModel(**params, unseen_add_precision=1.01).fit(inputs, themes, rule_themes=rule_themes)
+    assert list(alone.thresholds_) == list(unchecked.thresholds_)
+
+
+def test_the_shipped_model_adds_only_themes_whose_unseen_finds_were_right_half_the_time():
+    card = json.loads((ROOT / "models" / "cx-default" / "model.json").read_text(encoding="utf-8"))
+    assert card["params"]["unseen_add_precision"] == 0.5
+    checked = {t: v for t, v in card["cv_scores"]["themes"].items() if "unseen_finds" in v}
+    assert checked
+    for theme, scores in checked.items():
+        found, right = scores["unseen_finds"]["found"], scores["unseen_finds"]["right"]
+        kept = found >= 3 and right >= 0.5 * found
+        assert (scores["add_above"] < NEVER) == kept, theme
+    # On these real sources, finds of personalization were never right.
+    assert card["cv_scores"]["themes"]["personalization"]["add_above"] == NEVER
