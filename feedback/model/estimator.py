@@ -333,13 +333,13 @@ class ThemeModel(Estimator):
         # then a comment with no theme above its threshold still gets its most likely one.
         self.always_one_ = all(len(labels) > 0 for labels in themes)
         if self.unseen_add_precision is not None and groups is not None and len(set(groups)) > 1:
-            self._unseen_add_check(X, gold, inputs, np.array(groups), make, pool)
+            self._unseen_add_check(X, gold, inputs, np.array(groups), make, pool, cv_predictions)
         self.cv_scores_["micro"] = prf(cv_predictions.ravel(), gold.ravel())
 
-    def _unseen_add_check(self, X: sp.csr_matrix, gold: np.ndarray, inputs: Sequence[ModelInput],
-                          groups: np.ndarray, make: Callable[[], Any], pool: ThreadPoolExecutor) -> None:
-        """A theme whose finds without a rule hit, on each source left out in turn, were right less
-        than `unseen_add_precision` of the time, or too few (under 3) to tell, is left to the rules."""
+    def _unseen_add_check(self, X: sp.csr_matrix, gold: np.ndarray, inputs: Sequence[ModelInput], groups: np.ndarray,
+                          make: Callable[[], Any], pool: ThreadPoolExecutor, cv_predictions: np.ndarray) -> None:
+        """A theme whose finds without a rule hit, on each source left out in turn, were right less than
+        `unseen_add_precision` of the time, or too few (<3) to tell, is left to the rules (and so scored)."""
         checked = [j for j, theme in enumerate(self.themes_) if theme in self.rule_themes_ and self.thresholds_[j] < NEVER]
         hits = np.array([[theme in item.rule_themes for theme in self.themes_] for item in inputs], dtype=bool)
         counts = unseen_finds(make, X, gold, hits, groups, checked, self.calibration_, self.thresholds_, pool)
@@ -347,7 +347,9 @@ class ThemeModel(Estimator):
             scores = self.cv_scores_["themes"][self.themes_[j]]
             scores["unseen_finds"] = {"found": found, "right": right}
             if not (found >= 3 and right >= (self.unseen_add_precision or 0.0) * found):
-                self.thresholds_[j] = scores["add_above"] = NEVER
+                self.thresholds_[j] = NEVER
+                cv_predictions[:, j] &= hits[:, j]
+                scores.update(prf(cv_predictions[:, j], gold[:, j]) | {"add_above": NEVER})
 
     def _local(self, inputs: Sequence[ModelInput], theme: str, theme_index: int) -> list[float]:
         """Per comment, the compound nearest the theme: its rule mentions', else its best sentence's."""
