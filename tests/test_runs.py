@@ -1,8 +1,10 @@
 """Runs, checkpoints and files: stale state, what `resume` compares, paths that collide, and
 the file system failing under a run. Every failure is one coded line, never a short file."""
 
+import json
 import os
 import shutil
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -112,6 +114,42 @@ def test_a_fresh_run_removes_the_state_an_earlier_run_left(tmp_path, source, ref
     read, analysis, output, run_options = options(source, out)
     run_analysis(read, analysis, output, run_options, on_start=at_start)
     assert seen == {"checkpoint": False, "tmp": False, "partial": 0}
+    assert published(out) == reference
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_in_the_middle_of_writing_a_record_stops_after_that_record(tmp_path, source, reference,
+                                                                          monkeypatch, sig):
+    """Ctrl-C or SIGTERM while a record is being written: the checkpoint's counts, row count and
+    file agree (no row counted twice or written twice on resume). An interrupt landing between
+    the write and the row count once made a resumed run repeat a row."""
+    from feedback.io.checkpoint import CheckpointedOutput
+
+    out = tmp_path / "out.jsonl"
+    write = CheckpointedOutput._write
+    calls = 0
+
+    def write_then_signal(self, f, name, line):
+        nonlocal calls
+        calls += 1
+        if calls == 150:
+            f.write(line + "\n")
+            os.kill(os.getpid(), sig)  # arrives after the bytes, before the row is counted as done
+            f.file.flush()
+            self.advance()
+            return
+        write(self, f, name, line)
+
+    monkeypatch.setattr(CheckpointedOutput, "_write", write_then_signal)
+    with pytest.raises(Interrupted):
+        run(source, out)
+    monkeypatch.undo()
+    state = json.loads(Path(f"{out}.checkpoint.json").read_text())
+    assert state["rows_done"] == 150
+    assert state["counts"]["analysed"] + state["counts"]["errors"] == 150
+    assert Path(f"{out}.partial").read_bytes().count(b"\n") == state["rows_done"]
+    counts = run(source, out, resume=True)
+    assert (counts.rows, counts.analysed) == (741, 700)
     assert published(out) == reference
 
 

@@ -95,8 +95,8 @@ def _run_local(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: Anal
     if done and progress is not None:
         progress(done)
     try:
-        with _sigterm_as_interrupt(enabled=isinstance(sink, ResumableJsonlSink)):
-            _analyze_into(table, spec, read, analysis, run, sink, counts, done, progress)
+        with _interrupts_between_rows(enabled=isinstance(sink, ResumableJsonlSink)) as stop:
+            _analyze_into(table, spec, read, analysis, run, sink, counts, done, progress, stop)
     except KeyboardInterrupt:
         sink.abort()
         if isinstance(sink, ResumableJsonlSink):
@@ -110,7 +110,8 @@ def _run_local(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: Anal
 
 
 def _analyze_into(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: AnalysisOptions, run: RunOptions,
-                  sink: RecordSink, counts: RunCounts, done: int, progress: Callable[[int], None] | None) -> None:
+                  sink: RecordSink, counts: RunCounts, done: int, progress: Callable[[int], None] | None,
+                  stop: threading.Event) -> None:
     from itertools import islice
 
     from .local import analyze_stream
@@ -125,6 +126,8 @@ def _analyze_into(table: Table, spec: ColumnSpec, read: ReadOptions, analysis: A
         sink.write(row)
         if progress is not None:
             progress(1)
+        if stop.is_set():
+            raise KeyboardInterrupt
     counts.redacted = dict(sorted(redacted.items()))
 
 
@@ -324,17 +327,24 @@ def content_digest(path: str) -> str:
 
 
 @contextmanager
-def _sigterm_as_interrupt(*, enabled: bool) -> Iterator[None]:
-    """SIGTERM (a scheduler stopping the job) checkpoints and stops like Ctrl-C does."""
+def _interrupts_between_rows(*, enabled: bool) -> Iterator[threading.Event]:
+    """Ctrl-C and SIGTERM (a scheduler stopping the job) stop the run after the row being
+    written, never inside it: an interrupt between counting a row and writing it would leave a
+    checkpoint whose counts, row count and file sizes disagree, and a resume that repeats a row.
+    """
+    stop = threading.Event()
     if not enabled or threading.current_thread() is not threading.main_thread():
-        yield
+        yield stop
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+
+    def request_stop(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: a run waiting on a stuck worker still stops
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
