@@ -89,3 +89,30 @@ def test_model_with_embeddings_round_trips_and_checks_its_table(tmp_path, monkey
             load_embeddings("../cx-default")
     finally:
         embeddings_module._load.cache_clear()
+
+
+FOOD = [
+    ("The pizza was delicious", True), ("Best pasta in town", True), ("The burger was dry and cold", True),
+    ("Lovely soup and fresh bread", True), ("The steak was overcooked", True), ("Great salad, tasty dressing", True),
+    ("The waiter was rude to us", False), ("We waited an hour for a table", False), ("Nice music and decor", False),
+    ("Parking was impossible", False), ("The staff were friendly", False), ("Too noisy to talk", False),
+]
+
+
+def test_detection_with_vectors_finds_a_theme_by_words_no_label_used(tmp_path):
+    # How an adapter learns a user's new theme from a few labels (ADAPTER_PARAMS): "sushi" and
+    # "noodles" are in no labelled comment, so only the vectors carry "food" to them.
+    inputs = [ModelInput(text, 0.0) for text, _ in FOOD]
+    themes = [{"food": None} if food else {"other": None} for _, food in FOOD]
+    params = {"embeddings": "minilm-static", "char_ngram_range": None, "min_df": 1, "cv": 2}
+    model = ThemeModel(detection_embeddings=True, **params).fit(inputs, themes)
+    plain = ThemeModel(**params).fit(inputs, themes)
+    unseen = [ModelInput("sushi and noodles", 0.0), ModelInput("receptionist and manager", 0.0)]
+    food = model.themes_.index("food")
+    with_vectors, _ = model.predict_proba(unseen)
+    without, _ = plain.predict_proba(unseen)
+    assert with_vectors[0, food] > with_vectors[1, food] + 0.2
+    assert abs(without[0, food] - without[1, food]) < 1e-9  # no known word: nothing to tell them apart
+    save_model(model, str(tmp_path / "m"))
+    loaded = load_model(str(tmp_path / "m"))
+    assert np.allclose(loaded.predict_proba(unseen)[0], with_vectors, atol=1e-3)

@@ -167,3 +167,30 @@ def test_themes_real_lateness_near_a_payment_keeps_other_themes_and_other_senten
 ])
 def test_themes_real_the_intended_senses_stay(analyze_one, text, theme):
     assert theme in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,theme", [
+    # A product judged whole, in any product domain, is its quality (taxonomy 1.5.0).
+    ("This is a great phone!.", "quality"),
+    ("The construction of the headsets is poor.", "quality"),
+    ("Hate this app, its useless!", "quality"),
+    ("Its the best headset I have used.", "quality"),
+    ("the phone was unusable and was not new.", "quality"),
+    ("Highly recommend this top. received lots of compliments on the day that i wore.", "quality"),
+    ("this is the worst sushi i have ever eat besides Costco's.", "quality"),
+])
+def test_themes_real_a_product_judged_whole_is_quality(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,absent", [
+    # "like" as a comparison is no liking; how easily a size could change is no effort; how fast a
+    # garment pills is its quality, not the company's speed (taxonomy 1.5.0).
+    ("It allows me to talk ti my friends while in completely different places, almost like the computer version.",
+     "quality"),
+    ("I think they went overboard on the fabric and pleats and i could easily have down sized from a large.",
+     "convenience"),
+    ("Very soft material, probably will pill quickly but it is super comfortable.", "speed"),
+])
+def test_themes_real_comparisons_sizes_and_wear_are_not_tagged(analyze_one, text, absent):
+    assert absent not in themes_of(analyze_one(text))

@@ -128,6 +128,10 @@ def load_model(directory: str) -> ThemeModel:
     if len(model.idf_) != len(model.vocabulary_) or len(model.char_idf_) != len(model.char_vocabulary_):
         raise ModelError(Errors.E206.format(path=directory, reason="vocabulary and IDF lengths differ"))
     n_features = len(model.vocabulary_) + len(model.char_vocabulary_) + len(model.rule_themes_)
+    if model.detection_embeddings and model.embeddings:  # detection reads the mean word vector too
+        from .embeddings import load_embeddings
+
+        n_features += load_embeddings(model.embeddings, model.embeddings_sha256_).dims
     if model.coef_.shape != (len(model.themes_), n_features):
         raise ModelError(Errors.E205.format(path=directory, shape=model.coef_.shape,
                                             expected=(len(model.themes_), n_features)))
