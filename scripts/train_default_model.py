@@ -41,8 +41,13 @@ from feedback.redact import redact_text  # noqa: E402
 # the real sources left out in turn (`unseen_add_precision`): trained without the hand-labelled
 # real comments, the recipe's finds on them were right 7 times in 42. Only quality and speed
 # now pass; the other themes are left to the rules (models/README.md).
+# Theme detection reads each comment's mean word vector too (`detection_embeddings`): mean
+# theme F1 on the four real sources left out in turn 0.689 -> 0.706, the 400 hand-labelled
+# 0.716 -> 0.735. It then dropped explicit "great service" hits on SemEval restaurants (recall
+# below the rules'); a rule hit is now dropped only where such drops were wrong 99% of the
+# time in cross-validation (`drop_precision`, 0.95 before).
 PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0,
-          "unseen_add_precision": 0.5}
+          "unseen_add_precision": 0.5, "detection_embeddings": True, "drop_precision": 0.99}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

@@ -36,9 +36,9 @@ def test_200_guided_labels_of_an_unseen_dataset_beat_the_shipped_model_and_the_l
     name, pool, test = next(d for d in lc.load_datasets(DATA, seed=0) if d[0] == "semeval2014-restaurants")
     base = load_theme_model("default")
     bench = lc.Bench(rules_analyzer, base, pool, test)
-    adapted_themes, alone_themes = [], []
+    adapted_themes, alone_themes, adapted_accuracy = [], [], []
     # Three labellers (seeds): which 200 comments are picked moves theme macro-F1 by about 0.02
-    # either way, so the themes are compared on the mean; sentiment holds for each.
+    # and accuracy by about 0.01 either way, so both are compared on the mean as well.
     for seed in range(3):
         labeller = lc.SimulatedLabeller(bench.pool)
         labels, adapted = bench.guided(labeller, [200], seed=seed)[200]
@@ -46,9 +46,14 @@ def test_200_guided_labels_of_an_unseen_dataset_beat_the_shipped_model_and_the_l
         shipped, ours, alone = bench.score(base), bench.score(adapted), bench.score(bench.fit(labels, adapted=False))
         # Restaurant categories (food, ambience...) are new themes: learned from the labels.
         assert ours["theme_macro_f1"] > shipped["theme_macro_f1"] + 0.4
-        # The shipped model reads these sentences' sentiment well; 200 labels must not undo it.
-        assert ours["accuracy"] >= shipped["accuracy"] - 0.005
+        # The shipped model reads these sentences' sentiment well; 200 labels must not undo it
+        # (a blend the labels favour may cost a few of 800 sentences on one labeller's draw).
+        assert ours["accuracy"] >= shipped["accuracy"] - 0.01
         assert ours["accuracy"] > alone["accuracy"]
         adapted_themes.append(ours["theme_macro_f1"])
         alone_themes.append(alone["theme_macro_f1"])
-    assert sum(adapted_themes) / 3 >= sum(alone_themes) / 3 - 0.01
+        adapted_accuracy.append(ours["accuracy"])
+    assert sum(adapted_accuracy) / 3 >= shipped["accuracy"]
+    # New themes: the adapter's detection reads the base's word vectors, which the labels alone
+    # do not have ("sushi" is food though no label said it): 0.79 against 0.74 here.
+    assert sum(adapted_themes) / 3 > sum(alone_themes) / 3 + 0.02

@@ -136,10 +136,10 @@ def test_model_default_analysis(model_analyze_one, text, parent, label):
 
 
 def test_model_vetoes_a_rule_hit_without_judgement(model_analyze_one, analyze_one):
-    # A real app-review sentence (app-review-feature-sentiment, MIT): "phone" is the device here.
-    text = "It's good but we receive unecessary notifications on the phone"
-    assert "channels" in themes_of(analyze_one(text))  # the keyword is there
-    assert "channels" not in themes_of(model_analyze_one(text))  # but nobody judged the channel
+    # A real film review sentence (Kotzias et al., IMDb, CC BY 4.0): "fast" is how the cliches come.
+    text = "I am so tired of clichés that is just lazy writing, and here they come in thick and fast."
+    assert "speed" in themes_of(analyze_one(text))  # the keyword is there
+    assert "speed" not in themes_of(model_analyze_one(text))  # but nobody judged how long anything took
 
 
 def test_model_beats_rules_on_held_out_labels(analyzer, rules_analyzer):

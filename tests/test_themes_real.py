@@ -191,6 +191,8 @@ def test_themes_real_a_product_judged_whole_is_quality(analyze_one, text, theme)
     ("I think they went overboard on the fabric and pleats and i could easily have down sized from a large.",
      "convenience"),
     ("Very soft material, probably will pill quickly but it is super comfortable.", "speed"),
+    # "On the phone" beside notifications or an app is the device (taxonomy 1.5.1).
+    ("It's good but we receive unecessary notifications on the phone", "channels"),
 ])
 def test_themes_real_comparisons_sizes_and_wear_are_not_tagged(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
