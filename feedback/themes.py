@@ -7,6 +7,8 @@ are resolved longest-first, so a longer phrase decides a word's sense ("feel che
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,8 @@ from .taxonomy import (DEFAULT_TAXONOMY, IGNORE, REDACTION_TOKENS, Taxonomy, The
 
 _NORM_LOWER = [NORM, LOWER]
 _NEAR = "__near__"  # phrase-matcher key prefix of an ignore_near rule's words
+# A plain pattern is matched as the phrases it stands for up to this many of them.
+MAX_EXPANDED = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -52,7 +56,7 @@ class ThemeMatcher:
         # taxonomy file matches "waits", and "Charged me" matches "charged me".
         lemma_docs = self._lemma_docs
         requirements: list[list[set[str]]] = []
-        groups: dict[str, tuple[Matcher, list[list[set[str]]]]] = {}
+        groups: list[tuple[Matcher, list[list[set[str]]]]] = []
         self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore + REDACTION_TOKENS))
         for theme in self.taxonomy.all_themes():
             if theme.terms:
@@ -60,11 +64,17 @@ class ThemeMatcher:
             if theme.exact:
                 self._exact.add(theme.id, list(self._tokenizer.pipe(t.lower() for t in theme.exact)))
             if theme.patterns:
-                patterns = [_lower_lemmas(p) for p in theme.patterns]
-                matcher, required = groups.setdefault(theme.id, (Matcher(vocab), []))
-                matcher.add(theme.id, patterns)
-                required.extend(_required_words(p) for p in patterns)
-                requirements.extend(required[-len(patterns):])
+                # One Matcher per pattern, so a Doc runs only the patterns whose words it holds
+                # (per theme, a Doc with "app" ran all of quality's patterns: 13% slower on real text).
+                for pattern in (_lower_lemmas(p) for p in theme.patterns):
+                    expanded = _phrase_expansion(pattern)
+                    if expanded is not None:
+                        self._add_phrases(theme.id, *expanded)
+                        continue
+                    matcher = Matcher(vocab)
+                    matcher.add(theme.id, [pattern])
+                    groups.append((matcher, [_required_words(pattern)]))
+                    requirements.append(_required_words(pattern))
         # The Matcher costs ~10us per Doc even when nothing matches, and its cost grows with
         # the patterns it holds on every token. A Doc can only match a pattern if, for each of
         # the pattern's required tokens that names its words, it holds one of those words; that
@@ -76,7 +86,7 @@ class ThemeMatcher:
         def ids(pattern_words: list[set[str]]) -> list[frozenset[int]]:
             return [frozenset(strings.add(w) for w in words) for words in pattern_words]
 
-        self._pattern_groups = [(matcher, [ids(p) for p in required]) for matcher, required in groups.values()]
+        self._pattern_groups = [(matcher, [ids(p) for p in required]) for matcher, required in groups]
         all_required = [ids(p) for p in requirements]
         # A first, cheaper pass: a Doc with none of the first required words of any pattern.
         self._any_required = (None if any(not pattern for pattern in all_required)
@@ -103,6 +113,16 @@ class ThemeMatcher:
     @property
     def _tokenizer(self) -> Any:
         return self.nlp.tokenizer  # a Tokenizer; spaCy types it as a plain callable
+
+    def _add_phrases(self, key: str, attr: str, phrases: list[tuple[str, ...]]) -> None:
+        """Phrases given word by word on one attribute (NORM: lemmas, or LOWER)."""
+        vocab = self.nlp.vocab
+        docs = [Doc(vocab, words=list(words)) for words in phrases]
+        if attr == "NORM":
+            for doc, words in zip(docs, phrases):
+                for token, word in zip(doc, words):
+                    token.norm_ = word
+        (self._phrases if attr == "NORM" else self._exact).add(key, docs)
 
     def _lemma_docs(self, phrases: tuple[str, ...]) -> list[Doc]:
         return list(self._tokenizer.pipe(p.lower() for p in phrases))
@@ -225,6 +245,26 @@ def _lower_lemmas(pattern: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
             token["NORM"] = value
         out.append(token)
     return out
+
+
+def _phrase_expansion(pattern: list[dict[str, Any]]) -> tuple[str, list[tuple[str, ...]]] | None:
+    """The phrases a pattern of plain tokens matches: each token one word or a list of words, all
+    on NORM or all on LOWER, lowercase letters only, no operator. A PhraseMatcher finds them by a
+    hash look-up per token where the Matcher walks every pattern state over every token ("great"
+    + "phone" style patterns made matching 2.4x slower on clothing reviews). None when the
+    pattern is more than that or would give more than MAX_EXPANDED phrases."""
+    attr, choices = None, []
+    for token in pattern:
+        if len(token) != 1 or next(iter(token)) not in ("NORM", "LOWER") or attr not in (None, next(iter(token))):
+            return None
+        attr, value = next(iter(token.items()))
+        words = [value] if isinstance(value, str) else value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else None
+        if not words or not all(isinstance(w, str) and w.isalpha() and w == w.lower() for w in words):
+            return None
+        choices.append(list(dict.fromkeys(words)))
+    if attr is None or math.prod(len(c) for c in choices) > MAX_EXPANDED:
+        return None
+    return attr, list(itertools.product(*choices))
 
 
 def _required_words(pattern: list[dict[str, Any]]) -> list[set[str]]:

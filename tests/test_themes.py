@@ -226,3 +226,28 @@ def test_themes_pattern_matchers_run_per_theme_as_one_matcher_would(nlp, spec):
     found = [gated.find(doc) for doc in docs]
     assert found == [everything.find(doc) for doc in docs]
     assert sum(bool(single(doc)) for doc in docs) >= 5  # the patterns did match, here and there
+
+
+def test_plain_word_list_patterns_match_as_phrases_exactly_as_the_matcher_would(tmp_path, nlp):
+    from feedback import themes as themes_module
+
+    # Plain lists (no operator, one attribute) become phrases; the same pattern with an optional
+    # token stays a Matcher pattern. Both must find the same spans, lemmas and case included.
+    plain = '[{LOWER = {IN = ["great", "poor"]}}, {LOWER = {IN = ["phone", "app"]}}]'
+    lemmas_plain = '[{LEMMA = {IN = ["love", "hate"]}}, {LEMMA = "this"}, {LEMMA = "app"}]'
+    lemmas = lemmas_plain[:-1] + ', {LOWER = "x", OP = "?"}]'
+    taxonomy = tmp_path / "t.toml"
+    taxonomy.write_text(f'name = "t"\nversion = "1"\n[themes.q]\nlabel = "Q"\npatterns = [{plain}, {lemmas_plain}]\n'
+                        f'[themes.m]\nlabel = "M"\npatterns = [{plain[:-1]}, {{LOWER = "x", OP = "?"}}], {lemmas}]\n')
+    matcher = ThemeMatcher(nlp, load_taxonomy(str(taxonomy)))
+    assert all(len(group[0]) == 1 for group in matcher._pattern_groups)  # only the "m" patterns are Matchers
+    assert len(matcher._pattern_groups) == 2
+    texts = ["A GREAT phone, a poor app.", "I loved this app and hated these apps.", "great phones", "Greatphone"]
+    for text in texts:
+        found = matcher.find(nlp(text))
+        spans = sorted((m.start, m.end) for m in found if m.theme == "q")
+        assert spans == sorted((m.start, m.end) for m in found if m.theme == "m"), text
+    assert [m.theme for m in matcher.find(nlp("I loved this app"))].count("q") == 1
+    assert themes_module._phrase_expansion([{"LOWER": {"IN": ["wi-fi"]}}]) is None  # not one token
+    assert themes_module._phrase_expansion([{"LOWER": "a", "OP": "?"}]) is None
+    assert themes_module._phrase_expansion([{"NORM": "a"}, {"LOWER": "b"}]) is None  # mixed attributes
