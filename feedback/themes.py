@@ -44,7 +44,7 @@ class ThemeMatcher:
     taxonomy: Taxonomy
     _phrases: PhraseMatcher = field(init=False, repr=False)
     _exact: PhraseMatcher = field(init=False, repr=False)
-    # One Matcher per theme with token patterns, run only on Docs that hold its required words.
+    # One Matcher per token pattern, run only on Docs that hold its required words.
     _pattern_groups: list[tuple[Matcher, list[list[frozenset[int]]]]] = field(init=False, repr=False)
     _cues: dict[str, list[tuple[str, frozenset[str]]]] = field(init=False, repr=False)
 
