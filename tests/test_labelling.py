@@ -304,3 +304,26 @@ def test_adapted_model_hands_sentiment_to_labels_the_base_gets_wrong(rules_analy
         return sum(a == b for a, b in zip(_pipeline_sentiment(m, held_out), gold)) / len(gold)
 
     assert accuracy(model) > accuracy(base) + 0.3
+
+
+def test_adapter_features_follow_what_the_labels_need(rules_analyzer, monkeypatch):
+    """Taxonomy themes need no character n-grams (as `train` decides); the word vectors are read
+    for a few labels, where they carry a theme past its words, and not for many, where they only
+    slow liblinear (10,000 labels: 250 s with them, 83 s without)."""
+    from feedback.model import adapted
+    from feedback.pipeline import load_theme_model
+
+    base = load_theme_model("default")
+    pool, _ = split(real_comments())
+    items = pool[:120]
+    inputs = _inputs(rules_analyzer, items)
+    themes = [dict(c.themes) for c in items]
+    sentiments = [c.sentiment for c in items]
+    few = adapted.fit_adapter(base, inputs, themes, sentiments, rule_themes=rules_analyzer.taxonomy.theme_ids)
+    assert few.adapter.char_ngram_range is None and few.adapter.detection_embeddings
+    monkeypatch.setattr(adapted, "VECTORS_UP_TO", 100)
+    many = adapted.fit_adapter(base, inputs, themes, sentiments, rule_themes=rules_analyzer.taxonomy.theme_ids)
+    assert not many.adapter.detection_embeddings
+    new_theme = [{"food": None} if i % 3 == 0 else {} for i in range(len(items))]
+    words = adapted.fit_adapter(base, inputs, new_theme, sentiments, rule_themes=rules_analyzer.taxonomy.theme_ids)
+    assert words.adapter.char_ngram_range is not None  # a theme no rule finds keeps them

@@ -45,6 +45,9 @@ BASE_PREFIX = "base:"
 # labels, new themes' macro-F1 0.786 against 0.746 for the labels alone; without the vectors
 # the adapter trailed the labels alone by 0.01; benchmarks/learning_curve.py).
 ADAPTER_PARAMS: dict[str, Any] = {"sentiment_C": 3.0, "C": 10.0, "detection_embeddings": True}
+# The word vectors help a theme learned from few labels; with many, its words suffice, and the
+# dense columns slow liblinear threefold (10,000 labels: 250 s with them, 83 s without).
+VECTORS_UP_TO = 2000
 # The adapter's share of the sentiment mixture is chosen among these, and the confidence from
 # which the mixture replaces the base's pipeline answer among CUTS (NEVER: the base's answer
 # always). Coarse on purpose: the choice is made on a few hundred labels.
@@ -230,6 +233,12 @@ def fit_adapter(
     # The adapter reads the same word vectors as its base's sentiment head, if any.
     vectors = {"embeddings": base.embeddings} if getattr(base, "embeddings", None) else {}
     adapter.set_params(**(ADAPTER_PARAMS | vectors | (params or {})))
+    if "char_ngram_range" not in (params or {}) and {t for labels in themes for t in labels} <= set(rule_themes):
+        # As `train` does: themes the rules can find need no character n-grams, which made
+        # adapting on 10,000 labels take ~9 minutes (`feedback.model.training.train`).
+        adapter.set_params(char_ngram_range=None)
+    if "detection_embeddings" not in (params or {}) and len(inputs) > VECTORS_UP_TO:
+        adapter.set_params(detection_embeddings=False)
     stacked = stacked_inputs(inputs, base.predict(inputs))
     labelled = sentiments if sentiments and any(sentiments) else None
     extended = [*rule_themes, *(BASE_PREFIX + t for t in base.themes_)]
