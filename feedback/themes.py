@@ -73,8 +73,9 @@ class ThemeMatcher:
                         continue
                     matcher = Matcher(vocab)
                     matcher.add(theme.id, [pattern])
-                    groups.append((matcher, [_required_words(pattern)]))
-                    requirements.append(_required_words(pattern))
+                    required = _required_words(pattern)
+                    groups.append((matcher, [required]))
+                    requirements.append(required)
         # The Matcher costs ~10us per Doc even when nothing matches, and its cost grows with
         # the patterns it holds on every token. A Doc can only match a pattern if, for each of
         # the pattern's required tokens that names its words, it holds one of those words; that
