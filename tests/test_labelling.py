@@ -8,6 +8,7 @@ answers from their gold labels, as a person filling the sheet would.
 import csv
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -247,6 +248,8 @@ def test_cli_label_and_train_base(tmp_path):
     result = runner.invoke(cli, ["train", str(tmp_path / "f.csv"), "--base", "default", "-o", str(tmp_path / "m")])
     assert result.exit_code == 0, result.output
     assert "Adapted default with 30 labelled comments" in result.output
+    # Progress on stderr, one line per fitting stage off a terminal: "[####....] 3/13  2.1 s  theme price"
+    assert re.search(r"\] \d+/\d+ +[\d.]+ s  theme ", result.output) and "sentiment blend" in result.output
     assert (tmp_path / "m" / "README.md").read_text().count("## Data sets") == 1
     result = runner.invoke(cli, ["label", str(export), "-n", "5", "-o", str(tmp_path / "x.csv"), "--model", "nowhere"])
     assert result.exit_code == 1 and "E201" in result.output and "Traceback" not in result.output
@@ -327,3 +330,19 @@ def test_adapter_features_follow_what_the_labels_need(rules_analyzer, monkeypatc
     new_theme = [{"food": None} if i % 3 == 0 else {} for i in range(len(items))]
     words = adapted.fit_adapter(base, inputs, new_theme, sentiments, rule_themes=rules_analyzer.taxonomy.theme_ids)
     assert words.adapter.char_ngram_range is not None  # a theme no rule finds keeps them
+
+
+def test_primal_theme_detection_is_the_same_model_in_parallel_threads(rules_analyzer):
+    """The adapter fits theme detection with liblinear's primal solver, which draws no random
+    numbers: fitting folds and themes in parallel threads gives the same weights to the last bit."""
+    import numpy as np
+
+    from feedback.model.estimator import ThemeModel
+
+    pool, _ = split(real_comments())
+    inputs = _inputs(rules_analyzer, pool[:150])
+    themes = [dict(c.themes) for c in pool[:150]]
+    fitted = [ThemeModel(char_ngram_range=None, detection_dual=False, n_jobs=jobs).fit(
+        inputs, themes, rule_themes=rules_analyzer.taxonomy.theme_ids) for jobs in (1, 2)]
+    assert fitted[0].themes_ and np.array_equal(fitted[0].coef_, fitted[1].coef_)
+    assert np.array_equal(fitted[0].thresholds_, fitted[1].thresholds_)

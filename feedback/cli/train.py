@@ -129,7 +129,19 @@ def _adapt(labelled: str, extra: tuple[str, ...], output: str, base: str, taxono
     from ..model.adapted import save_adapted, write_adapted_card
     from ..model.adapting import adapt
 
+    bar = stage_printer()
+    drawn = False
+
+    def stage(name: str, done: int, total: int) -> None:
+        nonlocal drawn
+        bar(name, done, total)
+        drawn = True
+
     def say(message: str) -> None:
+        nonlocal drawn
+        if drawn and sys.stderr.isatty():
+            click.echo(err=True)  # end the bar's line
+        drawn = False
         click.echo(printable(message), err=True)
 
     mapping = parse_map(map_options)
@@ -137,7 +149,7 @@ def _adapt(labelled: str, extra: tuple[str, ...], output: str, base: str, taxono
         items = [c for path in (labelled, *extra) for c in read_labelled(path, mapping=mapping, redact=redact)]
         test = read_labelled(test_path, mapping=mapping, redact=redact) if test_path else None
         model, card = adapt(items, base=base, analysis=AnalysisOptions(taxonomy=taxonomy, model=None), test=test,
-                            sources=(labelled, *extra), progress=say)
+                            sources=(labelled, *extra), progress=say, stages=stage)
         card["command"] = " ".join(
             ["feedback train", labelled, *(f"--also {e}" for e in extra), "--base", base, "-o", output]
             + ([f"--taxonomy {taxonomy}"] if taxonomy else []) + [f"--map {m}" for m in map_options]

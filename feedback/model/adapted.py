@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -42,11 +42,14 @@ BASE_PREFIX = "base:"
 # Adapter parameters for a few hundred labels: word weights regularised harder than a model
 # trained on thousands of comments needs, and theme detection reading the base's word vectors,
 # which carry a new theme past the words its few labels used (200 guided SemEval restaurant
-# labels, new themes' macro-F1 0.786 against 0.746 for the labels alone; without the vectors
-# the adapter trailed the labels alone by 0.01; benchmarks/learning_curve.py).
-ADAPTER_PARAMS: dict[str, Any] = {"sentiment_C": 3.0, "C": 10.0, "detection_embeddings": True}
+# labels, new themes' macro-F1 0.782 against 0.745 for the labels alone; without the vectors
+# the adapter trailed the labels alone by 0.01; benchmarks/learning_curve.py). Its detection
+# fits with liblinear's primal solver: the same learning curve within the seeds' noise, and
+# adapting on 10,000 labels 3x faster (ThemeModel's `detection_dual`).
+ADAPTER_PARAMS: dict[str, Any] = {"sentiment_C": 3.0, "C": 10.0, "detection_embeddings": True, "detection_dual": False}
 # The word vectors help a theme learned from few labels; with many, its words suffice, and the
-# dense columns slow liblinear threefold (10,000 labels: 250 s with them, 83 s without).
+# dense columns slow liblinear (10,000 labels, the primal solver: 59 s with them, 31 s without;
+# the dual one: 250 s and 83 s).
 VECTORS_UP_TO = 2000
 # The adapter's share of the sentiment mixture is chosen among these, and the confidence from
 # which the mixture replaces the base's pipeline answer among CUTS (NEVER: the base's answer
@@ -213,6 +216,7 @@ def fit_adapter(
     rule_themes: Sequence[str],
     params: dict[str, Any] | None = None,
     card: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> AdaptedModel:
     """Fit an adapter on labelled comments and compose it with `base`.
 
@@ -224,6 +228,8 @@ def fit_adapter(
     rule_themes (Sequence[str]): The taxonomy's theme ids (rule-hit features).
     params (dict | None): Adapter parameters over ADAPTER_PARAMS.
     card (dict | None): The model card's data.
+    progress (Callable[[str], None] | None): Told each stage as it ends ("theme speed"; the
+        sentiment blend last).
     RETURNS (AdaptedModel): The composed model.
     RAISES (ModelError): Labels a model cannot be fitted on (see ThemeModel.fit).
     """
@@ -242,10 +248,14 @@ def fit_adapter(
     stacked = stacked_inputs(inputs, base.predict(inputs))
     labelled = sentiments if sentiments and any(sentiments) else None
     extended = [*rule_themes, *(BASE_PREFIX + t for t in base.themes_)]
-    adapter.fit(stacked, themes, labelled, rule_themes=extended, theme_order=list(dict.fromkeys([*rule_themes, *base.themes_])))
+    adapter.fit(stacked, themes, labelled, rule_themes=extended, theme_order=list(dict.fromkeys([*rule_themes, *base.themes_])),
+                progress=progress)
     weight, cut = 1.0, 0.0
     if labelled and adapter.sentiment_classes_:
-        weight, cut = sentiment_blend(base, adapter.get_params(), inputs, stacked, labelled, extended)
+        weight, cut = sentiment_blend(base, adapter.get_params(), inputs, stacked, labelled, extended,
+                                      adapter_proba=(adapter.sentiment_classes_, adapter.sentiment_cv_proba_))
+        if progress is not None:
+            progress("sentiment blend")
     return AdaptedModel(base, adapter, card, sentiment_weight=weight, sentiment_cut=cut,
                         adapter_themes=better_themes(base, adapter, inputs, themes))
 
@@ -277,7 +287,8 @@ def better_themes(base: Any, adapter: ThemeModel, inputs: Sequence[ModelInput],
 
 
 def sentiment_blend(base: Any, params: dict[str, Any], inputs: Sequence[ModelInput], stacked: Sequence[ModelInput],
-                    sentiments: Sequence[str | None], rule_themes: Sequence[str]) -> tuple[float, float]:
+                    sentiments: Sequence[str | None], rule_themes: Sequence[str],
+                    adapter_proba: tuple[list[str], np.ndarray | None] | None = None) -> tuple[float, float]:
     """The adapter's share of the sentiment mixture and the confidence from which the mixture
     speaks that score best on the labels: the adapter's sentiment probabilities out of fold
     (cross-validated), mixed with the base's at each of WEIGHTS, the mixture's label taken
@@ -285,6 +296,9 @@ def sentiment_blend(base: Any, params: dict[str, Any], inputs: Sequence[ModelInp
     among the blends that beat the base's answer by more than chance (MIN_GAIN_SE), the sum of
     accuracy and macro-F1 decides; if none does, the base's answer stands (NEVER).
 
+    adapter_proba (tuple | None): The fitted adapter's classes and out-of-fold sentiment
+        probabilities (`ThemeModel.sentiment_cv_proba_`), used when there are: fitting the
+        folds again here doubled the time of adapting on 10,000 labels.
     RETURNS (tuple[float, float]): The weight and the cut.
     """
     from sklearn.model_selection import KFold, StratifiedKFold
@@ -302,7 +316,12 @@ def sentiment_blend(base: Any, params: dict[str, Any], inputs: Sequence[ModelInp
              else KFold(n_splits, shuffle=True, random_state=seed))
     adapter_classes = sorted(set(gold))
     out_of_fold = np.full((len(rows), len(adapter_classes)), 1.0 / len(adapter_classes))
-    for train, test in folds.split(np.zeros(len(rows)), gold):
+    reused = adapter_proba is not None and adapter_proba[1] is not None
+    if reused:
+        assert adapter_proba is not None and adapter_proba[1] is not None
+        for k, name in enumerate(adapter_proba[0]):
+            out_of_fold[:, adapter_classes.index(name)] = adapter_proba[1][:, k]
+    for train, test in [] if reused else folds.split(np.zeros(len(rows)), gold):
         # Sentiment only, and character n-grams feed theme detection only: neither is needed.
         fold = ThemeModel(**(params | {"char_ngram_range": None, "cv": 1}))
         try:

@@ -21,7 +21,7 @@ from ..io.labelled import LabelledComment
 from ..pipeline import Analyzer, load_theme_model, model_input
 from .adapted import AdaptedModel, fit_adapter
 from .card import library_versions, today
-from .training import _file_sha256, analyze_labelled, evaluate
+from .training import _counter, _file_sha256, analyze_labelled, evaluate
 
 
 def adapt(
@@ -33,6 +33,7 @@ def adapt(
     test: Sequence[LabelledComment] | None = None,
     sources: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
+    stages: Callable[[str, int, int], None] | None = None,
 ) -> tuple[AdaptedModel, dict[str, Any]]:
     """Adapt a model with labelled comments: the labels' themes and sentiment are learned, the
     base's other themes are kept.
@@ -46,6 +47,8 @@ def adapt(
     test (Sequence[LabelledComment] | None): Held-out labels to score once after fitting.
     sources (Sequence[str]): The label files, hashed into the model card.
     progress (Callable[[str], None] | None): Told what is being done, step by step.
+    stages (Callable[[str, int, int], None] | None): Told each fitting stage as it ends: its
+        name ("theme speed"), the stages done and their expected total (a progress bar).
     RETURNS (tuple): The adapted model and its card (a dict saved with it).
     RAISES (ModelError): No labels, a base that cannot be loaded, or labels a model cannot be
         fitted on.
@@ -81,7 +84,7 @@ def adapt(
         "library_versions": library_versions(),
     }
     model = fit_adapter(base, inputs, themes, sentiments, rule_themes=rules.taxonomy.theme_ids, params=params,
-                        card=card)
+                        card=card, progress=_counter(stages, total=2 + 2 * len(covered) + bool(any(sentiments))))
     card["cv_scores"] = model.adapter.cv_scores_
     if test:
         say(f"Scoring {len(test)} held-out comments")

@@ -250,6 +250,7 @@ def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
         model.sentiment_intercept_ = arrays["sentiment_intercept"]
     model.sentiment_temperature_ = float(meta.get("sentiment_temperature", 1.0))
     model.sentiment_cut_ = float(meta.get("sentiment_cut", 0.0))
+    model.sentiment_cv_proba_ = None  # kept in memory after fit only
     model.sentiment_bias_ = np.array(meta.get("sentiment_bias") or np.zeros(len(model.sentiment_classes_)), float)
     model.embeddings_sha256_ = meta.get("embeddings_sha256")
     model.n_train_ = meta["n_train"]
