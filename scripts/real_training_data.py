@@ -34,7 +34,7 @@ import json
 import random
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +86,15 @@ class TrainingData:
             return not (origin.startswith(source) or origin.startswith("hand-labelled/" + source)
                         or origin.startswith("hand-labelled-sentences/" + source))
         return TrainingData([i for i in self.items if keep(i)], [i for i in self.sentiment_only if keep(i)],
+                            self.source_of, self.notes)
+
+    def without_sentiment(self, source: str) -> TrainingData:
+        """The same data, the sentiment labels of one source's comments (by prefix) dropped:
+        their themes still teach theme detection."""
+        def strip(item: LabelledComment) -> LabelledComment:
+            return replace(item, sentiment=None) if self.source_of.get(item.id, "").startswith(source) else item
+        return TrainingData([strip(i) for i in self.items],
+                            [i for i in self.sentiment_only if not self.source_of.get(i.id, "").startswith(source)],
                             self.source_of, self.notes)
 
     def counts(self) -> dict[str, dict[str, int]]:

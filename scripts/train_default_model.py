@@ -97,6 +97,8 @@ def main() -> int:
     parser.add_argument("-o", "--output", default=str(ROOT / "models" / "cx-default"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--without", help="Leave this source out (a name of real_training_data.SOURCES or a prefix).")
+    parser.add_argument("--without-sentiment", metavar="SOURCE",
+                        help="Drop this source's sentiment labels, keep its theme labels (an experiment).")
     parser.add_argument("--neutral-prior", action="store_true",
                         help="Fit with ThemeModel(neutral_prior=True) (not the shipped recipe: see models/README.md).")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -110,6 +112,8 @@ def main() -> int:
     data = load(Path(args.data), seed=args.seed)
     if args.without:
         data = data.without(args.without)
+    if args.without_sentiment:
+        data = data.without_sentiment(args.without_sentiment)
     counts = data.counts()
     print(f"Training on {len(data.items)} theme-labelled and {len(data.sentiment_only)} sentiment-only comments",
           file=sys.stderr)
@@ -118,6 +122,7 @@ def main() -> int:
     card["data_notes"] = [note.replace(str(ROOT) + "/", "") for note in data.notes]
     card["command"] = "bash scripts/train_default_model.sh" + "".join(
         f" ({flag})" for flag, on in ((f"--without {args.without}", args.without),
+                                      (f"--without-sentiment {args.without_sentiment}", args.without_sentiment),
                                       ("--neutral-prior", args.neutral_prior),
                                       *((f"--param {pair}", True) for pair in args.param)) if on)
     save_model(model, args.output, card=card)

@@ -178,6 +178,10 @@ def test_themes_real_the_intended_senses_stay(analyze_one, text, theme):
     ("the phone was unusable and was not new.", "quality"),
     ("Highly recommend this top. received lots of compliments on the day that i wore.", "quality"),
     ("this is the worst sushi i have ever eat besides Costco's.", "quality"),
+    # ...and so are its food, its sound or its screen (taxonomy 1.5.3).
+    ("Fantastic earphones.", "quality"),
+    ("Very good food, great atmosphere.", "quality"),
+    ("Great sound for such a small speaker.", "quality"),
 ])
 def test_themes_real_a_product_judged_whole_is_quality(analyze_one, text, theme):
     assert theme in themes_of(analyze_one(text))
@@ -196,3 +200,41 @@ def test_themes_real_a_product_judged_whole_is_quality(analyze_one, text, theme)
 ])
 def test_themes_real_comparisons_sizes_and_wear_are_not_tagged(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,absent", [
+    # A complaint about a credit record: its entries are "items", what it suffered "damage", a
+    # collector's "efforts" ask nothing of the customer, signing paperwork is no hassle; "no
+    # response" says nobody answered, not how fast (taxonomy 1.5.3; CFPB narratives).
+    ("I requested prior that these items that do not belong to me be removed from my credit report.", "quality"),
+    ("I am now currently in the process of filing a civil lawsuit for damages against XXXX and Credit Collection "
+     "Services.", "quality"),
+    ("This credit has continued collection efforts and severely damaged my credit.", "convenience"),
+    ("This credit has continued collection efforts and severely damaged my credit.", "quality"),
+    ("I did a loan with the company and I signed paperwork but it's on a truck that has already been sold.",
+     "convenience"),
+    ("I have reached out to the merchant and no response.", "speed"),
+    # How a garment looks is no effort, and the women who wear it are no staff (clothing reviews);
+    # being confused is no effort asked; an app's name is no channel; a battery that runs down
+    # quickly is the product, not the company's speed; a product's tracking is no status update.
+    ("they are stiff and wide and awkward. i've worn this a few times, hoping may soften.", "convenience"),
+    ("if you need a tee that covers your lady parts when wearing leggings, this is it", "customer_service"),
+    ("Like other ladies have mentioned, this dress runs small in the bust.", "customer_service"),
+    ("i'm a little confused by the other reviews, because the model is wearing it tucked in.", "convenience"),
+    ("Really looking forward to have whatsapp calling working...", "channels"),
+    ("The battery runs down quickly.", "speed"),
+    ("The first thing that happened was that the tracking was off.", "proactive_service"),
+])
+def test_themes_real_credit_records_and_garments_are_not_tagged(analyze_one, text, absent):
+    assert absent not in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,theme", [
+    ("This item worked great, but it broke after 6 months of use.", "quality"),
+    ("Headset works great & was packaged nicely to avoid any damage.", "quality"),
+    ("The paperwork was a nightmare, so much paperwork for a simple loan.", "convenience"),
+    ("Then they saw two late payments on there and the lady on the phone helped me out.", "customer_service"),
+    ("The battery runs down quickly.", "quality"),
+])
+def test_themes_real_items_damage_and_paperwork_keep_their_sense_elsewhere(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
