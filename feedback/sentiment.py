@@ -30,6 +30,10 @@ _WORD_RE = re.compile(r"[\w']+")
 _KEY_RE = re.compile(r"\w+")
 # Characters that only shape an emoji: variation selectors, skin tones, the zero-width joiner.
 # VADER looks each character up alone, so "❤️" (a heart and U+FE0F) or "👍🏽" read as nothing.
+# A social post's @handle names who it is written to, not how the writer feels: VADER strips the
+# "@" and reads "@united" as the positive word "united" (+0.42 on "@united been waiting at the
+# gate forever"). An email address ("me@united.com") is left alone.
+_HANDLE = re.compile(r"(?<![\w.@])@\w+")
 _EMOJI_SHAPERS = re.compile("[\ufe0e\ufe0f\u200d\U0001F3FB-\U0001F3FF]")
 
 
@@ -160,6 +164,8 @@ class SentimentScorer:
         text (str): Case-preserving text; VADER reads CAPS and "!".
         RETURNS (float): The compound in [-1, 1], rounded to 4 places.
         """
+        if "@" in text:
+            text = _HANDLE.sub("", text)
         extra = 0.0
         if text.isascii():
             compound = self.compound(text)

@@ -105,6 +105,19 @@ def test_a_negation_ends_at_clause_punctuation(scorer, text):
     assert SentimentIntensityAnalyzer().polarity_scores(text)["compound"] < scorer.score(text)
 
 
+def test_a_handle_a_post_is_addressed_to_is_no_sentiment(scorer):
+    """VADER reads "@united" as the positive word "united"; the handle names the addressee."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    text = "@united been waiting at the gate forever"
+    assert SentimentIntensityAnalyzer().polarity_scores(text)["compound"] > 0.4
+    assert scorer.score(text) == 0.0
+    assert scorer.score("@united thanks for the help") == scorer.score("thanks for the help") > 0.05
+    # An email address is no handle: "joy" in it is still read (as VADER reads it).
+    assert scorer.score("write to love@example.com") == SentimentIntensityAnalyzer().polarity_scores(
+        "write to love@example.com")["compound"]
+
+
 @pytest.mark.parametrize("text", ["It was not good at all", "I did not like it, it was bad", "Never again, horrible",
                                   "Not bad, not great."])
 def test_negation_inside_a_clause_still_counts(scorer, text):

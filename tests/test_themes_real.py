@@ -224,6 +224,10 @@ def test_themes_real_comparisons_sizes_and_wear_are_not_tagged(analyze_one, text
     ("Really looking forward to have whatsapp calling working...", "channels"),
     ("The battery runs down quickly.", "speed"),
     ("The first thing that happened was that the tracking was off.", "proactive_service"),
+    ("i have an idea... how bout you burn that onto your servers and make it available?", "customer_service"),
+    ("Hands-free calling works well.", "price"),
+    ("The app is free of bugs and I am free on Monday.", "price"),
+    ("I have no interest in this one.", "price"),
 ])
 def test_themes_real_credit_records_and_garments_are_not_tagged(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
@@ -235,6 +239,16 @@ def test_themes_real_credit_records_and_garments_are_not_tagged(analyze_one, tex
     ("The paperwork was a nightmare, so much paperwork for a simple loan.", "convenience"),
     ("Then they saw two late payments on there and the lady on the phone helped me out.", "customer_service"),
     ("The battery runs down quickly.", "quality"),
+    # Nobody answering, or a person waiting the table, is customer service (taxonomy 1.5.3).
+    ("I have reached out to the merchant and no response.", "customer_service"),
+    ("I have tried to resolve this multiple times but XXXX XXXX XXXX will not help me.", "customer_service"),
+    ("We were sat right on time and our server from the get go was FANTASTIC!", "customer_service"),
+    # What credit costs, and free of charge said plainly, are price (taxonomy 1.5.3).
+    ("I took out a high interest loan due to financial crisis.", "price"),
+    ("they offered 10.99 % APR, so i went ahead and provided all my personal information.", "price"),
+    ("The best part is it's FREE.", "price"),
+    ("Easy, Free, Works great.", "price"),
+    ("Beautiful summer top and so versatile! it's definitely worth it.", "price"),
 ])
 def test_themes_real_items_damage_and_paperwork_keep_their_sense_elsewhere(analyze_one, text, theme):
     assert theme in themes_of(analyze_one(text))
