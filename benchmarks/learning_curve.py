@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -257,8 +258,39 @@ def run_dataset(name: str, pool: Sequence[LabelledComment], test: Sequence[Label
                 file=sys.stderr)
     for budget, systems in runs.items():
         figures["budgets"][str(budget)] = {system: _mean(values) for system, values in systems.items()}
+        for system, values in systems.items():
+            figures["budgets"][str(budget)][system]["per_seed"] = values
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return figures
+
+
+# What each comparison asks of the same labels: is guided picking better than random picking, and
+# is adapting the shipped model better than training on the labels alone?
+COMPARISONS = (("adapted_guided", "adapted_random"), ("labels_only_guided", "labels_only_random"),
+               ("adapted_guided", "labels_only_guided"), ("adapted_random", "labels_only_random"))
+
+
+def paired(all_figures: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each comparison over every (dataset, budget, seed): the two systems saw the same held-out
+    comments, so their difference is paired. Mean difference, how often the first is ahead and
+    behind, and the one-sided sign test's p-value (ties left out): the seeds, not just the
+    means, show whether one is better."""
+    out = []
+    for metric in ("accuracy", "macro_f1", "theme_macro_f1"):
+        for first, second in COMPARISONS:
+            diffs = [a[metric] - b[metric]
+                     for f in all_figures for systems in f["budgets"].values()
+                     for a, b in zip(systems[first]["per_seed"], systems[second]["per_seed"])
+                     if a[metric] is not None and b[metric] is not None]
+            if not diffs:
+                continue
+            ahead, behind = sum(d > 1e-9 for d in diffs), sum(d < -1e-9 for d in diffs)
+            n = ahead + behind
+            p = sum(math.comb(n, k) for k in range(ahead, n + 1)) / 2 ** n if n else 1.0
+            out.append({"metric": metric, "first": first, "second": second, "pairs": len(diffs),
+                        "mean_difference": round(sum(diffs) / len(diffs), 4), "ahead": ahead, "behind": behind,
+                        "sign_test_p": round(p, 4)})
+    return out
 
 
 def _mean(values: Sequence[dict[str, float | None]]) -> dict[str, Any]:
@@ -274,7 +306,13 @@ def _mean(values: Sequence[dict[str, float | None]]) -> dict[str, Any]:
 
 
 def render(all_figures: Sequence[dict[str, Any]]) -> str:
-    lines = []
+    lines = ["## Paired over datasets, budgets and seeds", "",
+             "| metric | comparison | pairs | mean difference | ahead | behind | one-sided sign test p |",
+             "|---|---|---|---|---|---|---|"]
+    for c in paired(all_figures):
+        lines.append(f"| {c['metric']} | {c['first']} vs {c['second']} | {c['pairs']} | {c['mean_difference']:+.4f} | "
+                     f"{c['ahead']} | {c['behind']} | {c['sign_test_p']:.3f} |")
+    lines.append("")
     for f in all_figures:
         metric = "theme_macro_f1" if f["shipped"]["accuracy"] is None else "accuracy"
         lines += [f"## {f['dataset']} (pool {f['pool']}, held-out {f['test']})", "",
@@ -324,8 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         all_figures.append(run_dataset(name, pool, test, rules, own, budgets, args.seeds, base_name))
     print(render(all_figures))
     if args.json:
-        args.json.write_text(json.dumps({"budgets": budgets, "seeds": args.seeds, "datasets": all_figures},
-                                        indent=1) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps({"budgets": budgets, "seeds": args.seeds, "paired": paired(all_figures),
+                                         "datasets": all_figures}, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

@@ -57,3 +57,22 @@ def test_200_guided_labels_of_an_unseen_dataset_beat_the_shipped_model_and_the_l
     # New themes: the adapter's detection reads the base's word vectors, which the labels alone
     # do not have ("sushi" is food though no label said it): 0.79 against 0.74 here.
     assert sum(adapted_themes) / 3 > sum(alone_themes) / 3 + 0.02
+
+
+def test_paired_comparison_counts_seed_by_seed():
+    """The curve's verdict on guided vs random is a paired sign test over (dataset, budget, seed),
+    not a comparison of means: one system ahead in every pair is significant, a tie is not."""
+    lc = _load_benchmark()
+
+    def arm(values):
+        return {"per_seed": [{"accuracy": v, "macro_f1": v, "theme_macro_f1": None} for v in values]}
+
+    ahead = {"budgets": {"50": {"adapted_guided": arm([0.8] * 10), "adapted_random": arm([0.7] * 10),
+                                "labels_only_guided": arm([0.6] * 10), "labels_only_random": arm([0.6] * 10)}}}
+    results = {(c["metric"], c["first"], c["second"]): c for c in lc.paired([ahead])}
+    guided = results[("accuracy", "adapted_guided", "adapted_random")]
+    assert (guided["ahead"], guided["behind"], guided["pairs"]) == (10, 0, 10)
+    assert guided["sign_test_p"] <= 0.001 and guided["mean_difference"] == pytest.approx(0.1)
+    tie = results[("accuracy", "labels_only_guided", "labels_only_random")]
+    assert tie["ahead"] == tie["behind"] == 0 and tie["sign_test_p"] == 1.0
+    assert not any(c["metric"] == "theme_macro_f1" for c in results.values())
