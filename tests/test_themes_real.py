@@ -225,6 +225,11 @@ def test_themes_real_comparisons_sizes_and_wear_are_not_tagged(analyze_one, text
     ("The battery runs down quickly.", "speed"),
     ("The first thing that happened was that the tracking was off.", "proactive_service"),
     ("i have an idea... how bout you burn that onto your servers and make it available?", "customer_service"),
+    # The service bought and a company named "... Services" are no customer service.
+    ("I have now been with XXXX as my phone service since XX/XX/XXXX.", "customer_service"),
+    ("This must be fixed soon or I will end my service", "customer_service"),
+    ("I am now currently in the process of filing a civil lawsuit for damages against XXXX and Credit Collection "
+     "Services.", "customer_service"),
     ("Hands-free calling works well.", "price"),
     ("The app is free of bugs and I am free on Monday.", "price"),
     ("I have no interest in this one.", "price"),
@@ -243,6 +248,8 @@ def test_themes_real_credit_records_and_garments_are_not_tagged(analyze_one, tex
     ("I have reached out to the merchant and no response.", "customer_service"),
     ("I have tried to resolve this multiple times but XXXX XXXX XXXX will not help me.", "customer_service"),
     ("We were sat right on time and our server from the get go was FANTASTIC!", "customer_service"),
+    ("All in all an excellent restaurant highlighted by great service, a unique menu, and a beautiful setting.",
+     "customer_service"),
     # What credit costs, and free of charge said plainly, are price (taxonomy 1.5.3).
     ("I took out a high interest loan due to financial crisis.", "price"),
     ("they offered 10.99 % APR, so i went ahead and provided all my personal information.", "price"),

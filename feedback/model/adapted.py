@@ -316,12 +316,11 @@ def sentiment_blend(base: Any, params: dict[str, Any], inputs: Sequence[ModelInp
              else KFold(n_splits, shuffle=True, random_state=seed))
     adapter_classes = sorted(set(gold))
     out_of_fold = np.full((len(rows), len(adapter_classes)), 1.0 / len(adapter_classes))
-    reused = adapter_proba is not None and adapter_proba[1] is not None
-    if reused:
-        assert adapter_proba is not None and adapter_proba[1] is not None
-        for k, name in enumerate(adapter_proba[0]):
-            out_of_fold[:, adapter_classes.index(name)] = adapter_proba[1][:, k]
-    for train, test in [] if reused else folds.split(np.zeros(len(rows)), gold):
+    fitted_classes, fitted_proba = adapter_proba if adapter_proba is not None else ([], None)
+    if fitted_proba is not None:
+        for k, name in enumerate(fitted_classes):
+            out_of_fold[:, adapter_classes.index(name)] = fitted_proba[:, k]
+    for train, test in folds.split(np.zeros(len(rows)), gold) if fitted_proba is None else []:
         # Sentiment only, and character n-grams feed theme detection only: neither is needed.
         fold = ThemeModel(**(params | {"char_ngram_range": None, "cv": 1}))
         try:
