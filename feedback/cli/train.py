@@ -157,6 +157,8 @@ def _adapt(labelled: str, extra: tuple[str, ...], output: str, base: str, taxono
         model.card_ = card
         save_adapted(model, output)
     except FeedbackError as e:
+        if drawn and sys.stderr.isatty():
+            click.echo(err=True)  # end the bar's line before the error
         raise fail(e) from None
     write_adapted_card(output)
     covered = ", ".join(model.covered_themes) or "none"
