@@ -259,3 +259,64 @@ def test_themes_real_credit_records_and_garments_are_not_tagged(analyze_one, tex
 ])
 def test_themes_real_items_damage_and_paperwork_keep_their_sense_elsewhere(analyze_one, text, theme):
     assert theme in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,theme", [
+    # A function that cannot be used is the product failing (taxonomy 1.5.4; app-store sentences,
+    # Dabrowski et al., MIT).
+    ("Since this morning I haven't been able to open Facebook.", "quality"),
+    ("You can't even watch a video for 2 seconds.", "quality"),
+    ("The app won't let me log in.", "quality"),
+    ("Updated version will not open!!", "quality"),
+    ("App won't install completely.", "quality"),
+    # A phone's reception judged, a garment that does not wear well, an app that works smoothly
+    # or is called crap (Kotzias et al., CC BY 4.0; app-store sentences).
+    ("Reception is terrible and full of static.", "quality"),
+    ("I get absolutely horrible reception in my apartment.", "quality"),
+    ("First of all, it doesn't wear well.", "quality"),
+    ("this app works smoothly.", "quality"),
+    ("I'm sorry but this app is just crap.", "quality"),
+    # How people treated the customer (Kotzias et al.; a CFPB narrative, US public domain).
+    ("I've never been treated so bad.", "customer_service"),
+    ("i felt insulted and disrespected, how could you talk and judge another human being like that?",
+     "customer_service"),
+    ("The customer rep at that time was very rude and disrespectful towards me.", "customer_service"),
+    # Reaching it from anywhere, or everything in one place, is ease; not finding out how is effort
+    # (app-store sentences; clothing reviews, CC0 1.0).
+    ("The best thing is that I can access it on any device with the same e-mail!", "convenience"),
+    ("I can check in from anywhere my Kindle takes me.", "convenience"),
+    ("It really has helped me keep organized with everything in one place and easy to find.", "convenience"),
+    ("This is a very sexy suit. it took some time to figure out how to put it on.", "convenience"),
+    # Nobody answering or calling back, refusing to work with the customer, no assistance, a
+    # different story each time (CFPB narratives).
+    ("I know that this account can not be verified because I have reached out to them and they never responded.",
+     "customer_service"),
+    ("I have contacted them explaining the situation, but no one have gotten back to me.", "customer_service"),
+    ("I also called and correct contact handing never called me back.", "customer_service"),
+    ("I also called and correct contact handing never called me back.", "channels"),
+    ("They won't work with me on this.", "customer_service"),
+    ("I contacted the company and they didnt offer any assistance.", "customer_service"),
+    ("We have made numerous calls to them, and, get a different story every time.", "customer_service"),
+])
+def test_themes_real_functions_that_fail_and_how_people_treat_you(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,absent", [
+    # A company refusing to send or post is no product failing; holding up one's end of a bargain
+    # is no durability; an idiom is no insult (taxonomy 1.5.4; CFPB narratives).
+    ("I was told that I placed a do not contact order so they can not send me a paid in full letter.", "quality"),
+    ("I was told the next day that they could not post payment or had problems.", "quality"),
+    ("Her hesitation made me even more nervous that they wouldn't hold up their end of the bargain.", "quality"),
+    ("Wells Fargo still would not start the process.", "quality"),
+    ("To add insult to injury, the fee was charged again.", "customer_service"),
+    ("He was not going to transfer me to anybody or let me get any help from anywhere else.", "convenience"),
+    ("lol I can't figure out why, but it makes me laugh every time.", "convenience"),
+    # The customer not answering a letter; a polite closing; refusing to work is no broken product.
+    ("They said if I do not respond within 30 days by mail the law firm will sue me.", "customer_service"),
+    ("Please review. Any assistance that you can provide would be greatly appreciated.", "customer_service"),
+    ("They won't work with me on this.", "quality"),
+    ("I have contacted them explaining the situation, but no one have gotten back to me.", "speed"),
+])
+def test_themes_real_refusals_and_idioms_are_not_product_failures(analyze_one, text, absent):
+    assert absent not in themes_of(analyze_one(text))
