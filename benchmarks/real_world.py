@@ -13,8 +13,11 @@ It prints one Markdown section per dataset: sentiment accuracy and macro-F1 agai
 the predicted label mix, the share of comments with at least one theme, how many of the rules'
 theme hits the model dropped, the wall time of each system, and theme precision/recall/F1
 where gold themes exist (SemEval-2014 restaurants: price and service categories) or issue
-labels can be mapped honestly (CFPB complaints: recall only, see ISSUE_THEMES). A summary table
-closes the output. Each dataset's gold rule is printed with it (see LOADERS).
+labels can be mapped honestly (CFPB complaints and the airline posts' negative reasons: recall
+only, see ISSUE_THEMES). A summary table closes the output. A folder
+`twitter-airline-sentiment` holding Twitter US Airline Sentiment's Tweets.csv (social-media
+posts to brands; CC BY-NC-SA 4.0, so not in ../shared/data and never trained on) is scored too
+when present. Each dataset's gold rule is printed with it (see LOADERS).
 
 Macro-F1 is the mean F1 over the classes the gold uses: on the binary sentiment-labelled
 sentences (positive/negative only) a neutral prediction is simply wrong, and the number of
@@ -78,6 +81,14 @@ ISSUE_THEMES = {
     "customer_service": (
         "Can't contact lender or servicer",
         "Problem with customer service",
+        # Twitter US Airline Sentiment's negative reasons (a "Customer Service Issue" is often a
+        # phone hold, which the taxonomy reads as speed and channels: recall only, as above).
+        "Customer Service Issue",
+        "Flight Attendant Complaints",
+    ),
+    "speed": (
+        "Late Flight",
+        "longlines",
     ),
 }
 
@@ -314,6 +325,24 @@ def load_cfpb(folder: Path) -> list[Dataset]:
     return datasets
 
 
+def load_airline_tweets(folder: Path) -> list[Dataset]:
+    """Twitter US Airline Sentiment (Figure Eight's "Data for Everyone", CC BY-NC-SA 4.0): posts
+    to six US airlines, each labelled negative / neutral / positive by contributors, with the
+    reason of a negative one. Not in ../shared/data: put its Tweets.csv in a folder of that name
+    to score it; evaluation only (the license forbids shipping a model trained on it)."""
+    path = folder / "Tweets.csv"
+    if not path.is_file():
+        return []
+    rows = read_csv_rows(path, "tweet_id")
+    examples = [Example(row.get("tweet_id") or str(n), clean_text(row.get("text") or ""),
+                        (row.get("airline_sentiment") or "").strip() or None,
+                        issue=(row.get("negativereason") or "").strip())
+                for n, row in enumerate(rows) if (row.get("text") or "").strip()]
+    return [Dataset("twitter-airline-sentiment", "posts", examples,
+                    "the contributors' label of each post (negative / neutral / positive); themes from the "
+                    "negative reason (ISSUE_THEMES, recall only)")]
+
+
 # Folder -> loader. Every folder of the data directory is listed in the output, with or without one.
 LOADERS: dict[str, Callable[[Path], list[Dataset]]] = {
     "womens-clothing-reviews": load_clothing,
@@ -322,6 +351,7 @@ LOADERS: dict[str, Callable[[Path], list[Dataset]]] = {
     "semeval2014-restaurants": load_semeval,
     "semeval2014-laptops": load_semeval,
     "cfpb-complaints": load_cfpb,
+    "twitter-airline-sentiment": load_airline_tweets,
 }
 
 

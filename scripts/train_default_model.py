@@ -46,8 +46,13 @@ from feedback.redact import redact_text  # noqa: E402
 # 0.716 -> 0.735. It then dropped explicit "great service" hits on SemEval restaurants (recall
 # below the rules'); a rule hit is now dropped only where such drops were wrong 99% of the
 # time in cross-validation (`drop_precision`, 0.95 before).
+# Each "?" is a feature (`question_marks`): a question asks more often than it judges. On real
+# data never trained on, sentiment macro-F1 rose on SemEval-14 laptops 0.547 -> 0.584 and
+# restaurants 0.561 -> 0.577; the sources left out in turn were level (mean accuracy 0.716 ->
+# 0.715); the 588 hand-labelled 0.864 -> 0.859 (models/README.md).
 PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0,
-          "unseen_add_precision": 0.5, "detection_embeddings": True, "drop_precision": 0.99}
+          "unseen_add_precision": 0.5, "detection_embeddings": True, "drop_precision": 0.99,
+          "question_marks": True}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

@@ -44,6 +44,16 @@ def test_model_negation_ngrams_mark_scope():
     assert "NOT_helpful" in negation_ngrams("They weren't helpful")
 
 
+def test_model_question_marks_are_a_feature_of_the_shipped_model():
+    # A question asks more often than it judges; without the mark the n-grams cannot tell.
+    assert negation_ngrams("Why? Not fast?", ngram_range=(1, 2), questions=True)[:2] == ["?", "?"]
+    assert "?" not in negation_ngrams("Why? Not fast?", ngram_range=(1, 2))
+    shipped = load_model(str(default_model_path()))
+    assert shipped.question_marks and "?" in shipped.vocabulary_
+    words, _ = shipped._tfidf_blocks(["How do I change my seat", "How do I change my seat?"])
+    assert words[1, shipped.vocabulary_["?"]] > 0 and words[0, shipped.vocabulary_["?"]] == 0
+
+
 def test_model_fit_is_reproducible(small_model):
     model, _ = small_model
     items = read_labelled(str(TRAIN))[:400]

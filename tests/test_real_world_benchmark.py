@@ -108,6 +108,23 @@ def test_semeval_and_app_review_gold_follow_the_readme_counts():
     assert (gold.count("neutral"), gold.count("positive"), gold.count("negative")) == (572, 251, 81)
 
 
+def test_airline_posts_loader_reads_labels_and_reasons_when_the_file_is_there(tmp_path):
+    # The dataset is not redistributed (CC BY-NC-SA 4.0): a file of its columns, rows made here.
+    folder = tmp_path / "twitter-airline-sentiment"
+    folder.mkdir()
+    assert rw.load_airline_tweets(folder) == []
+    (folder / "Tweets.csv").write_text(
+        "tweet_id,airline_sentiment,airline_sentiment_confidence,negativereason,text\n"
+        "1,negative,1,Late Flight,@Air delayed again &amp; again\n"
+        "2,neutral,1,,@Air what time is the last bus?\n"
+        "3,positive,0.7,,\n", encoding="utf-8")
+    (posts,) = rw.load_airline_tweets(folder)
+    assert [(e.sentiment, e.issue, e.text) for e in posts.examples] == [
+        ("negative", "Late Flight", "@Air delayed again & again"), ("neutral", "", "@Air what time is the last bus?")]
+    assert "Late Flight" in rw.ISSUE_THEMES["speed"]
+    assert "twitter-airline-sentiment" in rw.LOADERS
+
+
 @needs_data
 def test_a_tiny_real_sample_end_to_end():
     (yelp,) = [d for d in rw.load_labelled_sentences(DATA / "sentiment-labelled-sentences")

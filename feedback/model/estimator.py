@@ -33,6 +33,8 @@ class ThemeModel(NgramTfidf):
 
     ngram_range (tuple[int, int]): Word n-gram lengths.
     mark_negation (bool): Prefix words after a negation with NOT_ (see `negation_ngrams`).
+    question_marks (bool): Count each "?" as a word: a question, which the words alone do not
+        show ("what's the charge for oversize?" asks; it does not complain).
     polarity_words_only (bool): Polarity and sentiment heads read word n-grams only.
     char_ngram_range (tuple[int, int] | None): Character n-gram lengths; None for none.
     min_df (int): Comments a word n-gram must be in (character n-grams: one more).
@@ -102,6 +104,7 @@ class ThemeModel(NgramTfidf):
         *,
         ngram_range: tuple[int, int] = (1, 2),
         mark_negation: bool = True,
+        question_marks: bool = False,
         polarity_words_only: bool = True,
         char_ngram_range: tuple[int, int] | None = (2, 5),
         min_df: int = 2,
@@ -125,6 +128,7 @@ class ThemeModel(NgramTfidf):
     ) -> None:
         self.ngram_range = ngram_range
         self.mark_negation = mark_negation
+        self.question_marks = question_marks
         self.polarity_words_only = polarity_words_only
         self.char_ngram_range = char_ngram_range
         self.min_df = min_df

@@ -24,11 +24,13 @@ _NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "nor",
 _CLAUSE_END = frozenset(".!?;:,")
 
 
-def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool = True) -> list[str]:
+def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool = True,
+                    questions: bool = False) -> list[str]:
     """Word n-grams with negated words marked: "not fast at all." -> not, NOT_fast, NOT_at, ...
 
     A word after a negation, up to the next punctuation, gets a NOT_ prefix (Pang, Lee and
-    Vaithyanathan 2002), so "fast" and "not ... fast" become different features.
+    Vaithyanathan 2002), so "fast" and "not ... fast" become different features. With
+    `questions`, each "?" is a unigram too (n-grams never cross punctuation, so only one).
     """
     lowered = strip_accents_lower(text)
     found = _TOKEN_RE.findall(lowered)
@@ -48,6 +50,8 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool
             tokens.append("NOT_" + token if negated else token)
     low, high = ngram_range
     grams: list[str] = []
+    if questions:  # each "?" as a word of its own: a question, wherever it is
+        grams.extend(t for t in found if t == "?")
     for n in range(low, high + 1):
         if n == 1:
             grams.extend(tokens)

@@ -18,6 +18,7 @@ class NgramTfidf(Estimator):
 
     ngram_range: tuple[int, int]
     mark_negation: bool
+    question_marks: bool
     char_ngram_range: tuple[int, int] | None
     min_df: int
     vocabulary_: dict[str, int]
@@ -27,7 +28,8 @@ class NgramTfidf(Estimator):
 
     def _word_ngrams(self, text: str) -> list[str]:
         low, high = self.ngram_range
-        return negation_ngrams(text, ngram_range=(low, high), mark=self.mark_negation)
+        return negation_ngrams(text, ngram_range=(low, high), mark=self.mark_negation,
+                               questions=self.question_marks)
 
     def _char_range(self) -> tuple[int, int]:
         low, high = self.char_ngram_range or (2, 5)
