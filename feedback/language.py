@@ -142,11 +142,13 @@ class BoundedTokenizer:
     def __call__(self, text: str) -> Doc:
         cuts = affix_run_cuts(text)
         if not cuts:
-            return self.tokenizer(text)
-        bounds = [0, *cuts, len(text)]
-        pieces = [self.tokenizer(text[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
-        # Every piece's first token would start a sentence: leave sentences to the pipeline.
-        return Doc.from_docs(pieces, ensure_whitespace=False, attrs=_PIECE_ATTRS)
+            doc = self.tokenizer(text)
+        else:
+            bounds = [0, *cuts, len(text)]
+            pieces = [self.tokenizer(text[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+            # Every piece's first token would start a sentence: leave sentences to the pipeline.
+            doc = Doc.from_docs(pieces, ensure_whitespace=False, attrs=_PIECE_ATTRS)
+        return split_hashtags(doc) if "#" in text else doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
@@ -155,6 +157,24 @@ class BoundedTokenizer:
     def __getattr__(self, name: str) -> Any:
         # Everything else (rules, explain, prefix_search...) is the wrapped tokenizer's.
         return getattr(self.tokenizer, name)
+
+
+def split_hashtags(doc: Doc) -> Doc:
+    """Split each hashtag's word into the words it is made of ("#", "CustomerService" ->
+    "#", "Customer", "Service"; `feedback.hashtags`), so the theme rules read them."""
+    from .hashtags import split_hashtag
+
+    splits = []
+    for token in doc[1:]:
+        if token.nbor(-1).text == "#" and not token.nbor(-1).whitespace_:
+            pieces = split_hashtag(token.text)
+            if pieces:
+                splits.append((token, pieces))
+    if splits:
+        with doc.retokenize() as retokenizer:
+            for token, pieces in splits:
+                retokenizer.split(token, pieces, heads=[(token, 0)] * len(pieces))
+    return doc
 
 
 def affix_run_cuts(text: str) -> list[int]:

@@ -15,6 +15,7 @@ from typing import Iterable
 from vaderSentiment.vaderSentiment import NEGATE, N_SCALAR, SentimentIntensityAnalyzer
 
 from .errors import Errors, LexiconError
+from .hashtags import spell_out_hashtags
 from .vader import VaderCompound
 
 # VADER's README: "positive sentiment: compound score >= 0.05 ... negative sentiment: compound
@@ -166,6 +167,8 @@ class SentimentScorer:
         """
         if "@" in text:
             text = _HANDLE.sub("", text)
+        if "#" in text:  # "#nothappy" reads as "not happy"
+            text = spell_out_hashtags(text)
         extra = 0.0
         if text.isascii():
             compound = self.compound(text)
