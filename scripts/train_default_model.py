@@ -50,9 +50,15 @@ from feedback.redact import redact_text  # noqa: E402
 # data never trained on, sentiment macro-F1 rose on SemEval-14 laptops 0.547 -> 0.584 and
 # restaurants 0.561 -> 0.577; the sources left out in turn were level (mean accuracy 0.716 ->
 # 0.715); the 588 hand-labelled 0.864 -> 0.859 (models/README.md).
+# A rule hit is dropped only for a theme whose drops were right 3 times in 4 on the real sources
+# left out in turn (`unseen_drop_precision`). Dropped hits were right 10 times in 12 on the
+# hand-labelled comments (sources it trained on) but about 1 time in 3 on airline posts, a kind
+# of comment it never saw ("my flight was delayed" lost speed); left out in turn, the sources
+# gave 5 drops in all, too few to trust, so no theme now drops a rule hit: theme recall is never
+# below the rules' (models/README.md).
 PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0,
           "unseen_add_precision": 0.5, "detection_embeddings": True, "drop_precision": 0.99,
-          "question_marks": True}
+          "question_marks": True, "unseen_drop_precision": 0.75}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

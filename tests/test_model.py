@@ -145,11 +145,14 @@ def test_model_default_analysis(model_analyze_one, text, parent, label):
     assert mention(model_analyze_one(text), parent)["label"] == label
 
 
-def test_model_vetoes_a_rule_hit_without_judgement(model_analyze_one, analyze_one):
-    # A real film review sentence (Kotzias et al., IMDb, CC BY 4.0): "fast" is how the cliches come.
+def test_model_keeps_rule_hits_and_an_idiom_is_no_speed(model_analyze_one, analyze_one):
+    # A real film review sentence (Kotzias et al., IMDb, CC BY 4.0): "thick and fast" is how the
+    # cliches come. The shipped model used to veto the rules' "fast" here; it keeps every rule
+    # hit now (tests/test_model_unseen_adds.py), so the idiom is the taxonomy's to ignore (1.5.5).
     text = "I am so tired of clichés that is just lazy writing, and here they come in thick and fast."
-    assert "speed" in themes_of(analyze_one(text))  # the keyword is there
-    assert "speed" not in themes_of(model_analyze_one(text))  # but nobody judged how long anything took
+    assert "speed" not in themes_of(analyze_one(text))
+    assert "speed" not in themes_of(model_analyze_one(text))
+    assert "speed" in themes_of(analyze_one("The delivery was fast."))
 
 
 def test_model_beats_rules_on_held_out_labels(analyzer, rules_analyzer):

@@ -316,6 +316,12 @@ def test_themes_real_functions_that_fail_and_how_people_treat_you(analyze_one, t
     ("They said if I do not respond within 30 days by mail the law firm will sue me.", "customer_service"),
     ("Please review. Any assistance that you can provide would be greatly appreciated.", "customer_service"),
     ("They won't work with me on this.", "quality"),
+    # Waiting to wear a garment is eagerness; fast fashion is a kind of shop; Speedy Cash is a
+    # lender (taxonomy 1.5.5; clothing reviews, CFPB narratives).
+    ("This dress is very flattering and well made. i can hardly wait to wear it.", "speed"),
+    ("i love the material. i am waiting to wear this come fall weather with slim jeans.", "speed"),
+    ("all of my 100% rayon clothing from *random fast fashion retailer* does not last long.", "speed"),
+    ("Speedy Cash has failed to validate what their alleging to be a debt owed.", "speed"),
     ("I have contacted them explaining the situation, but no one have gotten back to me.", "speed"),
 ])
 def test_themes_real_refusals_and_idioms_are_not_product_failures(analyze_one, text, absent):

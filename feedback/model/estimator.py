@@ -47,6 +47,8 @@ class ThemeModel(NgramTfidf):
     detection_embeddings (bool): Theme detection reads the mean vector too: learning a theme
         from a few dozen labels, "sushi" then counts as food though no label said it.
     neutral_prior (bool): Raise the sentiment head's neutral score as cross-validation says (`class_bias`).
+    unseen_drop_precision (float | None): With the sources, a rule hit is dropped only for a theme
+        whose drops, on each source left out in turn, were right at least this share of the time.
     unseen_add_precision (float | None): With the comments' sources (`fit`'s groups), a theme is
         found without a rule hit only if, fitted without each source in turn (`unseen_finds`), such
         finds were right this often on the sources left out (3 at least); else the rules alone find it.
@@ -118,6 +120,7 @@ class ThemeModel(NgramTfidf):
         detection_embeddings: bool = False,
         neutral_prior: bool = False,
         unseen_add_precision: float | None = None,
+        unseen_drop_precision: float | None = None,
         threshold_beta: float = 0.85,
         add_precision: float = 0.8,
         drop_precision: float = 0.95,
@@ -142,6 +145,7 @@ class ThemeModel(NgramTfidf):
         self.detection_embeddings = detection_embeddings
         self.neutral_prior = neutral_prior
         self.unseen_add_precision = unseen_add_precision
+        self.unseen_drop_precision = unseen_drop_precision
         self.threshold_beta = threshold_beta
         self.add_precision = add_precision
         self.drop_precision = drop_precision
@@ -263,7 +267,7 @@ class ThemeModel(NgramTfidf):
         """One logistic regression per theme, its probabilities calibrated (Platt) and its
         thresholds chosen on cross-validated predictions: rule hits are kept unless the model is
         confidently against them, and model-only hits need `add_precision` (with
-        `unseen_add_precision`, on each source left out too: `_unseen_add_check`)."""
+        `unseen_add_precision`, on each source left out too: `_unseen_check`)."""
         from sklearn.linear_model import LogisticRegression
 
         X = self._detection_features(tfidf, inputs)
@@ -304,24 +308,40 @@ class ThemeModel(NgramTfidf):
         # Some label sets give every comment a theme (SemEval's categories include a catch-all);
         # then a comment with no theme above its threshold still gets its most likely one.
         self.always_one_ = all(len(labels) > 0 for labels in themes)
-        if self.unseen_add_precision is not None and groups is not None and len(set(groups)) > 1:
-            self._unseen_add_check(X, gold, inputs, np.array(groups), make, pool, cv_predictions)
+        unseen = self.unseen_add_precision is not None or self.unseen_drop_precision is not None
+        if unseen and groups is not None and len(set(groups)) > 1:
+            self._unseen_check(X, gold, inputs, np.array(groups), make, pool, cv_predictions)
         self.cv_scores_["micro"] = prf(cv_predictions.ravel(), gold.ravel())
 
-    def _unseen_add_check(self, X: sp.csr_matrix, gold: np.ndarray, inputs: Sequence[ModelInput], groups: np.ndarray,
-                          make: Callable[[], Any], pool: ThreadPoolExecutor, cv_predictions: np.ndarray) -> None:
-        """A theme whose finds without a rule hit, on each source left out in turn, were right less than
-        `unseen_add_precision` of the time, or too few (<3) to tell, is left to the rules (and so scored)."""
-        checked = [j for j, theme in enumerate(self.themes_) if theme in self.rule_themes_ and self.thresholds_[j] < NEVER]
+    def _unseen_check(self, X: sp.csr_matrix, gold: np.ndarray, inputs: Sequence[ModelInput], groups: np.ndarray,
+                      make: Callable[[], Any], pool: ThreadPoolExecutor, cv_predictions: np.ndarray) -> None:
+        """With `unseen_add_precision`: a theme whose finds without a rule hit, on each source left
+        out in turn, were right less than that share of the time, or too few (<3) to tell, is left
+        to the rules. With `unseen_drop_precision`: a theme whose drops of a rule hit, judged the
+        same way, were right less than that share of the time (or too few to tell) keeps every rule
+        hit: a drop threshold learnt in one kind of comment ("late" is a late payment in a complaint
+        narrative) is not trusted on another ("my flight was delayed")."""
         hits = np.array([[theme in item.rule_themes for theme in self.themes_] for item in inputs], dtype=bool)
-        counts = unseen_finds(make, X, gold, hits, groups, checked, self.calibration_, self.thresholds_, pool)
-        for j, (found, right) in counts.items():
+        adds = [j for j, theme in enumerate(self.themes_) if theme in self.rule_themes_ and self.thresholds_[j] < NEVER]
+        drops = [j for j, theme in enumerate(self.themes_) if theme in self.rule_themes_ and self.keep_thresholds_[j] > 0]
+        checked = sorted(set(adds if self.unseen_add_precision is not None else [])
+                         | set(drops if self.unseen_drop_precision is not None else []))
+        keep = self.keep_thresholds_ if self.unseen_drop_precision is not None else None
+        counts = unseen_finds(make, X, gold, hits, groups, checked, self.calibration_, self.thresholds_, pool, keep)
+        for j, (found, right, dropped, dropped_right) in counts.items():
             scores = self.cv_scores_["themes"][self.themes_[j]]
-            scores["unseen_finds"] = {"found": found, "right": right}
-            if not (found >= 3 and right >= (self.unseen_add_precision or 0.0) * found):
-                self.thresholds_[j] = NEVER
-                cv_predictions[:, j] &= hits[:, j]
-                scores.update(prf(cv_predictions[:, j], gold[:, j]) | {"add_above": NEVER})
+            if self.unseen_add_precision is not None and j in adds:
+                scores["unseen_finds"] = {"found": found, "right": right}
+                if not (found >= 3 and right >= self.unseen_add_precision * found):
+                    self.thresholds_[j] = NEVER
+                    cv_predictions[:, j] &= hits[:, j]
+                    scores.update(prf(cv_predictions[:, j], gold[:, j]) | {"add_above": NEVER})
+            if self.unseen_drop_precision is not None and j in drops:
+                scores["unseen_drops"] = {"dropped": dropped, "right": dropped_right}
+                if not (dropped >= 3 and dropped_right >= self.unseen_drop_precision * dropped):
+                    self.keep_thresholds_[j] = 0.0
+                    cv_predictions[:, j] |= hits[:, j]
+                    scores.update(prf(cv_predictions[:, j], gold[:, j]) | {"drop_below": 0.0})
 
     def _local(self, inputs: Sequence[ModelInput], theme: str, theme_index: int) -> list[float]:
         """Per comment, the compound nearest the theme: its rule mentions', else its best sentence's."""

@@ -270,11 +270,13 @@ def class_bias(logits: np.ndarray, gold: np.ndarray, column: int | None, groups:
 
 def unseen_finds(make: Callable[[], Any], X: sp.csr_matrix, gold: np.ndarray, hits: np.ndarray, groups: np.ndarray,
                  columns: Sequence[int], calibration: np.ndarray, thresholds: np.ndarray,
-                 pool: ThreadPoolExecutor) -> dict[int, tuple[int, int]]:
-    """Per theme column: (finds, right ones) among the comments without a rule hit for it, each
-    source's comments judged by a head fitted without that source (`make()`, Platt-calibrated as
-    the theme's, at its add threshold), pooled. Every source is left out but the largest: without
-    it too little is left to learn from, and the check would judge a different model."""
+                 pool: ThreadPoolExecutor, keep_thresholds: np.ndarray | None = None) -> dict[int, tuple[int, int, int, int]]:
+    """Per theme column: (finds, right ones) among the comments without a rule hit for it, and
+    (drops, right ones) among those with one, each source's comments judged by a head fitted
+    without that source (`make()`, Platt-calibrated as the theme's, at its add threshold and,
+    given `keep_thresholds`, its drop threshold), pooled. Every source is left out but the
+    largest: without it too little is left to learn from, and the check would judge a different
+    model."""
     sizes = Counter(groups.tolist())
     largest = max(sizes, key=lambda name: (sizes[name], name))
     names = sorted(name for name in sizes if name != largest)
@@ -286,15 +288,23 @@ def unseen_finds(make: Callable[[], Any], X: sp.csr_matrix, gold: np.ndarray, hi
             for j in columns for name in names if len(set(gold[groups != name, j].tolist())) == 2}
     out = {}
     for j in columns:
-        found = right = 0
+        found = right = dropped = dropped_right = 0
+        a, b = calibration[j]
         for name in names:
+            if (j, name) not in jobs:
+                continue
+            head = jobs[(j, name)].result()
             rows = np.flatnonzero((groups == name) & ~hits[:, j])
-            if (j, name) in jobs and len(rows):
-                a, b = calibration[j]
-                finds = sigmoid(a * jobs[(j, name)].result().decision_function(X[rows]) + b) >= thresholds[j]
+            if len(rows):
+                finds = sigmoid(a * head.decision_function(X[rows]) + b) >= thresholds[j]
                 found += int(finds.sum())
                 right += int((finds & gold[rows, j]).sum())
-        out[j] = (found, right)
+            rows = np.flatnonzero((groups == name) & hits[:, j])
+            if keep_thresholds is not None and len(rows):
+                drops = sigmoid(a * head.decision_function(X[rows]) + b) < keep_thresholds[j]
+                dropped += int(drops.sum())
+                dropped_right += int((drops & ~gold[rows, j]).sum())
+        out[j] = (found, right, dropped, dropped_right)
     return out
 
 
