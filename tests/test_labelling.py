@@ -324,6 +324,7 @@ def test_adapter_features_follow_what_the_labels_need(rules_analyzer, monkeypatc
     sentiments = [c.sentiment for c in items]
     few = adapted.fit_adapter(base, inputs, themes, sentiments, rule_themes=rules_analyzer.taxonomy.theme_ids)
     assert few.adapter.char_ngram_range is None and few.adapter.detection_embeddings
+    assert few.adapter.question_marks == base.question_marks  # the base's features, "?" included
     monkeypatch.setattr(adapted, "VECTORS_UP_TO", 100)
     many = adapted.fit_adapter(base, inputs, themes, sentiments, rule_themes=rules_analyzer.taxonomy.theme_ids)
     assert not many.adapter.detection_embeddings

@@ -236,9 +236,11 @@ def fit_adapter(
     if isinstance(base, AdaptedModel):
         base = base.base
     adapter = ThemeModel()
-    # The adapter reads the same word vectors as its base's sentiment head, if any.
+    # The adapter reads the same word vectors as its base's sentiment head, if any, and the
+    # question marks if its base does.
     vectors = {"embeddings": base.embeddings} if getattr(base, "embeddings", None) else {}
-    adapter.set_params(**(ADAPTER_PARAMS | vectors | (params or {})))
+    marks = {"question_marks": True} if getattr(base, "question_marks", False) else {}
+    adapter.set_params(**(ADAPTER_PARAMS | vectors | marks | (params or {})))
     if "char_ngram_range" not in (params or {}) and {t for labels in themes for t in labels} <= set(rule_themes):
         # As `train` does: themes the rules can find need no character n-grams, which made
         # adapting on 10,000 labels take ~9 minutes (`feedback.model.training.train`).
