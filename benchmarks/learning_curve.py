@@ -45,8 +45,8 @@ for path in (ROOT, ROOT / "benchmarks"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from real_world import (TRAINED_ON, clean_text, load_app_reviews, load_clothing,  # noqa: E402
-                        load_labelled_sentences, parse_semeval)
+from real_world import (TRAINED_ON, clean_text, load_airline_tweets, load_app_reviews,  # noqa: E402
+                        load_clothing, load_labelled_sentences, parse_semeval)
 
 from feedback.io.labelled import LabelledComment, read_labelled  # noqa: E402
 
@@ -84,7 +84,10 @@ def load_datasets(data: Path, seed: int) -> list[tuple[str, list[LabelledComment
     out = []
     simple = [("app-review-feature-sentiment", load_app_reviews),
               ("sentiment-labelled-sentences", load_labelled_sentences),
-              ("womens-clothing-reviews", load_clothing)]
+              ("womens-clothing-reviews", load_clothing),
+              # Not in ../shared/data: scored when its Tweets.csv is put in a folder of that name
+              # (real_world.load_airline_tweets); the adapted models are measured, never shipped.
+              ("twitter-airline-sentiment", load_airline_tweets)]
     for folder, loader in simple:
         if not (data / folder).is_dir():
             continue

@@ -339,6 +339,9 @@ def test_themes_real_refusals_and_idioms_are_not_product_failures(analyze_one, t
      "that it is difficult to push them.", "quality"),
     ("Yes, it is a known issue and we are working on it, but it could take up to 90 days to fix... Maybe.",
      "speed"),
+    # Loving the thing bought judges it whole (app sentences, MIT; Kotzias et al., CC BY 4.0).
+    ("My Grandkids Loved it", "quality"),
+    ("The headsets are easy to use and everyone loves them.", "quality"),
 ])
 def test_themes_real_people_communication_and_build(analyze_one, text, theme):
     assert theme in themes_of(analyze_one(text))
