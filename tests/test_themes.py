@@ -251,3 +251,25 @@ def test_plain_word_list_patterns_match_as_phrases_exactly_as_the_matcher_would(
     assert themes_module._phrase_expansion([{"LOWER": {"IN": ["wi-fi"]}}]) is None  # not one token
     assert themes_module._phrase_expansion([{"LOWER": "a", "OP": "?"}]) is None
     assert themes_module._phrase_expansion([{"NORM": "a"}, {"LOWER": "b"}]) is None  # mixed attributes
+
+
+# Taxonomy 1.6.0 word senses met in airline posts, lender and smart-speaker reviews, which cannot
+# be quoted here: the sentences below are written for the test, in the same words.
+@pytest.mark.parametrize("text,absent", [
+    ("The delay made us miss our connection in Denver.", "quality"),
+    ("We video chat with the grandkids every Sunday.", "channels"),
+    ("Penny walked us through every form.", "price"),
+])
+def test_themes_travel_connections_video_calls_and_names(analyze_one, text, absent):
+    assert absent not in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,theme", [
+    ("Penny walked us through every form.", "customer_service"),
+    ("He kept us well informed at every step.", "proactive_service"),
+    ("Sat at the gate for two hours with no info from anyone.", "proactive_service"),
+    ("All I got was a busy signal.", "channels"),
+    ("The whole refinance process was so simple.", "convenience"),
+])
+def test_themes_people_information_and_simple_processes(analyze_one, text, theme):
+    assert theme in themes_of(analyze_one(text))

@@ -339,6 +339,9 @@ def test_themes_real_refusals_and_idioms_are_not_product_failures(analyze_one, t
      "that it is difficult to push them.", "quality"),
     ("Yes, it is a known issue and we are working on it, but it could take up to 90 days to fix... Maybe.",
      "speed"),
+    # Being sent from one person to the next is effort; a process judged simple is ease.
+    ("I getting the run around about correcting a ongoing balance. Capital one blames it XXXX and XXXX "
+     "blames it on capital one.", "convenience"),
     # Loving the thing bought judges it whole (app sentences, MIT; Kotzias et al., CC BY 4.0).
     ("My Grandkids Loved it", "quality"),
     ("The headsets are easy to use and everyone loves them.", "quality"),
@@ -359,6 +362,9 @@ def test_themes_real_people_communication_and_build(analyze_one, text, theme):
      "for sending images is their but when I press it no options for pics or stickers to send comes up.",
      "speed"),
     ("The room is burning hot in the summer and freezing cold in the winter.", "quality"),
+    # Running around at the beach is no runaround (clothing review, CC0).
+    ("i am a mom of two so i really appreciate the extra front coverage. i can run around at the beach with my "
+     "kids.", "convenience"),
 ])
 def test_themes_real_expectations_figures_of_speech_and_devices_are_not_tagged(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
