@@ -33,3 +33,24 @@ def test_labels_match_the_sample_and_the_agreement_script_runs():
                             capture_output=True, text=True, check=True)
     agreement = json.loads(result.stdout)
     assert agreement["n"] == 120 and agreement["sentiment"]["kappa"] > 0.8
+
+
+def test_the_external_labels_name_their_comments_and_rebuild_from_copies(tmp_path):
+    """evaluation/external/labels.jsonl: 300 dev and 300 test labels, no texts; the script joins
+    them to the texts of copies it is given, by a hash that ignores case and spacing."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from external_eval_set import text_key
+
+    labels = [json.loads(line) for line in (EVAL / "external" / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sum(label["set"] == "dev" for label in labels) == sum(label["set"] == "test" for label in labels) == 300
+    assert {label["source"] for label in labels} == {"bank-reviews", "alexa-echo-reviews", "airline-posts"}
+    for label in labels:
+        assert "text" not in label and len(label["key"]) == 16
+        assert label["sentiment"] in {"positive", "neutral", "negative"}
+        assert set(label["themes"]) <= THEMES and set(label["themes"].values()) <= {"positive", "neutral", "negative"}
+    assert text_key("Great  service,\nthank you!") == text_key("great service, thank you!")
+    assert text_key("Great service") != text_key("Great service!")
+    # Without the three files, the script says which one is missing and exits non-zero.
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "external_eval_set.py"), "--data", str(tmp_path),
+                             "-o", str(tmp_path / "out.jsonl")], capture_output=True, text=True)
+    assert result.returncode == 1 and "BankReviews.xlsx" in result.stderr and not (tmp_path / "out.jsonl").exists()
