@@ -259,6 +259,8 @@ def test_plain_word_list_patterns_match_as_phrases_exactly_as_the_matcher_would(
     ("The delay made us miss our connection in Denver.", "quality"),
     ("We video chat with the grandkids every Sunday.", "channels"),
     ("Penny walked us through every form.", "price"),
+    ("Thank you Amazon, it arrived early.", "customer_service"),
+    ("It works with Alexa and my Hue bulbs.", "customer_service"),
 ])
 def test_themes_travel_connections_video_calls_and_names(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
@@ -266,6 +268,9 @@ def test_themes_travel_connections_video_calls_and_names(analyze_one, text, abse
 
 @pytest.mark.parametrize("text,theme", [
     ("Penny walked us through every form.", "customer_service"),
+    ("Working with Michelle was a pleasure.", "customer_service"),
+    ("Thank you Peter for always getting back to me.", "customer_service"),
+    ("Alex did an incredible job for us.", "customer_service"),
     ("He kept us well informed at every step.", "proactive_service"),
     ("Sat at the gate for two hours with no info from anyone.", "proactive_service"),
     ("All I got was a busy signal.", "channels"),
