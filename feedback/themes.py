@@ -45,7 +45,7 @@ class ThemeMatcher:
     _phrases: PhraseMatcher = field(init=False, repr=False)
     _exact: PhraseMatcher = field(init=False, repr=False)
     # One Matcher per token pattern, run only on Docs that hold its required words.
-    _pattern_groups: list[tuple[Matcher, list[list[frozenset[int]]]]] = field(init=False, repr=False)
+    _pattern_groups: list[tuple[Matcher, list[frozenset[int]]]] = field(init=False, repr=False)
     _cues: dict[str, list[tuple[str, frozenset[str]]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,8 +55,7 @@ class ThemeMatcher:
         # Terms are lemmatised by the same pipeline as the comments, so "waited" in a
         # taxonomy file matches "waits", and "Charged me" matches "charged me".
         lemma_docs = self._lemma_docs
-        requirements: list[list[set[str]]] = []
-        groups: list[tuple[Matcher, list[list[set[str]]]]] = []
+        groups: list[tuple[Matcher, list[set[str]]]] = []
         self._phrases.add(IGNORE, lemma_docs(self.taxonomy.ignore + REDACTION_TOKENS))
         for theme in self.taxonomy.all_themes():
             if theme.terms:
@@ -74,8 +73,7 @@ class ThemeMatcher:
                     matcher = Matcher(vocab)
                     matcher.add(theme.id, [pattern])
                     required = _required_words(pattern)
-                    groups.append((matcher, [required]))
-                    requirements.append(required)
+                    groups.append((matcher, required))
         # The Matcher costs ~10us per Doc even when nothing matches, and its cost grows with
         # the patterns it holds on every token. A Doc can only match a pattern if, for each of
         # the pattern's required tokens that names its words, it holds one of those words; that
@@ -87,11 +85,19 @@ class ThemeMatcher:
         def ids(pattern_words: list[set[str]]) -> list[frozenset[int]]:
             return [frozenset(strings.add(w) for w in words) for words in pattern_words]
 
-        self._pattern_groups = [(matcher, [ids(p) for p in required]) for matcher, required in groups]
-        all_required = [ids(p) for p in requirements]
-        # A first, cheaper pass: a Doc with none of the first required words of any pattern.
-        self._any_required = (None if any(not pattern for pattern in all_required)
-                              else frozenset().union(*(pattern[0] for pattern in all_required)))
+        self._pattern_groups = [(matcher, ids(required)) for matcher, required in groups]
+        # An index from each word to the patterns whose first required token it can be, so a
+        # Doc checks only the patterns it could match, not all of them (a scan of every
+        # pattern per Doc cost more than running the few that pass it).
+        self._always: list[int] = []
+        self._by_first_word: dict[int, list[int]] = {}
+        for index, (_, required_ids) in enumerate(self._pattern_groups):
+            if not required_ids:
+                self._always.append(index)
+                continue
+            for word in required_ids[0]:
+                self._by_first_word.setdefault(word, []).append(index)
+        self._first_words = frozenset(self._by_first_word)
         # [matching].ignore_near: each rule's words are found by the phrase matcher that runs
         # anyway (key "__near<k>__"), so a Doc without them costs nothing more; a mention
         # holding them is then checked against its sentence.
@@ -141,12 +147,15 @@ class ThemeMatcher:
         strings = doc.vocab.strings
         matchers: list[PhraseMatcher | Matcher] = [self._phrases, self._exact]
         if self._pattern_groups:
-            word_ids = doc.to_array(_NORM_LOWER).ravel().tolist()
-            if self._any_required is None or not self._any_required.isdisjoint(word_ids):
-                words = set(word_ids)
-                for matcher, requirements in self._pattern_groups:
-                    if any(all(not ids.isdisjoint(words) for ids in pattern) for pattern in requirements):
-                        matchers.append(matcher)
+            words = set(doc.to_array(_NORM_LOWER).ravel().tolist())
+            indices = set(self._always)
+            for word in self._first_words.intersection(words):
+                indices.update(self._by_first_word[word])
+            groups = self._pattern_groups
+            for index in sorted(indices):  # in the taxonomy's order, as the patterns were added
+                matcher, required_ids = groups[index]
+                if all(not ids.isdisjoint(words) for ids in required_ids):
+                    matchers.append(matcher)
         candidates = [
             (strings[key], start, end)
             for matcher in matchers

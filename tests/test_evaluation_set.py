@@ -36,21 +36,46 @@ def test_labels_match_the_sample_and_the_agreement_script_runs():
 
 
 def test_the_external_labels_name_their_comments_and_rebuild_from_copies(tmp_path):
-    """evaluation/external/labels.jsonl: 300 dev and 300 test labels, no texts; the script joins
+    """evaluation/external/labels.jsonl: 433 dev and 417 test labels, no texts; the script joins
     them to the texts of copies it is given, by a hash that ignores case and spacing."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from external_eval_set import text_key
 
     labels = [json.loads(line) for line in (EVAL / "external" / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert sum(label["set"] == "dev" for label in labels) == sum(label["set"] == "test" for label in labels) == 300
-    assert {label["source"] for label in labels} == {"bank-reviews", "alexa-echo-reviews", "airline-posts"}
+    assert (sum(label["set"] == "dev" for label in labels), sum(label["set"] == "test" for label in labels)) == (433, 417)
+    assert {label["source"] for label in labels} == {"bank-reviews", "alexa-echo-reviews", "airline-posts",
+                                                     "ride-hailing-app-reviews", "hotel-review-titles",
+                                                     "telecom-complaint-titles", "music-app-reviews"}
     for label in labels:
         assert "text" not in label and len(label["key"]) == 16
         assert label["sentiment"] in {"positive", "neutral", "negative"}
         assert set(label["themes"]) <= THEMES and set(label["themes"].values()) <= {"positive", "neutral", "negative"}
     assert text_key("Great  service,\nthank you!") == text_key("great service, thank you!")
     assert text_key("Great service") != text_key("Great service!")
-    # Without the three files, the script says which one is missing and exits non-zero.
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "external_eval_set.py"), "--data", str(tmp_path),
-                             "-o", str(tmp_path / "out.jsonl")], capture_output=True, text=True)
+    # Without any of the files, the script names what is missing and exits non-zero.
+    script = [sys.executable, str(ROOT / "scripts" / "external_eval_set.py"), "--data", str(tmp_path)]
+    result = subprocess.run([*script, "-o", str(tmp_path / "out.jsonl")], capture_output=True, text=True)
     assert result.returncode == 1 and "BankReviews.xlsx" in result.stderr and not (tmp_path / "out.jsonl").exists()
+    # With one source's file, the other sources are left out with a warning, and labelled
+    # comments not in that copy are counted and the run fails rather than scoring fewer.
+    complaints = [label for label in labels if label["source"] == "telecom-complaint-titles"]
+    assert len(complaints) == 50
+    with open(tmp_path / "Comcast_telecom_complaints_data.csv", "w", encoding="utf-8", newline="") as f:
+        f.write("Ticket #\tCustomer Complaint\r\n1\tA title nobody labelled\r\n")
+    result = subprocess.run([*script, "-o", str(tmp_path / "out.jsonl")], capture_output=True, text=True)
+    assert "warning: no BankReviews.xlsx" in result.stderr and "Comcast_telecom" not in result.stderr
+    assert result.returncode == 1 and f"{len(complaints)} labelled comments are not in these copies" in result.stderr
+
+
+def test_the_support_posts_are_labelled_real_requests_with_their_license():
+    """evaluation/support_posts_labelled.jsonl: 100 customers' first messages to support accounts
+    (IBM's Twitter customer care set, Apache 2.0, so the texts are shipped), labelled by the guideline."""
+    items = [json.loads(line) for line in (EVAL / "support_posts_labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(items) == len({i["id"] for i in items}) == 100
+    assert {i["set"] for i in items} == {"dev", "test"}
+    for item in items:
+        assert item["source"] == "ibm-twitter-customer-care" and item["text"].strip()
+        assert item["sentiment"] in {"positive", "neutral", "negative"}
+        assert set(item["themes"]) <= THEMES and set(item["themes"].values()) <= {"positive", "neutral", "negative"}
+    assert len(read_labelled(str(EVAL / "support_posts_labelled.jsonl"))) == 100
+    assert "Apache" in (EVAL / "README.md").read_text(encoding="utf-8")
