@@ -460,16 +460,19 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
         raw = raw_text if column == spec.text else value_at(values, column)
         if raw is None or isinstance(raw, (dict, list)) or (isinstance(raw, float) and not math.isfinite(raw)):
             continue
-        piece = clean_text(str(raw))
-        if piece and looks_like_html(piece):
-            piece = plain_text(piece)
-        if piece and may_be_mojibake(piece):
+        piece = str(raw)
+        # Repaired before control characters go: double-encoded Devanagari or Chinese holds
+        # bytes read as C1 controls ("à¤\x9c"), which cleaning would delete.
+        if may_be_mojibake(piece):
             repaired = repair_mojibake(piece)
             if repaired != piece:
                 problems.append(Problem(ProblemCode.MOJIBAKE_REPAIRED.value,
                                         f"{column}: double-encoded UTF-8 ({mojibake_sample(piece)!r}...) was repaired",
                                         column))
                 piece = repaired
+        piece = clean_text(piece)
+        if piece and looks_like_html(piece):
+            piece = plain_text(piece)
         if piece:
             pieces.append((column, piece))
     text = TEXT_SEPARATOR.join(piece for _, piece in pieces)

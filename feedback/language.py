@@ -318,10 +318,12 @@ class ClauseSplitter:
 _HTML_TAG = re.compile(r"</?(?:p|br|div|span|b|i|u|em|strong|ul|ol|li|a|h[1-6]|blockquote|table|tr|td|th|img|font)"
                        r"\b[^<>]{0,500}>", re.IGNORECASE)
 _HTML_BREAK = re.compile(r"</?(?:p|br|div|li|h[1-6]|blockquote|tr)\b[^<>]{0,500}>", re.IGNORECASE)
-# Characters double-encoded UTF-8 starts with (UTF-8 bytes read as Windows-1252 or Latin-1:
-# "Ã©" for "é", "â€™" for "'", "ðŸ™‚" for an emoji): only such texts are given to ftfy.
-_MOJIBAKE_HINT = re.compile("[ÃÂâðÅÆÐÑØÙ][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u0178"
-                            "\u017d\u017e\u0192\u02c6\u02dc\u2122]")
+# What double-encoded UTF-8 starts with ("Ã©" for "é", "â€™" for "'", "ðŸ™‚" for an emoji,
+# "à¤œ" for Devanagari, "é\x9d\x9e" for Chinese): a UTF-8 lead byte read as Latin-1 or
+# Windows-1252 (Â-ô) and a continuation byte read the same way. Only such texts are given to
+# ftfy, which decides whether they really are double-encoded.
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161"
+                            "\u0178\u017d\u017e\u0192\u02c6\u02dc\u2122]")
 
 
 def looks_like_html(text: str) -> bool:

@@ -200,3 +200,26 @@ def test_export_shapes_report_by_period_reads_normalised_dates(tmp_path):
 def test_export_shapes_duplicates_name_the_first(tmp_path):
     records, _, said = _analyze(tmp_path, "app_reviews_mojibake.csv")
     assert [r.get("duplicate_of") for r in records] == [None, None, None, "gp:1002", "gp:1000", None]
+
+
+def test_export_shapes_double_encoded_scripts_are_repaired_before_language_id(tmp_path):
+    """App-store exports opened and re-saved as Latin-1 turn Devanagari, Bengali and Chinese into
+    "à¤œ"-like runs holding C1 control bytes; they are repaired (not stripped of those bytes and
+    then taken for Vietnamese or French), so each comment gets its own language."""
+    originals = {"r1": "जय श्री राम, बहुत अच्छा", "r2": "চালক খুব ভালো ছিলেন", "r3": "非常好的服务",
+                 "r4": "Très bon service, «café» offert", "r5": "Great app, thanks"}
+    source = tmp_path / "reviews.csv"
+    with open(source, "w", encoding="utf-8", newline="") as f:
+        f.write("reviewId,content\n")
+        for rid, text in originals.items():
+            read_wrongly = text.encode("utf-8").decode("latin-1") if rid in ("r1", "r2", "r3") else text
+            f.write(f'{rid},"{read_wrongly}"\n')
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["analyze", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert {rid: r["text"] for rid, r in records.items()} == originals
+    assert [records[rid]["language"] for rid in ("r1", "r2", "r3")] == ["hi", "bn", "zh"]
+    for rid in ("r1", "r2", "r3"):
+        assert {p["code"] for p in records[rid]["problems"]} == {"mojibake_repaired", "not_english"}
+    assert records["r4"]["problems"] == [] and records["r5"]["problems"] == []  # «café» is no mojibake
