@@ -6,7 +6,10 @@ licenses allow shipping a model trained on them, read in place and never copied 
 Theme-labelled (themes and sentiment; `items`):
   - training/cx_train_*.jsonl: written and labelled for this project (CC0);
   - training/real/draw.jsonl + training/real/labels_*.jsonl: 800 real comments (clothing, CFPB,
-    app-review and Amazon/Yelp sentences) hand-labelled following docs/annotation.md.
+    app-review and Amazon/Yelp sentences) hand-labelled following docs/annotation.md;
+  - training/real/support_draw.jsonl + training/real/support_labels.jsonl: 400 customers' first
+    messages to companies' support accounts on Twitter (IBM's Twitter customer care set, Apache
+    2.0), none of them in evaluation/support_posts_labelled.jsonl, labelled the same way.
 Sentiment only (`sentiment_only`; themes not labelled, so theme detection does not read them):
   - training/real/sentences_draw*.jsonl + training/real/sentence_labels*.jsonl: 1,600 real
     sentences (clothing, CFPB, app-review) hand-labelled with their own sentiment, the plain statements
@@ -52,8 +55,9 @@ SOURCES = {
     "sentiment-labelled-sentences/imdb": ("sentiment-labelled-sentences", 1000, "CC BY 4.0"),
     "cfpb-complaints": ("cfpb-complaints", 400, "US public domain"),
 }
-# The license of every dataset a training comment may come from (the hand-labelled draw included).
-LICENSES = {folder: license for folder, _, license in SOURCES.values()} | {"app-review-feature-sentiment": "MIT"}
+# The license of every dataset a training comment may come from (the hand-labelled draws included).
+LICENSES = {folder: license for folder, _, license in SOURCES.values()} | {"app-review-feature-sentiment": "MIT",
+                                                                         "ibm-twitter-customer-care": "Apache 2.0"}
 PROJECT_FILES = sorted((ROOT / "training").glob("cx_train_*.jsonl"))
 DRAW = ROOT / "training" / "real" / "draw.jsonl"
 # The hand labels of the draw: the copies in training/real once complete, else the annotators'
@@ -64,8 +68,11 @@ SENTENCE_FILES = [(ROOT / "training" / "real" / "sentences_draw.jsonl", ROOT / "
                   (ROOT / "training" / "real" / "sentences_draw_2.jsonl",
                    ROOT / "training" / "real" / "sentence_labels_2.jsonl")]
 DRAFT_LABEL_FILES = [Path("/work/notes/train_labels_part1.jsonl"), Path("/work/notes/train_labels_part2.jsonl")]
+# Requests to support accounts (Apache 2.0), drawn apart from evaluation/support_posts_labelled.jsonl.
+SUPPORT_DRAW = ROOT / "training" / "real" / "support_draw.jsonl"
+SUPPORT_LABELS = ROOT / "training" / "real" / "support_labels.jsonl"
 EVALUATION_FILES = [ROOT / "evaluation" / "real_labelled.jsonl", ROOT / "evaluation" / "real_sample.jsonl",
-                    ROOT / "evaluation" / "real_labelled_2.jsonl"]
+                    ROOT / "evaluation" / "real_labelled_2.jsonl", ROOT / "evaluation" / "support_posts_labelled.jsonl"]
 MAX_CHARS = 2000  # longer narratives are cut: the model reads the analysed prefix anyway
 
 
@@ -123,11 +130,12 @@ def evaluation_texts(data: Path) -> set[str]:
     return texts
 
 
-def hand_labelled(label_files: list[Path], excluded: set[str]) -> tuple[list[LabelledComment], dict[str, str], int]:
+def hand_labelled(label_files: list[Path], excluded: set[str],
+                  draw_file: Path = DRAW) -> tuple[list[LabelledComment], dict[str, str], int]:
     """The drawn real comments with their hand labels (answers in English only), the source of
     each, and how many were left out because their text is held out."""
     draw = {}
-    for line in DRAW.open(encoding="utf-8"):
+    for line in draw_file.open(encoding="utf-8"):
         if line.strip():
             row = json.loads(line)
             draw[row["id"]] = row
@@ -162,12 +170,15 @@ def load(data: Path = DEFAULT_DATA, *, seed: int = 0, label_files: list[Path] | 
     excluded = evaluation_texts(data)
     if label_files is None:
         label_files = LABEL_FILES if all(p.is_file() for p in LABEL_FILES) else DRAFT_LABEL_FILES
-    labelled, sources, held = hand_labelled(label_files, excluded)
-    out.items += labelled
-    out.source_of.update(sources)
-    out.notes.append(f"{len(labelled)} hand-labelled real comments from {', '.join(str(p) for p in label_files)}"
-                     + (f"; {held} left out (text held out for evaluation)" if held else ""))
-    excluded |= {_normal(item.text) for item in labelled}
+    for draw_file, files in [(DRAW, label_files), (SUPPORT_DRAW, [SUPPORT_LABELS])]:
+        if not draw_file.is_file():
+            continue
+        labelled, sources, held = hand_labelled(files, excluded, draw_file)
+        out.items += labelled
+        out.source_of.update(sources)
+        out.notes.append(f"{len(labelled)} hand-labelled real comments from {', '.join(str(p) for p in files)}"
+                         + (f"; {held} left out (text held out for evaluation)" if held else ""))
+        excluded |= {_normal(item.text) for item in labelled}
     sentences, sentence_sources = labelled_sentences(excluded)
     out.sentiment_only += sentences
     out.source_of.update(sentence_sources)

@@ -98,3 +98,27 @@ def test_the_shipped_model_keeps_every_rule_hit_on_real_reviews(analyzer, rules_
     assert len(texts) > 250
     assert all(r <= m for r, m in zip(rules, model))
     assert sum(len(m - r) for r, m in zip(rules, model)) > 0  # and it adds some
+
+
+def test_a_drop_needs_the_lower_end_of_its_unseen_precision_interval(monkeypatch):
+    """Dropping a rule hit is trusted only when the 95% Wilson interval of the drops' precision on
+    unseen sources lies above `unseen_drop_precision`: a few right drops (7 of 7) are not enough."""
+    import feedback.model.estimator as estimator
+    from feedback.stats import wilson_interval
+
+    items, inputs, rule_themes = _rule_inputs()
+    groups = [("a", "b", "c")[k % 3] for k in range(len(items))]
+    monkeypatch.setattr(estimator, "drop_threshold", lambda proba, y, precision: 0.5)
+    model = ThemeModel(char_ngram_range=None, cv=3, unseen_drop_precision=0.3).fit(
+        inputs, [dict(i.themes) for i in items], rule_themes=rule_themes, groups=groups)
+    checked = 0
+    for j, theme in enumerate(model.themes_):
+        drops = model.cv_scores_["themes"][theme].get("unseen_drops")
+        if drops is None:
+            continue
+        checked += 1
+        interval = wilson_interval(drops["right"], drops["dropped"])
+        trusted = interval is not None and interval[0] >= 30
+        assert (model.keep_thresholds_[j] == 0.5) == trusted, (theme, drops)
+    assert checked
+    assert wilson_interval(7, 7)[0] < 75 <= wilson_interval(12, 12)[0]

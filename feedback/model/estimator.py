@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import Errors, ModelError
+from ..stats import wilson_interval
 from .features import rule_hits
 from .linear import (NEVER, add_threshold, best_threshold, binary_as_two_rows, class_bias, coefficients, confidence_cut,
                      cross_fit, drop_threshold, linear, one_vs_rest, platt, prf, sigmoid, softmax, temperature,
@@ -48,7 +49,8 @@ class ThemeModel(NgramTfidf):
         from a few dozen labels, "sushi" then counts as food though no label said it.
     neutral_prior (bool): Raise the sentiment head's neutral score as cross-validation says (`class_bias`).
     unseen_drop_precision (float | None): With the sources, a rule hit is dropped only for a theme
-        whose drops, on each source left out in turn, were right at least this share of the time.
+        whose drops, on each source left out in turn, were right at least this share of the time
+        (the lower end of its 95% Wilson interval: 7 right of 7 is not enough for 0.75).
     unseen_add_precision (float | None): With the comments' sources (`fit`'s groups), a theme is
         found without a rule hit only if, fitted without each source in turn (`unseen_finds`), such
         finds were right this often on the sources left out (3 at least); else the rules alone find it.
@@ -338,7 +340,11 @@ class ThemeModel(NgramTfidf):
                     scores.update(prf(cv_predictions[:, j], gold[:, j]) | {"add_above": NEVER})
             if self.unseen_drop_precision is not None and j in drops:
                 scores["unseen_drops"] = {"dropped": dropped, "right": dropped_right}
-                if not (dropped >= 3 and dropped_right >= self.unseen_drop_precision * dropped):
+                # Dropping a hit the rules found needs more than adding one: the lower end of
+                # the 95% interval of its precision, not the share itself (7 right drops of 7
+                # on requests to support accounts were 4 right of 10 on other kinds of comment).
+                interval = wilson_interval(dropped_right, dropped)
+                if interval is None or interval[0] < 100 * self.unseen_drop_precision:
                     self.keep_thresholds_[j] = 0.0
                     cv_predictions[:, j] |= hits[:, j]
                     scores.update(prf(cv_predictions[:, j], gold[:, j]) | {"drop_below": 0.0})
