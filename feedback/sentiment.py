@@ -6,6 +6,7 @@ never whole comments, and derive a comment's compound from its sentences (see `c
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -92,6 +93,9 @@ class LexiconEntry:
 def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
     """Read a domain lexicon TSV (term, valence, optional note; '#' starts a comment).
 
+    A term may hold alternatives in parentheses, each group giving one word or none:
+    "(fixed|solved) (my|) problem" stands for "fixed my problem", "fixed problem", "solved my
+    problem" and "solved problem", all with the line's valence.
     path (str | None): A file path; None reads the lexicon shipped with the package.
     RETURNS (list[LexiconEntry]): The entries in file order.
     RAISES (LexiconError): The file cannot be read, or a line is not term<TAB>valence.
@@ -106,7 +110,7 @@ def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
             raise LexiconError(Errors.E111.format(path=path, reason=e.strerror)) from None
         except UnicodeDecodeError:
             raise LexiconError(Errors.E111.format(path=path, reason="it is not UTF-8 text")) from None
-    entries = []
+    entries: list[LexiconEntry] = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -118,8 +122,24 @@ def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
         # NaN or a huge valence would turn every compound it touches into NaN (then no JSON).
         if not -4.0 <= valence <= 4.0:
             raise LexiconError(Errors.E114.format(path=path or "(shipped)", lineno=lineno, value=parts[1].strip()))
-        entries.append(LexiconEntry(parts[0].strip().lower(), valence))
+        entries.extend(LexiconEntry(term, valence) for term in _expand(parts[0].strip().lower()))
     return entries
+
+
+_ALTERNATIVES = re.compile(r"\(([^()]*)\)")
+
+
+def _expand(term: str) -> list[str]:
+    """A lexicon term with its "(a|b|)" groups spelt out, spaces tidied."""
+    groups = _ALTERNATIVES.findall(term)
+    if not groups:
+        return [term]
+    fixed = _ALTERNATIVES.split(term)[::2]  # the text around the groups
+    out = []
+    for choice in itertools.product(*(group.split("|") for group in groups)):
+        spelt = fixed[0] + "".join(word + rest for word, rest in zip(choice, fixed[1:]))
+        out.append(" ".join(spelt.split()))
+    return list(dict.fromkeys(out))
 
 
 class SentimentScorer:

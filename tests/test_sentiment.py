@@ -86,6 +86,28 @@ def test_sentiment_default_lexicon_is_documented_data():
     assert all(-4 <= e.valence <= 4 for e in entries)
 
 
+def test_lexicon_alternatives_are_spelt_out(tmp_path):
+    path = tmp_path / "lex.tsv"
+    path.write_text("(fixed|solved) (my|the|) (problem|issue)\t2.5\tnote\nslow\t-1.5\n", encoding="utf-8")
+    terms = [e.term for e in load_lexicon(str(path))]
+    assert terms[:3] == ["fixed my problem", "fixed my issue", "fixed the problem"]
+    assert {"solved problem", "fixed issue"} <= set(terms) and len(terms) == 2 * 3 * 2 + 1
+    assert all(e.valence == 2.5 for e in load_lexicon(str(path)) if e.term != "slow")
+
+
+@pytest.mark.parametrize("text,sign", [
+    # Written for the test: a problem fixed is praise; not fixed, or still needing a fix, is not.
+    ("He solved my problem in minutes.", 1),
+    ("Problem resolved on first call.", 1),
+    ("The agent fixed my issue quickly.", 1),
+    ("They never fixed my problem.", -1),
+    ("The problem was not resolved.", -1),
+    ("They have not fixed it.", -1),
+])
+def test_a_problem_fixed_is_praise_and_not_fixed_is_not(scorer, text, sign):
+    assert scorer.score(text) * sign > 0
+
+
 def test_sentiment_bad_lexicon_line_names_the_line(tmp_path):
     path = tmp_path / "lex.tsv"
     path.write_text("# comment\nslow\t-1.5\nfast\tquick\n")
