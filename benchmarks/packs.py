@@ -1,7 +1,7 @@
 """Domain packs on real text: what each validated pack adds, and a sample of its mentions to judge.
 
-    python benchmarks/packs.py [--data ../shared/data] [--limit 2000] [--seed 0] [--sample 40]
-                               [--json OUT] [--samples-out FILE]
+    python benchmarks/packs.py [--data ../shared/data] [--external DIR] [--limit 2000] [--seed 0]
+                               [--sample 40] [--json OUT] [--samples-out FILE]
 
 Each pack validated on a real dataset (docs/packs.md) is run on a seeded sample of that dataset
 twice, with the default taxonomy and with `default+<pack>`, in the same run. Printed per pack:
@@ -9,6 +9,10 @@ the share of comments that gain a theme or subtheme, mentions of each theme or s
 adds, and the change in mentions of the default themes (a pack must not take mentions away).
 `--samples-out` writes a seeded sample of the pack's mentions (comment, evidence, theme) as JSONL
 for a person to judge; the judged precision is recorded in docs/packs.md.
+
+`--external DIR` adds the public datasets whose texts this repository may not ship (the copies
+`scripts/external_eval_set.py` reads): travel on posts to airlines and hotel review titles,
+telecom on complaint titles about a broadband provider, apps on ride-hailing app reviews.
 """
 
 from __future__ import annotations
@@ -49,6 +53,29 @@ DATASETS = {
     "apps": ("app-review-feature-sentiment",
              lambda d: _csv_column(d / "app-review-feature-sentiment" / "ground_truth.csv", "Sentence content")),
 }
+
+# pack -> the external sources (scripts/external_eval_set.py FILES) it is validated on
+EXTERNAL = {"travel": ("airline-posts", "hotel-review-titles"), "telecom": ("telecom-complaint-titles",),
+            "apps": ("ride-hailing-app-reviews",)}
+
+
+def _external(folder: Path, source: str) -> list[str]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from external_eval_set import FILES, texts
+
+    path = next(folder.rglob(FILES[source]), None)
+    return list(texts(source, path)) if path else []
+
+
+def _runs(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
+    """(pack, dataset, loader) for every pack and dataset asked for, shared data first."""
+    packs = args.packs.split(",")
+    runs = [(pack, *DATASETS[pack]) for pack in packs if pack in DATASETS]
+    if args.external:
+        folder = Path(args.external)
+        runs += [(pack, source, lambda _, s=source: _external(folder, s))
+                 for pack in packs for source in EXTERNAL.get(pack, ())]
+    return runs
 
 
 def _themes(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,20 +120,23 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sample", type=int, default=40)
-    parser.add_argument("--packs", default=",".join(DATASETS))
+    parser.add_argument("--packs", default="apps,banking,retail,telecom,travel")
+    parser.add_argument("--external", help="folder holding copies of the external sources")
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--samples-out")
     args = parser.parse_args()
     results, samples = [], []
-    for pack in args.packs.split(","):
-        dataset, load = DATASETS[pack]
+    for pack, dataset, load in _runs(args):
         texts = load(Path(args.data))
+        if not texts:
+            print(f"## {pack} on {dataset}: file not found, skipped\n")
+            continue
         rng = random.Random(args.seed)
         texts = rng.sample(texts, min(args.limit, len(texts)))
         summary, picked = run_pack(pack, texts, args.sample, rng)
         summary["dataset"] = dataset
         results.append(summary)
-        samples += [{"pack": pack, **m} for m in picked]
+        samples += [{"pack": pack, "dataset": dataset, **m} for m in picked]
         print(f"## {pack} on {dataset} ({summary['comments']} comments)")
         print(f"comments gaining a theme or subtheme: {summary['gained_share']:.1%}")
         print("added mentions: " + ", ".join(f"{k} {v}" for k, v in summary["added_mentions"].items()))

@@ -131,9 +131,13 @@ def test_the_banking_pack_on_real_complaints():
     ("default+travel", "Flight cancelled, rebooked two days later and they lost my luggage.",
      {"cancellations", "baggage"}),
     ("default+travel", "The flight attendants were lovely but the seats were cramped.",
-     {"customer_service/crew", "comfort"}),
+     {"customer_service/crew", "quality/comfort"}),
+    ("default+travel", "Booked the flight online, then check-in failed and the room was noisy.",
+     {"booking", "quality/comfort"}),
     ("default+telecom", "No signal in my area for a week and the early termination fee is a rip off.",
      {"contracts", "price/value"}),
+    ("default+telecom", "Data cap overage charges again, and the technician never came.",
+     {"contracts", "price/roaming", "installation"}),
     ("default+apps", "Since the latest update the app logs me out and there are ads everywhere.",
      {"quality/updates", "ads"}),
     ("default+apps", "The driver was rude and the surge pricing was insane.",
@@ -142,6 +146,26 @@ def test_the_banking_pack_on_real_complaints():
 def test_smoke_sentences_for_each_pack(spec, text, expected):
     found = {theme for theme, _, _ in _themes([text], spec)[0]}
     assert expected <= found, found
+
+
+# Word senses found on real posts to airlines, complaints about a broadband provider and ride-hailing
+# app reviews (docs/packs.md, packs 1.1.0); written sentences of the same shape.
+@pytest.mark.parametrize("spec, text, not_theme", [
+    ("default+travel", "Listening to audible books on the flight.", "booking"),
+    ("default+travel", "We booked EWR-FLL in first for two.", "convenience"),  # booking is no effort
+    ("default+travel", "I got a seat on an earlier flight, thanks.", "quality"),
+    ("default+travel", "Passengers had to make room for luggage.", "quality"),
+    ("default+travel", "Waiting for a pilot for an hour now.", "customer_service"),
+    ("default+telecom", "Comcast data cap", "quality"),  # a term of the plan, not a fault
+    ("default+telecom", "Lied about $70 technician fee", "speed"),
+    ("default+apps", "Easy to set up and use.", "quality"),  # "setting" is exact: its lemma is "set"
+    ("default+apps", "The agent had great tips for my trip.", "price"),
+    ("default+apps", "I have no option but to use this app.", "quality"),
+    ("default+apps", "I will update my review if they refund me.", "quality"),
+])
+def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
+    found = {part for theme, _, _ in _themes([text], spec)[0] for part in theme.split("/")}
+    assert not_theme not in found, found
 
 
 @pytest.mark.parametrize("text, not_theme", [
