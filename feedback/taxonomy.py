@@ -33,7 +33,7 @@ _SUBTHEME_KEYS = {"label", "description", "terms", "exact", "patterns", "cues"}
 _TOP_KEYS = {"name", "version", "description", "language", "matching", "themes"}
 _PACK_TOP_KEYS = _TOP_KEYS | {"validated"}
 _MATCHING_KEYS = {"negations", "negation_window", "ignore", "ignore_near"}
-_IGNORE_NEAR_KEYS = {"words", "near", "themes"}
+_IGNORE_NEAR_KEYS = {"words", "near", "themes", "alone"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class IgnoreNear:
     words: tuple[str, ...]
     near: tuple[str, ...]
     themes: tuple[str, ...] = ()  # top-level theme ids it applies to; () for every theme
+    # True: only a mention that is one of `words` and nothing more is voided ("service" alone,
+    # not "customer service", which holds it).
+    alone: bool = False
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,8 @@ def _check_ignore_near(rules: Any, themes: Any) -> list[str]:
                 problems.append(f"{where}: {key!r} is required (a list of words or phrases)")
             else:
                 problems.extend(_check_strings(rule[key], f"{where}.{key}"))
+        if "alone" in rule and not isinstance(rule["alone"], bool):
+            problems.append(f"{where}.alone must be true or false")
         if "themes" in rule:
             bad = _check_strings(rule["themes"], f"{where}.themes")
             problems.extend(bad)
@@ -403,7 +408,8 @@ def _build(data: dict[str, Any], source: str, sha256: str) -> Taxonomy:
         negations=frozenset(w.lower() for w in matching.get("negations", [])),
         negation_window=matching.get("negation_window", 3),
         ignore=tuple(matching.get("ignore", [])),
-        ignore_near=tuple(IgnoreNear(tuple(r["words"]), tuple(r["near"]), tuple(r.get("themes", [])))
+        ignore_near=tuple(IgnoreNear(tuple(r["words"]), tuple(r["near"]), tuple(r.get("themes", [])),
+                                     bool(r.get("alone", False)))
                           for r in matching.get("ignore_near", [])),
         source=source,
         sha256=sha256,

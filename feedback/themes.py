@@ -103,7 +103,7 @@ class ThemeMatcher:
         # holding them is then checked against its sentence.
         self._ignore_near = [
             (frozenset(self._lemma(w) for w in rule.near) | frozenset(w.lower() for w in rule.near),
-             frozenset(rule.themes) or None)
+             frozenset(rule.themes) or None, rule.alone)
             for rule in self.taxonomy.ignore_near
         ]
         for k, rule in enumerate(self.taxonomy.ignore_near):
@@ -194,14 +194,15 @@ class ThemeMatcher:
 
     def _voided(self, doc: Doc, theme: str, start: int, end: int, near_words: list[tuple[str, int, int]]) -> bool:
         """Whether an [matching].ignore_near rule voids this mention: one of the rule's words
-        lies inside it and one of its `near` lemmas in the same sentence."""
+        lies inside it (or, for an `alone` rule, is all of it) and one of its `near` lemmas in the
+        same sentence."""
         parent = theme.split("/", 1)[0]
         sentence: set[str] | None = None
         for key, word_start, word_end in near_words:
             if not start <= word_start < word_end <= end:
                 continue
-            near, themes = self._ignore_near[int(key[len(_NEAR):])]
-            if themes is not None and parent not in themes:
+            near, themes, alone = self._ignore_near[int(key[len(_NEAR):])]
+            if (themes is not None and parent not in themes) or (alone and (word_start, word_end) != (start, end)):
                 continue
             if sentence is None:
                 sent = doc[start].sent

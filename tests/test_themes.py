@@ -176,11 +176,29 @@ def test_themes_ignore_near_voids_a_word_only_beside_its_context(tmp_path, nlp):
         ("comfort", "cold"), ("food", "soup"), ("food", "cold"), ("comfort", "cold")]
 
 
+def test_themes_ignore_near_alone_voids_only_the_bare_word(tmp_path, nlp):
+    path = tmp_path / "tax.toml"
+    path.write_text(
+        'name = "t"\nversion = "1"\n'
+        '[[matching.ignore_near]]\nwords = ["service"]\nnear = ["app"]\nalone = true\n'
+        '[themes.support]\nlabel = "Support"\nterms = ["service", "customer service"]\n'
+    )
+    matcher = ThemeMatcher(nlp, load_taxonomy(str(path)))
+
+    def found(text):
+        doc = nlp(text)
+        return [doc[m.start : m.end].text for m in matcher.find(doc)]
+
+    assert found("Nice app, good service.") == []
+    assert found("Nice app, bad customer service.") == ["customer service"]
+    assert found("Good service.") == ["service"]
+
+
 def test_themes_ignore_near_problems_are_reported(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(
         'name = "t"\nversion = "1"\n'
-        '[[matching.ignore_near]]\nwords = ["late"]\nthemes = ["speedy"]\nwhen = 1\n'
+        '[[matching.ignore_near]]\nwords = ["late"]\nthemes = ["speedy"]\nwhen = 1\nalone = "yes"\n'
         '[themes.speed]\nlabel = "Speed"\nterms = ["late"]\n'
     )
     with pytest.raises(TaxonomyError) as info:
@@ -189,6 +207,7 @@ def test_themes_ignore_near_problems_are_reported(tmp_path):
     assert "[matching].ignore_near[0]: 'near' is required" in text
     assert "[matching].ignore_near[0]: unknown key 'when'" in text
     assert "[matching].ignore_near[0].themes: no theme 'speedy'" in text
+    assert "[matching].ignore_near[0].alone must be true or false" in text
 
 
 def test_themes_invalid_toml_is_one_clear_problem(tmp_path):
@@ -329,3 +348,14 @@ def test_themes_cleaning_done_is_no_cleanliness(analyze_one, text, absent):
 ])
 def test_themes_support_requests_precision(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Nice app good service", False),  # the service bought (taxonomy 1.8.0)
+    ("Comcast poor service or throttling", False),
+    ("Very nice taxi service at affordable prices", False),
+    ("Great food and friendly service", True),  # the people serving
+    ("The app is fine but customer service never answered", True),
+])
+def test_themes_service_beside_what_is_sold_is_no_customer_service(analyze_one, text, expected):
+    assert ("customer_service" in themes_of(analyze_one(text))) is expected
