@@ -359,3 +359,16 @@ def test_themes_support_requests_precision(analyze_one, text, absent):
 ])
 def test_themes_service_beside_what_is_sold_is_no_customer_service(analyze_one, text, expected):
     assert ("customer_service" in themes_of(analyze_one(text))) is expected
+
+
+@pytest.mark.parametrize("text,theme,found", [
+    ("Who can I email about this?", "channels", True),  # how to reach the company (1.8.0)
+    ("Is there a number to call?", "channels", True),
+    ("They auto respond with insulting email.", "automation", True),
+    ("Flight 2022 was supposed to leave 15 minutes ago.", "speed", True),
+    ("My bags were supposed to be delivered last night.", "speed", True),
+    ("We are supposed to leave at 11:23, can't wait!", "speed", False),  # a plan, not a wait
+    ("I emailed them my documents and called the next day.", "channels", False),  # a story
+])
+def test_themes_reaching_the_company_replies_and_what_was_due(analyze_one, text, theme, found):
+    assert (theme in themes_of(analyze_one(text))) is found
