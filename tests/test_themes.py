@@ -369,6 +369,8 @@ def test_themes_service_beside_what_is_sold_is_no_customer_service(analyze_one, 
     ("My bags were supposed to be delivered last night.", "speed", True),
     ("We are supposed to leave at 11:23, can't wait!", "speed", False),  # a plan, not a wait
     ("I emailed them my documents and called the next day.", "channels", False),  # a story
+    ("Monthly charges increased without any notice.", "proactive_service", True),
+    ("No one told us the flight was cancelled.", "proactive_service", True),
 ])
 def test_themes_reaching_the_company_replies_and_what_was_due(analyze_one, text, theme, found):
     assert (theme in themes_of(analyze_one(text))) is found
