@@ -325,7 +325,8 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
     their evidence and subtheme and take the model's polarity; a theme the model finds without
     a rule mention (only above a threshold chosen for precision) gets one mention, on the
     sentence that speaks most for it. Themes the model was not trained on keep their rule
-    mentions as they are. In "model" mode only the model's themes are reported. The model's
+    mentions, with the model's comment sentiment where the mention's clause is the whole
+    one-sentence comment or holds no sentiment word. In "model" mode only the model's themes are reported. The model's
     sentiment head gives the comment's sentiment where it speaks (`Prediction.sentiment`; a
     ThemeModel abstains, None, where it is not confident or read no word it knows); otherwise
     the record keeps VADER's. Sentence compounds stay VADER's.
@@ -334,6 +335,12 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
     known = set(model_themes)
     mentions: list[ThemeMention] = []
     covered: set[str] = set()
+    # A theme the model has no polarity head for (a pack's "baggage") keeps its clause's VADER
+    # sentiment, except where that clause is the whole comment (one sentence, not split at a
+    # "but") or holds no sentiment word: there the model's reading of the comment is the better
+    # guess ("Comcast data cap" in a complaint export; "Flight cancelled, thanks for nothing").
+    whole = prediction.sentiment if len(record.sentences) == 1 else None
+    sentence_compound = record.sentences[0].compound if whole is not None else None
     if mode != "model" and record.themes:
         # A negation the rules saw ("not fast at all") is read better by VADER on the clause than
         # by the model's words, so for such themes the clause sentiment stays.
@@ -341,6 +348,9 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
         negated = {parent for m, parent in zip(record.themes, parents) if m.negated}
         for m, parent in zip(record.themes, parents):
             if parent not in known:
+                if whole is not None and m.sentiment in (0.0, sentence_compound) and not m.negated:
+                    m = ThemeMention(m.theme, whole[1], whole[0], m.evidence, m.start, m.end, m.sentence,
+                                     m.negated, m.source, m.confidence)
                 mentions.append(m)
                 continue
             p = found.get(parent)

@@ -208,3 +208,17 @@ def test_themes_lists_the_packs():
     assert "baggage" in next(p for p in packs if p["name"] == "travel")["adds"]
     shown = CliRunner().invoke(cli, ["themes", "--taxonomy", "default+travel"])
     assert shown.exit_code == 0 and "baggage" in shown.output and "cx-default+travel" in shown.output
+
+
+def test_a_pack_theme_in_a_one_sentence_comment_takes_the_models_reading():
+    # The shipped model has no polarity head for a pack's own themes: their mentions keep their
+    # clause's VADER sentiment, unless the clause is the whole comment or holds no sentiment word.
+    texts = ["Comcast data cap", "Flight cancelled, thanks for nothing",
+             "Comcast data cap. I love everything else about them.",
+             "Flight cancelled but the crew were lovely"]
+    records = list(analyze(texts, taxonomy="default+telecom+travel"))
+    label = {(r["text"], m["theme"]): m["label"] for r in records for m in r["themes"]}
+    assert label[(texts[0], "contracts")] == records[0]["sentiment"]["label"] == "negative"
+    assert label[(texts[1], "cancellations")] == "negative"  # VADER read "thanks" as praise
+    assert label[(texts[2], "contracts")] == "neutral"  # two sentences: the clause's own reading
+    assert records[3]["sentiment"]["label"] != "negative" and label[(texts[3], "cancellations")] == "negative"
