@@ -58,7 +58,7 @@ from feedback.redact import redact_text  # noqa: E402
 # below the rules' (models/README.md).
 PARAMS = {"random_state": 0, "min_df": 3, "cv": 4, "embeddings": "minilm-static", "sentiment_C": 3.0,
           "unseen_add_precision": 0.5, "detection_embeddings": True, "drop_precision": 0.99,
-          "question_marks": True, "unseen_drop_precision": 0.75}
+          "question_marks": True, "unseen_drop_precision": 0.75, "sentiment_skips_negated": True}
 HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 

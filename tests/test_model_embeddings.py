@@ -47,6 +47,31 @@ def test_similar_words_are_near_and_unknown_text_is_zero():
     assert not table.mean(["👍", "非常好", "12345"]).any()
 
 
+def test_negated_words_leave_the_sentiment_mean_but_not_detections():
+    # "without any failures" averaged as it is points where "failures" does: negative. The
+    # sentiment head's mean leaves the negated words out; detection's keeps them (the comment is
+    # still about failures, i.e. how the thing works).
+    from feedback.model.features import negated_words
+
+    assert negated_words("It never freezes, works great") == [
+        ("it", False), ("never", False), ("freezes", True), ("works", False), ("great", False)]
+    assert [w for w, negated in negated_words("I don't miss it. Nice") if negated] == ["miss", "it"]
+    table = load_embeddings("minilm-static")
+    text = "I have used it many times without any failures"
+    plain, skipped = table.mean([text])[0], table.mean([text], skip_negated=True)[0]
+    failures = table.mean(["failures"])[0]
+    assert skipped @ failures < plain @ failures
+    assert np.allclose(table.mean(["I have used it many times without"])[0], skipped)
+    model = ThemeModel(embeddings="minilm-static", sentiment_skips_negated=True, detection_embeddings=True)
+    model.embeddings_sha256_ = None
+    inputs = [ModelInput(text, 0.0)]
+    assert np.allclose(model._sentiment_extra(inputs)[0, 1:], skipped)
+    assert np.allclose(model._mean_vectors(inputs)[0], plain)
+    from feedback.pipeline import default_model_path
+
+    assert load_model(str(default_model_path())).sentiment_skips_negated
+
+
 def test_head_with_embeddings_reads_words_it_never_saw():
     inputs = [ModelInput(text, 0.0) for text, _ in SENTIMENT]
     labels = [label for _, label in SENTIMENT]

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import Errors, ModelError
-from .features import strip_accents_lower
+from .features import may_negate, negated_words, strip_accents_lower
 
 # The words the table was distilled for (scripts/distill_embeddings.py WORD): no digits.
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -57,20 +57,31 @@ class StaticEmbeddings:
     def dims(self) -> int:
         return int(self.vectors.shape[1])
 
-    def mean(self, texts: Sequence[str]) -> np.ndarray:
+    def mean(self, texts: Sequence[str], skip_negated: bool = False) -> np.ndarray:
         """Each text's mean word vector, L2-normalised (model2vec's sentence vector); zeros for
         a text with no known word.
 
         texts (Sequence[str]): The texts.
+        skip_negated (bool): Leave out the words in a negation's scope (`features.negated_words`).
+            A word's vector does not know it was negated: "never freezes" and "without any
+            failures" averaged as they are point where "freezes" and "failures" do.
         RETURNS (np.ndarray): len(texts) x dims, float64.
         """
+        words = [_WORD_RE.findall(strip_accents_lower(text)) for text in texts]
+        if skip_negated:
+            # Scoped only where a negation can be: most comments have none, and scoping costs.
+            words = [[w for w, negated in negated_words(text) if not negated] if may_negate(found) else found
+                     for text, found in zip(texts, words)]
+        return self._means(words)
+
+    def _means(self, texts: Sequence[Sequence[str]]) -> np.ndarray:
         # One sparse product (texts x words) @ (words x dims) for the batch: a NumPy call per
         # comment would cost more than the rest of the sentiment head.
         get = self.index.get
         columns: list[int] = []
         indptr = [0]
-        for text in texts:
-            columns.extend(i for i in map(get, _WORD_RE.findall(strip_accents_lower(text))) if i is not None)
+        for words in texts:
+            columns.extend(i for i in map(get, words) if i is not None)
             indptr.append(len(columns))
         counts = sp.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, indptr),
                                shape=(len(texts), len(self.vectors)))

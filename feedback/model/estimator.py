@@ -45,6 +45,7 @@ class ThemeModel(NgramTfidf):
     embeddings (str | None): Shipped static word vectors (`feedback.model.embeddings`): the
         sentiment head also reads a comment's mean vector, so words it never saw count too.
     embedding_weight (float): Scale of that mean vector (unit length) as features.
+    sentiment_skips_negated (bool): Sentiment's mean vector leaves out negated words (detection's keeps them).
     detection_embeddings (bool): Theme detection reads the mean vector too: learning a theme
         from a few dozen labels, "sushi" then counts as food though no label said it.
     neutral_prior (bool): Raise the sentiment head's neutral score as cross-validation says (`class_bias`).
@@ -119,6 +120,7 @@ class ThemeModel(NgramTfidf):
         vader_weight: float = 1.0,
         embeddings: str | None = None,
         embedding_weight: float = 1.0,
+        sentiment_skips_negated: bool = False,
         detection_embeddings: bool = False,
         neutral_prior: bool = False,
         unseen_add_precision: float | None = None,
@@ -144,6 +146,7 @@ class ThemeModel(NgramTfidf):
         self.vader_weight = vader_weight
         self.embeddings = embeddings
         self.embedding_weight = embedding_weight
+        self.sentiment_skips_negated = sentiment_skips_negated
         self.detection_embeddings = detection_embeddings
         self.neutral_prior = neutral_prior
         self.unseen_add_precision = unseen_add_precision
@@ -179,18 +182,17 @@ class ThemeModel(NgramTfidf):
     def _sentiment_extra(self, inputs: Sequence[ModelInput]) -> np.ndarray:
         """The sentiment head's dense columns: VADER's compound (and the mean word vector)."""
         vader = self._vader(inputs)
-        return np.hstack([vader, self._mean_vectors(inputs)]) if self.embeddings else vader
+        return np.hstack([vader, self._mean_vectors(inputs, self.sentiment_skips_negated)]) if self.embeddings else vader
 
-    def _mean_vectors(self, inputs: Sequence[ModelInput]) -> np.ndarray:
-        cached = self.__dict__.get("_vectors")
-        if cached is not None and cached[0] is inputs:  # detection and sentiment read the same batch
-            return cached[1]
+    def _mean_vectors(self, inputs: Sequence[ModelInput], skip_negated: bool = False) -> np.ndarray:
+        if (cached := self.__dict__.get("_vectors")) is not None and cached[:2] == (inputs, skip_negated):
+            return cached[2]
         from .embeddings import load_embeddings
         table = load_embeddings(str(self.embeddings), self.__dict__.get("embeddings_sha256_"))
         self.embeddings_sha256_ = table.sha256
-        vectors = table.mean([item.text for item in inputs]) * self.embedding_weight
+        vectors = table.mean([item.text for item in inputs], skip_negated) * self.embedding_weight
         if "_vectors" in self.__dict__:  # inside one `predict` only: never keeps a training batch
-            self.__dict__["_vectors"] = (inputs, vectors)
+            self.__dict__["_vectors"] = (inputs, skip_negated, vectors)
         return vectors
 
     def _head_features(self, tfidf: sp.csr_matrix, vader: np.ndarray) -> sp.csr_matrix:

@@ -37,17 +37,7 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool
     if not mark or (_NEGATORS.isdisjoint(found) and "n't" not in lowered):
         tokens = [t for t in found if t not in _CLAUSE_END]
     else:
-        tokens = []
-        negated = False
-        for token in found:
-            if token in _CLAUSE_END:
-                negated = False
-                continue
-            if token in _NEGATORS or token.endswith("n't"):
-                tokens.append(token)
-                negated = True
-                continue
-            tokens.append("NOT_" + token if negated else token)
+        tokens = ["NOT_" + token if negated else token for token, negated in _scoped(found)]
     low, high = ngram_range
     grams: list[str] = []
     if questions:  # each "?" as a word of its own: a question, wherever it is
@@ -58,6 +48,31 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool
         else:
             grams.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
     return grams
+
+
+def negated_words(text: str) -> list[tuple[str, bool]]:
+    """Each word of a text, lowered, and whether it is in a negation's scope (after "not",
+    "never", "without", a "n't"..., up to the next punctuation): the scope `negation_ngrams` marks."""
+    return _scoped(_TOKEN_RE.findall(strip_accents_lower(text)))
+
+
+def may_negate(words: Sequence[str]) -> bool:
+    """Whether a text's words (lowered) hold a negation: a negator or a "n't" word."""
+    return not _NEGATORS.isdisjoint(words) or any(w.endswith("n't") for w in words)
+
+
+def _scoped(found: Sequence[str]) -> list[tuple[str, bool]]:
+    words = []
+    negated = False
+    for token in found:
+        if token in _CLAUSE_END:
+            negated = False
+        elif token in _NEGATORS or token.endswith("n't"):
+            words.append((token, False))
+            negated = True
+        else:
+            words.append((token, negated))
+    return words
 
 
 def char_ngrams(word: str, ngram_range: tuple[int, int] = (2, 5)) -> list[str]:
