@@ -67,12 +67,20 @@ class StaticEmbeddings:
             failures" averaged as they are point where "freezes" and "failures" do.
         RETURNS (np.ndarray): len(texts) x dims, float64.
         """
+        return self.means(texts, skip_negated)[skip_negated]
+
+    def means(self, texts: Sequence[str], skip_negated: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(`mean` of all words, `mean` without the negated words: the same array unless
+        `skip_negated`), tokenising once: a model's detection reads the first, sentiment the second."""
         words = [_WORD_RE.findall(strip_accents_lower(text)) for text in texts]
-        if skip_negated:
-            # Scoped only where a negation can be: most comments have none, and scoping costs.
-            words = [[w for w, negated in negated_words(text) if not negated] if may_negate(found) else found
-                     for text, found in zip(texts, words)]
-        return self._means(words)
+        plain = self._means(words)
+        # Scoped only where a negation can be: most comments have none, and scoping costs.
+        negating = [i for i, found in enumerate(words) if may_negate(found)] if skip_negated else []
+        if not negating:
+            return plain, plain
+        skipped = plain.copy()
+        skipped[negating] = self._means([[w for w, negated in negated_words(texts[i]) if not negated] for i in negating])
+        return plain, skipped
 
     def _means(self, texts: Sequence[Sequence[str]]) -> np.ndarray:
         # One sparse product (texts x words) @ (words x dims) for the batch: a NumPy call per

@@ -185,15 +185,15 @@ class ThemeModel(NgramTfidf):
         return np.hstack([vader, self._mean_vectors(inputs, self.sentiment_skips_negated)]) if self.embeddings else vader
 
     def _mean_vectors(self, inputs: Sequence[ModelInput], skip_negated: bool = False) -> np.ndarray:
-        if (cached := self.__dict__.get("_vectors")) is not None and cached[:2] == (inputs, skip_negated):
-            return cached[2]
+        if (cached := self.__dict__.get("_vectors")) is not None and cached[0] is inputs:  # detection, then
+            return cached[1][skip_negated]                                                 # sentiment
         from .embeddings import load_embeddings
         table = load_embeddings(str(self.embeddings), self.__dict__.get("embeddings_sha256_"))
         self.embeddings_sha256_ = table.sha256
-        vectors = table.mean([item.text for item in inputs], skip_negated) * self.embedding_weight
+        both = table.means([item.text for item in inputs], self.sentiment_skips_negated or skip_negated)
         if "_vectors" in self.__dict__:  # inside one `predict` only: never keeps a training batch
-            self.__dict__["_vectors"] = (inputs, skip_negated, vectors)
-        return vectors
+            self.__dict__["_vectors"] = (inputs, tuple(v * self.embedding_weight for v in both))
+        return both[skip_negated] * self.embedding_weight
 
     def _head_features(self, tfidf: sp.csr_matrix, vader: np.ndarray) -> sp.csr_matrix:
         return sp.hstack([self._words(tfidf), sp.csr_matrix(vader)], format="csr")
