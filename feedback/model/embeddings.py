@@ -72,10 +72,11 @@ class StaticEmbeddings:
     def means(self, texts: Sequence[str], skip_negated: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(`mean` of all words, `mean` without the negated words: the same array unless
         `skip_negated`), tokenising once: a model's detection reads the first, sentiment the second."""
-        words = [_WORD_RE.findall(strip_accents_lower(text)) for text in texts]
+        lowered = [strip_accents_lower(text) for text in texts]
+        words = [_WORD_RE.findall(text) for text in lowered]
         plain = self._means(words)
         # Scoped only where a negation can be: most comments have none, and scoping costs.
-        negating = [i for i, found in enumerate(words) if may_negate(found)] if skip_negated else []
+        negating = [i for i, found in enumerate(words) if may_negate(lowered[i], found)] if skip_negated else []
         if not negating:
             return plain, plain
         skipped = plain.copy()

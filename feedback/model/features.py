@@ -34,7 +34,7 @@ def negation_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2), mark: bool
     """
     lowered = strip_accents_lower(text)
     found = _TOKEN_RE.findall(lowered)
-    if not mark or (_NEGATORS.isdisjoint(found) and "n't" not in lowered):
+    if not mark or not may_negate(lowered, found):
         tokens = [t for t in found if t not in _CLAUSE_END]
     else:
         tokens = ["NOT_" + token if negated else token for token, negated in _scoped(found)]
@@ -56,9 +56,9 @@ def negated_words(text: str) -> list[tuple[str, bool]]:
     return _scoped(_TOKEN_RE.findall(strip_accents_lower(text)))
 
 
-def may_negate(words: Sequence[str]) -> bool:
-    """Whether a text's words (lowered) hold a negation: a negator or a "n't" word."""
-    return not _NEGATORS.isdisjoint(words) or any(w.endswith("n't") for w in words)
+def may_negate(lowered: str, words: Sequence[str]) -> bool:
+    """Whether a text (lowered) and its words hold a negation: a negator word or a "n't"."""
+    return not _NEGATORS.isdisjoint(words) or "n't" in lowered
 
 
 def _scoped(found: Sequence[str]) -> list[tuple[str, bool]]:
