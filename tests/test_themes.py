@@ -156,19 +156,24 @@ def test_themes_check_reports_every_problem(tmp_path):
     assert "[themes.pat].patterns[0]" in text
 
 
-def test_themes_ignore_near_voids_a_word_only_beside_its_context(tmp_path, nlp):
+def _matches(tmp_path, nlp, toml):
+    """A function giving (theme, matched text) per mention of a text, by a taxonomy written as `toml`."""
     path = tmp_path / "tax.toml"
-    path.write_text(
-        'name = "t"\nversion = "1"\n'
-        '[[matching.ignore_near]]\nwords = ["cold"]\nnear = ["beer", "drink"]\nthemes = ["food"]\n'
-        '[themes.food]\nlabel = "Food"\nterms = ["cold", "soup"]\n'
-        '[themes.comfort]\nlabel = "Comfort"\nterms = ["cold"]\n'
-    )
+    path.write_text('name = "t"\nversion = "1"\n' + toml)
     matcher = ThemeMatcher(nlp, load_taxonomy(str(path)))
 
     def found(text):
         doc = nlp(text)
         return [(m.theme, doc[m.start : m.end].text) for m in matcher.find(doc)]
+
+    return found
+
+
+def test_themes_ignore_near_voids_a_word_only_beside_its_context(tmp_path, nlp):
+    found = _matches(tmp_path, nlp,
+                     '[[matching.ignore_near]]\nwords = ["cold"]\nnear = ["beer", "drink"]\nthemes = ["food"]\n'
+                     '[themes.food]\nlabel = "Food"\nterms = ["cold", "soup"]\n'
+                     '[themes.comfort]\nlabel = "Comfort"\nterms = ["cold"]\n')
 
     assert found("The soup was cold.") == [("food", "soup"), ("food", "cold"), ("comfort", "cold")]
     # Beside "drinks" (lemma "drink") the word is voided for food only, and only in that sentence.
@@ -177,17 +182,12 @@ def test_themes_ignore_near_voids_a_word_only_beside_its_context(tmp_path, nlp):
 
 
 def test_themes_ignore_near_alone_voids_only_the_bare_word(tmp_path, nlp):
-    path = tmp_path / "tax.toml"
-    path.write_text(
-        'name = "t"\nversion = "1"\n'
-        '[[matching.ignore_near]]\nwords = ["service"]\nnear = ["app"]\nalone = true\n'
-        '[themes.support]\nlabel = "Support"\nterms = ["service", "customer service"]\n'
-    )
-    matcher = ThemeMatcher(nlp, load_taxonomy(str(path)))
+    mentions = _matches(tmp_path, nlp,
+                        '[[matching.ignore_near]]\nwords = ["service"]\nnear = ["app"]\nalone = true\n'
+                        '[themes.support]\nlabel = "Support"\nterms = ["service", "customer service"]\n')
 
     def found(text):
-        doc = nlp(text)
-        return [doc[m.start : m.end].text for m in matcher.find(doc)]
+        return [matched for _, matched in mentions(text)]
 
     assert found("Nice app, good service.") == []
     assert found("Nice app, bad customer service.") == ["customer service"]
