@@ -32,7 +32,9 @@ _THEME_KEYS = {"label", "description", "terms", "exact", "patterns", "subthemes"
 _SUBTHEME_KEYS = {"label", "description", "terms", "exact", "patterns", "cues"}
 _TOP_KEYS = {"name", "version", "description", "language", "matching", "themes"}
 _PACK_TOP_KEYS = _TOP_KEYS | {"validated"}
-_MATCHING_KEYS = {"negations", "negation_window", "ignore", "ignore_near"}
+_MATCHING_KEYS = {"negations", "negation_window", "ignore", "ignore_near", "word_lists"}
+# A pattern names a word list of [matching.word_lists] in place of a list: {LOWER = {IN = "@first_names"}}.
+LIST_REFERENCE = "@"
 _IGNORE_NEAR_KEYS = {"words", "near", "themes", "alone"}
 
 
@@ -116,14 +118,15 @@ def load_taxonomy(spec: str | None = None) -> Taxonomy:
     problems = check_taxonomy_data(data)
     if problems:
         raise TaxonomyError(source, problems)
+    data = resolve_word_lists(data)[0]
     if not packs:
         return _build(data, source, hashlib.sha256(raw).hexdigest())
     digest = hashlib.sha256(raw)
     sources = [source]
     for pack in packs:
         pack_raw, pack_source = _read_part(pack, pack=True)
-        pack_data = _parse(pack_raw, pack_source)
-        problems = check_pack_data(pack_data, data)
+        pack_data, problems = resolve_word_lists(_parse(pack_raw, pack_source), _word_lists(data))
+        problems += check_pack_data(pack_data, data)
         if problems:
             raise TaxonomyError(pack_source, problems)
         data = _merge_pack(data, pack_data)
@@ -227,6 +230,7 @@ def _merge_pack(base: dict[str, Any], pack: dict[str, Any]) -> dict[str, Any]:
                                  if sub_id in subthemes else sub)
         themes[theme_id] = {**merged, "subthemes": subthemes}
     matching = _with_rules(base.get("matching", {}), pack.get("matching", {}), ("ignore", "ignore_near"))
+    matching["word_lists"] = {**_word_lists(base), **_word_lists(pack)}
     return {**base, "name": f"{base['name']}+{pack['name']}", "version": f"{base['version']}+{pack['name']}-{pack['version']}",
             "matching": matching, "themes": themes}
 
@@ -240,13 +244,70 @@ def _with_rules(table: dict[str, Any], extra: dict[str, Any], keys: tuple[str, .
     return out
 
 
+def resolve_word_lists(data: dict[str, Any], inherited: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The data with every "@name" under a pattern's IN or NOT_IN replaced by that word list of
+    [matching.word_lists] (a pack may also name its base's lists), and the problems found.
+
+    A list of a thousand first names written into each pattern that needs it would bury the
+    rule; named once, it is read like any other word.
+    """
+    matching = data.get("matching")
+    if isinstance(matching, dict) and not isinstance(matching.get("word_lists", {}), dict):
+        return data, ["[matching.word_lists] must be a table of lists: first_names = [\"anna\", ...]"]
+    lists = {**(inherited or {}), **_word_lists(data)}
+    problems: list[str] = []
+    for name, words in lists.items():
+        if not _is_identifier(name):
+            problems.append(f"[matching.word_lists].{name}: names use lowercase letters, digits and '_' only")
+        problems.extend(_check_strings(words, f"[matching.word_lists].{name}"))
+    if problems:
+        return data, problems
+
+    def resolve(value: Any, where: str) -> Any:
+        if isinstance(value, list):
+            return [resolve(v, where) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, item in value.items():
+            if key in ("IN", "NOT_IN") and isinstance(item, str) and item.startswith(LIST_REFERENCE):
+                name = item[len(LIST_REFERENCE):]
+                if name not in lists:
+                    known = ", ".join(sorted(lists)) or "none"
+                    problems.append(f"{where}: no word list {name!r} in [matching.word_lists] (lists: {known})")
+                item = list(lists.get(name, []))
+            out[key] = resolve(item, where)
+        return out
+
+    themes = data.get("themes")
+    if not isinstance(themes, dict):
+        return data, problems
+    resolved = {}
+    for theme_id, theme in themes.items():
+        if isinstance(theme, dict) and isinstance(theme.get("patterns"), list):
+            theme = {**theme, "patterns": resolve(theme["patterns"], f"[themes.{theme_id}].patterns")}
+        if isinstance(theme, dict) and isinstance(theme.get("subthemes"), dict):
+            theme = {**theme, "subthemes": {
+                sub_id: ({**sub, "patterns": resolve(sub["patterns"], f"[themes.{theme_id}.subthemes.{sub_id}].patterns")}
+                         if isinstance(sub, dict) and isinstance(sub.get("patterns"), list) else sub)
+                for sub_id, sub in theme["subthemes"].items()}}
+        resolved[theme_id] = theme
+    return {**data, "themes": resolved}, problems
+
+
+def _word_lists(data: dict[str, Any]) -> dict[str, Any]:
+    matching = data.get("matching")
+    lists = matching.get("word_lists", {}) if isinstance(matching, dict) else {}
+    return lists if isinstance(lists, dict) else {}
+
+
 def check_taxonomy_data(data: dict[str, Any]) -> list[str]:
     """Validate parsed taxonomy data.
 
     data (dict): The parsed TOML.
     RETURNS (list[str]): Problems, each naming where it is and what to do; empty when valid.
     """
-    problems: list[str] = []
+    data, problems = resolve_word_lists(data)
     for key in sorted(set(data) - _TOP_KEYS):
         problems.append(f"unknown top-level key {key!r} (allowed: {', '.join(sorted(_TOP_KEYS))})")
     for key in ("name", "version"):

@@ -222,3 +222,29 @@ def test_a_pack_theme_in_a_one_sentence_comment_takes_the_models_reading():
     assert label[(texts[1], "cancellations")] == "negative"  # VADER read "thanks" as praise
     assert label[(texts[2], "contracts")] == "neutral"  # two sentences: the clause's own reading
     assert records[3]["sentiment"]["label"] != "negative" and label[(texts[3], "cancellations")] == "negative"
+
+
+def test_patterns_name_word_lists_of_their_own_file_or_of_the_base(tmp_path):
+    base = tmp_path / "mine.toml"
+    base.write_text('name = "mine"\nversion = "1"\n[matching.word_lists]\nstaff = ["ana", "bo"]\n'
+                    '[themes.people]\nlabel = "People"\npatterns = [[{LOWER = {IN = "@staff"}}, {LOWER = "helped"}]]\n',
+                    encoding="utf-8")
+    taxonomy = load_taxonomy(str(base))
+    assert taxonomy.get("people").patterns == (({"LOWER": {"IN": ["ana", "bo"]}}, {"LOWER": "helped"}),)
+    # A pack may name the base's lists and bring its own.
+    pack = tmp_path / "pack.toml"
+    pack.write_text('name = "pack"\nversion = "1"\n[matching.word_lists]\nsites = ["leeds"]\n'
+                    '[themes.people]\npatterns = [[{LOWER = {IN = "@staff"}}, {LOWER = "in"}, {LOWER = {IN = "@sites"}}]]\n',
+                    encoding="utf-8")
+    merged = load_taxonomy(f"{base}+{pack}")
+    assert merged.get("people").patterns[1][2] == {"LOWER": {"IN": ["leeds"]}}
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('name = "u"\nversion = "1"\n[themes.people]\nlabel = "People"\n'
+                       'patterns = [[{LOWER = {NOT_IN = "@nobody"}}]]\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"\[themes.people\].patterns: no word list 'nobody'"):
+        load_taxonomy(str(unknown))
+    not_words = tmp_path / "numbers.toml"
+    not_words.write_text('name = "n"\nversion = "1"\n[matching.word_lists]\nstaff = [1, 2]\n'
+                         '[themes.people]\nlabel = "People"\nterms = ["staff"]\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="word_lists].staff must hold non-empty strings"):
+        load_taxonomy(str(not_words))

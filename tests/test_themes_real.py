@@ -368,3 +368,27 @@ def test_themes_real_people_communication_and_build(analyze_one, text, theme):
 ])
 def test_themes_real_expectations_figures_of_speech_and_devices_are_not_tagged(analyze_one, text, absent):
     assert absent not in themes_of(analyze_one(text))
+
+
+# Taxonomy 1.9.0: the person who served the customer, named. Reviews of lenders, hotels and
+# drivers, where this is most common, cannot be quoted here; the first case is a Yelp sentence
+# (Kotzias et al., CC BY 4.0), the others are written for this test in the same shape.
+@pytest.mark.parametrize("text", [
+    "Special thanks to Dylan T. for the recommendation on what to order :) All yummy for my tummy.",
+    "Stephanie was amazing, she was side by side with us during the whole refinance.",
+    "Tim Pope was very informative from beginning to end.",
+    "Gregory answered every question and kept the closing on schedule.",
+])
+def test_themes_real_a_person_named_for_how_they_served_is_customer_service(analyze_one, text):
+    assert "customer_service" in themes_of(analyze_one(text))
+
+
+@pytest.mark.parametrize("text", [
+    # A city, a bank, a month and a smart speaker are no staff, whatever their names.
+    "Austin was great, the flight in was smooth.",
+    "Chase was horrible to deal with on the app, it kept logging me out.",
+    "June was a great month for deals.",
+    "Alexa understood every question I asked.",
+])
+def test_themes_real_places_brands_and_months_named_like_people_are_not_staff(analyze_one, text):
+    assert "customer_service" not in themes_of(analyze_one(text))
