@@ -4,7 +4,7 @@ The lexicon, the taxonomy and the model are English. A German comment read as En
 sentiment from the few words that happen to be English ("die", "war"), and "n/a" or "nothing"
 from a promoter reads as a complaint. So each comment is screened first:
 
-- a non-answer ("n/a", "none", "nothing", "no comment", "-", ".", "?", a shrug) is kept as a
+- a non-answer ("n/a", "none", "nothing", "no comment", "-", ".", "?", a shrug, a number alone) is kept as a
   record marked `"skipped": "no_answer"`, with no sentiment and no themes;
 - a comment detected as another language is kept with its language code, `"skipped":
   "not_english"`, a problem saying so, no sentiment and no themes.
@@ -37,6 +37,10 @@ NON_ANSWERS = frozenset({
 })
 _SHRUGS = frozenset("\U0001F937\u200d\u2640\u2642\ufe0f\U0001F3FB\U0001F3FC\U0001F3FD\U0001F3FE\U0001F3FF\U0001F610\U0001F611\U0001F636")
 _EDGE = " \t\r\n.,;:!?-_*'\"()[]{}/\\|~`"
+# A number alone in a comment field ("5", "10", "3.5") is a score typed in the wrong box, not a
+# comment: read as text it has no word to score, yet reached the model as a comment. "10/10"
+# and "5 stars" say how the customer feels and are analysed.
+_BARE_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LONGEST_NON_ANSWER = 60  # characters, spaces and punctuation included
 # Enough English words to call a comment English without reading further.
 ENGLISH_AT = 8
@@ -90,7 +94,7 @@ def is_non_answer(text: str) -> bool:
     if len(text) > _LONGEST_NON_ANSWER:
         return False
     core = " ".join(text.strip(_EDGE).lower().split())
-    if core in NON_ANSWERS:
+    if core in NON_ANSWERS or _BARE_NUMBER.fullmatch(core):
         return True
     return any(c in _SHRUGS for c in core) and all(c in _SHRUGS or c in _EDGE for c in core)
 

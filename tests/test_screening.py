@@ -14,11 +14,12 @@ from feedback.screening import is_non_answer
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 NON_ANSWERS = ["n/a", "N/A", "none", "None.", "nothing", "Nothing!", "-", ".", "?", "...", "no comment",
-               "No comments", "nothing to add", "idk", "🤷", "🤷‍♀️"]
+               "No comments", "nothing to add", "idk", "🤷", "🤷‍♀️", "5", "10.", "3.5"]
 # Answers that say something, however short: they must be analysed.
 ANSWERS = ["No", "fine", "bad", "ok", "Love it", "Great app!!", "Absolutel junk.", "Nothing works",
            "Service was gr8 tbh", "delivery ok, price ok", "👍", "Terrible customer service, never again.",
-           "Anne Heche was utterly convincing.", "Ooo la la! sooo chic!", "MEMO TO : XXXX XXXX, Co Founder of XXXX"]
+           "Anne Heche was utterly convincing.", "Ooo la la! sooo chic!", "MEMO TO : XXXX XXXX, Co Founder of XXXX",
+           "10/10", "5 stars", "0/10 would not recommend"]
 # Written for this test (one sentence each, as customers write them).
 FOREIGN = {
     "de": "Die Lieferung war sehr langsam und der Kundenservice hat nie geantwortet.",
