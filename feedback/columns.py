@@ -13,6 +13,7 @@ from .config import ReadOptions
 from .errors import Errors, InputError, ProblemCode, RowErrorCode
 from .json_values import MAX_JSON_DEPTH, all_plain, finite_or_null, has_non_finite, has_value_at, too_deep, value_at
 from .language import clean_text, looks_like_html, may_be_mojibake, mojibake_sample, plain_text, repair_mojibake
+from .email_text import own_words
 from .records import Comment, ErrorRecord, Problem, SourceRow
 from .redact import redact_keys
 from .id_columns import ID_COLUMN_NAMES, NOT_ROW_IDS, find_id_column, pick_id_column  # noqa: F401 (re-exported)
@@ -473,6 +474,12 @@ def to_comment(row: SourceRow, spec: ColumnSpec) -> Comment | ErrorRecord:
         piece = clean_text(piece)
         if piece and looks_like_html(piece):
             piece = plain_text(piece)
+        own = own_words(piece)
+        if own.cut_at is not None:
+            problems.append(Problem(ProblemCode.QUOTED_TEXT_REMOVED.value,
+                                    f"{column}: {own.cut_at} and all after it were left out, not the customer's own words "
+                                    f"({len(piece) - len(own.text):,} characters)", column))
+            piece = own.text
         if piece:
             pieces.append((column, piece))
     text = TEXT_SEPARATOR.join(piece for _, piece in pieces)

@@ -299,3 +299,4 @@ class ProblemCode(str, Enum):
     NOT_ENGLISH = "not_english"
     NOT_A_FINITE_NUMBER = "not_a_finite_number"
     MOJIBAKE_REPAIRED = "mojibake_repaired"
+    QUOTED_TEXT_REMOVED = "quoted_text_removed"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = "1.3"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
+SCHEMA_VERSION = "1.4"  # 1.1: "language" and "skipped"; null sentiment for skipped comments
 # 1.2: optional "text_fields" (several text columns in one comment) and "duplicate_of"
 # 1.3: "corrected" and sentiment "source" on records a person corrected (`--corrections`)
+# 1.4: problem code "quoted_text_removed" (an e-mail's quoted thread or sign-off left out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ NOT_NAMES = frozenset({
     "ruby", "rose", "violet", "ginger", "candy", "penny", "misty", "sandy", "will", "bill", "miles", "jewel",
     "olive", "fern", "hazel", "opal", "laurel", "melody", "rocky", "sterling", "grant", "van", "pat", "sue",
     "jack", "chuck", "drew", "art", "clay", "earnest", "jan", "jean", "junior", "christian", "roman", "guy",
-    "mack", "royce", "lance", "rod", "wade", "ray", "angel", "noel", "williams", "wm", "may", "cary",
+    "mack", "royce", "lance", "rod", "wade", "ray", "angel", "noel", "williams", "wm", "cary",
 })
 
 

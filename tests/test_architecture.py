@@ -21,7 +21,7 @@ LAYERS = {
     "feedback.errors": 0, "feedback.records": 0, "feedback.lazy": 0, "feedback.json_values": 0, "feedback.terminal": 0,
     "feedback.config": 1, "feedback.taxonomy_spec": 1,
     "feedback.scores": 2, "feedback.redact": 2, "feedback.vader": 2, "feedback.language": 2,
-    "feedback.screening": 2, "feedback.regex_safety": 2, "feedback.hashtags": 2,
+    "feedback.screening": 2, "feedback.regex_safety": 2, "feedback.hashtags": 2, "feedback.email_text": 2,
     "feedback.sentiment": 3, "feedback.taxonomy": 3, "feedback.themes": 3, "feedback.stats": 3,
     "feedback.columns": 4, "feedback.score_columns": 4, "feedback.id_columns": 4, "feedback.io": 4,
     "feedback.model": 5, "feedback.corrections": 5,

@@ -26,7 +26,7 @@ _REVIEWS = [
 
 def _record(i: int, text: str, **overrides: object) -> dict:
     record = {
-        "schema_version": "1.3", "id": f"R{i}", "row": i, "text": text, "language": "en", "skipped": None,
+        "schema_version": "1.4", "id": f"R{i}", "row": i, "text": text, "language": "en", "skipped": None,
         "sentiment": {"compound": 0.5 - i / 10, "label": "positive"},
         "sentences": [{"text": text, "start": 0, "end": len(str(text)), "compound": 0.1}],
         "themes": [{"theme": "quality/fabric", "parent": "quality", "sentiment": 0.6, "evidence": "fabric",

@@ -93,7 +93,7 @@ def test_parquet_records_keep_text_fields_duplicates_and_corrections(tmp_path):
     """Schema 1.2 and 1.3's optional keys come back from Parquet as the JSON record has them."""
     from feedback.io.parquet import ParquetRecordWriter, read_parquet_records
 
-    base = {"schema_version": "1.3", "language": "en", "skipped": None, "sentences": [], "themes": [],
+    base = {"schema_version": "1.4", "language": "en", "skipped": None, "sentences": [], "themes": [],
             "scores": {}, "fields": {}, "problems": []}
     records = [
         {**base, "id": "a", "row": 1, "text": "Too small\n\nThe shoes run small.",
