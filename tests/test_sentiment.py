@@ -167,3 +167,16 @@ def test_an_emoji_listed_in_a_custom_lexicon_replaces_vaders_reading():
     custom = SentimentScorer([LexiconEntry("🔥", 1.5)])
     assert base.score("Great 🔥") < custom.score("Great 🔥")
     assert custom.score("🔥") > 0.05 > -0.05 > base.score("🔥")  # VADER reads "fire"
+
+
+@pytest.mark.parametrize("text,sign", [
+    ("Could not be happier with the service.", 1), ("I can't recommend this place enough!", 1),
+    ("I can't say enough good things about them.", 1), ("It has never let us down.", 1),
+    ("I could not be more pleased.", 1), ("Customer service could not have been worse.", -1),
+])
+def test_praise_and_complaint_said_through_a_negation_keep_their_sign(scorer, text, sign):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    # VADER alone reads each the other way round (or as nothing): it negates the word it knows.
+    assert sign * SentimentIntensityAnalyzer().polarity_scores(text)["compound"] < 0.05
+    assert sign * scorer.score(text) >= 0.05
