@@ -17,12 +17,7 @@ Sentiment only (`sentiment_only`; themes not labelled, so theme detection does n
   - women's clothing reviews (CC0): Rating 1-2 negative, 3 neutral, 4-5 positive;
   - Kotzias et al. sentences, Amazon / Yelp / IMDb (CC BY 4.0): the file's 0/1 labels;
   - CFPB complaint narratives (US public domain): negative (a weak label: every one is a complaint;
-    the hand-labelled CFPB comments are 98% negative);
-  - training/real/vader_tweets_ground_truth.tsv: 4,200 tweets, each rated by 20 people from -4 to
-    +4 (VADER's ground truth, Hutto & Gilbert 2014, MIT): a mean of +1 ("slightly positive") or
-    more is positive, -1 or less negative, between neutral. The only social-media posts whose
-    license lets a shipped model learn from them; without them the head had seen no post that
-    is neither a complaint nor praise.
+    the hand-labelled CFPB comments are 98% negative).
 Not the app-review sentences' own labels (Dabrowski et al.): they give the polarity towards each
 app feature a sentence names, not the sentence's sentiment ("I use it all the time." is a neutral
 mention of "use" and a positive sentence), and trained as overall sentiment they taught the head to
@@ -62,8 +57,7 @@ SOURCES = {
 }
 # The license of every dataset a training comment may come from (the hand-labelled draws included).
 LICENSES = {folder: license for folder, _, license in SOURCES.values()} | {"app-review-feature-sentiment": "MIT",
-                                                                         "ibm-twitter-customer-care": "Apache 2.0",
-                                                                         "vader-tweets": "MIT"}
+                                                                         "ibm-twitter-customer-care": "Apache 2.0"}
 PROJECT_FILES = sorted((ROOT / "training").glob("cx_train_*.jsonl"))
 DRAW = ROOT / "training" / "real" / "draw.jsonl"
 # The hand labels of the draw: the copies in training/real once complete, else the annotators'
@@ -80,10 +74,6 @@ SUPPORT_LABELS = ROOT / "training" / "real" / "support_labels.jsonl"
 EVALUATION_FILES = [ROOT / "evaluation" / "real_labelled.jsonl", ROOT / "evaluation" / "real_sample.jsonl",
                     ROOT / "evaluation" / "real_labelled_2.jsonl", ROOT / "evaluation" / "support_posts_labelled.jsonl"]
 MAX_CHARS = 2000  # longer narratives are cut: the model reads the analysed prefix anyway
-# Rated tweets (id, mean rating -4..4, text). A mean inside (-1, +1) is neutral: the raters' own
-# scale names 1 "slightly" positive; fixed before any figure was read, not tuned.
-RATED_TWEETS = ROOT / "training" / "real" / "vader_tweets_ground_truth.tsv"
-RATED_NEUTRAL_BAND = 1.0
 
 
 @dataclass
@@ -213,27 +203,7 @@ def load(data: Path = DEFAULT_DATA, *, seed: int = 0, label_files: list[Path] | 
         for key, text, sentiment in sorted(rng.sample(pool, min(cap, len(pool)))):
             out.sentiment_only.append(LabelledComment(key, text, {}, sentiment))
             out.source_of[key] = source
-    tweets = rated_tweets(excluded)
-    out.sentiment_only += tweets
-    out.source_of.update((item.id, "vader-tweets") for item in tweets)
-    if tweets:
-        out.notes.append(f"{len(tweets)} rated tweets from {RATED_TWEETS.relative_to(ROOT)}")
     return out
-
-
-def rated_tweets(excluded: set[str], path: Path = RATED_TWEETS) -> list[LabelledComment]:
-    """The rated tweets as sentiment labels (RATED_NEUTRAL_BAND), none equal to an evaluation text."""
-    if not path.is_file():
-        return []
-    items = []
-    with path.open(encoding="utf-8") as f:
-        for line in filter(str.strip, f):
-            number, rating, text = line.rstrip("\n").split("\t", 2)
-            mean = float(rating)
-            label = "positive" if mean >= RATED_NEUTRAL_BAND else "negative" if mean <= -RATED_NEUTRAL_BAND else "neutral"
-            if _normal(text) not in excluded:
-                items.append(LabelledComment(f"vader-tweets:{number}", text, {}, label))
-    return items
 
 
 def labelled_sentences(excluded: set[str]) -> tuple[list[LabelledComment], dict[str, str]]:
