@@ -372,23 +372,17 @@ def test_themes_real_expectations_figures_of_speech_and_devices_are_not_tagged(a
 
 # Taxonomy 1.9.0: the person who served the customer, named. Reviews of lenders, hotels and
 # drivers, where this is most common, cannot be quoted here; the first case is a Yelp sentence
-# (Kotzias et al., CC BY 4.0), the others are written for this test in the same shape.
-@pytest.mark.parametrize("text", [
-    "Special thanks to Dylan T. for the recommendation on what to order :) All yummy for my tummy.",
-    "Stephanie was amazing, she was side by side with us during the whole refinance.",
-    "Tim Pope was very informative from beginning to end.",
-    "Gregory answered every question and kept the closing on schedule.",
+# (Kotzias et al., CC BY 4.0), the others are written for this test in the same shape. A city, a
+# bank, a month and a smart speaker are no staff, whatever their names.
+@pytest.mark.parametrize("text,staff", [
+    ("Special thanks to Dylan T. for the recommendation on what to order :) All yummy for my tummy.", True),
+    ("Stephanie was amazing, she was side by side with us during the whole refinance.", True),
+    ("Tim Pope was very informative from beginning to end.", True),
+    ("Gregory answered every question and kept the closing on schedule.", True),
+    ("Austin was great, the flight in was smooth.", False),
+    ("Chase was horrible to deal with on the app, it kept logging me out.", False),
+    ("June was a great month for deals.", False),
+    ("Alexa understood every question I asked.", False),
 ])
-def test_themes_real_a_person_named_for_how_they_served_is_customer_service(analyze_one, text):
-    assert "customer_service" in themes_of(analyze_one(text))
-
-
-@pytest.mark.parametrize("text", [
-    # A city, a bank, a month and a smart speaker are no staff, whatever their names.
-    "Austin was great, the flight in was smooth.",
-    "Chase was horrible to deal with on the app, it kept logging me out.",
-    "June was a great month for deals.",
-    "Alexa understood every question I asked.",
-])
-def test_themes_real_places_brands_and_months_named_like_people_are_not_staff(analyze_one, text):
-    assert "customer_service" not in themes_of(analyze_one(text))
+def test_themes_real_a_person_named_for_how_they_served_is_customer_service(analyze_one, text, staff):
+    assert ("customer_service" in themes_of(analyze_one(text))) is staff
