@@ -88,7 +88,7 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in data.decode("utf-8").splitlines()]
 
 
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c == "ten_mb_comment" else c for c in CASES])
 def test_adversarial_rows_in_equal_records_plus_errors(tmp_path, case, record_validator, error_validator):
     name, content, expected, args = CASES[case]
     result, out, errors = run(tmp_path, name, content, args)
@@ -112,6 +112,7 @@ def test_adversarial_rows_in_equal_records_plus_errors(tmp_path, case, record_va
     assert f"Read {expected} rows" in result.stderr
 
 
+@pytest.mark.slow  # a 10 MB comment through the CLI, ~10 s
 def test_adversarial_details(tmp_path):
     _, out, errors = run(tmp_path, *CASES["unbalanced_quote_mid"][:2], [])
     assert [r["text"] for r in read(out)] == ["fine", "still read", "and this"]

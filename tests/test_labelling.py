@@ -167,6 +167,7 @@ def test_selection_leaves_out_duplicates_non_answers_and_labelled(analyzer):
     assert normalised_text(items[0].text) == normalised_text(items[0].text.upper() + "!!")
 
 
+@pytest.mark.slow  # label, train and analyse through the CLI, ~8 s
 def test_round_trip_with_a_simulated_labeller(tmp_path):
     """label -> a person fills the sheet -> train --base -> evaluate; then a second round."""
     from feedback.labelling import adapt_model, label

@@ -7,6 +7,7 @@ import json
 import os
 
 from click.testing import CliRunner
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ def test_properties_any_text_gives_one_record_each(items):
         json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
+@pytest.mark.slow  # 25 CLI runs, ~20 s
 @settings(max_examples=EXPLORE or 25, derandomize=not EXPLORE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(

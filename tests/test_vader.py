@@ -98,6 +98,7 @@ token = st.tuples(word, st.sampled_from(_PUNCT), st.sampled_from(["", "", "(", '
     lambda t: t[2] + t[0] + t[1])
 
 
+@pytest.mark.slow  # 3,000 generated texts, ~8 s
 @settings(max_examples=EXPLORE or 3000, derandomize=not EXPLORE, deadline=None)
 @given(st.lists(token, max_size=14), st.sampled_from([" ", " ", "  ", "\t", "\n"]))
 def test_identical_on_generated_rule_combinations(tokens, sep):
