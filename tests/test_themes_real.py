@@ -386,3 +386,13 @@ def test_themes_real_expectations_figures_of_speech_and_devices_are_not_tagged(a
 ])
 def test_themes_real_a_person_named_for_how_they_served_is_customer_service(analyze_one, text, staff):
     assert ("customer_service" in themes_of(analyze_one(text))) is staff
+
+
+# Taxonomy 1.9.1: nobody answered, in the words of CFPB narratives (US public domain).
+@pytest.mark.parametrize("text", [
+    "I wasn't given the opportunity to repay and address because no one has responded to my report of receiving "
+    "a product that was presumed lost.",
+    "I questioned why my account was wrongfully debited and received no answer as of yet.",
+])
+def test_themes_real_nobody_answering_is_customer_service(analyze_one, text):
+    assert "customer_service" in themes_of(analyze_one(text))
