@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a virtual environment with the package and its dev extras, then lint (ruff), type-check
-# (mypy) and run the whole test suite, slow tests included. `pytest` alone skips the slow ones.
+# (mypy) and run the whole test suite: the quick tests in parallel, then the slow ones one at a time.
+# `pytest` alone runs the quick ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -17,4 +18,11 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/python -m ruff check feedback tests benchmarks scripts
 .venv/bin/python -m mypy feedback
-.venv/bin/python -m pytest -q -m "slow or not slow" "$@"
+# Exit status 5 is "no test selected" (arguments naming only quick or only slow tests), not a failure.
+run_tests() {
+  local status=0
+  .venv/bin/python -m pytest -q "$@" || status=$?
+  [ "$status" = 0 ] || [ "$status" = 5 ] || exit "$status"
+}
+run_tests "$@"
+run_tests -m slow -n 0 "$@"
