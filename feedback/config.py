@@ -80,6 +80,8 @@ class ReadOptions:
     member (str | None): In a .zip, the file to read; None reads its only one.
     source_file (str | None): A TOML file of source presets (`io.presets`) that `source` may
         name; None reads `feedback.toml` in the working directory, when there is one.
+    limit (int | None): Read only the first this many rows (a trial run on a large export);
+        None reads them all.
     """
 
     path: str = "-"
@@ -98,8 +100,11 @@ class ReadOptions:
     date_format: str | None = None
     member: str | None = None
     source_file: str | None = None
+    limit: int | None = None
 
     def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise OptionsError(Errors.E503.format(name="limit", value=self.limit))
         if self.skip_rows < 0:
             raise OptionsError(Errors.E503.format(name="skip_rows", value=self.skip_rows))
         if self.header_rows is not None and self.header_rows < 1:

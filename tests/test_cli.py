@@ -155,3 +155,29 @@ def test_cli_help_and_root_script(tmp_path):
     proc = subprocess.run([sys.executable, str(root / "cli.py"), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert "feedback, version" in proc.stdout
+
+
+def test_cli_analyze_limit_reads_the_first_rows_only(tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = invoke("analyze", SAMPLE, "-o", out, "--limit", 7)
+    assert result.exit_code == 0, result.output
+    # Rows 1-7: the empty comment of row 6 is one of them, as its error record.
+    assert [r["id"] for r in read_jsonl(out)] == ["T-001", "T-002", "T-003", "T-004", "T-005", "T-007"]
+    assert [e["id"] for e in read_jsonl(str(out) + ".errors.jsonl")] == ["T-006"]
+    assert "reading at most the first 7 rows (--limit)" in result.stderr
+    assert "Read 7 rows: 6 analysed" in result.stderr
+    # The records are those of the whole run, not re-read some other way.
+    whole = tmp_path / "whole.jsonl"
+    invoke("analyze", SAMPLE, "-o", whole)
+    assert read_jsonl(out) == read_jsonl(whole)[:6]
+
+
+def test_cli_analyze_limit_on_json_lines_and_a_zero_limit(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps({"id": f"r{i}", "comment": f"Delivery number {i} was late"})
+                                for i in range(40)) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert invoke("analyze", source, "-o", out, "--limit", 25).exit_code == 0
+    assert [r["id"] for r in read_jsonl(out)] == [f"r{i}" for i in range(25)]
+    refused = invoke("analyze", source, "-o", out, "--limit", 0)
+    assert refused.exit_code == 2 and "--limit" in refused.output

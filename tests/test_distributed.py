@@ -126,6 +126,26 @@ def test_distributed_sample_identical_to_local(tmp_path, scheduler, sample_local
     assert manifest["columns"] == {"text": "comment", "id": "ticket_id", "scores": {"nps": "nps", "csat": "csat"}}
 
 
+def test_distributed_limit_reads_the_first_rows_of_csv_and_parquet(tmp_path, scheduler, generated):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from feedback.engine.dask import analyze_dask
+    from feedback.io import open_table
+
+    path, (records, _) = generated
+    source = tmp_path / "comments.parquet"
+    pq.write_table(pa.Table.from_pylist([row.values for row in open_table(str(path)).rows]), source,
+                   row_group_size=300)
+    first = b"".join(records.splitlines(keepends=True)[:1000])
+    for name, read in (("csv", ReadOptions(str(path), limit=1000)), ("parquet", ReadOptions(str(source), limit=1000))):
+        out = tmp_path / name
+        manifest = analyze_dask(read, str(out), scheduler=scheduler, partition_rows=400)
+        assert [p["rows"] for p in manifest["partitions"]] == [[1, 400], [401, 800], [801, 1000]], name
+        check_manifest(out, manifest, 1000)
+        assert concatenated(out, manifest, "file") == first, name
+
+
 def test_distributed_generated_jsonl_identical_to_local(tmp_path, scheduler, generated):
     from feedback.engine.dask import analyze_dask
 

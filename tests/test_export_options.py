@@ -79,6 +79,17 @@ def test_export_options_skip_rows_and_header_rows(tmp_path):
         ReadOptions(str(path), skip_rows=-1)
 
 
+def test_export_options_limit_counts_data_rows_not_the_header_rows(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text("id,q1\n,Why did you call?\n" + "".join(f"{i},Comment number {i}\n" for i in range(1, 6)),
+                    encoding="utf-8")
+    table = open_input(ReadOptions(str(path), header_rows=2, limit=3))
+    assert [r.values["q1"] for r in table.rows] == ["Comment number 1", "Comment number 2", "Comment number 3"]
+    assert table.labels["q1"] == "Why did you call?"
+    with pytest.raises(OptionsError):
+        ReadOptions(str(path), limit=0)
+
+
 def test_export_options_source_forces_a_vendor(tmp_path):
     path = tmp_path / "renamed.csv"
     path.write_text("Review Title,Review Content,Review Stars,Review ID\nBroken zip,The zip broke on day two,1,a1\n",

@@ -47,7 +47,7 @@ def _list_sources(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") -> Callable[[F], F]:
-    """--format, --encoding, --sheet, --member, --source, --header-rows, --skip-rows, --text-column,
+    """--format, --encoding, --sheet, --member, --source, --header-rows, --skip-rows, --limit, --text-column,
     --id-column, --score, --score-map, --date-format: how to read an export."""
     return _stack(
         click.option("--format", "input_format", type=click.Choice(formats),
@@ -67,6 +67,8 @@ def read_options(*, formats: tuple[str, ...] = INPUT_FORMATS, prefix: str = "") 
                           "(default: known survey layouts detected)."),
         click.option("--skip-rows", type=click.IntRange(0), default=0, metavar="N",
                      help="Lines above the header to leave out (a title over the table)."),
+        click.option("--limit", type=click.IntRange(1), metavar="N",
+                     help="Read only the first N rows (a trial run on a large export)."),
         click.option("--text-column", "text_columns", multiple=True,
                      help=f"{prefix}The column with the comment (default: found by name and content). Repeat it "
                           "to join several (a title and a body) into one comment; the record's text_fields say "
@@ -94,7 +96,7 @@ def read_from(input_path: str, options: dict[str, Any], *, redact: bool = False)
                             source=options["source"], source_file=options["source_file"],
                             header_rows=options["header_rows"],
                             skip_rows=options["skip_rows"], date_format=options["date_format"],
-                            score_map=parse_score_map(options["score_maps"]))
+                            limit=options["limit"], score_map=parse_score_map(options["score_maps"]))
 
 
 def parse_score_map(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:

@@ -28,6 +28,7 @@ import json
 import os
 import pickle
 import re
+import sys
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -201,8 +202,8 @@ def _analyze_dask(
     with _client(scheduler) as client:
         if table.format == "parquet":
             path = os.path.abspath(read.path)
-            n_rows = count_parquet_rows(path)
-            marks = _parquet_duplicates(path, found_by, partition_rows)
+            n_rows = min(count_parquet_rows(path), read.limit or sys.maxsize)
+            marks = _parquet_duplicates(path, found_by, partition_rows, n_rows)
             tasks = (task(i, input_path=path, start=start, stop=min(start + partition_rows, n_rows),
                           duplicates=next(marks, ()))
                      for i, start in enumerate(range(0, n_rows, partition_rows)))
@@ -264,14 +265,15 @@ def _run_text_partitions(
     return entries
 
 
-def _parquet_duplicates(path: str, spec: ColumnSpec, partition_rows: int) -> Iterator[tuple[tuple[int, str], ...]]:
+def _parquet_duplicates(path: str, spec: ColumnSpec, partition_rows: int,
+                        n_rows: int) -> Iterator[tuple[tuple[int, str], ...]]:
     """Each partition's repeated comments, in partition order: (row number, first id) pairs.
 
     Only the columns the text and the id are in are read, a batch at a time; the digests
     `mark_duplicates` keeps are the only state (bounded as in the local engine).
     """
     columns = parquet_columns_for(path, [*spec.texts, *([spec.id] if spec.id else [])])
-    rows = mark_duplicates(iter_parquet_rows(path, 0, count_parquet_rows(path), columns=columns), spec)
+    rows = mark_duplicates(iter_parquet_rows(path, 0, n_rows, columns=columns), spec)
     while chunk := _take(rows, partition_rows):
         yield tuple((row.row, row.duplicate_of) for row in chunk if row.duplicate_of is not None)
 

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from itertools import chain
 from typing import Iterator
 
@@ -84,11 +85,22 @@ def open_input(read: ReadOptions, *, scan_json_keys: bool = True) -> Table:
     if table.format != "parquet":
         table = set_aside_header_rows(table, header_rows=read.header_rows,
                                       layout=source.layout if source is not None else None)
+    if read.limit is not None:
+        table = _first_rows(table, read.limit)
     table = _recognised(_without_blank_columns(_sampled(table, scan_json_keys)), source,
                         detect=preset is None or preset.like is None)
     if preset is not None:
         table = _with_preset(table, preset)
     return _dated(table, read.date_format, preset.dates if preset is not None else ())
+
+
+def _first_rows(table: Table, limit: int) -> Table:
+    """The table cut to its first `limit` rows (error rows count: each is a row of the input).
+    Cut before sampling, so columns are told apart by the rows that are analysed."""
+    rescan = table.rescan
+    table.notes.append(f"reading at most the first {limit:,} rows (--limit)")
+    return dataclasses.replace(table, rows=itertools.islice(table.rows, limit),
+                               rescan=None if rescan is None else lambda: itertools.islice(rescan(), limit))
 
 
 def _without_blank_columns(table: Table) -> Table:
