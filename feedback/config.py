@@ -20,6 +20,9 @@ from .errors import Errors, OptionsError
 from .records import AnalyzedRow
 
 DEFAULT_MODEL = "default"  # the shipped cx-default model (models/cx-default)
+# The shipped accurate mode (models/cx-accurate): cx-default's themes, sentiment from a fine-tuned
+# transformer (the `accurate` extra), several times slower.
+ACCURATE_MODEL = "accurate"
 AUTO_MODEL = "auto"  # the model used when none is named: DEFAULT_THEME_MODEL, or none with your taxonomy
 # The shipped cx-default model (trained on real comments too) is at least as accurate as the rules
 # and plain VADER on every labelled real dataset of benchmarks/real_world.py (ties: VADER on the
@@ -133,7 +136,8 @@ class AnalysisOptions:
 
     taxonomy (str | None): A taxonomy TOML file; None for the shipped one.
     lexicon (str | None): A sentiment lexicon TSV; None for VADER's with the shipped additions.
-    model (str | None): A model directory; DEFAULT_MODEL for the shipped cx-default model; None
+    model (str | None): A model directory; DEFAULT_MODEL for the shipped cx-default model;
+        ACCURATE_MODEL for the shipped accurate mode (the `accurate` extra); None
         for the taxonomy rules alone; AUTO_MODEL (the default): DEFAULT_THEME_MODEL (the
         shipped model), and never the shipped model with your own taxonomy (it knows the default
         themes, not yours). `resolved()` applies that rule, the only place it is decided.
@@ -167,7 +171,7 @@ class AnalysisOptions:
         def absolute(path: str | None) -> str | None:
             return os.path.abspath(path) if path else path
 
-        model = self.model if self.model in (None, DEFAULT_MODEL, AUTO_MODEL) else absolute(self.model)
+        model = self.model if self.model in (None, DEFAULT_MODEL, AUTO_MODEL, ACCURATE_MODEL) else absolute(self.model)
         from .taxonomy_spec import absolute_spec
 
         return replace(self, taxonomy=absolute_spec(self.taxonomy), lexicon=absolute(self.lexicon), model=model,
@@ -179,7 +183,8 @@ class AnalysisOptions:
         model = self.resolved().model
         if not model:
             return "rules only"
-        return f"rules + model {'cx-default' if model == DEFAULT_MODEL else model}"
+        names = {DEFAULT_MODEL: "cx-default", ACCURATE_MODEL: "cx-accurate (accurate sentiment)"}
+        return f"rules + model {names.get(model, model)}"
 
 
 @dataclass(frozen=True)

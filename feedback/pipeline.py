@@ -18,7 +18,7 @@ from spacy.attrs import LOWER, NORM
 from spacy.tokens import Doc
 
 from .columns import MAX_ANALYSED_CHARS, redact_spec, resolve_read, to_comment
-from .config import AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions, shipped_models_dir
+from .config import ACCURATE_MODEL, AUTO_MODEL, DEFAULT_MODEL, AnalysisOptions, ReadOptions, shipped_models_dir
 from .corrections import Correction, apply_corrections, read_corrections
 from .language import ClauseSplitter, english_lemmas, make_docs, make_nlp
 from .model.types import ModelInput, Prediction
@@ -69,11 +69,16 @@ def default_model_path() -> str:
 
 
 def load_theme_model(model: str) -> ThemeModelLike:
-    """A model directory (a ThemeModel or an AdaptedModel), or DEFAULT_MODEL for the shipped one,
-    loaded (no pickle, checksummed)."""
+    """A model directory (a ThemeModel, an AdaptedModel or an accurate-mode model), DEFAULT_MODEL
+    for the shipped one or ACCURATE_MODEL for the shipped accurate one, loaded (no pickle,
+    checksummed)."""
     from .model.adapted import load_any_model
+    from .model.encoder_sentiment import is_encoder_sentiment, load_encoder_sentiment
 
-    return load_any_model(default_model_path() if model == DEFAULT_MODEL else model)
+    if model == DEFAULT_MODEL:
+        return load_any_model(default_model_path())
+    directory = os.path.join(shipped_models_dir(), "cx-accurate") if model == ACCURATE_MODEL else model
+    return load_encoder_sentiment(directory) if is_encoder_sentiment(directory) else load_any_model(directory)
 
 
 class Analyzer:

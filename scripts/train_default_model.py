@@ -63,17 +63,22 @@ HELD_OUT = ROOT / "tests" / "data" / "labelled_cx.jsonl"
 LONG_NUMBER = re.compile(r"\d{5,}")
 
 
-def fit(data: TrainingData, *, seed: int = 0, test: bool = True, quiet: bool = False):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+def cleaned(data: TrainingData) -> TrainingData:
+    """The comments as a model may learn them: masked first (emails, phone and card numbers...),
+    so none is in a vocabulary or a model's weights; long digit runs (amounts, what is left of
+    an identifier) become "0000"."""
     counts: Counter[str] = Counter()
 
     def clean(text: str) -> str:
-        # Masked before training (emails, phone and card numbers...), so none is in the
-        # vocabulary; long digit runs (amounts, what is left of an identifier) become "0000".
         return LONG_NUMBER.sub("0000", redact_text(text, counts))
 
-    data = TrainingData([replace(i, text=clean(i.text)) for i in data.items],
+    return TrainingData([replace(i, text=clean(i.text)) for i in data.items],
                         [replace(i, text=clean(i.text)) for i in data.sentiment_only], data.source_of, data.notes)
+
+
+def fit(data: TrainingData, *, seed: int = 0, test: bool = True, quiet: bool = False):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    data = cleaned(data)
 
     def progress(stage: str, done: int, total: int) -> None:
         if not quiet:

@@ -38,6 +38,8 @@ def test_packaging_wheel_carries_data_and_model(wheel):
         "feedback/models/minilm-static/scales.npy",
         "feedback/models/minilm-static/words.txt",
         "feedback/models/minilm-static/card.json",
+        "feedback/models/cx-accurate/model.json",
+        "feedback/models/cx-accurate/adapters.npz",
         "feedback/report/assets/interactive.js",
         "feedback/report/assets/interactive.css",
         *(f"feedback/data/packs/{pack}.toml" for pack in ("apps", "banking", "retail", "telecom", "travel")),

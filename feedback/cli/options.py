@@ -150,8 +150,9 @@ def analysis_options(fn: F) -> F:
         click.option("--lexicon", type=click.Path(exists=True, dir_okay=False),
                      help="A sentiment lexicon TSV instead of the default."),
         click.option("--model", type=click.Path(file_okay=False),
-                     help="A trained theme model directory (see `feedback train`), or 'default' for the "
-                          "shipped cx-default model. Default: the shipped model with the taxonomy rules (with "
+                     help="A trained theme model directory (see `feedback train`), 'default' for the "
+                          "shipped cx-default model, or 'accurate' for its slower, more accurate sentiment (a "
+                          "fine-tuned transformer: pip install 'feedback[accurate]'). Default: the shipped model with the taxonomy rules (with "
                           "your own --taxonomy file: the rules alone)."),
         click.option("--no-model", is_flag=True, help="Taxonomy rules only, no trained model."),
         click.option("--model-mode", type=click.Choice(MODEL_MODES), default="combine", show_default=True,

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 from ..columns import ColumnSpec, mark_duplicates, redact_spec, resolve_read
 from ..config import (
+    ACCURATE_MODEL,
     DEFAULT_MODEL,
     OUTPUT_EXTENSIONS,
     AnalysisOptions,
@@ -226,9 +227,9 @@ def _load_named_files(analysis: AnalysisOptions) -> None:
     if analysis.lexicon:
         load_lexicon(analysis.lexicon)
     if analysis.model and analysis.model != DEFAULT_MODEL:
-        from ..model import load_any_model
+        from ..pipeline import load_theme_model
 
-        load_any_model(analysis.model)
+        load_theme_model(analysis.model)
     if analysis.corrections:
         from ..corrections import read_corrections
 
@@ -289,7 +290,7 @@ def resume_identity(read: ReadOptions, analysis: AnalysisOptions, output: Output
         "analysis": as_dict(analysis),
         "content": {name: content_digest(path) for name, path in
                     (("lexicon", analysis.lexicon), ("model", analysis.model))
-                    if path and path != DEFAULT_MODEL} | _taxonomy_digest(analysis.taxonomy) | _presets_digest(read),
+                    if path and path not in (DEFAULT_MODEL, ACCURATE_MODEL)} | _taxonomy_digest(analysis.taxonomy) | _presets_digest(read),
         "output": {**as_dict(output), "path": os.path.abspath(output.path), "format": output.resolved_format,
                    "errors": os.path.abspath(errors) if errors != "-" else "-"},
         "version": __version__,
