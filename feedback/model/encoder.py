@@ -83,10 +83,13 @@ class MiniLMEncoder:
         """The installed base model, with `adapters` ("<matrix>.A" and "<matrix>.B" arrays)
         added as W + scale * B @ A. `base_sha256`, when given, must be the base weights' SHA-256
         (a model trained on other base weights would read wrongly)."""
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
         folder = base_dir()
+        try:
+            from safetensors.numpy import load_file
+            from tokenizers import Tokenizer
+        except ImportError as e:
+            raise MissingExtraError(Errors.E025.format(what="The accurate sentiment model", package=(e.name or "safetensors").split(".")[0],
+                                                      hint=EXTRA_HINT)) from None
         weights_path = folder / "model.safetensors"
         if base_sha256 is not None and file_sha256(weights_path) != base_sha256:
             raise ModelError(Errors.E228.format(path=str(weights_path)))
