@@ -198,3 +198,41 @@ def test_cli_train_reports_stages_on_stderr_only(tmp_path):
     for stage in ("rules", "features", "theme price", "polarity price", "sentiment"):
         assert f"  {stage}" in result.stderr
     assert "[########################]" in result.stderr
+
+
+# Women's clothing reviews (CC0), hand-labelled in evaluation/real_labelled_2.jsonl.
+CAPE = ("I saw this initially in the store and thought it was nice but did not purchase because i thought the price "
+        "was too high. i saw it again and it was on sale but the store had sold out of my size. i checked online and "
+        "my size was available so i ordered. i was afraid this cape would be to long and make me look frumpy but it "
+        "wasn't and i didn't. it looked great. i tie the belt a little higher than the model to make me look taller. "
+        "i can't wait to wear it on cool fall days.")
+TOP = "I'm 5'1\" and this top was too long for me. it's pretty but expensive for what it is."
+
+
+def test_a_weak_mention_polarity_follows_the_comment_a_strong_one_stays():
+    from feedback.pipeline import CONFIDENT_MENTION
+
+    cape, top = analyze([CAPE, TOP], model="default")
+    # The cape's fit ("afraid ... frumpy but it wasn't", "looked great") is praise, as the
+    # annotators read it; the polarity head alone called it negative (-0.25).
+    assert cape["sentiment"]["label"] == "positive"
+    assert {m["label"] for m in cape["themes"] if m["parent"] == "quality"} == {"positive"}
+    # "expensive for what it is" stays a price complaint in a comment read as mildly positive.
+    price = [m for m in top["themes"] if m["parent"] == "price"]
+    assert price and all(m["label"] == "negative" and m["sentiment"] <= -CONFIDENT_MENTION for m in price)
+    assert top["sentiment"]["label"] == "positive"
+
+
+def test_every_mention_against_its_comment_is_confident():
+    from feedback.pipeline import CONFIDENT_MENTION
+
+    for record in analyze([*REAL, CAPE, TOP], model="default"):
+        for m in record["themes"]:
+            if m["label"] != record["sentiment"]["label"]:
+                assert abs(m["sentiment"]) >= CONFIDENT_MENTION, (record["text"], m)
+
+
+def test_the_rules_alone_keep_each_clauses_own_reading():
+    # The baseline is left as it is: a mention may disagree with its comment however weakly.
+    (record,) = analyze([CAPE], model=None)
+    assert any(m["label"] != record["sentiment"]["label"] and abs(m["sentiment"]) < 0.8 for m in record["themes"])
