@@ -72,7 +72,9 @@ def label(
     left = ", ".join(f"{v} {k}" for k, v in selection.left_out.items() if v)
     say(f"Chose {len(selection.records)} of {selection.n_candidates} candidates" + (f" (left out: {left})" if left else ""))
     predictions = theme_model.predict([model_input(r) for r in selection.records])
-    predicted = [merge_prediction(r, p, theme_model.themes_) for r, p in zip(selection.records, predictions)]
+    cut = getattr(theme_model, "comment_polarity_cut", None)
+    predicted = [merge_prediction(r, p, theme_model.themes_, comment_polarity_cut=cut)
+                 for r, p in zip(selection.records, predictions)]
     rows = sheet_rows(selection.records, predicted, selection.uncertainty)
     if output:
         instructions = write_sheet(rows, output)

@@ -53,13 +53,6 @@ CACHED_SENTENCES = 8192
 # as large as the engine's chunks (512 rows) cost ~15% less model time than 256; the records
 # are the same for any batch size.
 PIPE_BATCH = 512
-# Where a model reads the comment, a theme mention whose own polarity (the polarity head's, or
-# its clause's VADER reading) disagrees with the comment's keeps it only when it is at least this
-# strong; otherwise it takes the comment's sentiment. Most comments judge all they mention one
-# way, and the comment's reading is the better one: theme polarity on the 1,021 hand-labelled
-# comments of external dev, the 400 and the 188 rose 0.886 / 0.804 / 0.810 -> 0.931 / 0.863 /
-# 0.905; chosen there (0.7-0.9 within 0.005), never on the blind half (models/README.md).
-CONFIDENT_MENTION = 0.8
 
 
 class ThemeModelLike(Protocol):
@@ -205,7 +198,8 @@ class Analyzer:
         records = [self._analyze_doc(stub, doc) for stub, doc in zip(stubs, docs)]
         if self.theme_model is not None:
             predictions = self.theme_model.predict([model_input(r) for r in records])
-            records = [merge_prediction(r, p, self.theme_model.themes_, self.model_mode)
+            cut = getattr(self.theme_model, "comment_polarity_cut", None)
+            records = [merge_prediction(r, p, self.theme_model.themes_, self.model_mode, cut)
                        for r, p in zip(records, predictions)]
         for text, r in zip(new, records):
             found[text] = analysis = (r.compound, r.label, r.sentences, r.themes)
@@ -327,7 +321,7 @@ def model_input(record: AnalyzedRecord) -> ModelInput:
 
 
 def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_themes: list[str],
-                     mode: str = "combine") -> AnalyzedRecord:
+                     mode: str = "combine", comment_polarity_cut: float | None = None) -> AnalyzedRecord:
     """Combine a rules record with a model's prediction.
 
     In "combine" mode the model reviews the themes it knows (it reads the rule hits as
@@ -341,8 +335,10 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
     one-sentence comment or holds no sentiment word. In "model" mode only the model's themes are reported. The model's
     sentiment head gives the comment's sentiment where it speaks (`Prediction.sentiment`; a
     ThemeModel abstains, None, where it is not confident or read no word it knows); otherwise
-    the record keeps VADER's. A mention whose polarity disagrees with the comment's takes the
-    comment's unless its own is strong (CONFIDENT_MENTION). Sentence compounds stay VADER's.
+    the record keeps VADER's. With `comment_polarity_cut` (the model's), a mention whose polarity
+    disagrees with the comment's takes the comment's unless its own is at least that strong
+    (its clause's VADER reading included: a pack's theme, a negation). Sentence compounds stay
+    VADER's.
     """
     found = {p.theme: p for p in prediction.themes}
     known = set(model_themes)
@@ -390,8 +386,8 @@ def merge_prediction(record: AnalyzedRecord, prediction: Prediction, model_theme
     compound, label_ = record.compound, record.label
     if prediction.sentiment is not None:
         label_, compound = prediction.sentiment
-    if label_ is not None and compound is not None:
-        mentions = [m if m.label == label_ or abs(m.sentiment) >= CONFIDENT_MENTION else
+    if comment_polarity_cut is not None and label_ is not None and compound is not None:
+        mentions = [m if m.label == label_ or abs(m.sentiment) >= comment_polarity_cut else
                     ThemeMention(m.theme, compound, label_, m.evidence, m.start, m.end, m.sentence, m.negated,
                                  m.source, m.confidence) for m in mentions]
     mentions.sort(key=_span_key)

@@ -209,9 +209,16 @@ CAPE = ("I saw this initially in the store and thought it was nice but did not p
 TOP = "I'm 5'1\" and this top was too long for me. it's pretty but expensive for what it is."
 
 
-def test_a_weak_mention_polarity_follows_the_comment_a_strong_one_stays():
-    from feedback.pipeline import CONFIDENT_MENTION
+@pytest.fixture(scope="module")
+def shipped():
+    from feedback.config import shipped_models_dir
 
+    return load_model(str(Path(shipped_models_dir()) / "cx-default"))
+
+
+def test_a_weak_mention_polarity_follows_the_comment_a_strong_one_stays(shipped):
+    cut = shipped.comment_polarity_cut
+    assert cut == 0.8
     cape, top = analyze([CAPE, TOP], model="default")
     # The cape's fit ("afraid ... frumpy but it wasn't", "looked great") is praise, as the
     # annotators read it; the polarity head alone called it negative (-0.25).
@@ -219,20 +226,49 @@ def test_a_weak_mention_polarity_follows_the_comment_a_strong_one_stays():
     assert {m["label"] for m in cape["themes"] if m["parent"] == "quality"} == {"positive"}
     # "expensive for what it is" stays a price complaint in a comment read as mildly positive.
     price = [m for m in top["themes"] if m["parent"] == "price"]
-    assert price and all(m["label"] == "negative" and m["sentiment"] <= -CONFIDENT_MENTION for m in price)
+    assert price and all(m["label"] == "negative" and m["sentiment"] <= -cut for m in price)
     assert top["sentiment"]["label"] == "positive"
 
 
-def test_every_mention_against_its_comment_is_confident():
-    from feedback.pipeline import CONFIDENT_MENTION
-
+def test_every_mention_against_its_comment_is_confident(shipped):
     for record in analyze([*REAL, CAPE, TOP], model="default"):
         for m in record["themes"]:
             if m["label"] != record["sentiment"]["label"]:
-                assert abs(m["sentiment"]) >= CONFIDENT_MENTION, (record["text"], m)
+                assert abs(m["sentiment"]) >= shipped.comment_polarity_cut, (record["text"], m)
+
+
+def test_a_model_without_the_cut_keeps_its_polarity_heads_reading(shipped):
+    # A user's model (SemEval's aspect polarity head is better than the comment's label) sets no
+    # cut: its mentions keep the head's reading, however weak.
+    from feedback import AnalysisOptions, Analyzer
+    from feedback.model.estimator import ThemeModel
+
+    assert ThemeModel().comment_polarity_cut is None
+    shipped.comment_polarity_cut = None
+    try:
+        analyzer = Analyzer.from_options(AnalysisOptions(model=None)).with_model(shipped)
+        (cape,) = analyze([CAPE], analyzer=analyzer)
+    finally:
+        shipped.comment_polarity_cut = 0.8
+    assert cape["sentiment"]["label"] == "positive"
+    assert "negative" in {m["label"] for m in cape["themes"] if m["parent"] == "quality"}
 
 
 def test_the_rules_alone_keep_each_clauses_own_reading():
     # The baseline is left as it is: a mention may disagree with its comment however weakly.
     (record,) = analyze([CAPE], model=None)
     assert any(m["label"] != record["sentiment"]["label"] and abs(m["sentiment"]) < 0.8 for m in record["themes"])
+
+
+def test_cli_train_sets_the_comment_polarity_cut_and_saves_it(tmp_path):
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(TRAIN.read_text(encoding="utf-8").splitlines(keepends=True)[:200]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["train", str(small), "-o", str(tmp_path / "m"), "--comment-polarity-cut", "0.7"])
+    assert result.exit_code == 0, result.output
+    model = load_model(str(tmp_path / "m"))
+    assert model.comment_polarity_cut == 0.7
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert "--comment-polarity-cut 0.7" in meta["card"]["command"]
+    refused = CliRunner().invoke(cli, ["train", str(small), "-o", str(tmp_path / "a"), "--base", "default",
+                                       "--comment-polarity-cut", "0.7"])
+    assert refused.exit_code == 2 and "--comment-polarity-cut" in refused.output and "Traceback" not in refused.output

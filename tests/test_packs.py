@@ -213,7 +213,7 @@ def test_themes_lists_the_packs():
 def test_a_pack_theme_takes_the_models_reading_where_its_clause_says_little():
     # The shipped model has no polarity head for a pack's own themes: their mentions keep their
     # clause's VADER sentiment, unless the clause is the whole comment, or its reading is weak
-    # and disagrees with the comment's (pipeline.CONFIDENT_MENTION).
+    # and disagrees with the comment's (the shipped model's `comment_polarity_cut`).
     texts = ["Comcast data cap", "Flight cancelled, thanks for nothing",
              "Booked my flight on the app. The whole trip was wonderful, thank you!",
              "Lost my bag, horrible and infuriating. Everything else was great, lovely crew, great food."]

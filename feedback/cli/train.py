@@ -44,6 +44,10 @@ def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
               help="Thresholds of themes no rule can find maximise F-beta in cross-validation; below 1 favours "
                    "precision. (Rule themes: hits kept unless confidently wrong, additions 80% precise.)")
 @click.option("--rule-weight", type=float, default=3.0, show_default=True, help="Weight of rule hits as features (0: words only).")
+@click.option("--comment-polarity-cut", "comment_cut", type=click.FloatRange(0.0, 1.0), default=None,
+              help="A theme mention whose polarity disagrees with its comment's keeps it only from this strength, "
+                   "else takes the comment's (the shipped model: 0.8, as its polarity head learnt from comment-level "
+                   "labels). Leave it unset when your labels judge each theme apart (SemEval-like aspect polarity).")
 @click.option("--seed", type=int, default=0, show_default=True, help="random_state: the same data and seed give the same model.")
 @click.option("--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="Threads fitting cross-validation folds and themes at once (0: every core). With 1 the same "
@@ -55,8 +59,8 @@ def stage_printer(width: int = 24) -> Callable[[str, int, int], None]:
               help="Mask emails, URLs, IBANs, card, SSN, IP, account and phone numbers in the comments first, "
                    "so the model's vocabulary holds none of them (docs/security.md).")
 def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[str, ...], extra: tuple[str, ...],
-          test_path: str | None, c: float, beta: float, rule_weight: float, seed: int, jobs: int,
-          base: str | None, redact: bool) -> None:
+          test_path: str | None, c: float, beta: float, rule_weight: float, comment_cut: float | None, seed: int,
+          jobs: int, base: str | None, redact: bool) -> None:
     """Train a theme model (themes, their polarity, sentiment) on labelled comments.
 
     LABELLED is JSONL ({"text", "themes": {theme: polarity}, "sentiment"}), CSV (text, themes
@@ -71,6 +75,8 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
       feedback train to_label.csv --base default -o models/mine
     """
     if base:
+        if comment_cut is not None:
+            raise click.UsageError("--comment-polarity-cut is for a model trained from the labels alone, not with --base.")
         _adapt(labelled, extra, output, base, taxonomy, map_options, test_path, redact)
         return
     from ..io.labelled import read_labelled
@@ -88,7 +94,7 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
             items,
             analysis=AnalysisOptions(taxonomy=taxonomy, model=None),
             params={"C": c, "threshold_beta": beta, "rule_weight": rule_weight, "random_state": seed,
-                    "n_jobs": jobs or None},
+                    "n_jobs": jobs or None, "comment_polarity_cut": comment_cut},
             test=test,
             sources=(labelled, *extra),
             progress=stage_printer(),
@@ -104,6 +110,7 @@ def train(labelled: str, output: str, taxonomy: str | None, map_options: tuple[s
         + [f"--map {m}" for m in map_options]
         + ([f"--test {test_path}"] if test_path else [])
         + [f"--C {c:g} --beta {beta:g} --rule-weight {rule_weight:g} --seed {seed}"]
+        + ([f"--comment-polarity-cut {comment_cut:g}"] if comment_cut is not None else [])
         + ([f"--jobs {jobs}"] if jobs != 1 else [])
         + (["--redact"] if redact else [])
     )

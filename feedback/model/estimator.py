@@ -62,6 +62,8 @@ class ThemeModel(NgramTfidf):
         probability at which such additions were this precise in cross-validation.
     drop_precision (float): A rule hit is dropped only below the probability under which
         dropped hits were wrong this often in cross-validation (never, if none was).
+    comment_polarity_cut (float | None): A mention's polarity against its comment's stands only
+        from this strength (`pipeline.merge_prediction`); None: always (models/README.md).
     cv (int): Cross-validation folds (fewer when a class is rarer).
     detection_dual (bool): Theme detection fits with liblinear's dual coordinate descent (True)
         or its primal trust-region Newton solver (False). On 10,000 comments the primal one
@@ -113,11 +115,8 @@ class ThemeModel(NgramTfidf):
         polarity_words_only: bool = True,
         char_ngram_range: tuple[int, int] | None = (2, 5),
         min_df: int = 2,
-        C: float = 30.0,
-        polarity_C: float = 3.0,
-        sentiment_C: float = 30.0,
-        rule_weight: float = 3.0,
-        vader_weight: float = 1.0,
+        C: float = 30.0, polarity_C: float = 3.0, sentiment_C: float = 30.0,
+        rule_weight: float = 3.0, vader_weight: float = 1.0,
         embeddings: str | None = None,
         embedding_weight: float = 1.0,
         sentiment_skips_negated: bool = False,
@@ -128,10 +127,10 @@ class ThemeModel(NgramTfidf):
         threshold_beta: float = 0.85,
         add_precision: float = 0.8,
         drop_precision: float = 0.95,
+        comment_polarity_cut: float | None = None,
         cv: int = 5,
         detection_dual: bool = True,
-        random_state: int = 0,
-        n_jobs: int | None = 1,
+        random_state: int = 0, n_jobs: int | None = 1,
     ) -> None:
         self.ngram_range = ngram_range
         self.mark_negation = mark_negation
@@ -154,6 +153,7 @@ class ThemeModel(NgramTfidf):
         self.threshold_beta = threshold_beta
         self.add_precision = add_precision
         self.drop_precision = drop_precision
+        self.comment_polarity_cut = comment_polarity_cut
         self.cv = cv
         self.detection_dual = detection_dual
         self.random_state = random_state
