@@ -94,7 +94,9 @@ def main() -> None:
             predictions = []
             for i in range(0, len(inputs), PIPE_BATCH):  # as Analyzer.pipe batches them
                 predictions.extend(analyzer.theme_model.predict(inputs[i : i + PIPE_BATCH]))
-            records = [merge_prediction(r, p, analyzer.theme_model.themes_) for r, p in zip(records, predictions)]
+            cut = getattr(analyzer.theme_model, "comment_polarity_cut", None)
+            records = [merge_prediction(r, p, analyzer.theme_model.themes_, comment_polarity_cut=cut)
+                       for r, p in zip(records, predictions)]
             lap("model: predict and merge")
         for r in records:
             dumps(r.to_dict())
