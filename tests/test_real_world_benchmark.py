@@ -209,3 +209,24 @@ def test_the_labelled_sentences_are_the_seeded_draw_from_training_splits():
     held_out = sys.modules["real_training_data"].evaluation_texts(DATA)
     assert all(4 <= len(row["text"].split()) <= 40 and " ".join(row["text"].lower().split()) not in held_out
                for row in shipped)
+
+
+def _load_mention_polarity():
+    spec = importlib.util.spec_from_file_location("mention_polarity", ROOT / "benchmarks" / "mention_polarity.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_data
+def test_mention_polarity_reads_the_semeval_terms_and_scores_a_real_sentence():
+    mp = _load_mention_polarity()
+    sentences = mp.read_terms(DATA / "semeval2014-restaurants" / "test.xml")
+    assert len(sentences) == 800 and sum(len(terms) for _, terms in sentences) > 1000
+    text, terms = next((s, t) for s, t in sentences if any(s[a:b].lower() == "service" for a, b, _ in t))
+    assert all(text[a:b] and polarity in ("positive", "negative", "neutral", "conflict") for a, b, polarity in terms)
+    from feedback import AnalysisOptions, Analyzer
+
+    figures = mp.score([(text, terms)], Analyzer.from_options(AnalysisOptions(model=None)))
+    assert figures["n"] >= 1 and 0.0 <= figures["mention"] <= 1.0
