@@ -3,6 +3,7 @@ customer, a product or a device network that the row only mentions."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 from .json_values import value_at
@@ -32,6 +33,13 @@ PERSON_IDS = frozenset({"customer_id", "user_id", "person_id", "requester_id", "
                         "profile_id", "admin_assignee_id", "team_assignee_id"})
 
 
+# A long number a spreadsheet rewrote in scientific notation when it saved the file ("5.70306E+17"
+# for a tweet's 18-digit id): the digits past the mantissa are gone, so many rows share each value.
+_SHORTENED_NUMBER = re.compile(r"[+-]?\d(?:[.,]\d+)?[eE]\+?\d+")
+# A float past 2**53 cannot hold every integer: an id read as one has lost digits too.
+_EXACT_FLOAT_LIMIT = 2.0 ** 53
+
+
 def find_id_column(columns: list[str], *, sample: Sequence[Mapping[str, Any]] = ()) -> str | None:
     """A column named id or *_id; None means records are numbered by row."""
     return pick_id_column(columns, sample=sample)[0]
@@ -47,10 +55,17 @@ def pick_id_column(columns: list[str], *, labels: Mapping[str, str] | None = Non
     that is not an id of something else (NOT_ROW_IDS: a `Network ID` is the respondent's
     device network, a `product_id` what a review is about), a person's id last (PERSON_IDS).
     Among several *_id columns, one whose sampled values repeat less is preferred: `App id`
-    names the app, `Review id` the row.
+    names the app, `Review id` the row. A column of long numbers a spreadsheet shortened
+    ("5.70306E+17") is passed over whatever its name: its values no longer tell rows apart.
 
     RETURNS (tuple[str | None, str]): The column (None: rows are numbered) and the reason.
     """
+    shortened = [c for c in columns if _may_name_rows(c, labels) and _shortened(c, sample)]
+    if shortened:
+        picked, why = pick_id_column([c for c in columns if c not in shortened], labels=labels, sample=sample)
+        said = (f"{_names(shortened)} {'holds' if len(shortened) == 1 else 'hold'} long numbers a spreadsheet "
+                f"shortened ({_example(shortened[0], sample)!r}: digits lost, so rows would share ids)")
+        return picked, f"{why}; passed over {said}" if picked is not None else f"none: {said}, so rows are numbered"
     by_name = {column_key(c): c for c in reversed(columns)}
     for name in ID_COLUMN_NAMES:
         if name in by_name:
@@ -96,6 +111,24 @@ def _repeats(column: str, sample: Sequence[Mapping[str, Any]]) -> bool:
     names them; a product id over its reviews repeats a lot.)"""
     values = [str(v) for v in _filled(column, sample)]
     return len(values) >= 10 and len(set(values)) * 2 < len(values)
+
+
+def _may_name_rows(column: str, labels: Mapping[str, str] | None) -> bool:
+    keys = {column_key(column), column_key((labels or {}).get(column, ""))}
+    return column.strip() == "#" or any(k in ID_COLUMN_NAMES or k.endswith("_id") for k in keys)
+
+
+def _shortened(column: str, sample: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether most sampled values of a column are long numbers that lost digits when a
+    spreadsheet saved them ("5.70306E+17"), which can no longer tell rows apart."""
+    values = _filled(column, sample)
+    lost = sum(1 for v in values if (isinstance(v, str) and _SHORTENED_NUMBER.fullmatch(v.strip()) is not None)
+               or (isinstance(v, float) and abs(v) >= _EXACT_FLOAT_LIMIT))
+    return bool(values) and lost * 2 > len(values)
+
+
+def _example(column: str, sample: Sequence[Mapping[str, Any]]) -> str:
+    return str(_filled(column, sample)[0]).strip()
 
 
 def _filled(column: str, sample: Sequence[Mapping[str, Any]]) -> list[Any]:

@@ -146,6 +146,22 @@ def test_exports_id_prefers_the_column_whose_values_repeat_less():
     assert pick_id_column(["Order id", "Visit id"])[0] == "Order id"  # no sample: the first, as before
 
 
+def test_exports_id_passes_over_long_numbers_a_spreadsheet_shortened():
+    # Tweet ids saved by Excel into a CSV: 18 digits become "5.70306E+17", shared by many rows.
+    sample = [{"tweet_id": f"5.7030{i % 3}E+17", "text": f"post {i}"} for i in range(20)]
+    column, why = pick_id_column(["tweet_id", "text"], sample=sample)
+    assert column is None and "'tweet_id' holds long numbers a spreadsheet shortened ('5.70300E+17'" in why
+    # Another id column still names the rows; the shortened one is said to be passed over.
+    with_order = [{**row, "order_id": f"o{i}"} for i, row in enumerate(sample)]
+    column, why = pick_id_column(["tweet_id", "order_id", "text"], sample=with_order)
+    assert column == "order_id" and "passed over 'tweet_id'" in why
+    # Read from a workbook as a float past 2**53, the id has lost digits too; whole ids stay ids.
+    assert pick_id_column(["id"], sample=[{"id": 5.70306e17}] * 3)[0] is None
+    assert pick_id_column(["id"], sample=[{"id": "570306133677760513"}, {"id": 12345}])[0] == "id"
+    # A shortened number in a column that never names rows is not looked at.
+    assert pick_id_column(["id", "amount"], sample=[{"id": "a1", "amount": "1.2E+12"}]) == ("id", "by name")
+
+
 def test_exports_id_is_the_rows_own_not_a_customers_or_products():
     # Amazon's review dataset: the review's id, never the customer's or the product's.
     columns = ["marketplace", "customer_id", "review_id", "product_id", "product_parent", "star_rating", "review_body"]
