@@ -97,3 +97,19 @@ def test_featurizer_memo_gives_the_same_features_and_spellings(nlp):
     assert list(featurizer.pipe(texts, surfaces=spelled_memo, memo=memo)) == plain
     assert spelled_memo == spelled_plain
     assert 0 < len(memo) < len(texts)
+
+
+def test_discover_short_comments_name_the_words_left_out_as_too_common(discovered):
+    """"app" is in a fifth of the sentences: too common to model, so never a topic, but the
+    report names it with its share (a hotel's "location" would be left out the same way, and an
+    analyst must see it)."""
+    found, _ = discovered
+    frequent = {f["word"]: f["share"] for f in found["frequent_words"]}
+    with open(SAMPLE, newline="", encoding="utf-8") as f:
+        sentences = [row["sentence"].lower() for row in csv.DictReader(f)]
+    holding = sum(any(w.strip(".,!?;:'\"()") in ("app", "apps") for w in s.split()) for s in sentences) / len(sentences)
+    assert "app" in frequent and abs(frequent["app"] - holding) < 0.02, (frequent, holding)
+    assert not NOT_A_SUBJECT - {"app"} & set(frequent)  # opinion and generic words are not listed
+    result = invoke("discover", SAMPLE, "--text-column", "sentence")
+    assert result.exit_code == 0 and "Left out as too common to model" in result.output
+    assert f"app ({frequent['app']:.1%})" in result.output

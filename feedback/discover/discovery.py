@@ -22,7 +22,8 @@ from ..themes import Taxonomy, load_taxonomy
 from . import DEFAULT_SAMPLE, DEFAULT_SEED
 from .candidates import filter_topics, make_candidate
 from .corpus import CorpusDoc
-from .features import Featurizer, covered_words, drop_words, is_short, short_text_stop, too_common
+from .features import (Featurizer, covered_words, drop_words, frequent_subjects, is_short, short_text_stop,
+                       too_common)
 from .results import Discovery
 from .tally import Census, Spill, take_census, tally_corpus
 from .terms import choose_terms
@@ -113,6 +114,7 @@ def _discover(
     stands_for = (census.n_considered / len(fitted),
                   census.coverage.n_themed / len(background) if background else 0.0)
     short = is_short(fitted_features)
+    frequent: tuple[tuple[str, float], ...] = ()
     if short:
         # A sentence is mostly about one thing, and on a sentence opinion and generic words
         # ("great", "works", "product") are most of what is said, with the corpus's own subject
@@ -120,7 +122,9 @@ def _discover(
         # vocabulary, so pass 2 leaves it out too. (On long comments the cap of `too_common`
         # is near the vectorizer's max_df of 0.5, which applies.)
         common = too_common([(fitted_features, stands_for[0]), (background, stands_for[1])])
-        fitted_features = drop_words(fitted_features, common, short_text_stop())
+        stop = short_text_stop()
+        frequent = frequent_subjects(fitted_features, common, stop, covered)
+        fitted_features = drop_words(fitted_features, common, stop)
     model = TopicModel(n_topics=n_topics, min_df=min_df, short_texts=short, random_state=seed).fit(fitted_features)
     del fitted_features  # the model keeps what it needs; pass 2 featurizes the rest, chunk by chunk
     k = model.n_topics_
@@ -160,6 +164,7 @@ def _discover(
         n_explained=n_explained,
         only_unthemed=only_unthemed,
         short_texts=short,
+        frequent=frequent,
         seed=seed,
         taxonomy=f"{taxonomy.name} {taxonomy.version}",
     )

@@ -309,6 +309,26 @@ def too_common(samples: list[tuple[list[list[str]], float]]) -> frozenset[str]:
     return frozenset(f for f, n in df.items() if n > limit)
 
 
+def frequent_subjects(features: list[list[str]], common: frozenset[str], stop: frozenset[str],
+                      covered: dict[str, set[str]]) -> tuple[tuple[str, float], ...]:
+    """The single words left out as too common that could still be a subject worth a theme: not
+    an opinion or generic word and not a word the taxonomy matches. The corpus's own subject
+    ("hotel" in hotel reviews) is among them, but so may be its most talked-about aspect
+    ("location" in 13% of hotel review titles): the report names them, as the model can not.
+
+    features (list[list[str]]): The fitted sample's features, before the words are dropped.
+    common (frozenset[str]): From `too_common`. stop: From `short_text_stop`.
+    covered (dict[str, set[str]]): From `covered_words`.
+    RETURNS (tuple[tuple[str, float], ...]): (word, share of the sample's comments holding it),
+        most frequent first.
+    """
+    words = [w for w in common if " " not in w and w not in stop and w not in covered]
+    if not words or not features:
+        return ()
+    df = Counter(w for fs in features for w in set(fs).intersection(words))
+    return tuple(sorted(((w, round(n / len(features), 4)) for w, n in df.items()), key=lambda x: (-x[1], x[0])))
+
+
 def drop_words(features: list[list[str]], features_out: frozenset[str], words: frozenset[str]) -> list[list[str]]:
     """Each comment's features without `features_out` and without those holding any of `words`
     ("great phone" goes with "great")."""

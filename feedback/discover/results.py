@@ -85,6 +85,8 @@ class Discovery:
     seed: int
     taxonomy: str  # "name version" of the taxonomy the comments were compared with
     short_texts: bool = False  # modelled as short comments (`features.is_short`)
+    # Words too common to model on short comments that may still name a subject (`frequent_subjects`).
+    frequent: tuple[tuple[str, float], ...] = ()
 
     @property
     def share_explained(self) -> float:
@@ -99,5 +101,7 @@ class Discovery:
             "n_considered": self.n_considered, "n_fitted": self.n_fitted, "n_topics": self.n_topics,
             "k_scores": {str(k): score for k, score in self.k_scores.items()},
             "n_explained": self.n_explained, "share_explained": round(self.share_explained, 4),
-            "only_unthemed": self.only_unthemed, "short_texts": self.short_texts, "seed": self.seed, "taxonomy": self.taxonomy,
+            "only_unthemed": self.only_unthemed, "short_texts": self.short_texts,
+            "frequent_words": [{"word": word, "share": share} for word, share in self.frequent],
+            "seed": self.seed, "taxonomy": self.taxonomy,
         }

@@ -27,6 +27,12 @@ def format_report(found: Discovery) -> str:
         f"{found.n_explained:,} of the {cov.n_unthemed:,} comments with no theme ({found.share_explained:.1%}); "
         f"{_count(len(found.dropped), 'topic')} dropped.",
     ]
+    if found.frequent:
+        among = "comments with no theme" if found.only_unthemed else "comments"
+        words = ", ".join(f"{word} ({share:.1%})" for word, share in found.frequent)
+        lines.append(f"Left out as too common to model (share of {among} holding each): {words}. Such a word "
+                     "is most often the corpus's own subject (\"hotel\" in hotel reviews); one that names an aspect "
+                     "of its own (their \"location\") can become a theme by hand (docs/discover.md).")
     for i, c in enumerate(found.candidates, 1):
         scores = "".join(f", {kind} {mean:g}" for kind, (mean, _) in c.mean_scores.items())
         lines += [
