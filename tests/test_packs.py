@@ -134,6 +134,9 @@ def test_the_banking_pack_on_real_complaints():
      {"customer_service/crew", "quality/comfort"}),
     ("default+travel", "Booked the flight online, then check-in failed and the room was noisy.",
      {"booking", "quality/comfort"}),
+    ("default+travel", "Great location, walking distance to everything, but the bed was hard.",
+     {"convenience/location", "quality/comfort"}),
+    ("default+travel", "Centrally located hotel with friendly staff", {"convenience/location"}),
     ("default+telecom", "No signal in my area for a week and the early termination fee is a rip off.",
      {"contracts", "price/value"}),
     ("default+telecom", "Data cap overage charges again, and the technician never came.",
@@ -156,6 +159,10 @@ def test_smoke_sentences_for_each_pack(spec, text, expected):
     ("default+travel", "I got a seat on an earlier flight, thanks.", "quality"),
     ("default+travel", "Passengers had to make room for luggage.", "quality"),
     ("default+travel", "Waiting for a pilot for an hour now.", "customer_service"),
+    # A location sought (a lost bag's), and "locate", are no hotel's location (travel 1.2.0).
+    ("default+travel", "Still waiting for my bags and the website can't tell me their location.", "convenience"),
+    ("default+travel", "Please locate my luggage, it has been two days.", "convenience"),
+    ("default+travel", "The gate agents closed the door early and gave us hassles.", "location"),
     ("default+telecom", "Comcast data cap", "quality"),  # a term of the plan, not a fault
     ("default+telecom", "Lied about $70 technician fee", "speed"),
     ("default+apps", "Easy to set up and use.", "quality"),  # "setting" is exact: its lemma is "set"
