@@ -34,7 +34,10 @@ _MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "
                 "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%y %I:%M %p", "%m/%d/%y", "%m-%d-%Y %H:%M", "%m-%d-%Y")
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M %p", "%d/%m/%Y",
               "%d/%m/%y %H:%M:%S", "%d/%m/%y %H:%M", "%d/%m/%y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y",
-              "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d.%m.%y")
+              "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d.%m.%y",
+              # A period between hours and minutes, as spreadsheets in Danish, Finnish or Norwegian
+              # settings save them (the airline posts' `24-02-2015 11.35`).
+              "%d-%m-%Y %H.%M", "%d.%m.%Y %H.%M", "%d/%m/%Y %H.%M", "%d-%m-%Y %H.%M.%S", "%d.%m.%Y %H.%M.%S")
 _NAMED_MONTH = ("%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
                 "%d-%b-%y %H:%M", "%d %b %Y %H:%M", "%b %d, %Y %I:%M %p", "%a, %d %b %Y %H:%M:%S")
 # Epoch values a comment can have been written at (2001-09-09 to 2096): seconds, or milliseconds.
