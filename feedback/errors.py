@@ -200,6 +200,8 @@ class Errors(metaclass=ErrorsWithCodes):
             "mentions sheet; from Python, `feedback.to_mentions`)")
     E539 = "The mentions file {path} is also the output or the errors file; choose another `mentions` path"
     E540 = "`where` {value!r} is not COLUMN=VALUE or COLUMN!=VALUE, e.g. channel=app or \"Department Name!=Tops\""
+    E541 = ("`period` needs `date_column`: the records carry {n} date fields ({names}); "
+            "name one, e.g. `date_column` {first}")
 
     # --- E6xx: the Dask engine --------------------------------------------------------------
     E600 = "The Dask engine needs dask and distributed: {hint}"

@@ -357,6 +357,25 @@ def test_report_cli_errors(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_report_cli_period_uses_the_records_only_date_field(tmp_path):
+    """`--period` alone: the one field that holds dates is used, and the run says so; with two,
+    one coded line names both. Standard input can not be read twice, so it still needs the name."""
+    path = tmp_path / "a.jsonl"
+    path.write_text(jsonl(small_records()), encoding="utf-8")
+    result = invoke(path, "--period", "month")
+    assert result.exit_code == 0, result.output
+    assert "Trends by 'submitted_at', the records' only date field" in result.stderr
+    assert "per month" in result.stdout and "2025-03" in result.stdout
+    # A field the reader rewrote from a spreadsheet's "24-02-2015 11.35" counts too (`_raw_dates`).
+    two = [dict(r, fields={**r["fields"], "closed": "03/15/2025 10:00", "_raw_dates": {"closed": "x"}})
+           for r in small_records()]
+    path.write_text(jsonl(two), encoding="utf-8")
+    result = invoke(path, "--period", "month")
+    assert result.exit_code == 2
+    assert "[E541] --period needs --date-column: the records carry 2 date fields ('submitted_at', 'closed')" in result.stderr
+    assert invoke(path, "--period", "month", "--date-column", "submitted_at").exit_code == 0
+
+
 # --- renderers -----------------------------------------------------------------------------------
 
 

@@ -23,7 +23,8 @@ from .options import fail
 @click.option("--where", multiple=True, metavar="COLUMN=VALUE",
               help="Report only comments whose carried field has this value (COLUMN!=VALUE: all but). Repeatable; "
                    "all must hold. '(missing)' matches an empty value.")
-@click.option("--period", type=click.Choice(PERIODS), help="Trends per period; needs --date-column.")
+@click.option("--period", type=click.Choice(PERIODS),
+              help="Trends per period, by --date-column, or by the records' date field when they carry only one.")
 @click.option("--date-column", help="The carried field with each comment's date, e.g. submitted_at.")
 @click.option("--min-count", default=DEFAULT_MIN_COUNT, show_default=True, type=click.IntRange(1),
               help="Themes and drivers with fewer comments are flagged, hidden from tables and left out of the "
@@ -74,6 +75,8 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
             if preset is not None:
                 by = by or preset.segments
                 date_column = date_column or (preset.dates[0] if period and preset.dates else None)
+        if period and not date_column and input_path != "-":
+            date_column = _only_date_field(input_path)
         options = ReportOptions(by, period, date_column, min_count, depth, seed, where, fdr)
         fmt = format_for(output, fmt)
         sample = CommentSample(options, max_comments=max_comments) if fmt == "html" and max_comments else None
@@ -95,6 +98,20 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
         click.echo(f"Wrote {output} ({fmt}): {result['n_comments']} comments, {len(result['themes'])} themes.",
                    err=True)
 
+
+
+def _only_date_field(input_path: str) -> str | None:
+    """The records' one date field, for `--period` without `--date-column`; None when they carry
+    none (the options then say a date column is needed). RAISES (OptionsError): Several."""
+    from ..errors import Errors, OptionsError
+    from ..report.records_in import date_fields
+
+    found = date_fields(input_path)
+    if len(found) > 1:
+        raise OptionsError(Errors.E541.format(n=len(found), names=", ".join(repr(f) for f in found), first=found[0]))
+    if found:
+        click.echo(f"Trends by {found[0]!r}, the records' only date field (--date-column names another).", err=True)
+    return found[0] if found else None
 
 
 def _counted(records: Iterator[dict[str, Any]], corrected: list[int]) -> Iterator[dict[str, Any]]:

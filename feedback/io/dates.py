@@ -108,6 +108,11 @@ def _plan_column(column: str, values: list[Any], named: bool, date_format: str |
     return None
 
 
+def looks_iso(value: Any) -> bool:
+    """Whether a value is a date written as ISO 8601 ("2025-03-10", "2025-03-10T10:21:33Z")."""
+    return isinstance(value, str) and _ISO.match(value) is not None
+
+
 def _reads_all(fmt: str, texts: list[str]) -> bool:
     """Whether `fmt` reads nearly every value (one in ten may be something else: "N/A")."""
     n_read = sum(1 for t in texts if _parse(t, fmt) is not None)

@@ -25,6 +25,31 @@ MANIFEST_VERSION = 1
 _PARQUET_MAGIC = b"PAR1"
 
 
+def date_fields(path: str, *, sample: int = 200) -> list[str]:
+    """The carried fields of the first records that hold dates: those the reader rewrote as ISO
+    8601 (named in `_raw_dates`) and those written as ISO already in most records that have them.
+
+    path (str): As `read_records` takes it, but not "-": standard input can not be read twice.
+    sample (int): Records looked at.
+    RETURNS (list[str]): Field names, in the order the first records carry them.
+    """
+    from ..io.dates import RAW_DATES, looks_iso
+
+    seen: dict[str, list[int]] = {}
+    rewritten: set[str] = set()
+    for n, record in enumerate(read_records(path)):
+        if n >= sample:
+            break
+        fields = record.get("fields") or {}
+        rewritten.update(fields.get(RAW_DATES) or {})
+        for name, value in fields.items():
+            if name != RAW_DATES and value not in (None, ""):
+                counts = seen.setdefault(name, [0, 0])
+                counts[0] += looks_iso(value)
+                counts[1] += 1
+    return [name for name, (iso, filled) in seen.items() if name in rewritten or iso * 2 > filled]
+
+
 def read_records(path: str) -> Iterable[dict[str, Any]]:
     """Stream the records `feedback analyze` wrote, in order, whatever its output format.
 
