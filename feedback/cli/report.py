@@ -103,12 +103,14 @@ def report(input_path: str, output: str, fmt: str | None, by: tuple[str, ...], w
 def _only_date_field(input_path: str) -> str | None:
     """The records' one date field, for `--period` without `--date-column`; None when they carry
     none (the options then say a date column is needed). RAISES (OptionsError): Several."""
+    import shlex
+
     from ..errors import Errors, OptionsError
     from ..report.records_in import date_fields
 
     found = date_fields(input_path)
     if len(found) > 1:
-        raise OptionsError(Errors.E541.format(n=len(found), names=", ".join(repr(f) for f in found), first=found[0]))
+        raise OptionsError(Errors.E541.format(n=len(found), names=", ".join(repr(f) for f in found), first=shlex.quote(found[0])))
     if found:
         click.echo(f"Trends by {found[0]!r}, the records' only date field (--date-column names another).", err=True)
     return found[0] if found else None
