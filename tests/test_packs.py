@@ -188,6 +188,10 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("I have been paying this loan for 8 months.", "speed"),  # how long a story lasted
     ("The colour is even prettier in person.", "channels"),  # "in person" as "in reality"
     ("I don't love shirts with a see-through fabric in lining.", "speed"),  # "lining" is no queue
+    # The next leg of a journey is no network connection (airline posts; taxonomy 1.9.2).
+    ("Fingers crossed I make my connection home to Albany.", "quality"),
+    ("Now I have 30 minutes to make my international connection to HKG.", "quality"),
+    ("Due to your incompetence I need to reschedule a connection.", "quality"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -201,6 +205,8 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("My phone is not charging anymore.", "quality"),
     ("Staff ignored me for 10 minutes while they chatted.", "speed"),
     ("We stood in line for an hour.", "speed"),
+    ("The connection keeps dropping every 20 minutes.", "quality"),
+    ("My internet connection is fine but the app says it is offline.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
