@@ -192,6 +192,8 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("Fingers crossed I make my connection home to Albany.", "quality"),
     ("Now I have 30 minutes to make my international connection to HKG.", "quality"),
     ("Due to your incompetence I need to reschedule a connection.", "quality"),
+    ("I may have to break up with you after this trip.", "quality"),
+    ("When will direct flights resume from their winter break?", "quality"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -206,6 +208,7 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("Staff ignored me for 10 minutes while they chatted.", "speed"),
     ("We stood in line for an hour.", "speed"),
     ("The connection keeps dropping every 20 minutes.", "quality"),
+    ("The strap started to break up after a month.", "quality"),
     ("My internet connection is fine but the app says it is offline.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
