@@ -11,7 +11,7 @@ import unicodedata
 from typing import Any, Callable, Iterable, Iterator, cast
 
 import spacy
-from spacy.attrs import IS_SPACE, LOWER, NORM, SENT_START
+from spacy.attrs import IS_SPACE, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import load_language_data, registry
@@ -220,6 +220,11 @@ def make_nlp() -> Language:
     RETURNS (Language): The pipeline; build once per process.
     """
     nlp = spacy.blank("en")
+    # spaCy splits "ain't" into "ai" + "n't" without a norm for "ai", which then reads as the
+    # automation term "AI" ("This ain't cool"): its own exceptions, re-added with the norm "be".
+    for orth, pieces in list(nlp.tokenizer.rules.items()):
+        if orth.lower().replace("\u2019", "'") in ("ain't", "aint") and pieces and pieces[0].get(ORTH, "").lower() == "ai":
+            nlp.tokenizer.add_special_case(orth, [{**pieces[0], NORM: "be"}, *pieces[1:]])
     nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     lemmas = LookupLemmas()
     nlp.vocab.lex_attr_getters[NORM] = lemmas  # type: ignore[attr-defined]  # a Cython attribute

@@ -193,6 +193,9 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("Now I have 30 minutes to make my international connection to HKG.", "quality"),
     ("Due to your incompetence I need to reschedule a connection.", "quality"),
     ("I may have to break up with you after this trip.", "quality"),
+    # The "ai" of "ain't" is no AI (spaCy splits it "ai" + "n't"; its norm is now "be").
+    ("This ain't cool, yo.", "automation"),
+    ("It ain’t ready for prime time.", "automation"),
     # "Guys" addressing the company, and a fellow passenger, are no staff (taxonomy 1.9.2).
     ("Hey guys, do you have a general enquiries email?", "customer_service"),
     ("Thanks guys! Sweet route over the Rockies.", "customer_service"),
@@ -214,6 +217,7 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("The connection keeps dropping every 20 minutes.", "quality"),
     ("The strap started to break up after a month.", "quality"),
     ("The desk guy was the rudest person I have dealt with.", "customer_service"),
+    ("The AI chatbot ain't any help at all.", "automation"),
     ("My internet connection is fine but the app says it is offline.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
