@@ -193,6 +193,14 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("Now I have 30 minutes to make my international connection to HKG.", "quality"),
     ("Due to your incompetence I need to reschedule a connection.", "quality"),
     ("I may have to break up with you after this trip.", "quality"),
+    # Senses read off each theme's most frequent evidence on real exports (taxonomy 1.9.2).
+    ("Changing the Directv channels by voice is the best part.", "channels"),
+    ("My YouTube channel has been suspended for no reason.", "channels"),
+    ("We keep it on the kitchen counter next to the coffee maker.", "channels"),
+    ("Your location services are horrible, please fix it.", "customer_service"),
+    ("He worked very hard to get us the best rate possible.", "convenience"),
+    ("He made me feel comfortable through the whole process.", "quality"),
+    ("There are so many skills I have yet to try.", "speed"),
     # The "ai" of "ain't" is no AI (spaCy splits it "ai" + "n't"; its norm is now "be").
     ("This ain't cool, yo.", "automation"),
     ("It ain’t ready for prime time.", "automation"),
@@ -218,6 +226,11 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("The strap started to break up after a month.", "quality"),
     ("The desk guy was the rudest person I have dealt with.", "customer_service"),
     ("The AI chatbot ain't any help at all.", "automation"),
+    ("I tried to contact them through all the channels they list.", "channels"),
+    ("The people at the counter were very helpful.", "channels"),
+    ("These leggings feel so comfortable with just the right stretch.", "quality"),
+    ("It was hard to set up and the instructions are useless.", "convenience"),
+    ("I have yet to receive my refund.", "speed"),
     ("My internet connection is fine but the app says it is offline.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
