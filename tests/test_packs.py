@@ -5,6 +5,7 @@ where we have it: the golden corpus's CC0 clothing reviews and public-domain CFP
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from pathlib import Path
 
@@ -38,8 +39,15 @@ def _complaints() -> list[str]:
         return [r["narrative"] for r in rows if isinstance(r, dict) and isinstance(r.get("narrative"), str)]
 
 
+@functools.lru_cache(maxsize=None)
+def _rules(taxonomy: str | None) -> Analyzer:
+    # One rules-only analyzer per taxonomy for the whole module: building its matchers costs
+    # most of a case's time, and analysing does not change it.
+    return Analyzer.from_options(AnalysisOptions(taxonomy, None, None))
+
+
 def _themes(texts: list[str], taxonomy: str | None) -> list[list[tuple[str, int, int]]]:
-    analyzer = Analyzer.from_options(AnalysisOptions(taxonomy, None, None))
+    analyzer = _rules(taxonomy)
     return [[(m["theme"], m["start"], m["end"]) for m in r.get("themes") or []]
             for r in analyze(texts, analyzer=analyzer)]
 
