@@ -222,9 +222,10 @@ def make_nlp() -> Language:
     nlp = spacy.blank("en")
     # spaCy splits "ain't" into "ai" + "n't" without a norm for "ai", which then reads as the
     # automation term "AI" ("This ain't cool"): its own exceptions, re-added with the norm "be".
-    for orth, pieces in list(nlp.tokenizer.rules.items()):
+    tokenizer = cast(Any, nlp.tokenizer)  # a spaCy Tokenizer; Language types it as a callable
+    for orth, pieces in list(tokenizer.rules.items()):
         if orth.lower().replace("\u2019", "'") in ("ain't", "aint") and pieces and pieces[0].get(ORTH, "").lower() == "ai":
-            nlp.tokenizer.add_special_case(orth, [{**pieces[0], NORM: "be"}, *pieces[1:]])
+            tokenizer.add_special_case(orth, [{**pieces[0], NORM: "be"}, *pieces[1:]])
     nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     lemmas = LookupLemmas()
     nlp.vocab.lex_attr_getters[NORM] = lemmas  # type: ignore[attr-defined]  # a Cython attribute
