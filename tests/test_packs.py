@@ -209,6 +209,12 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("He worked very hard to get us the best rate possible.", "convenience"),
     ("He made me feel comfortable through the whole process.", "quality"),
     ("There are so many skills I have yet to try.", "speed"),
+    ("I will seek treble damages under RICO for each violation.", "quality"),
+    ("They are breaking the law with these fees.", "quality"),
+    ("It was only supposed to be a soft credit check.", "quality"),
+    ("The lender demanded added insurance coverage after signing.", "quality"),
+    ("I had to put my home purchase plans on hold for their mistake.", "speed"),
+    ("Thank you in advance for reviewing this case.", "proactive_service"),
     # The "ai" of "ain't" is no AI (spaCy splits it "ai" + "n't"; its norm is now "be").
     ("This ain't cool, yo.", "automation"),
     ("It ain’t ready for prime time.", "automation"),
@@ -239,6 +245,9 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("These leggings feel so comfortable with just the right stretch.", "quality"),
     ("It was hard to set up and the instructions are useless.", "convenience"),
     ("I have yet to receive my refund.", "speed"),
+    ("Just wasted another hour of my life on hold.", "speed"),
+    ("Coverage is terrible in my area since the update.", "quality"),
+    ("No advance notice, they just changed my plan.", "proactive_service"),
     ("My internet connection is fine but the app says it is offline.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
