@@ -215,6 +215,12 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("The lender demanded added insurance coverage after signing.", "quality"),
     ("I had to put my home purchase plans on hold for their mistake.", "speed"),
     ("Thank you in advance for reviewing this case.", "proactive_service"),
+    # The clothing reviews' own senses: other shoppers, a bra's support, a reviewer's warning.
+    ("I would not recommend it for larger chested ladies.", "customer_service"),
+    ("The top lacks support in the chest for a C cup.", "customer_service"),
+    ("It is bra friendly and family-friendly.", "customer_service"),
+    ("Word of warning: the soft pink is really peach.", "proactive_service"),
+    ("I'm trying to branch out from my usual colours.", "channels"),
     # The "ai" of "ain't" is no AI (spaCy splits it "ai" + "n't"; its norm is now "be").
     ("This ain't cool, yo.", "automation"),
     ("It ain’t ready for prime time.", "automation"),
@@ -248,6 +254,10 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("Just wasted another hour of my life on hold.", "speed"),
     ("Coverage is terrible in my area since the update.", "quality"),
     ("No advance notice, they just changed my plan.", "proactive_service"),
+    ("The lady at the counter was so helpful.", "customer_service"),
+    ("Customer support was great and fixed it in a day.", "customer_service"),
+    ("Budget friendly and the drivers are polite.", "price"),
+    ("I was warned it would be towed if I did not pay.", "proactive_service"),
     ("My internet connection is fine but the app says it is offline.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
