@@ -229,6 +229,18 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("Thanks guys! Sweet route over the Rockies.", "customer_service"),
     ("The guy next to me was using my seat the whole flight.", "customer_service"),
     ("When will direct flights resume from their winter break?", "quality"),
+    # Taxonomy 1.10.0: a device's driver, another road user, a room's layout, an interface named
+    # without judgement, praise of a hotel with no aspect, an agent who did not understand,
+    # clothing "free and easy", customer relations, jeans that "feel special".
+    ("Update the printer driver before you install it.", "customer_service"),
+    ("The other driver ran a red light and hit my car.", "customer_service"),
+    ("The room layout was odd but the bed was fine.", "convenience"),
+    ("I emptied the bin using the Windows interface.", "convenience"),
+    ("Great hotel.", "quality"),
+    ("The agent did not understand my question.", "quality"),
+    ("The style is simple, free and easy for summer.", "price"),
+    ("Only customer relations can extend the voucher.", "personalization"),
+    ("These jeans feel special.", "personalization"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -259,6 +271,23 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("Budget friendly and the drivers are polite.", "price"),
     ("I was warned it would be towed if I did not pay.", "proactive_service"),
     ("My internet connection is fine but the app says it is offline.", "quality"),
+    # Taxonomy 1.10.0: coverage read off the external exports' misses.
+    ("Steve was very responsive and patient with my questions.", "speed"),
+    ("Steve was very responsive and patient with my questions.", "customer_service"),
+    ("Tim was very informative throughout the process.", "proactive_service"),
+    ("Alexa doesn't understand me half the time.", "quality"),
+    ("It keeps misunderstanding my commands.", "quality"),
+    ("Some questions baffle Alexa.", "quality"),
+    ("Our driver was great and got us there safely.", "customer_service"),
+    ("Some drivers are rude.", "customer_service"),
+    ("The new layout is terrible.", "convenience"),
+    ("Great user interface.", "convenience"),
+    ("The screen is so clear.", "quality"),
+    ("Spacious rooms and a beautiful lobby.", "quality"),
+    ("It's free and there are lots of songs.", "price"),
+    ("He treated me as if I was his only client.", "personalization"),
+    ("It knows my music taste.", "personalization"),
+    ("Very nice person.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
