@@ -288,6 +288,14 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("He treated me as if I was his only client.", "personalization"),
     ("It knows my music taste.", "personalization"),
     ("Very nice person.", "customer_service"),
+    # Taxonomy 1.10.1: parts of a stay or a flight judged, a wait asked about, a refund's delay,
+    # a refusal.
+    ("In business the new seats are bad.", "quality"),
+    ("Great pool and views!", "quality"),
+    ("How long should I expect for a response?", "speed"),
+    ("8 weeks to refund this ticket - totally unacceptable.", "speed"),
+    ("8 weeks to refund this ticket - totally unacceptable.", "price"),
+    ("Tried to get on an earlier flight. You refused.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
