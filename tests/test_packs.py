@@ -241,6 +241,7 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("The style is simple, free and easy for summer.", "price"),
     ("Only customer relations can extend the voucher.", "personalization"),
     ("These jeans feel special.", "personalization"),
+    ("There is incorrect information on my credit report.", "customer_service"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -296,6 +297,16 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("8 weeks to refund this ticket - totally unacceptable.", "speed"),
     ("8 weeks to refund this ticket - totally unacceptable.", "price"),
     ("Tried to get on an earlier flight. You refused.", "customer_service"),
+    # Taxonomy 1.10.2: an app function that cannot be used, reaching the company, the status
+    # told, a service's length named as its kind, being told wrong.
+    ("Can't change the payment option mid ride.", "quality"),
+    ("You cannot queue songs anymore.", "quality"),
+    ("They were very easy to get a hold of.", "channels"),
+    ("They were very easy to get a hold of.", "convenience"),
+    ("He always called and emailed to give status of our loan.", "proactive_service"),
+    ("The communications seem to be an issue too.", "proactive_service"),
+    ("30 day closing and he got everything done.", "speed"),
+    ("My point of contact provided incorrect information from the start.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
