@@ -242,6 +242,14 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("Only customer relations can extend the voucher.", "personalization"),
     ("These jeans feel special.", "personalization"),
     ("There is incorrect information on my credit report.", "customer_service"),
+    # Taxonomy 1.10.3: a complaint narrative's damages, freezes, legal tender, a statement's
+    # breakdown, junk mail, and a lender's people who "worked well".
+    ("I have suffered mental damage and financial damage.", "quality"),
+    ("I placed a security freeze on my credit reports.", "quality"),
+    ("My payment was legal tender and they refused it.", "quality"),
+    ("There needs to be a break down of the fees on the statement.", "quality"),
+    ("I checked my junk mail folder and found nothing.", "quality"),
+    ("He and his staff worked well to get our loan done on time.", "quality"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -306,6 +314,10 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("He always called and emailed to give status of our loan.", "proactive_service"),
     ("The communications seem to be an issue too.", "proactive_service"),
     ("30 day closing and he got everything done.", "speed"),
+    ("A lot of junk fees on my statement.", "price"),
+    ("Data Cap overages", "price"),
+    ("The app freezes every time I open it.", "quality"),
+    ("The steak was tender and juicy.", "quality"),
     ("My point of contact provided incorrect information from the start.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
