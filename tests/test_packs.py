@@ -250,6 +250,7 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("There needs to be a break down of the fees on the statement.", "quality"),
     ("I checked my junk mail folder and found nothing.", "quality"),
     ("He and his staff worked well to get our loan done on time.", "quality"),
+    ("It was a welcome addition to my home.", "customer_service"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -318,6 +319,10 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("Data Cap overages", "price"),
     ("The app freezes every time I open it.", "quality"),
     ("The steak was tender and juicy.", "quality"),
+    # Taxonomy 1.10.4: a product welcomed as an addition, a product judged better or worse.
+    ("Great addition to the Alexa family.", "quality"),
+    ("Speaker is better than the 1st generation Echo.", "quality"),
+    ("The older version is better.", "quality"),
     ("My point of contact provided incorrect information from the start.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
