@@ -323,6 +323,9 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("Great addition to the Alexa family.", "quality"),
     ("Speaker is better than the 1st generation Echo.", "quality"),
     ("The older version is better.", "quality"),
+    # Taxonomy 1.10.5: a sign-in code that never comes, asking how to contact the company.
+    ("My phone isn't getting the 2 step verification code.", "quality"),
+    ("How do I contact a customer services team?", "channels"),
     ("My point of contact provided incorrect information from the start.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
