@@ -251,6 +251,8 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("I checked my junk mail folder and found nothing.", "quality"),
     ("He and his staff worked well to get our loan done on time.", "quality"),
     ("It was a welcome addition to my home.", "customer_service"),
+    ("A great way to stay in touch with family.", "proactive_service"),
+    ("With the constant updates the app just crashes now.", "proactive_service"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -326,6 +328,11 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     # Taxonomy 1.10.5: a sign-in code that never comes, asking how to contact the company.
     ("My phone isn't getting the 2 step verification code.", "quality"),
     ("How do I contact a customer services team?", "channels"),
+    # Taxonomy 1.10.6: told along the way in other words.
+    ("They informed us of every change.", "proactive_service"),
+    ("Steve kept in touch with us throughout the process.", "proactive_service"),
+    ("I appreciated the constant updates throughout the process.", "proactive_service"),
+    ("The gate agents give us no information.", "proactive_service"),
     ("My point of contact provided incorrect information from the start.", "customer_service"),
 ])
 def test_the_senses_that_remain(text, theme):
