@@ -15,6 +15,11 @@ names its comment by a hash of the normalised text, so any copy of those files w
 anywhere under DIR (a source whose file is missing is left out, with a warning); OUT is then in
 the format of `evaluation/real_labelled.jsonl`, for `python benchmarks/real_labelled.py
 --labelled OUT`. Evaluation only: nothing is trained on it.
+
+`evaluation/external/labels_2.jsonl` (set `dev2`, 2026-12-08) adds 110 labels of two more kinds:
+Google Play reviews of a video-streaming app (`netflix_reviews.csv`, 5,997 with stars) and
+reviews of a British airline from airlinequality.com (`BA_reviews.csv`, 3,531, whose "Trip
+Verified |" prefix is not part of the text).
 """
 
 from __future__ import annotations
@@ -23,22 +28,27 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = ROOT / "evaluation" / "external" / "labels.jsonl"
+LABELS = (ROOT / "evaluation" / "external" / "labels.jsonl", ROOT / "evaluation" / "external" / "labels_2.jsonl")
 # source -> (file name, how to read its texts)
 FILES = {"bank-reviews": "BankReviews.xlsx", "alexa-echo-reviews": "amazon_alexa.tsv",
          "airline-posts": "Tweets.csv", "ride-hailing-app-reviews": "uber_reviews_without_reviewid.csv",
          "hotel-review-titles": "Datafiniti_Hotel_Reviews.csv",
          "telecom-complaint-titles": "Comcast_telecom_complaints_data.csv",
-         "music-app-reviews": "spotify_reviews.csv"}
+         "music-app-reviews": "spotify_reviews.csv", "streaming-app-reviews": "netflix_reviews.csv",
+         "airline-reviews": "BA_reviews.csv"}
 # source -> (delimiter, text column) for the CSV and TSV files
 COLUMNS = {"alexa-echo-reviews": ("\t", "verified_reviews"), "airline-posts": (",", "text"),
            "ride-hailing-app-reviews": (",", "content"), "hotel-review-titles": (",", "reviews"),
-           "telecom-complaint-titles": ("\t", "Customer Complaint"), "music-app-reviews": (",", "Review")}
+           "telecom-complaint-titles": ("\t", "Customer Complaint"), "music-app-reviews": (",", "Review"),
+           "streaming-app-reviews": (",", "content"), "airline-reviews": (",", "reviews")}
+# airlinequality.com reviews open with whether the trip was verified: a site's tag, not the text.
+VERIFIED = re.compile(r"^\s*(?:✅\s*)?(?:Trip Verified|Not Verified|Verified Review)\s*\|\s*")
 
 
 def text_key(text: str) -> str:
@@ -57,17 +67,20 @@ def texts(source: str, path: Path) -> Iterator[str]:
     else:
         delimiter, column = COLUMNS[source]
         with open(path, encoding="utf-8-sig", newline="") as f:
-            yield from (row[column] for row in csv.DictReader(f, delimiter=delimiter) if row.get(column))
+            for row in csv.DictReader(f, delimiter=delimiter):
+                if row.get(column):
+                    yield VERIFIED.sub("", row[column]) if source == "airline-reviews" else row[column]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="A folder holding the three files (searched recursively).")
     parser.add_argument("-o", "--output", type=Path, required=True)
-    parser.add_argument("--set", choices=["dev", "test", "all"], default="all",
-                        help="dev: the 433 the taxonomy fixes were found on; test: the 417 kept blind (default: all).")
+    parser.add_argument("--set", choices=["dev", "test", "dev2", "all"], default="all",
+                        help="dev: the 433 the taxonomy fixes were found on; test: the 417 kept blind; dev2: the 110 "
+                             "streaming-app and airline reviews of taxonomy 1.11.0 (default: all).")
     args = parser.parse_args()
-    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for path in LABELS for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     labels = [label for label in labels if args.set in ("all", label["set"])]
     found: dict[str, str] = {}
     for source, name in FILES.items():

@@ -79,3 +79,34 @@ def test_the_support_posts_are_labelled_real_requests_with_their_license():
         assert set(item["themes"]) <= THEMES and set(item["themes"].values()) <= {"positive", "neutral", "negative"}
     assert len(read_labelled(str(EVAL / "support_posts_labelled.jsonl"))) == 100
     assert "Apache" in (EVAL / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_second_round_of_labels_names_new_kinds_of_comment(tmp_path):
+    """Taxonomy 1.11.0's dev2 round: 110 labels of streaming-app and airline reviews keyed by text
+    hash (their texts are not shipped; the script rebuilds them from copies, stripping the review
+    site's "Trip Verified |" tag) and 50 more support requests with their texts (Apache 2.0), none
+    of them in the first 100 or in the training requests."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from external_eval_set import text_key
+
+    labels = [json.loads(line) for line in (EVAL / "external" / "labels_2.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(labels) == len({label["key"] for label in labels}) == 110
+    assert {label["source"] for label in labels} == {"streaming-app-reviews", "airline-reviews"}
+    assert {label["set"] for label in labels} == {"dev2"}
+    for label in labels:
+        assert set(label["themes"]) <= THEMES and label["sentiment"] in {"positive", "neutral", "negative"}
+    review = "A smooth flight and the crew were lovely."
+    with open(tmp_path / "BA_reviews.csv", "w", encoding="utf-8", newline="") as f:
+        f.write(f',reviews\n0,"✅ Trip Verified |  {review}"\n')
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "external_eval_set.py"), "--data", str(tmp_path),
+                             "-o", str(out), "--set", "dev2"], capture_output=True, text=True)
+    # The one copied review is no labelled one: the run names the 50 it cannot find and fails.
+    assert result.returncode == 1 and "50 labelled comments are not in these copies" in result.stderr
+    assert text_key(review) != text_key(f"✅ Trip Verified |  {review}")
+    support = [json.loads(line) for line in (EVAL / "support_posts_labelled_2.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = {json.loads(line)["text"] for line in (EVAL / "support_posts_labelled.jsonl").read_text(encoding="utf-8").splitlines()}
+    trained = {json.loads(line)["text"] for line in (ROOT / "training" / "real" / "support_draw.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert len(support) == len({i["id"] for i in support}) == 50
+    assert not ({i["text"] for i in support} & (first | trained))
+    assert len(read_labelled(str(EVAL / "support_posts_labelled_2.jsonl"))) == 50

@@ -253,6 +253,16 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("It was a welcome addition to my home.", "customer_service"),
     ("A great way to stay in touch with family.", "proactive_service"),
     ("With the constant updates the app just crashes now.", "proactive_service"),
+    # Taxonomy 1.11.0 (streaming-app and long airline reviews, support posts): a seat booked in
+    # advance, anyone reminding anyone, game servers, a greeting, a login named, a phone number
+    # given as the customer's details.
+    ("Had to pay extra to book a seat in advance.", "proactive_service"),
+    ("Someone needs to remind them that taxis don't charge that.", "proactive_service"),
+    ("There is a glitch where you cant join your friends servers.", "customer_service"),
+    ("Hello team youtube my channel is not enabled.", "customer_service"),
+    ("Dear Customer Service, please help me with my account.", "customer_service"),
+    ("I can't log into my account.", "convenience"),
+    ("Unable to change mobile phone number.", "channels"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -334,6 +344,20 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("I appreciated the constant updates throughout the process.", "proactive_service"),
     ("The gate agents give us no information.", "proactive_service"),
     ("My point of contact provided incorrect information from the start.", "customer_service"),
+    # Taxonomy 1.11.0: what a streaming service sells, an error shown, paying for what one gets,
+    # being told ahead, announcements, logging in again and again, a smooth ride.
+    ("We need more new movies.", "quality"),
+    ("Great selection of shows.", "quality"),
+    ("Nothing to watch anymore.", "quality"),
+    ("It keeps showing me an error.", "quality"),
+    ("Always have login issues.", "quality"),
+    ("Why should I pay then?", "price"),
+    ("I like it but it should be free.", "price"),
+    ("Your agents treat paying customers like this?", "price"),
+    ("We were told in advance about the strike.", "proactive_service"),
+    ("No announcements at the gate for an hour.", "proactive_service"),
+    ("Makes me sign in every time I open it.", "convenience"),
+    ("Quick pick up and a smooth ride.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
