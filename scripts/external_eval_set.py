@@ -19,7 +19,9 @@ the format of `evaluation/real_labelled.jsonl`, for `python benchmarks/real_labe
 `evaluation/external/labels_2.jsonl` (set `dev2`, 2026-12-08) adds 110 labels of two more kinds:
 Google Play reviews of a video-streaming app (`netflix_reviews.csv`, 5,997 with stars) and
 reviews of a British airline from airlinequality.com (`BA_reviews.csv`, 3,531, whose "Trip
-Verified |" prefix is not part of the text).
+Verified |" prefix is not part of the text). Set `dev3` adds 60 reviews of restaurants in
+Hyderabad from Zomato (`Restaurant reviews.csv`, 10,000 with ratings; an Excel-for-Mac export
+with CR line ends and bytes that are not UTF-8, read as Windows-1252).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import json
 import re
 import sys
@@ -41,12 +44,13 @@ FILES = {"bank-reviews": "BankReviews.xlsx", "alexa-echo-reviews": "amazon_alexa
          "hotel-review-titles": "Datafiniti_Hotel_Reviews.csv",
          "telecom-complaint-titles": "Comcast_telecom_complaints_data.csv",
          "music-app-reviews": "spotify_reviews.csv", "streaming-app-reviews": "netflix_reviews.csv",
-         "airline-reviews": "BA_reviews.csv"}
+         "airline-reviews": "BA_reviews.csv", "restaurant-reviews": "Restaurant reviews.csv"}
 # source -> (delimiter, text column) for the CSV and TSV files
 COLUMNS = {"alexa-echo-reviews": ("\t", "verified_reviews"), "airline-posts": (",", "text"),
            "ride-hailing-app-reviews": (",", "content"), "hotel-review-titles": (",", "reviews"),
            "telecom-complaint-titles": ("\t", "Customer Complaint"), "music-app-reviews": (",", "Review"),
-           "streaming-app-reviews": (",", "content"), "airline-reviews": (",", "reviews")}
+           "streaming-app-reviews": (",", "content"), "airline-reviews": (",", "reviews"),
+           "restaurant-reviews": (",", "Review")}
 # airlinequality.com reviews open with whether the trip was verified: a site's tag, not the text.
 VERIFIED = re.compile(r"^\s*(?:✅\s*)?(?:Trip Verified|Not Verified|Verified Review)\s*\|\s*")
 
@@ -66,7 +70,12 @@ def texts(source: str, path: Path) -> Iterator[str]:
         yield from (str(row[column]) for row in rows[1:] if row[column])
     else:
         delimiter, column = COLUMNS[source]
-        with open(path, encoding="utf-8-sig", newline="") as f:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        with io.StringIO(text, newline="") as f:
             for row in csv.DictReader(f, delimiter=delimiter):
                 if row.get(column):
                     yield VERIFIED.sub("", row[column]) if source == "airline-reviews" else row[column]
@@ -76,9 +85,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="A folder holding the three files (searched recursively).")
     parser.add_argument("-o", "--output", type=Path, required=True)
-    parser.add_argument("--set", choices=["dev", "test", "dev2", "all"], default="all",
+    parser.add_argument("--set", choices=["dev", "test", "dev2", "dev3", "all"], default="all",
                         help="dev: the 433 the taxonomy fixes were found on; test: the 417 kept blind; dev2: the 110 "
-                             "streaming-app and airline reviews of taxonomy 1.11.0 (default: all).")
+                             "streaming-app and airline reviews of taxonomy 1.11.0; dev3: the 60 restaurant reviews of 1.11.1 "
+                             "(default: all).")
     args = parser.parse_args()
     labels = [json.loads(line) for path in LABELS for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     labels = [label for label in labels if args.set in ("all", label["set"])]

@@ -82,17 +82,17 @@ def test_the_support_posts_are_labelled_real_requests_with_their_license():
 
 
 def test_the_second_round_of_labels_names_new_kinds_of_comment(tmp_path):
-    """Taxonomy 1.11.0's dev2 round: 110 labels of streaming-app and airline reviews keyed by text
-    hash (their texts are not shipped; the script rebuilds them from copies, stripping the review
-    site's "Trip Verified |" tag) and 50 more support requests with their texts (Apache 2.0), none
-    of them in the first 100 or in the training requests."""
+    """Taxonomy 1.11's dev2 and dev3 rounds: 170 labels of streaming-app, airline and restaurant
+    reviews keyed by text hash (their texts are not shipped; the script rebuilds them from copies,
+    stripping the review site's "Trip Verified |" tag) and 110 more support requests with their
+    texts (Apache 2.0), none of them in the first 100 or in the training requests."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from external_eval_set import text_key
 
     labels = [json.loads(line) for line in (EVAL / "external" / "labels_2.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(labels) == len({label["key"] for label in labels}) == 110
-    assert {label["source"] for label in labels} == {"streaming-app-reviews", "airline-reviews"}
-    assert {label["set"] for label in labels} == {"dev2"}
+    assert len(labels) == len({label["key"] for label in labels}) == 170
+    assert {label["source"] for label in labels} == {"streaming-app-reviews", "airline-reviews", "restaurant-reviews"}
+    assert {label["set"] for label in labels} == {"dev2", "dev3"}
     for label in labels:
         assert set(label["themes"]) <= THEMES and label["sentiment"] in {"positive", "neutral", "negative"}
     review = "A smooth flight and the crew were lovely."
@@ -107,6 +107,6 @@ def test_the_second_round_of_labels_names_new_kinds_of_comment(tmp_path):
     support = [json.loads(line) for line in (EVAL / "support_posts_labelled_2.jsonl").read_text(encoding="utf-8").splitlines()]
     first = {json.loads(line)["text"] for line in (EVAL / "support_posts_labelled.jsonl").read_text(encoding="utf-8").splitlines()}
     trained = {json.loads(line)["text"] for line in (ROOT / "training" / "real" / "support_draw.jsonl").read_text(encoding="utf-8").splitlines()}
-    assert len(support) == len({i["id"] for i in support}) == 50
+    assert len(support) == len({i["id"] for i in support}) == 110
     assert not ({i["text"] for i in support} & (first | trained))
-    assert len(read_labelled(str(EVAL / "support_posts_labelled_2.jsonl"))) == 50
+    assert len(read_labelled(str(EVAL / "support_posts_labelled_2.jsonl"))) == 110

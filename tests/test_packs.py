@@ -263,6 +263,13 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("Dear Customer Service, please help me with my account.", "customer_service"),
     ("I can't log into my account.", "convenience"),
     ("Unable to change mobile phone number.", "channels"),
+    # Taxonomy 1.11.1 (restaurant reviews, support requests): a dialog's prompts, a game's courier,
+    # forgetting one's own username, a debt charged off, a share of a sum.
+    ("It prompts me to log in again.", "speed"),
+    ("I get this error message when I launch the mission for the dead courier.", "customer_service"),
+    ("I can't remember my username.", "personalization"),
+    ("The account has been charged off.", "price"),
+    ("I paid a large portion of the loan.", "quality"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -358,6 +365,20 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("No announcements at the gate for an hour.", "proactive_service"),
     ("Makes me sign in every time I open it.", "convenience"),
     ("Quick pick up and a smooth ride.", "quality"),
+    # Taxonomy 1.11.1: a charge taken, made to pay, travel credit, an account one cannot get
+    # into, a function failing again and again, a wait in minutes, too few staff, respect, a
+    # meal's portions and smell.
+    ("My card got charged but I didn't receive the game.", "price"),
+    ("I have to pay for a phone number change.", "price"),
+    ("How do I get credit for future travel?", "price"),
+    ("I can't get into my account.", "quality"),
+    ("I have trouble recovering my account.", "quality"),
+    ("My music keeps pausing.", "quality"),
+    ("Just one starter took more than 30 mins.", "speed"),
+    ("This place is severely understaffed.", "customer_service"),
+    ("They treated everyone with respect.", "customer_service"),
+    ("Portions were small.", "quality"),
+    ("The pastry had a bad smell.", "quality"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
