@@ -82,17 +82,21 @@ def test_the_support_posts_are_labelled_real_requests_with_their_license():
 
 
 def test_the_second_round_of_labels_names_new_kinds_of_comment(tmp_path):
-    """Taxonomy 1.11's dev2 and dev3 rounds: 170 labels of streaming-app, airline and restaurant
-    reviews keyed by text hash (their texts are not shipped; the script rebuilds them from copies,
+    """Taxonomy 1.11's dev2-dev4 rounds: 290 labels of streaming-app, airline and restaurant
+    reviews, and fresh airline posts, ride-hailing and Echo reviews, keyed by text hash (their texts are not shipped; the script rebuilds them from copies,
     stripping the review site's "Trip Verified |" tag) and 110 more support requests with their
     texts (Apache 2.0), none of them in the first 100 or in the training requests."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from external_eval_set import text_key
 
     labels = [json.loads(line) for line in (EVAL / "external" / "labels_2.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(labels) == len({label["key"] for label in labels}) == 170
-    assert {label["source"] for label in labels} == {"streaming-app-reviews", "airline-reviews", "restaurant-reviews"}
-    assert {label["set"] for label in labels} == {"dev2", "dev3"}
+    assert len(labels) == len({label["key"] for label in labels}) == 290
+    assert {label["source"] for label in labels} == {"streaming-app-reviews", "airline-reviews", "restaurant-reviews",
+                                                     "airline-posts", "ride-hailing-app-reviews", "alexa-echo-reviews"}
+    assert {label["set"] for label in labels} == {"dev2", "dev3", "dev4"}
+    # dev4's comments are new: none is among the first 850 labels.
+    first = {json.loads(line)["key"] for line in (EVAL / "external" / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert not first & {label["key"] for label in labels}
     for label in labels:
         assert set(label["themes"]) <= THEMES and label["sentiment"] in {"positive", "neutral", "negative"}
     review = "A smooth flight and the crew were lovely."

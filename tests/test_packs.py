@@ -270,6 +270,11 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("I can't remember my username.", "personalization"),
     ("The account has been charged off.", "price"),
     ("I paid a large portion of the loan.", "quality"),
+    # Taxonomy 1.11.2 (fresh airline posts, ride-hailing and Echo reviews): a flight held, a
+    # storm warning, a customer's job title.
+    ("What do I do if my flight on hold gets cancelled?", "speed"),
+    ("IAD is under a winter storm warning tomorrow.", "proactive_service"),
+    ("He travels a lot as a sales manager.", "customer_service"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -379,6 +384,16 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("They treated everyone with respect.", "customer_service"),
     ("Portions were small.", "quality"),
     ("The pastry had a bad smell.", "quality"),
+    # Taxonomy 1.11.2: a device called by its name, pleased with what was bought, a system's
+    # failure, a fare judged, no way to reach the company, real people.
+    ("Love the Echo Plus!!", "quality"),
+    ("Echos are great.", "quality"),
+    ("Happy with sound.", "quality"),
+    ("Flights have stopped due to a computer system failure.", "quality"),
+    ("Super rides with a reasonable fare.", "price"),
+    ("There is no way to reach Uber reps.", "channels"),
+    ("You can not get real people to help anymore.", "automation"),
+    ("How long it takes for someone to check if my bag was found?", "speed"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
