@@ -23,7 +23,8 @@ Verified |" prefix is not part of the text). Set `dev3` adds 60 reviews of resta
 Hyderabad from Zomato (`Restaurant reviews.csv`, 10,000 with ratings; an Excel-for-Mac export
 with CR line ends and bytes that are not UTF-8, read as Windows-1252). Set `dev4` adds 120
 fresh comments of the three kinds the blind half reads worst (40 each of airline posts,
-ride-hailing and Echo reviews), none of them among the first 850.
+ride-hailing and Echo reviews), none of them among the first 850; `dev5` 60 more airline posts,
+30 hotel review titles and 30 broadband complaint titles.
 """
 
 from __future__ import annotations
@@ -87,10 +88,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="A folder holding the three files (searched recursively).")
     parser.add_argument("-o", "--output", type=Path, required=True)
-    parser.add_argument("--set", choices=["dev", "test", "dev2", "dev3", "dev4", "all"], default="all",
+    parser.add_argument("--set", choices=["dev", "test", "dev2", "dev3", "dev4", "dev5", "all"], default="all",
                         help="dev: the 433 the taxonomy fixes were found on; test: the 417 kept blind; dev2: the 110 "
                              "streaming-app and airline reviews of taxonomy 1.11.0; dev3: the 60 restaurant reviews of 1.11.1; "
-                             "dev4: the 120 airline posts, ride-hailing and Echo reviews of 1.11.2 (default: all).")
+                             "dev4: the 120 airline posts, ride-hailing and Echo reviews of 1.11.2; dev5: the 120 airline "
+                             "posts, hotel and broadband complaint titles of 1.11.3 (default: all).")
     args = parser.parse_args()
     labels = [json.loads(line) for path in LABELS for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     labels = [label for label in labels if args.set in ("all", label["set"])]

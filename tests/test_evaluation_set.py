@@ -62,9 +62,10 @@ def test_the_external_labels_name_their_comments_and_rebuild_from_copies(tmp_pat
     assert len(complaints) == 50
     with open(tmp_path / "Comcast_telecom_complaints_data.csv", "w", encoding="utf-8", newline="") as f:
         f.write("Ticket #\tCustomer Complaint\r\n1\tA title nobody labelled\r\n")
-    result = subprocess.run([*script, "-o", str(tmp_path / "out.jsonl")], capture_output=True, text=True)
+    result = subprocess.run([*script, "-o", str(tmp_path / "out.jsonl"), "--set", "test"], capture_output=True, text=True)
     assert "warning: no BankReviews.xlsx" in result.stderr and "Comcast_telecom" not in result.stderr
-    assert result.returncode == 1 and f"{len(complaints)} labelled comments are not in these copies" in result.stderr
+    test_complaints = [label for label in complaints if label["set"] == "test"]
+    assert result.returncode == 1 and f"{len(test_complaints)} labelled comments are not in these copies" in result.stderr
 
 
 def test_the_support_posts_are_labelled_real_requests_with_their_license():
@@ -82,19 +83,21 @@ def test_the_support_posts_are_labelled_real_requests_with_their_license():
 
 
 def test_the_second_round_of_labels_names_new_kinds_of_comment(tmp_path):
-    """Taxonomy 1.11's dev2-dev4 rounds: 290 labels of streaming-app, airline and restaurant
-    reviews, and fresh airline posts, ride-hailing and Echo reviews, keyed by text hash (their texts are not shipped; the script rebuilds them from copies,
+    """Taxonomy 1.11's dev2-dev5 rounds: 410 labels of streaming-app, airline and restaurant
+    reviews, and fresh airline posts, ride-hailing and Echo reviews, hotel and broadband complaint
+    titles, keyed by text hash (their texts are not shipped; the script rebuilds them from copies,
     stripping the review site's "Trip Verified |" tag) and 110 more support requests with their
     texts (Apache 2.0), none of them in the first 100 or in the training requests."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from external_eval_set import text_key
 
     labels = [json.loads(line) for line in (EVAL / "external" / "labels_2.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(labels) == len({label["key"] for label in labels}) == 290
+    assert len(labels) == len({label["key"] for label in labels}) == 410
     assert {label["source"] for label in labels} == {"streaming-app-reviews", "airline-reviews", "restaurant-reviews",
-                                                     "airline-posts", "ride-hailing-app-reviews", "alexa-echo-reviews"}
-    assert {label["set"] for label in labels} == {"dev2", "dev3", "dev4"}
-    # dev4's comments are new: none is among the first 850 labels.
+                                                     "airline-posts", "ride-hailing-app-reviews", "alexa-echo-reviews",
+                                                     "hotel-review-titles", "telecom-complaint-titles"}
+    assert {label["set"] for label in labels} == {"dev2", "dev3", "dev4", "dev5"}
+    # dev4's and dev5's comments are new: none is among the first 850 labels.
     first = {json.loads(line)["key"] for line in (EVAL / "external" / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
     assert not first & {label["key"] for label in labels}
     for label in labels:

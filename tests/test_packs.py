@@ -275,6 +275,9 @@ def test_pack_word_senses_found_on_real_posts(spec, text, not_theme):
     ("What do I do if my flight on hold gets cancelled?", "speed"),
     ("IAD is under a winter storm warning tomorrow.", "proactive_service"),
     ("He travels a lot as a sales manager.", "customer_service"),
+    # Taxonomy 1.11.3: an internet connection's speed is its quality, not the company's speed.
+    ("Comcast slow internet service", "speed"),
+    ("Comcast Speeds Not as Advertised", "speed"),
 ])
 def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     found = {theme.split("/")[0] for theme, _, _ in _themes([text], None)[0]}
@@ -394,6 +397,19 @@ def test_word_senses_that_real_exports_use_for_something_else(text, not_theme):
     ("There is no way to reach Uber reps.", "channels"),
     ("You can not get real people to help anymore.", "automation"),
     ("How long it takes for someone to check if my bag was found?", "speed"),
+    # Taxonomy 1.11.3 (more airline posts, hotel and broadband complaint titles).
+    ("Comcast slow internet service", "quality"),
+    ("Comcast Speed Issues", "quality"),
+    ("Thanks for the help!", "customer_service"),
+    ("We were treated disrespectfully and lied to.", "customer_service"),
+    ("My ex-boyfriend picks up my calls more than you do!", "channels"),
+    ("Cancelled my flight, doesn't send an email, text or call.", "proactive_service"),
+    ("I haven't heard anything and my flight is tomorrow.", "proactive_service"),
+    ("Poor service, needs cleaning.", "quality"),
+    ("Nice amenities but beds should be replaced.", "quality"),
+    ("Good continental breakfast included.", "price"),
+    ("Comcast Continuous Modem Rental Charges", "price"),
+    ("The promotion ended in one month.", "price"),
 ])
 def test_the_senses_that_remain(text, theme):
     found = {t.split("/")[0] for t, _, _ in _themes([text], None)[0]}
